@@ -1,0 +1,90 @@
+# fwpack - firmware packaging and signing.
+#
+#   make            build build/host/fwpack and build/host/libfwpk_verify.a
+#   make demo       the main job end to end
+#   make check      every test (ASan/UBSan build), cross builds, budgets
+#   make bench      figures (never asserted)
+#   make size       verifier flash/RAM per target and component
+#   make deps       apt-install what is missing (Debian 12, as root)
+
+CC ?= cc
+BUILD ?= build
+PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev pkg-config openssl
+PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
+              gcc-avr avr-libc binutils-avr simavr qemu-system-arm
+PKGS := $(PKGS_HOST) $(PKGS_CROSS)
+
+WARN := -Wall -Wextra -Werror
+INC := -Iverifier/include -Iformat -Itools/lib -Ikeys
+VERIFIER_CFLAGS := -std=c99 -pedantic $(WARN)
+HOST_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN)
+HOST_LIBS := -lsodium -lcbor -lz
+
+VERIFIER_SRC := $(wildcard verifier/src/*.c)
+LIB_SRC := $(wildcard tools/lib/*.c) $(wildcard keys/*.c)
+CLI_SRC := $(wildcard tools/cli/*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+SUPPORT_SRC := $(wildcard tests/support/*.c)
+
+# Two host flavours: release (-O2) and test (ASan/UBSan).
+REL := $(BUILD)/host
+TST := $(BUILD)/test
+REL_OPT := -O2 -g
+TST_OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
+.SECONDEXPANSION:
+
+DEPFLAGS := -MMD -MP
+.PHONY: all deps check test demo bench size cross clean
+all: deps $(REL)/fwpack $(REL)/libfwpk_verify.a $(REL)/libfwpack.a
+
+# ---- dependencies --------------------------------------------------------
+deps:
+	@.ci/deps $(PKGS)
+
+# ---- objects -------------------------------------------------------------
+$(REL)/obj/verifier/%.o: verifier/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(VERIFIER_CFLAGS) $(REL_OPT) $(INC) $(DEPFLAGS) -c $< -o $@
+$(TST)/obj/verifier/%.o: verifier/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(VERIFIER_CFLAGS) $(TST_OPT) $(INC) $(DEPFLAGS) -c $< -o $@
+$(REL)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(REL_OPT) $(INC) $(DEPFLAGS) -c $< -o $@
+$(TST)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(TST_OPT) $(INC) -Itests/support $(DEPFLAGS) -c $< -o $@
+
+# ---- libraries and the CLI -----------------------------------------------
+%/libfwpk_verify.a: $$(call obj,%,$(VERIFIER_SRC))
+	@rm -f $@; ar rcs $@ $^
+%/libfwpack.a: $$(call obj,%,$(LIB_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(REL)/fwpack: $(call obj,$(REL),$(CLI_SRC)) $(REL)/libfwpack.a $(REL)/libfwpk_verify.a
+	$(CC) $(REL_OPT) $^ $(HOST_LIBS) -o $@
+$(TST)/fwpack: $(call obj,$(TST),$(CLI_SRC)) $(TST)/libfwpack.a $(TST)/libfwpk_verify.a
+	$(CC) $(TST_OPT) $^ $(HOST_LIBS) -o $@
+
+# ---- tests -----------------------------------------------------------------
+TEST_BINS := $(patsubst tests/%.c,$(TST)/tests/%,$(TEST_SRC))
+$(TST)/tests/%: $(TST)/obj/tests/%.o $(call obj,$(TST),$(SUPPORT_SRC)) $(TST)/libfwpack.a $(TST)/libfwpk_verify.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TST_OPT) $^ $(HOST_LIBS) -lcmocka -o $@
+
+check: deps $(TEST_BINS) $(TST)/fwpack
+	@FWPACK=$(TST)/fwpack tests/run-all $(TEST_BINS)
+
+test: check
+
+demo: all
+	@FWPACK=$(REL)/fwpack examples/demo.sh
+
+bench: all
+	@FWPACK=$(REL)/fwpack bench/run
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

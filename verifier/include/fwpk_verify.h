@@ -1,0 +1,201 @@
+/*
+ * fwpk_verify.h - the whole device API of the fwpack verifier.
+ *
+ * A freestanding C99 library: no malloc, no stdio, no global state.  The
+ * caller owns every byte of memory through struct fwpk_ctx, whose size is
+ * fixed at compile time by FWPK_MAX_FRAME_SIZE and FWPK_WINDOW_BITS.
+ *
+ *   fwpk_begin(&ctx, &policy, &flash);
+ *   while (more) fwpk_feed(&ctx, piece, piece_len);   // any piece size
+ *   fwpk_finish(&ctx);                                // FWPK_OK = installed
+ *
+ * Nothing is erased or written before the manifest's signature checks out,
+ * every frame is hashed before it is inflated, and the first error sticks.
+ */
+#ifndef FWPK_VERIFY_H
+#define FWPK_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fwpk_format.h"
+
+/* Compile-time limits; a bootloader may lower them to save RAM. */
+#ifndef FWPK_MAX_FRAME_SIZE
+#define FWPK_MAX_FRAME_SIZE FWPK_FRAME_SIZE_MAX
+#endif
+#ifndef FWPK_WINDOW_BITS
+#define FWPK_WINDOW_BITS FWPK_WINDOW_BITS_MAX
+#endif
+#define FWPK_WINDOW_SIZE (1UL << FWPK_WINDOW_BITS)
+
+typedef enum {
+    FWPK_OK = 0,
+    FWPK_ERR_ARG,          /* NULL pointer or bad policy from the caller */
+    FWPK_ERR_STATE,        /* call after failure or after finish */
+    FWPK_ERR_MAGIC,        /* not an fwpack container */
+    FWPK_ERR_VERSION,      /* unsupported format version */
+    FWPK_ERR_HEADER,       /* header field out of range */
+    FWPK_ERR_INFO,         /* info string malformed */
+    FWPK_ERR_MANIFEST,     /* manifest malformed or out of range */
+    FWPK_ERR_LIMIT,        /* frame size or window above this build's limits */
+    FWPK_ERR_NO_TARGET,    /* no target with the policy's name */
+    FWPK_ERR_WRONG_MCU,    /* target is for another MCU */
+    FWPK_ERR_POLICY,       /* segment outside the allowed window or flash */
+    FWPK_ERR_ROLLBACK,     /* security counter below the minimum */
+    FWPK_ERR_UNSIGNED,     /* no signature block entries */
+    FWPK_ERR_SIGNATURE,    /* not enough valid signatures from trusted keys */
+    FWPK_ERR_REVOKED,      /* the only valid signatures are by revoked keys */
+    FWPK_ERR_FRAME,        /* frame length out of range */
+    FWPK_ERR_FRAME_HASH,   /* frame does not match the hash chain */
+    FWPK_ERR_INFLATE,      /* compressed data invalid */
+    FWPK_ERR_SIZE,         /* decompressed size differs from the manifest */
+    FWPK_ERR_DIGEST,       /* decompressed image digest mismatch */
+    FWPK_ERR_TRUNCATED,    /* finish() before the container ended */
+    FWPK_ERR_TRAILING,     /* bytes after the end of the container */
+    FWPK_ERR_FLASH,        /* an erase/write callback failed */
+    FWPK_ERR_COUNT
+} fwpk_err;
+
+const char *fwpk_strerror(fwpk_err err);
+
+/* ---- hashing and signatures (exported for tests and callers) ---- */
+
+typedef struct {
+    uint64_t h[8];
+    uint64_t len; /* bytes hashed so far */
+    uint8_t buf[128];
+} fwpk_sha512_ctx;
+
+void fwpk_sha512_init(fwpk_sha512_ctx *c);
+void fwpk_sha512_update(fwpk_sha512_ctx *c, const uint8_t *msg, size_t len);
+void fwpk_sha512_final(fwpk_sha512_ctx *c, uint8_t out[64]);
+void fwpk_sha512(uint8_t out[64], const uint8_t *msg, size_t len);
+
+/* 0 = valid, -1 = invalid; accepts exactly what libsodium 1.0.18 accepts. */
+int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
+                        const uint8_t *msg, size_t len);
+
+/* ---- raw inflate (RFC 1951), one frame of whole blocks at a time ---- */
+
+/* Receives decompressed bytes in order; returns FWPK_OK or an error. */
+typedef fwpk_err (*fwpk_sink)(void *arg, const uint8_t *data, size_t len);
+
+typedef struct {
+    uint8_t *win;    /* caller's window, 'size' bytes */
+    uint32_t size;   /* power of two */
+    uint32_t pos;    /* next write index, mod size */
+    uint32_t total;  /* bytes produced so far */
+    uint8_t final;   /* the final block has been decoded */
+} fwpk_inflate_state;
+
+void fwpk_inflate_init(fwpk_inflate_state *s, uint8_t *win, uint32_t size);
+/* Decodes 'len' bytes holding whole deflate blocks (SPEC.md: frames end at
+ * block boundaries).  Returns FWPK_ERR_INFLATE for bad data, a block cut
+ * off by the end of input, a distance beyond the output so far or the
+ * window, or data after the final block; or the sink's error. */
+fwpk_err fwpk_inflate_frame(fwpk_inflate_state *s, const uint8_t *in,
+                            size_t len, fwpk_sink sink, void *arg);
+
+/* ---- what the bootloader provides ---- */
+
+typedef struct {
+    uint8_t id[FWPK_KEY_ID_LEN]; /* first 8 bytes of SHA-512(pk) */
+    uint8_t pk[32];
+    uint8_t revoked;             /* nonzero: never accepted */
+    uint8_t generation;          /* refused below policy min_generation */
+} fwpk_key;
+
+typedef struct {
+    const fwpk_key *keys;
+    uint32_t key_count;
+    uint32_t min_signatures;       /* valid signatures required; 0 means 1 */
+    uint32_t min_generation;       /* keys of a lower generation are refused */
+    const char *target;            /* this device's target name */
+    const char *mcu;               /* required MCU id, or NULL for any */
+    uint32_t window_lo, window_hi; /* writes allowed in [lo, hi) */
+    uint32_t min_security_counter;
+} fwpk_policy;
+
+typedef struct {
+    fwpk_err (*erase)(void *user, uint32_t addr, uint32_t len);
+    fwpk_err (*write)(void *user, uint32_t addr, const uint8_t *data,
+                      uint32_t len);
+    fwpk_err (*read)(void *user, uint32_t addr, uint8_t *buf,
+                     uint32_t len); /* optional, may be NULL */
+    void *user;
+} fwpk_flash;
+
+/* ---- what the verifier learned from the manifest ---- */
+
+typedef struct {
+    uint32_t addr, len;
+} fwpk_segment;
+
+typedef struct {
+    char name[FWPK_NAME_MAX + 1];
+    char mcu[FWPK_NAME_MAX + 1];
+    uint32_t flash_base, flash_size, erase_block, write_unit;
+    uint32_t image_size, codec, window_bits, frame_size, frame_count;
+    uint32_t payload_size, filter;
+    uint32_t segment_count;
+    fwpk_segment segments[FWPK_MAX_SEGMENTS];
+    uint8_t image_digest[FWPK_HASH_LEN];
+    uint8_t anchor[FWPK_HASH_LEN];
+} fwpk_target;
+
+typedef struct {
+    uint32_t security_counter;
+    uint32_t target_count;
+    uint32_t own_index;           /* index of this device's target */
+    uint32_t build_time;
+    char version[FWPK_VERSION_MAX + 1];
+    fwpk_target own;              /* this device's target */
+    /* for every target, what the stream needs to walk its frames */
+    uint32_t frame_count[FWPK_MAX_TARGETS];
+    uint32_t frame_size[FWPK_MAX_TARGETS];
+    uint8_t anchor[FWPK_MAX_TARGETS][FWPK_HASH_LEN];
+} fwpk_manifest;
+
+/* Parses a manifest (RFC 8949 subset, SPEC.md section 4), selecting the
+ * target named 'target'.  Exported for the host tools and the fuzzer. */
+fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
+                             size_t len, const char *target);
+
+/* ---- the streaming verifier ---- */
+
+typedef struct {
+    fwpk_policy policy;
+    fwpk_flash flash;
+    fwpk_err err;          /* sticky */
+    uint8_t stage;         /* internal state machine stage */
+    uint32_t need;         /* bytes still wanted by the current stage */
+    uint32_t have;         /* bytes collected in buf for this stage */
+    uint32_t offset;       /* container bytes consumed */
+    uint32_t info_len, manifest_len;
+    uint32_t sig_count, sig_index, sig_valid;
+    uint32_t target_index, frame_index;
+    uint32_t seg_index, seg_done;  /* output position within segments */
+    uint32_t erased_end;           /* flash below this is erased (own run) */
+    uint32_t stage_len;            /* bytes in the write staging buffer */
+    uint32_t stage_addr;
+    uint32_t written;              /* bytes handed to write() */
+    uint8_t signed_digest[FWPK_SIGNED_DIGEST_LEN];
+    uint8_t expect[FWPK_HASH_LEN]; /* hash the next frame must have */
+    fwpk_sha512_ctx prefix_hash;   /* header..manifest, then frame hashes */
+    fwpk_sha512_ctx image_hash;    /* decompressed image */
+    fwpk_inflate_state inflate;
+    fwpk_manifest manifest;
+    uint8_t keys_used[FWPK_MAX_SIGNATURES]; /* keyring indexes seen valid */
+    uint8_t wbuf[FWPK_WRITE_UNIT_MAX];
+    uint8_t window[FWPK_WINDOW_SIZE];
+    uint8_t buf[FWPK_FRAME_HEADER_LEN + FWPK_MAX_FRAME_SIZE]; /* also holds
+                                                  the manifest */
+} fwpk_ctx;
+
+fwpk_err fwpk_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
+                    const fwpk_flash *flash);
+fwpk_err fwpk_feed(fwpk_ctx *ctx, const uint8_t *data, size_t len);
+fwpk_err fwpk_finish(fwpk_ctx *ctx);
+
+#endif
