@@ -9,7 +9,7 @@
 
 CC ?= cc
 BUILD ?= build
-PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev pkg-config openssl
+PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev liblzma-dev pkg-config openssl
 PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
               gcc-avr avr-libc binutils-avr simavr qemu-system-arm
 PKGS := $(PKGS_HOST) $(PKGS_CROSS)
@@ -55,7 +55,7 @@ $(REL)/obj/%.o: %.c
 	$(CC) $(HOST_CFLAGS) $(REL_OPT) $(INC) $(DEPFLAGS) -c $< -o $@
 $(TST)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(TST_OPT) $(INC) -Itests/support $(DEPFLAGS) -c $< -o $@
+	$(CC) $(HOST_CFLAGS) $(TST_OPT) $(INC) -Iverifier/src -Itests/support $(DEPFLAGS) -c $< -o $@
 
 # ---- libraries and the CLI -----------------------------------------------
 %/libfwpk_verify.a: $$(call obj,%,$(VERIFIER_SRC))
@@ -71,7 +71,7 @@ $(TST)/fwpack: $(call obj,$(TST),$(CLI_SRC)) $(TST)/libfwpack.a $(TST)/libfwpk_v
 TEST_BINS := $(patsubst tests/%.c,$(TST)/tests/%,$(TEST_SRC))
 $(TST)/tests/%: $(TST)/obj/tests/%.o $(call obj,$(TST),$(SUPPORT_SRC)) $(TST)/libfwpack.a $(TST)/libfwpk_verify.a
 	@mkdir -p $(dir $@)
-	$(CC) $(TST_OPT) $^ $(HOST_LIBS) -lcmocka -o $@
+	$(CC) $(TST_OPT) $^ $(HOST_LIBS) -lcmocka -llzma -o $@
 
 check: deps $(TEST_BINS) $(TST)/fwpack
 	@FWPACK=$(TST)/fwpack tests/run-all $(TEST_BINS)
@@ -81,8 +81,13 @@ test: check
 demo: all
 	@FWPACK=$(REL)/fwpack examples/demo.sh
 
-bench: all
-	@FWPACK=$(REL)/fwpack bench/run
+$(REL)/bench/%: $(REL)/obj/bench/%.o $(REL)/libfwpack.a $(REL)/libfwpk_verify.a
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_OPT) $^ $(HOST_LIBS) -o $@
+
+bench: all $(REL)/bench/host_bench
+	@mkdir -p $(BUILD)/bench
+	$(REL)/bench/host_bench $(REL)/fwpack $(BUILD)/bench
 
 clean:
 	rm -rf $(BUILD)
