@@ -145,6 +145,19 @@ static void test_filter_changes_calls(void **state)
     assert_memory_equal(a, a + 4, 4);
 }
 
+/* The worked example of format/SPEC.md section 6.3, byte for byte. */
+static void test_spec_example(void **state)
+{
+    (void)state;
+    uint8_t at100[4] = {0x00, 0xf0, 0x7e, 0xf9};
+    uint8_t at200[4] = {0x00, 0xf0, 0xfe, 0xf8};
+    const uint8_t want[4] = {0x00, 0xf0, 0x00, 0xfa};
+    fwp_filter_thumb(at100, 4, 0x08000100u);
+    fwp_filter_thumb(at200, 4, 0x08000200u);
+    assert_memory_equal(at100, want, 4);
+    assert_memory_equal(at200, want, 4);
+}
+
 /* liblzma: encode raw with [ARM-Thumb BCJ(start_offset), LZMA2], decode raw
  * with [LZMA2] alone: the result is exactly liblzma's filtered bytes. */
 static void lzma_thumb_filtered(const uint8_t *in, size_t n, uint32_t start,
@@ -203,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_chunks),
         cmocka_unit_test(test_round_trip_random_and_short),
         cmocka_unit_test(test_filter_changes_calls),
+        cmocka_unit_test(test_spec_example),
         cmocka_unit_test(test_lzma_differential),
     };
     return cmocka_run_group_tests_name("filter", tests, NULL, NULL);
