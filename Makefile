@@ -9,7 +9,8 @@
 
 CC ?= cc
 BUILD ?= build
-PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev liblzma-dev pkg-config openssl
+PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev liblzma-dev pkg-config openssl \
+             clang libclang-rt-14-dev
 PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
               gcc-avr avr-libc binutils-avr simavr qemu-system-arm
 PKGS := $(PKGS_HOST) $(PKGS_CROSS)
@@ -91,5 +92,6 @@ bench: all $(REL)/bench/host_bench
 
 clean:
 	rm -rf $(BUILD)
+
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

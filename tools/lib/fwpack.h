@@ -16,19 +16,46 @@
 #define FWPACK_VERSION "0.1.0"
 #define FWP_MSG_MAX 512
 
+/* What kind of failure, so the CLI can pick its exit code. */
+enum fwp_err_kind {
+    FWP_E_INPUT = 0, /* bad input (file content, option value) */
+    FWP_E_IO = 1     /* a file could not be read or written */
+};
+
 typedef struct {
     char msg[FWP_MSG_MAX];
+    int kind; /* enum fwp_err_kind, set by fwp_fail / fwp_fail_io */
 } fwp_err;
 
 /* printf-style: fills err->msg, returns -1.  err may be NULL. */
 int fwp_fail(fwp_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same, with kind FWP_E_IO (the message should include strerror). */
+int fwp_fail_io(fwp_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- growable byte/text buffer (always NUL-terminated after len) ---- */
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} fwp_buf;
+
+void fwp_buf_free(fwp_buf *b);
+int fwp_buf_put(fwp_buf *b, const void *data, size_t len); /* 0 or -1 */
+int fwp_buf_printf(fwp_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Appends s as a quoted JSON string (quote, backslash, controls escaped). */
+int fwp_buf_json_str(fwp_buf *b, const char *s);
+/* Appends lowercase hex of n bytes. */
+int fwp_buf_hex(fwp_buf *b, const uint8_t *d, size_t n);
 
 /* ---- files: whole reads, atomic writes (temp file + rename) ---- */
 
 int fwp_read_file(const char *path, uint8_t **data, size_t *len,
                   size_t max_len, fwp_err *err);
-/* Writes to "<path>.tmp.<pid>", fsyncs, renames.  mode e.g. 0644 or 0600.
+/* max_len 0: no limit.  *data gets a NUL after the last byte.
+ * Writes to "<path>.tmp.<pid>", fsyncs, renames.  mode e.g. 0644 or 0600.
  * If !overwrite and path exists, fails.  Nothing is left behind on error. */
 int fwp_write_file_atomic(const char *path, const uint8_t *data, size_t len,
                           unsigned mode, int overwrite, fwp_err *err);
@@ -45,6 +72,9 @@ typedef struct {
     fwp_seg *segs;
     size_t count;
 } fwp_image;
+/* Segments and their bytes are owned by the image: build them with
+ * fwp_image_add only (buffers are kept at power-of-two capacities so that
+ * appending is amortised O(1)). */
 
 void fwp_image_free(fwp_image *img);
 /* Adds bytes at addr, merging with an adjacent segment; overlap is an
@@ -77,7 +107,12 @@ typedef struct {
     uint32_t write_unit;
     uint32_t ram_size;
     uint32_t window_bits; /* default deflate window for this RAM */
+    uint32_t frame_size;  /* default frame size for this RAM */
 } fwp_mcu;
+
+/* Window bits for a RAM size: 9 (<= 2 KiB), 12 (<= 8 KiB), 14 (<= 32 KiB),
+ * else 15. */
+uint32_t fwp_mcu_window_bits(uint32_t ram_size);
 
 const fwp_mcu *fwp_mcu_find(const char *id);
 const fwp_mcu *fwp_mcu_table(size_t *count);
@@ -103,6 +138,16 @@ int fwp_key_save_public(const char *path, const uint8_t pk[32], int force,
 int fwp_key_save_c(const char *path, const uint8_t pk[32], int force,
                    fwp_err *err);
 
+/* PEM text (NUL-terminated) of a key, byte-identical to OpenSSL's. */
+int fwp_pem_private(const fwp_keypair *kp, fwp_buf *out);
+int fwp_pem_public(const uint8_t pk[32], fwp_buf *out);
+/* Parses PEM or DER: PKCS#8 (v1, or v2 with the public key) or SPKI.
+ * *is_private tells which; key is the 32-byte seed or public key. */
+int fwp_pem_parse(const uint8_t *data, size_t len, const char *name,
+                  uint8_t key[32], int *is_private, fwp_err *err);
+/* The keyring header text (fwpk_keyring[], FWPK_KEYRING_COUNT). */
+int fwp_key_c_header(const uint8_t pk[32], fwp_buf *out);
+
 /* ---- version strings: MAJOR.MINOR.PATCH[-PRE][+BUILD] ---- */
 
 typedef struct {
@@ -111,6 +156,15 @@ typedef struct {
 } fwp_version;
 
 int fwp_version_parse(const char *s, fwp_version *v, fwp_err *err);
+
+/* ---- branch filters (SPEC.md 6.3) ---- */
+
+/* Thumb BL filter, in place, on one segment loaded at addr. */
+void fwp_filter_thumb(uint8_t *buf, size_t len, uint32_t addr);
+/* Applies filter 'id' (FWPK_FILTER_*) in place; -1 for an unknown id. */
+int fwp_filter_apply(uint32_t id, uint8_t *buf, size_t len, uint32_t addr);
+int fwp_filter_from_name(const char *name, uint32_t *id);
+const char *fwp_filter_name(uint32_t id);
 
 /* ---- packing ---- */
 
@@ -123,6 +177,7 @@ typedef struct {
     uint32_t window_bits;      /* 9..15 */
     uint32_t frame_size;       /* 256..8192 */
     int level;                 /* zlib level 0..9 */
+    uint32_t filter;           /* FWPK_FILTER_*, 0 = none */
 } fwp_target_opts;
 
 typedef struct {
@@ -135,9 +190,82 @@ typedef struct {
     size_t key_count;
 } fwp_pack_opts;
 
-/* Builds a whole container in memory (malloc'd). */
+/* Builds a whole container in memory (malloc'd).  NULL strings take the
+ * SPEC.md section 3 defaults. */
 int fwp_pack(const fwp_pack_opts *opts, uint8_t **out, size_t *out_len,
              fwp_err *err);
+
+/* The info string (SPEC.md 3), prefix and NUL included (len counts it). */
+int fwp_info_build(const fwp_pack_opts *opts, fwp_buf *out, fwp_err *err);
+/* "YYYY-MM-DD HH:MM:SS" UTC. */
+void fwp_time_format(uint64_t t, char out[20]);
+
+/* ---- manifest (SPEC.md 4), host side ---- */
+
+typedef struct {
+    char name[FWPK_NAME_MAX + 1];
+    char mcu[FWPK_NAME_MAX + 1];
+    uint32_t flash_base, flash_size, erase_block, write_unit;
+    uint32_t seg_count;
+    uint32_t seg_addr[FWPK_MAX_SEGMENTS], seg_len[FWPK_MAX_SEGMENTS];
+    uint32_t image_size, codec, window_bits, frame_size, frame_count;
+    uint32_t payload_size, filter;
+    uint8_t image_digest[FWPK_HASH_LEN];
+    uint8_t anchor[FWPK_HASH_LEN];
+} fwp_mtarget;
+
+typedef struct {
+    uint32_t format;
+    char product[FWPK_PRODUCT_MAX + 1];
+    char version[FWPK_VERSION_MAX + 1];
+    uint32_t security_counter, build_time;
+    uint32_t target_count;
+    fwp_mtarget targets[FWPK_MAX_TARGETS];
+} fwp_manifest;
+
+/* Deterministic CBOR (RFC 8949 4.2.1); *out is malloc'd. */
+int fwp_manifest_encode(const fwp_manifest *m, uint8_t **out, size_t *len,
+                        fwp_err *err);
+/* Decodes with libcbor and checks every rule of SPEC.md 4, including that
+ * re-encoding gives the same bytes (deterministic encoding). */
+int fwp_manifest_decode(const uint8_t *cbor, size_t len, const char *name,
+                        fwp_manifest *m, fwp_err *err);
+
+/* ---- frames (SPEC.md 6) ---- */
+
+/* Hash = first 32 bytes of SHA-512. */
+void fwp_hash(uint8_t out[FWPK_HASH_LEN], const uint8_t *d, size_t len);
+
+typedef struct {
+    uint8_t *data;     /* frames, back to back, headers filled in */
+    size_t len;
+    uint32_t count;
+    uint32_t payload;  /* sum of payload lengths */
+    uint8_t anchor[FWPK_HASH_LEN];
+} fwp_frames;
+
+/* One target's frames from its (already filtered) image bytes. */
+int fwp_frames_build(const uint8_t *img, size_t len, uint32_t codec,
+                     int level, uint32_t window_bits, uint32_t frame_size,
+                     fwp_frames *fr, fwp_err *err);
+void fwp_frames_free(fwp_frames *fr);
+
+/* What walking one target's frames found (fwp_frames_walk). */
+typedef struct {
+    uint32_t count;       /* frames read */
+    uint32_t *lens;       /* payload length of each (malloc'd) */
+    uint32_t payload;
+    int chain_ok;         /* every hash matched and the last next is 0 */
+    int digest_ok;        /* 1 ok, 0 mismatch, -1 not checked */
+    char problem[128];    /* first problem found, "" if none */
+} fwp_walk;
+
+/* Walks target t's frames starting at *off (advanced past them).  Returns
+ * -1 only when the frames cannot be delimited (truncated, bad length);
+ * a broken chain or digest is reported in w. */
+int fwp_frames_walk(const uint8_t *data, size_t len, size_t *off,
+                    const fwp_mtarget *t, fwp_walk *w, fwp_err *err);
+void fwp_walk_free(fwp_walk *w);
 
 /* ---- reading containers on the host (inspect, digest, attach-sig) ---- */
 

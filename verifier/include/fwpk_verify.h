@@ -97,6 +97,15 @@ void fwpk_inflate_init(fwpk_inflate_state *s, uint8_t *win, uint32_t size);
 fwpk_err fwpk_inflate_frame(fwpk_inflate_state *s, const uint8_t *in,
                             size_t len, fwpk_sink sink, void *arg);
 
+/* ---- inverse branch filter state (SPEC.md 6.3), O(1) ---- */
+
+typedef struct {
+    uint32_t addr;    /* load address of held[0] */
+    uint32_t left;    /* bytes of the segment not yet released */
+    uint8_t held[4];  /* bytes waiting for a decision */
+    uint8_t count;
+} fwpk_unfilter;
+
 /* ---- what the bootloader provides ---- */
 
 typedef struct {

@@ -46,10 +46,11 @@ static fwpk_err release(fwpk_unfilter *f, uint32_t n, fwpk_sink sink,
                         void *arg)
 {
     fwpk_err e = sink(arg, f->held, n);
+    uint32_t keep = f->count - n;
     uint32_t i;
-    for (i = n; i < f->count; i++)
-        f->held[i - n] = f->held[i];
-    f->count = (uint8_t)(f->count - n);
+    for (i = 0; i < keep && i + n < BL_LEN; i++)
+        f->held[i] = f->held[i + n];
+    f->count = (uint8_t)keep;
     f->addr += n;
     f->left -= n;
     return e;

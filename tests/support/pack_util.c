@@ -1,0 +1,128 @@
+/* pack_util.c - see pack_util.h. */
+#include "pack_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *pu_tmpdir(void)
+{
+    static char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/fwpack-test-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    return dir;
+}
+
+void pu_rmdir(const char *dir)
+{
+    char cmd[256];
+    if (strncmp(dir, "/tmp/fwpack-test-", 17) != 0)
+        return;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+const char *pu_path(const char *dir, const char *name)
+{
+    static char ring[32][512];
+    static unsigned n;
+    char *p = ring[n++ % 32];
+    snprintf(p, sizeof ring[0], "%s/%s", dir, name);
+    return p;
+}
+
+void pu_write(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f)) {
+        perror(path);
+        exit(1);
+    }
+}
+
+void pu_write_str(const char *path, const char *text)
+{
+    pu_write(path, text, strlen(text));
+}
+
+char *pu_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    size_t r;
+    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            char *p = realloc(buf, 2 * cap + 1);
+            if (!p) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = p;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = 0;
+    if (len)
+        *len = n;
+    return buf;
+}
+
+int pu_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int pu_fwpack(const char *args, char **out, char **err)
+{
+    const char *bin = getenv("FWPACK");
+    static char dir[64];
+    if (!bin)
+        bin = "build/test/fwpack";
+    snprintf(dir, sizeof dir, "/tmp/fwpack-test-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s >%s/out 2>%s/err", bin, args, dir, dir);
+    int st = system(cmd);
+    char path[128];
+    snprintf(path, sizeof path, "%s/out", dir);
+    if (out)
+        *out = pu_read(path, NULL);
+    snprintf(path, sizeof path, "%s/err", dir);
+    if (err)
+        *err = pu_read(path, NULL);
+    pu_rmdir(dir);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void pu_firmware(uint8_t *p, size_t n, uint32_t seed)
+{
+    static const uint16_t ops[] = {0xb580, 0x4770, 0x2000, 0x6800, 0xf000,
+                                   0xe7fe, 0x4b02, 0x681b, 0x3301, 0xbd80};
+    uint32_t x = seed;
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        x = x * 1103515245u + 12345u;
+        uint16_t v = (x >> 28) < 11 ? ops[(x >> 16) % 10] : (uint16_t)(x >> 9);
+        if ((i & 0x3ff) < 64)
+            v = (uint16_t)(0x0800 + ((i >> 2) & 0xff));
+        p[i] = (uint8_t)v;
+        p[i + 1] = (uint8_t)(v >> 8);
+    }
+    if (n & 1)
+        p[n - 1] = 0xff;
+}

@@ -1,0 +1,27 @@
+/* pack_util.h - helpers for the packer tests: temp dirs, files, the CLI,
+ * firmware-like test images. */
+#ifndef PACK_UTIL_H
+#define PACK_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* mkdtemp under /tmp; returns a static path. */
+const char *pu_tmpdir(void);
+/* Removes the directory made by pu_tmpdir and everything in it. */
+void pu_rmdir(const char *dir);
+/* "<dir>/<name>" in a static ring of buffers. */
+const char *pu_path(const char *dir, const char *name);
+void pu_write(const char *path, const void *data, size_t len);
+void pu_write_str(const char *path, const char *text);
+/* Whole file (malloc'd, NUL-terminated); NULL if missing. */
+char *pu_read(const char *path, size_t *len);
+int pu_exists(const char *path);
+/* Runs the fwpack CLI ($FWPACK, else build/test/fwpack) with args through
+ * sh; stdout (and stderr) captured into out/err if not NULL (malloc'd).
+ * Returns the exit code. */
+int pu_fwpack(const char *args, char **out, char **err);
+/* Firmware-like bytes: Thumb-ish opcodes, literal pools, tables. */
+void pu_firmware(uint8_t *p, size_t n, uint32_t seed);
+
+#endif

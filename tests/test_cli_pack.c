@@ -1,0 +1,198 @@
+/* test_cli_pack.c - the fwpack binary: keygen, export-key, pack, inspect,
+ * exit codes, and no output file after a failed pack. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fwpack.h"
+#include "pack_util.h"
+
+static const char *dir;
+static char cmd[2048];
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *out_text, *err_text;
+
+static int run(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    free(out_text);
+    free(err_text);
+    int rc = pu_fwpack(cmd, &out_text, &err_text);
+    if (getenv("TEST_DEBUG"))
+        fprintf(stderr, "[%d] %s\n%s", rc, cmd, err_text ? err_text : "");
+    return rc;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = pu_tmpdir();
+    uint8_t img[20000];
+    fwp_image im = {0};
+    fwp_err err;
+    char *text;
+    size_t len;
+    pu_firmware(img, sizeof img, 3);
+    pu_write(pu_path(dir, "app.bin"), img, sizeof img);
+    fwp_image_add(&im, 0x08000000, img, sizeof img, "t", &err);
+    fwp_hex_format(&im, &text, &len, &err);
+    pu_write(pu_path(dir, "app.hex"), text, len);
+    free(text);
+    fwp_image_free(&im);
+    pu_write_str(pu_path(dir, "bad.hex"), ":0400100001020304E3\n:00000001FF\n");
+    return run("keygen -o %s", pu_path(dir, "k.pem"));
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(out_text);
+    free(err_text);
+    pu_rmdir(dir);
+    return 0;
+}
+
+static void test_help_and_usage(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--help"), 0);
+    assert_non_null(strstr(out_text, "exit codes"));
+    assert_int_equal(run("--version"), 0);
+    assert_int_equal(run("frobnicate"), 2);
+    assert_non_null(strstr(err_text, "fwpack: unknown command"));
+    const char *cmds[] = {"keygen", "export-key", "pack", "inspect"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(run("%s --help", cmds[i]), 0);
+        assert_non_null(strstr(out_text, "usage: fwpack"));
+        assert_int_equal(run("%s --bogus", cmds[i]), 2);
+    }
+}
+
+static void test_keys(void **state)
+{
+    (void)state;
+    struct stat st;
+    assert_int_equal(stat(pu_path(dir, "k.pem"), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(run("keygen -o %s", pu_path(dir, "k.pem")), 4);
+    assert_non_null(strstr(err_text, "exists"));
+    assert_int_equal(run("export-key %s -o %s --json", pu_path(dir, "k.pem"),
+                         pu_path(dir, "pub.pem")), 0);
+    assert_non_null(strstr(out_text, "\"key_id\":\""));
+    assert_int_equal(run("export-key %s --format c -o %s",
+                         pu_path(dir, "k.pem"), pu_path(dir, "ring.h")), 0);
+    char *h = pu_read(pu_path(dir, "ring.h"), NULL);
+    assert_non_null(strstr(h, "fwpk_keyring[]"));
+    free(h);
+    assert_int_equal(run("export-key %s --format xml", pu_path(dir, "k.pem")),
+                     2);
+    assert_int_equal(run("export-key %s", pu_path(dir, "app.hex")), 3);
+    assert_int_equal(run("export-key %s", pu_path(dir, "nope.pem")), 4);
+}
+
+static void test_pack_inspect(void **state)
+{
+    (void)state;
+    const char *k = pu_path(dir, "k.pem"), *o = pu_path(dir, "a.fwpk");
+    assert_int_equal(run("pack -k %s --version 1.2.3 --mcu stm32g030k8 %s "
+                         "-o %s", k, pu_path(dir, "app.hex"), o), 0);
+    assert_string_equal(out_text, ""); /* quiet */
+    assert_int_equal(run("inspect %s", o), 0);
+    assert_non_null(strstr(out_text, "chain        ok"));
+    assert_non_null(strstr(out_text, "stm32g030k8"));
+    assert_int_equal(run("inspect --json %s", o), 0);
+    assert_non_null(strstr(out_text, "\"ok\":true"));
+    /* existing output without --force */
+    assert_int_equal(run("pack -k %s %s -o %s", k, pu_path(dir, "app.hex"), o),
+                     4);
+    /* multi-target, bin with address, two keys, determinism */
+    const char *m1 = pu_path(dir, "m1.fwpk"), *m2 = pu_path(dir, "m2.fwpk");
+    const char *fmt = "pack -k %s -k %s -t main:nrf52840=%s "
+                      "-t radio=%s@0x10000 --frame-size 1024 -o %s";
+    assert_int_equal(run(fmt, k, k, pu_path(dir, "app.hex"),
+                         pu_path(dir, "app.bin"), m1), 3);
+    assert_non_null(strstr(err_text, "outside flash")); /* nrf52840 at 0 */
+    fmt = "pack -k %s -k %s -t main:stm32l432kc=%s -t radio=%s@0x10000 "
+          "--frame-size 1024 -o %s";
+    assert_int_equal(run(fmt, k, k, pu_path(dir, "app.hex"),
+                         pu_path(dir, "app.bin"), m1), 0);
+    assert_int_equal(run(fmt, k, k, pu_path(dir, "app.hex"),
+                         pu_path(dir, "app.bin"), m2), 0);
+    assert_int_equal(run("inspect --json %s", m1), 0);
+    assert_non_null(strstr(out_text, "\"name\":\"radio\""));
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    const char *k = pu_path(dir, "k.pem");
+    const char *o1 = pu_path(dir, "d1.fwpk"), *o2 = pu_path(dir, "d2.fwpk");
+    const char *bin = pu_path(dir, "app.bin");
+    assert_int_equal(run("pack -k %s --load-addr 0x08000000 %s -o %s", k, bin,
+                         o1), 0);
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    assert_int_equal(run("pack -k %s --load-addr 0x08000000 %s -o %s --force",
+                         k, bin, o1), 0);
+    assert_int_equal(run("pack -k %s --load-addr 0x08000000 %s -o %s", k, bin,
+                         o2), 0);
+    unsetenv("SOURCE_DATE_EPOCH");
+    size_t a, b;
+    char *x = pu_read(o1, &a), *y = pu_read(o2, &b);
+    assert_int_equal(a, b);
+    assert_memory_equal(x, y, a);
+    free(x);
+    free(y);
+}
+
+static void test_pack_failures(void **state)
+{
+    (void)state;
+    const char *k = pu_path(dir, "k.pem"), *o = pu_path(dir, "f.fwpk");
+    assert_int_equal(run("pack -k %s %s -o %s", k, pu_path(dir, "bad.hex"), o),
+                     3);
+    assert_non_null(strstr(err_text, "bad.hex:1: bad checksum"));
+    assert_false(pu_exists(o));
+    assert_int_equal(run("pack -k %s %s -o %s", k, pu_path(dir, "app.bin"), o),
+                     2); /* .bin without load address */
+    assert_int_equal(run("pack %s -o %s", pu_path(dir, "app.hex"), o), 2);
+    assert_int_equal(run("pack -k %s %s", k, pu_path(dir, "app.hex")), 2);
+    assert_int_equal(run("pack -k %s --mcu z80 %s -o %s", k,
+                         pu_path(dir, "app.hex"), o), 2);
+    assert_int_equal(run("pack -k %s --level 12 %s -o %s", k,
+                         pu_path(dir, "app.hex"), o), 2);
+    assert_int_equal(run("pack -k %s --flash-size 0x100 %s -o %s", k,
+                         pu_path(dir, "app.hex"), o), 3);
+    assert_non_null(strstr(err_text, "outside flash"));
+    assert_int_equal(run("pack -k %s %s -o %s", pu_path(dir, "app.hex"),
+                         pu_path(dir, "app.hex"), o), 3);
+    assert_int_equal(run("pack -k %s %s -o %s", k, pu_path(dir, "none.hex"),
+                         o), 4);
+    assert_int_equal(run("pack -k %s %s -o /nonexistent/dir/x.fwpk", k,
+                         pu_path(dir, "app.hex")), 4);
+    assert_false(pu_exists(o));
+    pu_write_str(pu_path(dir, "junk.fwpk"), "not a container");
+    assert_int_equal(run("inspect %s", pu_path(dir, "junk.fwpk")), 1);
+    assert_non_null(strstr(err_text, "fwpack: "));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help_and_usage),
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_pack_inspect),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_pack_failures),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,347 @@
+/* test_pack.c - fwp_pack round trips: the container parsed back (header,
+ * info string, manifest, hash chain, signatures), determinism, deflate
+ * framing overhead vs one raw deflate stream, codecs, filters, targets. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "fwpack.h"
+#include "pack_util.h"
+
+#define BASE 0x08000000u
+
+typedef struct {
+    fwp_target_opts t[2];
+    fwp_pack_opts o;
+    fwp_keypair kp[2];
+} setup;
+
+static void target(fwp_target_opts *t, const char *name, uint32_t addr,
+                   size_t len, uint32_t seed)
+{
+    uint8_t *img = malloc(len);
+    fwp_err err;
+    pu_firmware(img, len, seed);
+    memset(t, 0, sizeof *t);
+    t->name = name;
+    t->mcu = "stm32l432kc";
+    t->flash_base = BASE;
+    t->flash_size = 256 * 1024;
+    t->erase_block = 2048;
+    t->write_unit = 8;
+    t->codec = FWPK_CODEC_DEFLATE;
+    t->window_bits = 15;
+    t->frame_size = 4096;
+    t->level = 9;
+    assert_int_equal(fwp_image_add(&t->image, addr, img, len, "t", &err), 0);
+    free(img);
+}
+
+static void init(setup *s, size_t len)
+{
+    memset(s, 0, sizeof *s);
+    target(&s->t[0], "main", BASE, len, 1);
+    uint8_t seed[32] = {7};
+    crypto_sign_seed_keypair(s->kp[0].pk, s->kp[0].sk, seed);
+    seed[0] = 8;
+    crypto_sign_seed_keypair(s->kp[1].pk, s->kp[1].sk, seed);
+    s->o.product = "widget";
+    s->o.version = "1.2.3";
+    s->o.build_time = 1700000000;
+    s->o.targets = s->t;
+    s->o.target_count = 1;
+    s->o.keys = s->kp;
+    s->o.key_count = 1;
+}
+
+static void done(setup *s)
+{
+    fwp_image_free(&s->t[0].image);
+    fwp_image_free(&s->t[1].image);
+}
+
+static uint8_t *pack(setup *s, size_t *len)
+{
+    uint8_t *box = NULL;
+    fwp_err err;
+    if (fwp_pack(&s->o, &box, len, &err))
+        fail_msg("pack: %s", err.msg);
+    return box;
+}
+
+/* Parses box back and checks everything against s. */
+static void check_box(setup *s, const uint8_t *box, size_t len)
+{
+    fwp_layout lay;
+    fwp_manifest m;
+    fwp_err err;
+    assert_int_equal(fwp_layout_parse(box, len, "box", &lay, &err), 0);
+    assert_memory_equal(box, "FWPK\1\0", 6);
+    fwp_buf info = {0};
+    assert_int_equal(fwp_info_build(&s->o, &info, &err), 0);
+    assert_int_equal(lay.info_len, info.len);
+    assert_memory_equal(lay.info, info.data, info.len);
+    fwp_buf_free(&info);
+    assert_int_equal(fwp_manifest_decode(lay.manifest, lay.manifest_len, "m",
+                                         &m, &err), 0);
+    assert_string_equal(m.product, "widget");
+    assert_string_equal(m.version, "1.2.3");
+    assert_int_equal(m.build_time, 1700000000);
+    assert_int_equal(m.target_count, s->o.target_count);
+    size_t off = lay.frames_offset;
+    for (uint32_t i = 0; i < m.target_count; i++) {
+        const fwp_mtarget *t = &m.targets[i];
+        assert_string_equal(t->name, s->t[i].name);
+        assert_int_equal(t->image_size, fwp_image_size(&s->t[i].image));
+        uint8_t h[FWPK_HASH_LEN];
+        fwp_hash(h, box + off, FWPK_FRAME_HEADER_LEN +
+                                   (box[off] | box[off + 1] << 8));
+        assert_memory_equal(h, t->anchor, FWPK_HASH_LEN);
+        fwp_walk w;
+        assert_int_equal(fwp_frames_walk(box, len, &off, t, &w, &err), 0);
+        assert_true(w.chain_ok);
+        assert_int_equal(w.digest_ok, 1);
+        assert_int_equal(w.count, t->frame_count);
+        fwp_walk_free(&w);
+    }
+    assert_int_equal(off, len);
+    uint8_t digest[64];
+    crypto_hash_sha512(digest, box, lay.signed_len);
+    assert_memory_equal(digest, lay.signed_digest, 64);
+    assert_int_equal(lay.sig_count, s->o.key_count);
+    for (uint32_t i = 0; i < lay.sig_count; i++) {
+        const uint8_t *e = lay.sigs + i * FWPK_SIG_ENTRY_LEN;
+        uint8_t id[8];
+        fwp_key_id(s->kp[i].pk, id);
+        assert_memory_equal(e, id, 8);
+        assert_int_equal(crypto_sign_verify_detached(e + 8, digest, 64,
+                                                     s->kp[i].pk), 0);
+    }
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    setup s;
+    init(&s, 50000);
+    s.o.key_count = 2;
+    size_t len;
+    uint8_t *box = pack(&s, &len);
+    check_box(&s, box, len);
+    /* flip one payload byte: the chain breaks */
+    box[len - 10] ^= 1;
+    fwp_layout lay;
+    fwp_manifest m;
+    fwp_err err;
+    fwp_walk w;
+    fwp_layout_parse(box, len, "box", &lay, &err);
+    fwp_manifest_decode(lay.manifest, lay.manifest_len, "m", &m, &err);
+    size_t off = lay.frames_offset;
+    assert_int_equal(fwp_frames_walk(box, len, &off, &m.targets[0], &w, &err),
+                     0);
+    assert_false(w.chain_ok);
+    fwp_walk_free(&w);
+    free(box);
+    done(&s);
+}
+
+static void test_variants(void **state)
+{
+    (void)state;
+    setup s;
+    init(&s, 30001);
+    target(&s.t[1], "radio", 0x10000, 9000, 5);
+    s.t[1].mcu = "";
+    s.t[1].flash_base = 0x10000;
+    s.t[1].codec = FWPK_CODEC_NONE;
+    s.t[1].frame_size = 256;
+    s.t[0].filter = FWPK_FILTER_THUMB;
+    s.t[0].window_bits = 9;
+    s.t[0].level = 1;
+    s.o.target_count = 2;
+    size_t len;
+    uint8_t *box = pack(&s, &len);
+    check_box(&s, box, len);
+    free(box);
+    s.o.key_count = 0; /* unsigned */
+    box = pack(&s, &len);
+    check_box(&s, box, len);
+    free(box);
+    /* duplicate target names are refused */
+    s.t[1].name = "main";
+    fwp_err err;
+    assert_int_equal(fwp_pack(&s.o, &box, &len, &err), -1);
+    done(&s);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    setup s;
+    fwp_err err;
+    uint8_t *box;
+    size_t len;
+    init(&s, 1000);
+    s.t[0].flash_size = 512; /* image does not fit */
+    assert_int_equal(fwp_pack(&s.o, &box, &len, &err), -1);
+    assert_non_null(strstr(err.msg, "outside flash"));
+    s.t[0].flash_size = 4096;
+    s.t[0].write_unit = 12;
+    assert_int_equal(fwp_pack(&s.o, &box, &len, &err), -1);
+    assert_non_null(strstr(err.msg, "write unit"));
+    s.t[0].write_unit = 8;
+    s.o.version = "1.x";
+    assert_int_equal(fwp_pack(&s.o, &box, &len, &err), -1);
+    done(&s);
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    setup s;
+    init(&s, 40000);
+    size_t a, b;
+    uint8_t *x = pack(&s, &a), *y = pack(&s, &b);
+    assert_int_equal(a, b);
+    assert_memory_equal(x, y, a);
+    free(x);
+    free(y);
+    done(&s);
+}
+
+static void test_manifest_canonical(void **state)
+{
+    (void)state;
+    fwp_manifest m, back;
+    fwp_err err;
+    memset(&m, 0, sizeof m);
+    m.format = 1;
+    strcpy(m.product, "p");
+    strcpy(m.version, "1.0.0");
+    m.build_time = 0x12345678;
+    m.target_count = 1;
+    fwp_mtarget *t = &m.targets[0];
+    strcpy(t->name, "a");
+    t->flash_base = 0x08000000;
+    t->flash_size = 0x10000;
+    t->erase_block = 1024;
+    t->write_unit = 16;
+    t->seg_count = 2;
+    t->seg_addr[0] = 0x08000000;
+    t->seg_len[0] = 23;
+    t->seg_addr[1] = 0x08000100;
+    t->seg_len[1] = 256;
+    t->image_size = 279;
+    t->codec = 1;
+    t->window_bits = 15;
+    t->frame_size = 300;
+    t->frame_count = 1;
+    t->payload_size = 65536;
+    uint8_t *cbor;
+    size_t len;
+    assert_int_equal(fwp_manifest_encode(&m, &cbor, &len, &err), 0);
+    /* map(6), key 0 -> 1 */
+    assert_int_equal(cbor[0], 0xa6);
+    assert_int_equal(cbor[1], 0x00);
+    assert_int_equal(cbor[2], 0x01);
+    assert_int_equal(fwp_manifest_decode(cbor, len, "m", &back, &err), 0);
+    assert_memory_equal(&m, &back, sizeof m);
+    /* a non-shortest integer is rejected: format 1 as 0x18 0x01 */
+    uint8_t *bad = malloc(len + 1);
+    bad[0] = 0xa6;
+    bad[1] = 0x00;
+    bad[2] = 0x18;
+    bad[3] = 0x01;
+    memcpy(bad + 4, cbor + 3, len - 3);
+    assert_int_equal(fwp_manifest_decode(bad, len + 1, "m", &back, &err), -1);
+    assert_non_null(strstr(err.msg, "deterministic"));
+    /* trailing bytes */
+    memcpy(bad, cbor, len);
+    bad[len] = 0;
+    assert_int_equal(fwp_manifest_decode(bad, len + 1, "m", &back, &err), -1);
+    free(bad);
+    free(cbor);
+}
+
+static size_t raw_deflate(const uint8_t *d, size_t n, int level, int wbits)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, -wbits, 9,
+                                  Z_DEFAULT_STRATEGY), Z_OK);
+    size_t cap = deflateBound(&z, n);
+    uint8_t *out = malloc(cap);
+    z.next_in = (Bytef *)(uintptr_t)d;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t r = cap - z.avail_out;
+    deflateEnd(&z);
+    free(out);
+    return r;
+}
+
+/* Frame size fs: prints the figures, returns container and payload. */
+static void measure(size_t n, uint32_t fs, size_t *box_len, size_t *payload,
+                    size_t *raw)
+{
+    setup s;
+    init(&s, n);
+    s.t[0].frame_size = fs;
+    clock_t t0 = clock();
+    uint8_t *box = pack(&s, box_len);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    *raw = raw_deflate(s.t[0].image.segs[0].data, n, 9, 15);
+    fwp_layout lay;
+    fwp_manifest m;
+    fwp_err err;
+    assert_int_equal(fwp_layout_parse(box, *box_len, "box", &lay, &err), 0);
+    assert_int_equal(fwp_manifest_decode(lay.manifest, lay.manifest_len, "m",
+                                         &m, &err), 0);
+    *payload = m.targets[0].payload_size;
+    printf("# %zu KiB image, frame size %u: raw deflate %zu, payload %zu "
+           "(+%.2f%%), container %zu (+%.2f%%), %u frames, %.2f s "
+           "(sanitized build)\n",
+           n / 1024, (unsigned)fs, *raw, *payload,
+           100.0 * ((double)*payload / *raw - 1), *box_len,
+           100.0 * ((double)*box_len / *raw - 1),
+           (unsigned)m.targets[0].frame_count, secs);
+    free(box);
+    done(&s);
+}
+
+static void test_size_vs_raw_deflate(void **state)
+{
+    (void)state;
+    size_t box, payload, raw;
+    /* default frames: the deflate stream itself within 2% */
+    measure(200 * 1024, 4096, &box, &payload, &raw);
+    assert_true(payload <= raw * 102 / 100);
+    /* 8 KiB frames: the whole container within 2% + header/manifest */
+    measure(200 * 1024, 8192, &box, &payload, &raw);
+    assert_true(box <= raw * 102 / 100 + 600);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_variants),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_manifest_canonical),
+        cmocka_unit_test(test_size_vs_raw_deflate),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,45 @@
+/*
+ * cli.h - shared by the fwpack commands: exit codes, error printing,
+ * option parsing helpers, and the command entry points.
+ */
+#ifndef FWPACK_CLI_H
+#define FWPACK_CLI_H
+
+#include <stdint.h>
+
+#include "fwpack.h"
+
+/* Exit codes (documented in `fwpack --help`). */
+enum {
+    EXIT_OK = 0,
+    EXIT_VERIFY = 1, /* verification failed, or a malformed container */
+    EXIT_USAGE = 2,  /* bad option or argument */
+    EXIT_INPUT = 3,  /* bad input file: HEX, bin, key */
+    EXIT_IO = 4      /* a file could not be read or written */
+};
+
+/* Prints "fwpack: <message>" on stderr; returns code. */
+int cli_error(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prints err's message; returns EXIT_IO for I/O errors, else code. */
+int cli_fail(const fwp_err *err, int code);
+/* The message for an unknown option or a missing argument (getopt '?'). */
+int cli_bad_option(const char *cmd, char **argv, int optind_after);
+
+/* Unsigned 32-bit number, decimal or 0x hex; -1 if malformed. */
+int cli_u32(const char *s, uint32_t *out);
+/* cli_u32 with a usage error naming the option. */
+int cli_opt_u32(const char *opt, const char *s, uint32_t *out);
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+int cmd_keygen(int argc, char **argv);
+int cmd_export_key(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+#endif

@@ -1,0 +1,230 @@
+/*
+ * cmd_inspect.c - fwpack inspect: everything in a container (header, info
+ * string, manifest, signatures' key ids, frames), checking its structure,
+ * the hash chain and the image digest, but not the signatures.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "usage: fwpack inspect FILE.fwpk [--json]\n"
+    "\n"
+    "Prints the header, info string, manifest (every target: geometry,\n"
+    "segments, digest, anchor), the signatures' key ids and the frames, and\n"
+    "checks the structure, each target's hash chain and image digest.\n"
+    "Signatures are not checked (fwpack verify does that).\n"
+    "Exit 0 when all is well, 1 for a malformed container or broken chain.\n"
+    "\n"
+    "      --json    machine-readable output\n"
+    "  -h, --help    this text\n";
+
+typedef struct {
+    const char *path;
+    uint8_t *data;
+    size_t len;
+    fwp_layout lay;
+    fwp_manifest m;
+    fwp_walk walks[FWPK_MAX_TARGETS];
+    int ok;
+} inspection;
+
+static const char *codec_name(uint32_t c)
+{
+    return c == FWPK_CODEC_NONE ? "none" : "deflate";
+}
+
+static void text_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w,
+                        uint32_t i)
+{
+    fwp_buf_printf(b, "target %u: %s\n  mcu          %s\n", (unsigned)i,
+                   t->name, *t->mcu ? t->mcu : "(generic)");
+    fwp_buf_printf(b, "  flash        0x%08x + 0x%x, erase block %u, write "
+                      "unit %u\n  segments     %u:",
+                   (unsigned)t->flash_base, (unsigned)t->flash_size,
+                   (unsigned)t->erase_block, (unsigned)t->write_unit,
+                   (unsigned)t->seg_count);
+    for (uint32_t s = 0; s < t->seg_count; s++)
+        fwp_buf_printf(b, " 0x%08x+%u", (unsigned)t->seg_addr[s],
+                       (unsigned)t->seg_len[s]);
+    fwp_buf_printf(b, "\n  image        %u bytes, digest ",
+                   (unsigned)t->image_size);
+    fwp_buf_hex(b, t->image_digest, FWPK_HASH_LEN);
+    fwp_buf_printf(b, "\n  codec        %s, window bits %u, filter %s\n"
+                      "  frames       %u of at most %u bytes, payload %u "
+                      "bytes (%.1f%% of the image):",
+                   codec_name(t->codec), (unsigned)t->window_bits,
+                   fwp_filter_name(t->filter), (unsigned)t->frame_count,
+                   (unsigned)t->frame_size, (unsigned)t->payload_size,
+                   100.0 * t->payload_size / t->image_size);
+    for (uint32_t f = 0; f < w->count; f++)
+        fwp_buf_printf(b, " %u", (unsigned)w->lens[f]);
+    fwp_buf_printf(b, "\n  anchor       ");
+    fwp_buf_hex(b, t->anchor, FWPK_HASH_LEN);
+    fwp_buf_printf(b, "\n  chain        %s%s%s\n  digest       %s\n",
+                   w->chain_ok ? "ok" : "BROKEN", w->problem[0] ? ": " : "",
+                   w->problem,
+                   w->digest_ok > 0 ? "ok" : w->digest_ok ? "not checked"
+                                                          : "MISMATCH");
+}
+
+static void text(fwp_buf *b, const inspection *x)
+{
+    const fwp_manifest *m = &x->m;
+    char built[20];
+    fwp_time_format(m->build_time, built);
+    fwp_buf_printf(b, "file         %s, %zu bytes\n", x->path, x->len);
+    fwp_buf_printf(b, "header       format %u, info %u bytes, manifest %u "
+                      "bytes\n", x->data[4], (unsigned)x->lay.info_len,
+                   (unsigned)x->lay.manifest_len);
+    fwp_buf_printf(b, "info         %s\n", (const char *)x->lay.info);
+    fwp_buf_printf(b, "product      %s\nversion      %s\nsecurity     %u\n"
+                      "built        %u (%s UTC)\nsigned hash  ",
+                   m->product, m->version, (unsigned)m->security_counter,
+                   (unsigned)m->build_time, built);
+    fwp_buf_hex(b, x->lay.signed_digest, FWPK_SIGNED_DIGEST_LEN);
+    fwp_buf_printf(b, "\nsignatures   %u%s", (unsigned)x->lay.sig_count,
+                   x->lay.sig_count ? ", key ids:" : " (unsigned)");
+    for (uint32_t i = 0; i < x->lay.sig_count; i++) {
+        fwp_buf_printf(b, " ");
+        fwp_buf_hex(b, x->lay.sigs + i * FWPK_SIG_ENTRY_LEN, FWPK_KEY_ID_LEN);
+    }
+    fwp_buf_printf(b, "\n");
+    for (uint32_t i = 0; i < m->target_count; i++)
+        text_target(b, &m->targets[i], &x->walks[i], i);
+    fwp_buf_printf(b, "result       %s\n", x->ok ? "ok" : "BROKEN");
+}
+
+static void json_hex(fwp_buf *b, const char *key, const uint8_t *d, size_t n)
+{
+    fwp_buf_printf(b, "\"%s\":\"", key);
+    fwp_buf_hex(b, d, n);
+    fwp_buf_printf(b, "\"");
+}
+
+static void json_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w)
+{
+    fwp_buf_printf(b, "{\"name\":");
+    fwp_buf_json_str(b, t->name);
+    fwp_buf_printf(b, ",\"mcu\":");
+    fwp_buf_json_str(b, t->mcu);
+    fwp_buf_printf(b, ",\"flash_base\":%u,\"flash_size\":%u,\"erase_block\":"
+                      "%u,\"write_unit\":%u,\"segments\":[",
+                   (unsigned)t->flash_base, (unsigned)t->flash_size,
+                   (unsigned)t->erase_block, (unsigned)t->write_unit);
+    for (uint32_t s = 0; s < t->seg_count; s++)
+        fwp_buf_printf(b, "%s{\"address\":%u,\"length\":%u}", s ? "," : "",
+                       (unsigned)t->seg_addr[s], (unsigned)t->seg_len[s]);
+    fwp_buf_printf(b, "],\"image_size\":%u,\"codec\":\"%s\",\"window_bits\":"
+                      "%u,\"filter\":\"%s\",\"frame_size\":%u,\"frame_count\""
+                      ":%u,\"payload_size\":%u,",
+                   (unsigned)t->image_size, codec_name(t->codec),
+                   (unsigned)t->window_bits, fwp_filter_name(t->filter),
+                   (unsigned)t->frame_size, (unsigned)t->frame_count,
+                   (unsigned)t->payload_size);
+    json_hex(b, "image_digest", t->image_digest, FWPK_HASH_LEN);
+    fwp_buf_printf(b, ",");
+    json_hex(b, "anchor", t->anchor, FWPK_HASH_LEN);
+    fwp_buf_printf(b, ",\"frames\":[");
+    for (uint32_t f = 0; f < w->count; f++)
+        fwp_buf_printf(b, "%s%u", f ? "," : "", (unsigned)w->lens[f]);
+    fwp_buf_printf(b, "],\"chain_ok\":%s,\"digest_ok\":%s,\"problem\":",
+                   w->chain_ok ? "true" : "false",
+                   w->digest_ok > 0 ? "true" : w->digest_ok ? "null"
+                                                            : "false");
+    fwp_buf_json_str(b, w->problem);
+    fwp_buf_printf(b, "}");
+}
+
+static void json(fwp_buf *b, const inspection *x)
+{
+    const fwp_manifest *m = &x->m;
+    fwp_buf_printf(b, "{\"file\":");
+    fwp_buf_json_str(b, x->path);
+    fwp_buf_printf(b, ",\"size\":%zu,\"format\":%u,\"info_len\":%u,"
+                      "\"manifest_len\":%u,\"info\":",
+                   x->len, x->data[4], (unsigned)x->lay.info_len,
+                   (unsigned)x->lay.manifest_len);
+    fwp_buf_json_str(b, (const char *)x->lay.info);
+    fwp_buf_printf(b, ",\"product\":");
+    fwp_buf_json_str(b, m->product);
+    fwp_buf_printf(b, ",\"version\":");
+    fwp_buf_json_str(b, m->version);
+    fwp_buf_printf(b, ",\"security_counter\":%u,\"build_time\":%u,",
+                   (unsigned)m->security_counter, (unsigned)m->build_time);
+    json_hex(b, "signed_digest", x->lay.signed_digest, FWPK_SIGNED_DIGEST_LEN);
+    fwp_buf_printf(b, ",\"signatures\":[");
+    for (uint32_t i = 0; i < x->lay.sig_count; i++) {
+        fwp_buf_printf(b, "%s{", i ? "," : "");
+        json_hex(b, "key_id", x->lay.sigs + i * FWPK_SIG_ENTRY_LEN,
+                 FWPK_KEY_ID_LEN);
+        fwp_buf_printf(b, "}");
+    }
+    fwp_buf_printf(b, "],\"targets\":[");
+    for (uint32_t i = 0; i < m->target_count; i++) {
+        fwp_buf_printf(b, "%s", i ? "," : "");
+        json_target(b, &m->targets[i], &x->walks[i]);
+    }
+    fwp_buf_printf(b, "],\"ok\":%s}\n", x->ok ? "true" : "false");
+}
+
+static int examine(inspection *x, fwp_err *err)
+{
+    if (fwp_read_file(x->path, &x->data, &x->len, 0, err))
+        return -1;
+    if (fwp_layout_parse(x->data, x->len, x->path, &x->lay, err) ||
+        fwp_manifest_decode(x->lay.manifest, x->lay.manifest_len, x->path,
+                            &x->m, err))
+        return -1;
+    size_t off = x->lay.frames_offset;
+    x->ok = 1;
+    for (uint32_t i = 0; i < x->m.target_count; i++) {
+        if (fwp_frames_walk(x->data, x->len, &off, &x->m.targets[i],
+                            &x->walks[i], err))
+            return fwp_fail(err, "%s: %s", x->path, err->msg);
+        x->ok &= x->walks[i].chain_ok && x->walks[i].digest_ok != 0;
+    }
+    if (off != x->len)
+        return fwp_fail(err, "%s: %zu bytes after the last frame", x->path,
+                        x->len - off);
+    return 0;
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int as_json = 0, c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(help, stdout);
+            return EXIT_OK;
+        }
+        if (c != 'j')
+            return cli_bad_option("inspect", argv, optind);
+        as_json = 1;
+    }
+    if (optind + 1 != argc)
+        return cli_error(EXIT_USAGE, "inspect: need exactly one container");
+    inspection x;
+    fwp_err err;
+    memset(&x, 0, sizeof x);
+    x.path = argv[optind];
+    int rc = examine(&x, &err) ? cli_fail(&err, EXIT_VERIFY) : EXIT_OK;
+    if (rc == EXIT_OK) {
+        fwp_buf b = {0};
+        (as_json ? json : text)(&b, &x);
+        fputs(b.data ? b.data : "", stdout);
+        fwp_buf_free(&b);
+        rc = x.ok ? EXIT_OK : EXIT_VERIFY;
+    }
+    for (uint32_t i = 0; i < FWPK_MAX_TARGETS; i++)
+        fwp_walk_free(&x.walks[i]);
+    free(x.data);
+    return rc;
+}

@@ -1,0 +1,421 @@
+/* cmd_pack.c - fwpack pack: firmware files in, one signed container out. */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "usage: fwpack pack -k KEY.pem [options] FILE -o OUT.fwpk\n"
+    "       fwpack pack -k KEY.pem [options] -t NAME[:MCU]=FILE[@ADDR] ... "
+    "-o OUT.fwpk\n"
+    "\n"
+    "Compresses, signs and wraps firmware into an fwpack container. FILE is\n"
+    "Intel HEX, or a raw binary when a load address is given (--load-addr or\n"
+    "@ADDR). The output is written to a temporary file and renamed.\n"
+    "\n"
+    "targets:\n"
+    "  FILE                      one target, named by --target (default app)\n"
+    "  -t, --add NAME[:MCU]=FILE[@ADDR]\n"
+    "                            a target (repeat for up to 8); MCU here\n"
+    "                            overrides --mcu for this target\n"
+    "      --target NAME         name of the single FILE target\n"
+    "      --load-addr ADDR      FILE is a raw binary loaded at ADDR\n"
+    "      --mcu ID              MCU profile for every target without its own:\n"
+    "                            stm32g030k8 stm32l432kc atsamd21g18a nrf52840\n"
+    "                            esp32c3 atmega328p (see below)\n"
+    "signing:\n"
+    "  -k, --key FILE            private key (repeat: one signature each)\n"
+    "      --unsigned            no signatures (for external signing)\n"
+    "identity (format/SPEC.md 3 and 4):\n"
+    "      --version V           MAJOR.MINOR.PATCH[-PRE][+BUILD] (0.0.0)\n"
+    "      --product S --org S --description S --firmware S --builder S\n"
+    "      --security-counter N  anti-rollback counter (0)\n"
+    "geometry and compression (each overrides the MCU profile, for all "
+    "targets):\n"
+    "      --flash-base A --flash-size N --erase-block N --write-unit N\n"
+    "      --codec none|deflate  (deflate)\n"
+    "      --level 0-9           zlib level (9)\n"
+    "      --window-bits 9-15    deflate window (profile's, else 15)\n"
+    "      --frame-size N        256..8192 (profile's, else 4096)\n"
+    "      --filter none|thumb   branch filter (thumb for Cortex-M profiles,\n"
+    "                            else none)\n"
+    "output:\n"
+    "  -o, --output FILE         the container (required)\n"
+    "      --force               overwrite FILE if it exists\n"
+    "  -v, --verbose             print a summary\n"
+    "  -h, --help                this text\n"
+    "\n"
+    "Without an MCU profile: flash base = lowest address rounded down to 4 "
+    "KiB,\n"
+    "flash size = span rounded up to 4 KiB, erase block 4096, write unit 4.\n"
+    "The build time is SOURCE_DATE_EPOCH if set, else the clock.\n";
+
+#define GEO_BASE 0
+#define GEO_SIZE 1
+#define GEO_ERASE 2
+#define GEO_WRITE 3
+#define GEO_WINDOW 4
+#define GEO_FRAME 5
+#define GEO_N 6
+
+typedef struct {
+    const char *name, *mcu, *file;
+    uint32_t addr;
+    int has_addr;
+} tspec;
+
+typedef struct {
+    fwp_pack_opts p;
+    const char *out, *target, *mcu, *codec, *filter;
+    const char *keys[FWPK_MAX_SIGNATURES];
+    size_t key_count;
+    tspec specs[FWPK_MAX_TARGETS];
+    size_t spec_count;
+    uint32_t geo[GEO_N], level;
+    int has_geo[GEO_N], has_level, has_load, unsigned_, force, verbose;
+    uint32_t load_addr;
+} pack_cli;
+
+/* Splits arg (an argv string, modified in place). */
+static int parse_spec(char *s, tspec *t)
+{
+    const char *arg = s;
+    char *eq = strchr(s, '=');
+    if (!eq || eq == s || !eq[1])
+        return cli_error(EXIT_USAGE, "pack: -t %s: expected "
+                                     "NAME[:MCU]=FILE[@ADDR]", arg);
+    *eq = 0;
+    t->name = s;
+    t->file = eq + 1;
+    char *colon = strchr(s, ':');
+    if (colon) {
+        *colon = 0;
+        t->mcu = colon + 1;
+    }
+    char *at = strrchr(t->file, '@');
+    if (at && cli_u32(at + 1, &t->addr) == 0) {
+        *at = 0;
+        t->has_addr = 1;
+    }
+    return 0;
+}
+
+enum {
+    O_TARGET = 256, O_LOAD, O_MCU, O_UNSIGNED, O_VERSION, O_PRODUCT, O_ORG,
+    O_DESC, O_FIRMWARE, O_BUILDER, O_COUNTER, O_BASE, O_SIZE, O_ERASE,
+    O_WRITE, O_CODEC, O_LEVEL, O_WINDOW, O_FRAME, O_FILTER, O_FORCE
+};
+
+static const struct option long_opts[] = {
+    {"add", required_argument, 0, 't'},
+    {"key", required_argument, 0, 'k'},
+    {"output", required_argument, 0, 'o'},
+    {"verbose", no_argument, 0, 'v'},
+    {"help", no_argument, 0, 'h'},
+    {"target", required_argument, 0, O_TARGET},
+    {"load-addr", required_argument, 0, O_LOAD},
+    {"mcu", required_argument, 0, O_MCU},
+    {"unsigned", no_argument, 0, O_UNSIGNED},
+    {"version", required_argument, 0, O_VERSION},
+    {"product", required_argument, 0, O_PRODUCT},
+    {"org", required_argument, 0, O_ORG},
+    {"description", required_argument, 0, O_DESC},
+    {"firmware", required_argument, 0, O_FIRMWARE},
+    {"builder", required_argument, 0, O_BUILDER},
+    {"security-counter", required_argument, 0, O_COUNTER},
+    {"flash-base", required_argument, 0, O_BASE},
+    {"flash-size", required_argument, 0, O_SIZE},
+    {"erase-block", required_argument, 0, O_ERASE},
+    {"write-unit", required_argument, 0, O_WRITE},
+    {"codec", required_argument, 0, O_CODEC},
+    {"level", required_argument, 0, O_LEVEL},
+    {"window-bits", required_argument, 0, O_WINDOW},
+    {"frame-size", required_argument, 0, O_FRAME},
+    {"filter", required_argument, 0, O_FILTER},
+    {"force", no_argument, 0, O_FORCE},
+    {0, 0, 0, 0}};
+
+static int geo_opt(pack_cli *c, int which, const char *arg)
+{
+    static const char *const names[GEO_N] = {
+        "--flash-base", "--flash-size", "--erase-block", "--write-unit",
+        "--window-bits", "--frame-size"};
+    c->has_geo[which] = 1;
+    return cli_opt_u32(names[which], arg, &c->geo[which]);
+}
+
+static int option_more(pack_cli *c, int opt, const char *arg)
+{
+    switch (opt) {
+    case O_COUNTER:
+        return cli_opt_u32("--security-counter", arg,
+                           &c->p.security_counter);
+    case O_BASE: return geo_opt(c, GEO_BASE, arg);
+    case O_SIZE: return geo_opt(c, GEO_SIZE, arg);
+    case O_ERASE: return geo_opt(c, GEO_ERASE, arg);
+    case O_WRITE: return geo_opt(c, GEO_WRITE, arg);
+    case O_WINDOW: return geo_opt(c, GEO_WINDOW, arg);
+    case O_FRAME: return geo_opt(c, GEO_FRAME, arg);
+    case O_LEVEL:
+        c->has_level = 1;
+        if (cli_opt_u32("--level", arg, &c->level) || c->level > 9)
+            return cli_error(EXIT_USAGE, "pack: --level must be 0..9");
+        return 0;
+    case O_LOAD:
+        c->has_load = 1;
+        return cli_opt_u32("--load-addr", arg, &c->load_addr);
+    }
+    return cli_error(EXIT_USAGE, "pack: unknown option");
+}
+
+static int option(pack_cli *c, int opt, char *arg)
+{
+    switch (opt) {
+    case 't':
+        if (c->spec_count == FWPK_MAX_TARGETS)
+            return cli_error(EXIT_USAGE, "pack: at most %d targets",
+                             FWPK_MAX_TARGETS);
+        return parse_spec(arg, &c->specs[c->spec_count++]);
+    case 'k':
+        if (c->key_count == FWPK_MAX_SIGNATURES)
+            return cli_error(EXIT_USAGE, "pack: at most %d keys",
+                             FWPK_MAX_SIGNATURES);
+        c->keys[c->key_count++] = arg;
+        return 0;
+    case 'o': c->out = arg; return 0;
+    case 'v': c->verbose = 1; return 0;
+    case O_TARGET: c->target = arg; return 0;
+    case O_MCU: c->mcu = arg; return 0;
+    case O_UNSIGNED: c->unsigned_ = 1; return 0;
+    case O_FORCE: c->force = 1; return 0;
+    case O_VERSION: c->p.version = arg; return 0;
+    case O_PRODUCT: c->p.product = arg; return 0;
+    case O_ORG: c->p.org = arg; return 0;
+    case O_DESC: c->p.description = arg; return 0;
+    case O_FIRMWARE: c->p.firmware = arg; return 0;
+    case O_BUILDER: c->p.builder = arg; return 0;
+    case O_CODEC: c->codec = arg; return 0;
+    case O_FILTER: c->filter = arg; return 0;
+    }
+    return option_more(c, opt, arg);
+}
+
+static int check_args(pack_cli *c, int argc, char **argv)
+{
+    int npos = argc - optind;
+    if (!c->out)
+        return cli_error(EXIT_USAGE, "pack: -o OUT.fwpk is required");
+    if (c->spec_count ? npos != 0 : npos != 1)
+        return cli_error(EXIT_USAGE, "pack: give one FILE, or targets with "
+                                     "-t NAME=FILE, not both");
+    if (c->spec_count && (c->target || c->has_load))
+        return cli_error(EXIT_USAGE, "pack: --target and --load-addr go with "
+                                     "FILE; use -t NAME=FILE@ADDR");
+    if (!c->unsigned_ == !c->key_count)
+        return cli_error(EXIT_USAGE, "pack: give -k KEY, or --unsigned for "
+                                     "an unsigned container (not both)");
+    if (c->codec && strcmp(c->codec, "none") && strcmp(c->codec, "deflate"))
+        return cli_error(EXIT_USAGE, "pack: --codec must be none or deflate");
+    uint32_t id;
+    if (c->filter && fwp_filter_from_name(c->filter, &id))
+        return cli_error(EXIT_USAGE, "pack: --filter must be none or thumb");
+    if (!c->spec_count) {
+        tspec *t = &c->specs[c->spec_count++];
+        t->name = c->target ? c->target : "app";
+        t->file = argv[optind];
+        t->addr = c->load_addr;
+        t->has_addr = c->has_load;
+    }
+    return 0;
+}
+
+static int parse(pack_cli *c, int argc, char **argv)
+{
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "t:k:o:vh", long_opts, NULL)) !=
+           -1) {
+        if (opt == 'h') {
+            fputs(help, stdout);
+            return -1;
+        }
+        if (opt == '?' || opt == ':')
+            return cli_bad_option("pack", argv, optind);
+        int rc = option(c, opt, optarg);
+        if (rc)
+            return rc;
+    }
+    return check_args(c, argc, argv);
+}
+
+/* ---- from options to fwp_target_opts ---- */
+
+static int is_bin_name(const char *f)
+{
+    const char *dot = strrchr(f, '.');
+    return dot && strcasecmp(dot, ".bin") == 0;
+}
+
+static int load_image(const tspec *s, fwp_image *img)
+{
+    fwp_err err;
+    if (!s->has_addr && is_bin_name(s->file))
+        return cli_error(EXIT_USAGE, "pack: %s is a raw binary: give its "
+                                     "load address (--load-addr or @ADDR)",
+                         s->file);
+    int rc = s->has_addr ? fwp_bin_load(s->file, s->addr, img, &err)
+                         : fwp_hex_load(s->file, img, &err);
+    return rc ? cli_fail(&err, EXIT_INPUT) : 0;
+}
+
+static uint32_t pick(const pack_cli *c, int which, const fwp_mcu *m,
+                     uint32_t dflt)
+{
+    static const size_t off[GEO_N] = {
+        offsetof(fwp_mcu, flash_base), offsetof(fwp_mcu, flash_size),
+        offsetof(fwp_mcu, erase_block), offsetof(fwp_mcu, write_unit),
+        offsetof(fwp_mcu, window_bits), offsetof(fwp_mcu, frame_size)};
+    if (c->has_geo[which])
+        return c->geo[which];
+    if (m)
+        return *(const uint32_t *)((const char *)m + off[which]);
+    return dflt;
+}
+
+static int geometry(const pack_cli *c, fwp_target_opts *t, const fwp_mcu *m)
+{
+    const fwp_image *im = &t->image;
+    uint64_t lo = im->segs[0].addr, hi = (uint64_t)im->segs[im->count - 1].addr +
+                                         im->segs[im->count - 1].len;
+    t->flash_base = pick(c, GEO_BASE, m, (uint32_t)(lo & ~0xfffULL));
+    uint64_t span = hi > t->flash_base ? hi - t->flash_base : 1;
+    span = (span + 0xfff) & ~0xfffULL;
+    if (span > 0x100000000ULL - t->flash_base)
+        span = 0x100000000ULL - t->flash_base;
+    t->flash_size = pick(c, GEO_SIZE, m, (uint32_t)span);
+    t->erase_block = pick(c, GEO_ERASE, m, 4096);
+    t->write_unit = pick(c, GEO_WRITE, m, 4);
+    t->window_bits = pick(c, GEO_WINDOW, m, 15);
+    t->frame_size = pick(c, GEO_FRAME, m, FWPK_FRAME_SIZE_DEFAULT);
+    t->level = c->has_level ? (int)c->level : 9;
+    t->codec = c->codec && strcmp(c->codec, "none") == 0 ? FWPK_CODEC_NONE
+                                                        : FWPK_CODEC_DEFLATE;
+    if (c->filter)
+        fwp_filter_from_name(c->filter, &t->filter);
+    else
+        t->filter = m && strncmp(m->arch, "cortex-m", 8) == 0
+                        ? FWPK_FILTER_THUMB
+                        : FWPK_FILTER_NONE;
+    return 0;
+}
+
+static int known_geometry(const pack_cli *c)
+{
+    return c->has_geo[GEO_BASE] && c->has_geo[GEO_SIZE] &&
+           c->has_geo[GEO_ERASE] && c->has_geo[GEO_WRITE];
+}
+
+static int make_target(const pack_cli *c, const tspec *s, fwp_target_opts *t)
+{
+    t->name = s->name;
+    t->mcu = s->mcu ? s->mcu : c->mcu ? c->mcu : "";
+    const fwp_mcu *m = *t->mcu ? fwp_mcu_find(t->mcu) : NULL;
+    if (*t->mcu && !m && !known_geometry(c))
+        return cli_error(EXIT_USAGE, "pack: unknown MCU '%s': use a known "
+                                     "one (fwpack pack --help) or give "
+                                     "--flash-base, --flash-size, "
+                                     "--erase-block and --write-unit",
+                         t->mcu);
+    int rc = load_image(s, &t->image);
+    return rc ? rc : geometry(c, t, m);
+}
+
+static int load_keys(const pack_cli *c, fwp_keypair *kp)
+{
+    fwp_err err;
+    for (size_t i = 0; i < c->key_count; i++)
+        if (fwp_key_load_private(c->keys[i], &kp[i], &err))
+            return cli_fail(&err, EXIT_INPUT);
+    return 0;
+}
+
+static int build_time(uint64_t *t)
+{
+    const char *s = getenv("SOURCE_DATE_EPOCH");
+    uint32_t v;
+    if (!s) {
+        *t = (uint64_t)time(NULL);
+        return 0;
+    }
+    if (cli_u32(s, &v))
+        return cli_error(EXIT_USAGE, "pack: SOURCE_DATE_EPOCH '%s' is not "
+                                     "a number of seconds", s);
+    *t = v;
+    return 0;
+}
+
+static void summary(const pack_cli *c, size_t len)
+{
+    printf("wrote %s: %zu bytes, %zu target(s), %zu signature(s)\n", c->out,
+           len, c->p.target_count, c->p.key_count);
+    for (size_t i = 0; i < c->p.target_count; i++) {
+        const fwp_target_opts *t = &c->p.targets[i];
+        uint32_t size = fwp_image_size(&t->image);
+        printf("  %s: %zu segment(s), %u bytes, flash 0x%08x+0x%x\n",
+               t->name, t->image.count, (unsigned)size,
+               (unsigned)t->flash_base, (unsigned)t->flash_size);
+    }
+}
+
+static int pack_and_write(pack_cli *c)
+{
+    uint8_t *box = NULL;
+    size_t len = 0;
+    fwp_err err;
+    if (fwp_pack(&c->p, &box, &len, &err))
+        return cli_fail(&err, EXIT_INPUT);
+    int rc = fwp_write_file_atomic(c->out, box, len, 0644, c->force, &err)
+                 ? cli_fail(&err, EXIT_IO)
+                 : EXIT_OK;
+    free(box);
+    if (rc == EXIT_OK && c->verbose)
+        summary(c, len);
+    return rc;
+}
+
+static int run(pack_cli *c, fwp_target_opts *targets, fwp_keypair *kp)
+{
+    int rc = build_time(&c->p.build_time);
+    if (rc == 0)
+        rc = load_keys(c, kp);
+    for (size_t i = 0; rc == 0 && i < c->spec_count; i++) {
+        rc = make_target(c, &c->specs[i], &targets[i]);
+        c->p.target_count = i + 1;
+    }
+    c->p.targets = targets;
+    c->p.keys = kp;
+    c->p.key_count = c->key_count;
+    return rc ? rc : pack_and_write(c);
+}
+
+int cmd_pack(int argc, char **argv)
+{
+    pack_cli c;
+    memset(&c, 0, sizeof c);
+    int rc = parse(&c, argc, argv);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    fwp_target_opts targets[FWPK_MAX_TARGETS];
+    fwp_keypair kp[FWPK_MAX_SIGNATURES];
+    memset(targets, 0, sizeof targets);
+    rc = run(&c, targets, kp);
+    for (size_t i = 0; i < FWPK_MAX_TARGETS; i++)
+        fwp_image_free(&targets[i].image);
+    sodium_memzero(kp, sizeof kp);
+    return rc;
+}

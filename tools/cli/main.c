@@ -1,0 +1,57 @@
+/* main.c - fwpack: dispatches `fwpack <command> [options]`. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Commands live in cmd_<name>.c.  To add one, declare it in cli.h and
+ * list it here. */
+static const cli_command commands[] = {
+    {"keygen", cmd_keygen, "generate an Ed25519 signing key (PKCS#8 PEM)"},
+    {"export-key", cmd_export_key,
+     "write the public key: PEM, C keyring header, or raw"},
+    {"pack", cmd_pack, "compress, sign and wrap firmware into a container"},
+    {"inspect", cmd_inspect, "show everything in a container, check frames"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: fwpack <command> [options]   (fwpack <command> "
+               "--help for its options)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nexit codes:\n"
+               "  0  success\n"
+               "  1  verification failed, or the container is malformed\n"
+               "  2  usage error (bad option or argument)\n"
+               "  3  bad input file (HEX, bin, key)\n"
+               "  4  I/O error (cannot read or write a file)\n"
+               "\nErrors are one line on stderr; commands are quiet on "
+               "success unless -v.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0)
+        return cli_error(EXIT_IO, "libsodium failed to initialise");
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("fwpack %s (container format %d)\n", FWPACK_VERSION,
+               FWPK_FORMAT_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    return cli_error(EXIT_USAGE, "unknown command '%s' (see fwpack --help)",
+                     argv[1]);
+}

@@ -1,0 +1,20 @@
+/* bin.c - raw binary images, loaded at a given address. */
+#include <stdlib.h>
+
+#include "fwpack.h"
+
+int fwp_bin_load(const char *path, uint32_t addr, fwp_image *img,
+                 fwp_err *err)
+{
+    uint8_t *data;
+    size_t len;
+    if (fwp_read_file(path, &data, &len, FWPK_MAX_IMAGE_SIZE, err))
+        return -1;
+    int rc = 0;
+    if (len == 0)
+        rc = fwp_fail(err, "%s: empty file", path);
+    else
+        rc = fwp_image_add(img, addr, data, len, path, err);
+    free(data);
+    return rc;
+}

@@ -1,0 +1,234 @@
+/*
+ * frames.c - one target's frames (format/SPEC.md 6): codec 0 cuts the image
+ * into frame_size pieces; codec 1 runs one raw deflate stream and cuts it at
+ * sync flushes, choosing how much input goes into each frame by trial
+ * compression on a deflateCopy of the stream.  Then the hash chain is
+ * computed back to front.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "fwpack.h"
+
+#define FILL_NUM 997 /* accept a frame filled to >= 99.7% of frame_size */
+#define FILL_DEN 1000
+#define MAX_TRIALS 12
+
+void fwp_hash(uint8_t out[FWPK_HASH_LEN], const uint8_t *d, size_t len)
+{
+    uint8_t full[crypto_hash_sha512_BYTES];
+    crypto_hash_sha512(full, d, len);
+    memcpy(out, full, FWPK_HASH_LEN);
+}
+
+void fwp_frames_free(fwp_frames *fr)
+{
+    free(fr->data);
+    memset(fr, 0, sizeof *fr);
+}
+
+/* Appends one frame (header with zero 'next', filled in later). */
+static int add_frame(fwp_buf *b, const uint8_t *payload, size_t len)
+{
+    uint8_t hdr[FWPK_FRAME_HEADER_LEN] = {(uint8_t)len, (uint8_t)(len >> 8)};
+    return fwp_buf_put(b, hdr, sizeof hdr) || fwp_buf_put(b, payload, len);
+}
+
+static int frames_none(const uint8_t *img, size_t len, uint32_t fs,
+                       fwp_buf *b)
+{
+    for (size_t off = 0; off < len; off += fs)
+        if (add_frame(b, img + off, len - off < fs ? len - off : fs))
+            return -1;
+    return 0;
+}
+
+typedef struct {
+    z_stream zs[2];  /* the committed stream and a trial copy */
+    int cur;         /* index of the committed stream */
+    int have_trial;
+    const uint8_t *img;
+    size_t len, pos; /* input consumed by committed frames */
+    uint32_t fs;
+    uint8_t *out;    /* trial output, 2 * fs + 64 bytes */
+    size_t out_cap;
+    uint64_t in_total, out_total;
+} packer;
+
+/* Runs n input bytes through a copy of the committed stream.  Returns the
+ * output size, or out_cap + 1 if it did not fit in out_cap; -1 on error. */
+static long trial(packer *p, size_t n)
+{
+    z_stream *t = &p->zs[1 - p->cur];
+    if (p->have_trial)
+        deflateEnd(t);
+    p->have_trial = 0;
+    if (deflateCopy(t, &p->zs[p->cur]) != Z_OK)
+        return -1;
+    p->have_trial = 1;
+    int last = p->pos + n == p->len;
+    t->next_in = (Bytef *)(uintptr_t)(p->img + p->pos);
+    t->avail_in = (uInt)n;
+    t->next_out = p->out;
+    t->avail_out = (uInt)p->out_cap;
+    int rc = deflate(t, last ? Z_FINISH : Z_SYNC_FLUSH);
+    int done = last ? rc == Z_STREAM_END
+                    : (rc == Z_OK && t->avail_in == 0 && t->avail_out > 0);
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+        return -1;
+    return done ? (long)(p->out_cap - t->avail_out) : (long)p->out_cap + 1;
+}
+
+/* Input bytes expected to fill a frame, from the running ratio. */
+static size_t estimate(const packer *p, size_t want_out)
+{
+    uint64_t in = p->in_total ? p->in_total : 3, out = p->out_total ? p->out_total : 1;
+    uint64_t n = (uint64_t)want_out * in / out;
+    return n < 1 ? 1 : n;
+}
+
+static size_t clamp(size_t n, size_t lo, size_t hi)
+{
+    return n < lo ? lo : n > hi ? hi : n;
+}
+
+/* Picks n for the next frame; leaves the matching trial in zs[1-cur] and
+ * its output in p->out.  Returns the output size or -1. */
+static long choose(packer *p, size_t *n_out)
+{
+    size_t rem = p->len - p->pos, good = 0, bad = rem + 1;
+    size_t n = clamp(estimate(p, p->fs * FILL_NUM / FILL_DEN), 1, rem);
+    long good_size = -1;
+    for (int i = 0; i < MAX_TRIALS || good == 0; i++) {
+        long s = trial(p, n);
+        if (s < 0)
+            return -1;
+        if ((size_t)s <= p->fs) {
+            good = n, good_size = s;
+            if (n == rem || (size_t)s * FILL_DEN >= (size_t)p->fs * FILL_NUM)
+                break;
+        } else {
+            bad = n;
+        }
+        /* aim half way between the fill threshold and a full frame */
+        size_t target = (size_t)p->fs * (FILL_DEN + FILL_NUM) / FILL_DEN / 2;
+        size_t next = (size_t)((uint64_t)n * target / (size_t)(s ? s : 1));
+        if ((size_t)s > p->out_cap)
+            next = n / 2;
+        next = clamp(next, good + 1, bad - 1);
+        if (next <= good || next >= bad)
+            break;
+        n = next;
+    }
+    if (good != n && trial(p, good) != good_size)
+        return -1; /* redo the best fitting trial */
+    *n_out = good;
+    return good_size;
+}
+
+static int deflate_frames(packer *p, fwp_buf *b)
+{
+    while (p->pos < p->len) {
+        size_t n = 0;
+        long s = choose(p, &n);
+        if (s < 0 || add_frame(b, p->out, (size_t)s))
+            return -1;
+        p->cur = 1 - p->cur; /* the trial becomes the committed stream */
+        p->pos += n;
+        p->in_total += n;
+        p->out_total += (size_t)s;
+    }
+    return 0;
+}
+
+static int frames_deflate(const uint8_t *img, size_t len, int level,
+                          uint32_t wbits, uint32_t fs, fwp_buf *b)
+{
+    packer p;
+    memset(&p, 0, sizeof p);
+    p.img = img;
+    p.len = len;
+    p.fs = fs;
+    p.out_cap = 2 * (size_t)fs + 64;
+    p.out = malloc(p.out_cap);
+    if (!p.out)
+        return -1;
+    int rc = -1;
+    if (deflateInit2(&p.zs[0], level, Z_DEFLATED, -(int)wbits, 9,
+                     Z_DEFAULT_STRATEGY) == Z_OK) {
+        rc = deflate_frames(&p, b);
+        deflateEnd(&p.zs[0]);
+        if (p.have_trial)
+            deflateEnd(&p.zs[1]);
+    }
+    free(p.out);
+    return rc;
+}
+
+/* Fills every frame's 'next' and the anchor, back to front. */
+static int chain(fwp_frames *fr)
+{
+    size_t cap = 64, n = 0;
+    size_t *offs = malloc(cap * sizeof *offs);
+    if (!offs)
+        return -1;
+    for (size_t off = 0; off < fr->len; n++) {
+        if (n == cap) {
+            size_t *p = realloc(offs, 2 * cap * sizeof *offs);
+            if (!p) {
+                free(offs);
+                return -1;
+            }
+            offs = p;
+            cap *= 2;
+        }
+        offs[n] = off;
+        fr->payload += (uint32_t)(fr->data[off] | fr->data[off + 1] << 8);
+        off += FWPK_FRAME_HEADER_LEN + (fr->data[off] | fr->data[off + 1] << 8);
+    }
+    if (n == 0 || offs[n - 1] >= fr->len) {
+        free(offs);
+        return -1;
+    }
+    uint8_t next[FWPK_HASH_LEN] = {0};
+    for (size_t i = n; i-- > 0;) {
+        uint8_t *f = fr->data + offs[i];
+        size_t end = i + 1 < n ? offs[i + 1] : fr->len;
+        memcpy(f + 2, next, FWPK_HASH_LEN);
+        fwp_hash(next, f, end - offs[i]);
+    }
+    memcpy(fr->anchor, next, FWPK_HASH_LEN);
+    fr->count = (uint32_t)n;
+    free(offs);
+    return 0;
+}
+
+int fwp_frames_build(const uint8_t *img, size_t len, uint32_t codec,
+                     int level, uint32_t window_bits, uint32_t frame_size,
+                     fwp_frames *fr, fwp_err *err)
+{
+    memset(fr, 0, sizeof *fr);
+    if (len == 0 || frame_size < FWPK_FRAME_SIZE_MIN ||
+        frame_size > FWPK_FRAME_SIZE_MAX)
+        return fwp_fail(err, "frames: empty image or bad frame size %u",
+                        (unsigned)frame_size);
+    fwp_buf b = {0};
+    int rc = codec == FWPK_CODEC_NONE
+                 ? frames_none(img, len, frame_size, &b)
+                 : frames_deflate(img, len, level, window_bits, frame_size,
+                                  &b);
+    fr->data = (uint8_t *)b.data;
+    fr->len = b.len;
+    if (rc || chain(fr)) {
+        fwp_frames_free(fr);
+        return fwp_fail(err, "frames: compression failed (out of memory?)");
+    }
+    if (fr->count > FWPK_MAX_FRAMES) {
+        fwp_frames_free(fr);
+        return fwp_fail(err, "frames: %u frames, more than %lu",
+                        (unsigned)fr->count, FWPK_MAX_FRAMES);
+    }
+    return 0;
+}

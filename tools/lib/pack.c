@@ -1,0 +1,243 @@
+/*
+ * pack.c - fwp_pack: header, info string, manifest, signature block and
+ * frames (format/SPEC.md), in memory.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwpack.h"
+
+static int pow2(uint32_t v)
+{
+    return v && !(v & (v - 1));
+}
+
+static int check_opts(const fwp_target_opts *t, fwp_err *err)
+{
+    const char *n = t->name ? t->name : "";
+    if (!*n || strlen(n) > FWPK_NAME_MAX)
+        return fwp_fail(err, "target name '%s' must be 1..%d bytes", n,
+                        FWPK_NAME_MAX);
+    if (t->mcu && strlen(t->mcu) > FWPK_NAME_MAX)
+        return fwp_fail(err, "target %s: MCU id longer than %d bytes", n,
+                        FWPK_NAME_MAX);
+    if (!pow2(t->write_unit) || t->write_unit > FWPK_WRITE_UNIT_MAX)
+        return fwp_fail(err, "target %s: write unit %u is not a power of "
+                             "two <= %d", n, (unsigned)t->write_unit,
+                        FWPK_WRITE_UNIT_MAX);
+    if (!pow2(t->erase_block) || t->erase_block < t->write_unit ||
+        t->erase_block > FWPK_ERASE_BLOCK_MAX)
+        return fwp_fail(err, "target %s: erase block %u is not a power of "
+                             "two in write unit..256 KiB", n,
+                        (unsigned)t->erase_block);
+    if ((uint64_t)t->flash_base + t->flash_size > 0x100000000ULL ||
+        t->flash_size == 0)
+        return fwp_fail(err, "target %s: flash 0x%08x + 0x%x is empty or "
+                             "beyond 4 GiB", n, (unsigned)t->flash_base,
+                        (unsigned)t->flash_size);
+    if (t->codec > FWPK_CODEC_DEFLATE || t->level < 0 || t->level > 9 ||
+        t->filter > FWPK_FILTER_MAX)
+        return fwp_fail(err, "target %s: bad codec, level or filter", n);
+    if (t->codec == FWPK_CODEC_DEFLATE &&
+        (t->window_bits < FWPK_WINDOW_BITS_MIN ||
+         t->window_bits > FWPK_WINDOW_BITS_MAX))
+        return fwp_fail(err, "target %s: window bits %u not in 9..15", n,
+                        (unsigned)t->window_bits);
+    if (t->frame_size < FWPK_FRAME_SIZE_MIN ||
+        t->frame_size > FWPK_FRAME_SIZE_MAX)
+        return fwp_fail(err, "target %s: frame size %u not in 256..8192", n,
+                        (unsigned)t->frame_size);
+    return 0;
+}
+
+static int check_image(const fwp_target_opts *t, fwp_err *err)
+{
+    const fwp_image *im = &t->image;
+    uint64_t lo = t->flash_base, hi = lo + t->flash_size;
+    if (im->count == 0)
+        return fwp_fail(err, "target %s: empty image", t->name);
+    if (im->count > FWPK_MAX_SEGMENTS)
+        return fwp_fail(err, "target %s: %zu segments after merging, more "
+                             "than %d", t->name, im->count,
+                        FWPK_MAX_SEGMENTS);
+    for (size_t i = 0; i < im->count; i++) {
+        const fwp_seg *s = &im->segs[i];
+        if (s->addr < lo || (uint64_t)s->addr + s->len > hi)
+            return fwp_fail(err, "target %s: data at 0x%08x..0x%08llx lies "
+                                 "outside flash 0x%08x..0x%08llx", t->name,
+                            (unsigned)s->addr,
+                            (unsigned long long)s->addr + s->len - 1,
+                            (unsigned)lo, (unsigned long long)hi - 1);
+    }
+    return 0;
+}
+
+/* Concatenated segment bytes: digest over them, filtered copy returned. */
+static uint8_t *image_bytes(const fwp_target_opts *t, fwp_mtarget *m)
+{
+    const fwp_image *im = &t->image;
+    uint8_t *buf = malloc(m->image_size), *p = buf;
+    if (!buf)
+        return NULL;
+    for (size_t i = 0; i < im->count; i++) {
+        memcpy(p, im->segs[i].data, im->segs[i].len);
+        m->seg_addr[i] = im->segs[i].addr;
+        m->seg_len[i] = im->segs[i].len;
+        p += im->segs[i].len;
+    }
+    fwp_hash(m->image_digest, buf, m->image_size);
+    for (size_t i = 0, off = 0; i < im->count; off += im->segs[i++].len)
+        fwp_filter_apply(t->filter, buf + off, im->segs[i].len,
+                         im->segs[i].addr);
+    return buf;
+}
+
+static void describe(const fwp_target_opts *t, fwp_mtarget *m)
+{
+    memset(m, 0, sizeof *m);
+    strcpy(m->name, t->name);
+    strcpy(m->mcu, t->mcu ? t->mcu : "");
+    m->flash_base = t->flash_base;
+    m->flash_size = t->flash_size;
+    m->erase_block = t->erase_block;
+    m->write_unit = t->write_unit;
+    m->seg_count = (uint32_t)t->image.count;
+    m->image_size = fwp_image_size(&t->image);
+    m->codec = t->codec;
+    m->window_bits = t->codec == FWPK_CODEC_NONE ? 0 : t->window_bits;
+    m->frame_size = t->frame_size;
+    m->filter = t->filter;
+}
+
+static int pack_target(fwp_target_opts *t, fwp_mtarget *m, fwp_frames *fr,
+                       fwp_err *err)
+{
+    if (check_opts(t, err) ||
+        fwp_image_normalize(&t->image, t->write_unit, err) ||
+        check_image(t, err))
+        return -1;
+    describe(t, m);
+    uint8_t *bytes = image_bytes(t, m);
+    if (!bytes)
+        return fwp_fail(err, "target %s: out of memory", t->name);
+    int rc = fwp_frames_build(bytes, m->image_size, t->codec, t->level,
+                              t->window_bits, t->frame_size, fr, err);
+    free(bytes);
+    if (rc)
+        return -1;
+    m->frame_count = fr->count;
+    m->payload_size = fr->payload;
+    memcpy(m->anchor, fr->anchor, FWPK_HASH_LEN);
+    return 0;
+}
+
+static int check_pack_opts(const fwp_pack_opts *o, fwp_err *err)
+{
+    const char *product = o->product ? o->product : "fwpack";
+    const char *version = o->version ? o->version : "0.0.0";
+    if (o->target_count < 1 || o->target_count > FWPK_MAX_TARGETS)
+        return fwp_fail(err, "%zu targets: need 1..%d", o->target_count,
+                        FWPK_MAX_TARGETS);
+    if (o->key_count > FWPK_MAX_SIGNATURES)
+        return fwp_fail(err, "%zu signing keys: at most %d", o->key_count,
+                        FWPK_MAX_SIGNATURES);
+    if (!*product || strlen(product) > FWPK_PRODUCT_MAX)
+        return fwp_fail(err, "product must be 1..%d bytes",
+                        FWPK_PRODUCT_MAX);
+    if (o->build_time > UINT32_MAX)
+        return fwp_fail(err, "build time %llu beyond 2^32-1",
+                        (unsigned long long)o->build_time);
+    fwp_version v;
+    return fwp_version_parse(version, &v, err);
+}
+
+static int manifest(const fwp_pack_opts *o, fwp_manifest *m, fwp_frames *fr,
+                    fwp_err *err)
+{
+    memset(m, 0, sizeof *m);
+    m->format = FWPK_FORMAT_VERSION;
+    strcpy(m->product, o->product ? o->product : "fwpack");
+    strcpy(m->version, o->version ? o->version : "0.0.0");
+    m->security_counter = o->security_counter;
+    m->build_time = (uint32_t)o->build_time;
+    m->target_count = (uint32_t)o->target_count;
+    for (size_t i = 0; i < o->target_count; i++)
+        if (pack_target(&o->targets[i], &m->targets[i], &fr[i], err))
+            return -1;
+    return 0;
+}
+
+/* header + info + manifest, then the signature block. */
+static int prefix(const fwp_pack_opts *o, const fwp_buf *info,
+                  const uint8_t *cbor, size_t cbor_len, fwp_buf *out)
+{
+    uint8_t h[FWPK_HEADER_LEN] = {'F', 'W', 'P', 'K', FWPK_FORMAT_VERSION, 0,
+                                  (uint8_t)info->len,
+                                  (uint8_t)(info->len >> 8),
+                                  (uint8_t)cbor_len,
+                                  (uint8_t)(cbor_len >> 8), 0, 0};
+    if (fwp_buf_put(out, h, sizeof h) ||
+        fwp_buf_put(out, info->data, info->len) ||
+        fwp_buf_put(out, cbor, cbor_len))
+        return -1;
+    uint8_t digest[FWPK_SIGNED_DIGEST_LEN], count = (uint8_t)o->key_count;
+    crypto_hash_sha512(digest, (const uint8_t *)out->data, out->len);
+    if (fwp_buf_put(out, &count, 1))
+        return -1;
+    for (size_t i = 0; i < o->key_count; i++) {
+        uint8_t e[FWPK_SIG_ENTRY_LEN];
+        fwp_key_id(o->keys[i].pk, e);
+        crypto_sign_detached(e + FWPK_KEY_ID_LEN, NULL, digest,
+                             sizeof digest, o->keys[i].sk);
+        if (fwp_buf_put(out, e, sizeof e))
+            return -1;
+    }
+    return 0;
+}
+
+static int assemble(const fwp_pack_opts *o, const fwp_manifest *m,
+                    fwp_frames *fr, fwp_buf *out, fwp_err *err)
+{
+    fwp_buf info = {0};
+    uint8_t *cbor = NULL;
+    size_t cbor_len = 0;
+    fwp_manifest check;
+    int rc = fwp_info_build(o, &info, err);
+    if (rc == 0)
+        rc = fwp_manifest_encode(m, &cbor, &cbor_len, err);
+    if (rc == 0) /* every SPEC.md 4 rule, as a reader checks them */
+        rc = fwp_manifest_decode(cbor, cbor_len, "pack", &check, err);
+    if (rc == 0 && prefix(o, &info, cbor, cbor_len, out))
+        rc = fwp_fail(err, "out of memory");
+    for (size_t i = 0; rc == 0 && i < o->target_count; i++)
+        if (fwp_buf_put(out, fr[i].data, fr[i].len))
+            rc = fwp_fail(err, "out of memory");
+    free(cbor);
+    fwp_buf_free(&info);
+    return rc;
+}
+
+int fwp_pack(const fwp_pack_opts *o, uint8_t **out, size_t *out_len,
+             fwp_err *err)
+{
+    if (check_pack_opts(o, err))
+        return -1;
+    fwp_manifest *m = malloc(sizeof *m);
+    fwp_frames fr[FWPK_MAX_TARGETS];
+    fwp_buf box = {0};
+    memset(fr, 0, sizeof fr);
+    int rc = m ? manifest(o, m, fr, err) : fwp_fail(err, "out of memory");
+    if (rc == 0)
+        rc = assemble(o, m, fr, &box, err);
+    for (size_t i = 0; i < FWPK_MAX_TARGETS; i++)
+        fwp_frames_free(&fr[i]);
+    free(m);
+    if (rc) {
+        fwp_buf_free(&box);
+        return -1;
+    }
+    *out = (uint8_t *)box.data;
+    *out_len = box.len;
+    return 0;
+}
