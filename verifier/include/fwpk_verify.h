@@ -182,7 +182,7 @@ typedef struct {
     uint32_t have;         /* bytes collected in buf for this stage */
     uint32_t offset;       /* container bytes consumed */
     uint32_t info_len, manifest_len;
-    uint32_t sig_count, sig_index, sig_valid;
+    uint32_t sig_count, sig_index, sig_valid, sig_retired;
     uint32_t target_index, frame_index;
     uint32_t seg_index, seg_done;  /* output position within segments */
     uint32_t erased_end;           /* flash below this is erased (own run) */
@@ -194,6 +194,7 @@ typedef struct {
     fwpk_sha512_ctx prefix_hash;   /* header..manifest, then frame hashes */
     fwpk_sha512_ctx image_hash;    /* decompressed image */
     fwpk_inflate_state inflate;
+    fwpk_unfilter unfilter;
     fwpk_manifest manifest;
     uint8_t keys_used[FWPK_MAX_SIGNATURES]; /* keyring indexes seen valid */
     uint8_t wbuf[FWPK_WRITE_UNIT_MAX];
