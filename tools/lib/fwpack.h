@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "fwpk_format.h"
+#include "fwpk_verify.h"
 
 #define FWPACK_VERSION "0.1.0"
 #define FWP_MSG_MAX 512
@@ -283,5 +284,31 @@ typedef struct {
 /* Splits a container into its parts, checking the header's limits. */
 int fwp_layout_parse(const uint8_t *data, size_t len, const char *name,
                      fwp_layout *lay, fwp_err *err);
+
+/* ---- a NOR flash model (flashsim.c) for verify, unpack and tests ---- */
+
+typedef struct {
+    uint32_t base, size, erase_block, write_unit;
+    uint8_t *mem;        /* size bytes; erased bytes read 0xFF */
+    uint8_t *programmed; /* per write unit: written since its last erase */
+    uint8_t *touched;    /* per write unit: ever written */
+    uint32_t erases, writes;
+    long cut_after;      /* fail operation number N (power cut); -1 never */
+    int cut;             /* the power cut happened */
+    char problem[128];   /* first rule broken, "" if none */
+} fwp_flash;
+
+int fwp_flash_init(fwp_flash *f, uint32_t base, uint32_t size,
+                   uint32_t erase_block, uint32_t write_unit);
+void fwp_flash_free(fwp_flash *f);
+fwpk_err fwp_flash_erase(void *user, uint32_t addr, uint32_t len);
+fwpk_err fwp_flash_write(void *user, uint32_t addr, const uint8_t *data,
+                         uint32_t len);
+fwpk_err fwp_flash_read(void *user, uint32_t addr, uint8_t *buf,
+                        uint32_t len);
+/* Points the verifier's callbacks at the model. */
+void fwp_flash_bind(fwp_flash *f, fwpk_flash *cb);
+/* The written ranges (whole write units, merged) as an image. */
+int fwp_flash_image(const fwp_flash *f, fwp_image *img, fwp_err *err);
 
 #endif

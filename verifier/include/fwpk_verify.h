@@ -115,9 +115,11 @@ typedef struct {
     uint8_t generation;          /* refused below policy min_generation */
 } fwpk_key;
 
+#define FWPK_MAX_KEYS 32 /* keyring size limit */
+
 typedef struct {
     const fwpk_key *keys;
-    uint32_t key_count;
+    uint32_t key_count;            /* 1 ..= FWPK_MAX_KEYS */
     uint32_t min_signatures;       /* valid signatures required; 0 means 1 */
     uint32_t min_generation;       /* keys of a lower generation are refused */
     const char *target;            /* this device's target name */
@@ -176,27 +178,29 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
 typedef struct {
     fwpk_policy policy;
     fwpk_flash flash;
-    fwpk_err err;          /* sticky */
+    fwpk_err err;          /* sticky: the first error, or FWPK_OK */
     uint8_t stage;         /* internal state machine stage */
-    uint32_t need;         /* bytes still wanted by the current stage */
-    uint32_t have;         /* bytes collected in buf for this stage */
+    uint32_t need;         /* bytes the current stage wants in all */
+    uint32_t have;         /* bytes of it seen so far */
     uint32_t offset;       /* container bytes consumed */
     uint32_t info_len, manifest_len;
     uint32_t sig_count, sig_index, sig_valid, sig_retired;
+    uint32_t keys_used;    /* bit k: keyring key k already counted */
     uint32_t target_index, frame_index;
-    uint32_t seg_index, seg_done;  /* output position within segments */
-    uint32_t erased_end;           /* flash below this is erased (own run) */
-    uint32_t stage_len;            /* bytes in the write staging buffer */
-    uint32_t stage_addr;
+    uint32_t payload_seen; /* own target's frame payload bytes so far */
+    uint32_t seg_index, seg_done;  /* image output position */
+    uint32_t filter_seg;           /* next segment for the inverse filter */
+    uint32_t erased_last;          /* highest erase block erased so far */
+    uint8_t erased_any;
+    uint32_t wbuf_addr, wbuf_len;  /* write staging: flash address, fill */
     uint32_t written;              /* bytes handed to write() */
     uint8_t signed_digest[FWPK_SIGNED_DIGEST_LEN];
     uint8_t expect[FWPK_HASH_LEN]; /* hash the next frame must have */
-    fwpk_sha512_ctx prefix_hash;   /* header..manifest, then frame hashes */
+    fwpk_sha512_ctx prefix_hash;   /* header..manifest */
     fwpk_sha512_ctx image_hash;    /* decompressed image */
     fwpk_inflate_state inflate;
     fwpk_unfilter unfilter;
     fwpk_manifest manifest;
-    uint8_t keys_used[FWPK_MAX_SIGNATURES]; /* keyring indexes seen valid */
     uint8_t wbuf[FWPK_WRITE_UNIT_MAX];
     uint8_t window[FWPK_WINDOW_SIZE];
     uint8_t buf[FWPK_FRAME_HEADER_LEN + FWPK_MAX_FRAME_SIZE]; /* also holds

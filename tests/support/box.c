@@ -1,0 +1,157 @@
+/* box.c - see box.h. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "box.h"
+#include "pack_util.h"
+
+static void set_target(box_setup *s, int i, const char *name, uint32_t addr,
+                       size_t len, uint32_t seed)
+{
+    fwp_target_opts *t = &s->t[i];
+    fwp_err err;
+    s->image[i] = malloc(len ? len : 1);
+    s->image_len[i] = len;
+    pu_firmware(s->image[i], len, seed);
+    memset(t, 0, sizeof *t);
+    t->name = name;
+    t->mcu = "stm32g071rb";
+    t->flash_base = BOX_BASE;
+    t->flash_size = BOX_FLASH;
+    t->erase_block = 2048;
+    t->write_unit = 8;
+    t->codec = FWPK_CODEC_DEFLATE;
+    t->window_bits = 15;
+    t->frame_size = 4096;
+    t->level = 9;
+    if (fwp_image_add(&t->image, addr, s->image[i], len, "test", &err))
+        fail_msg("image: %s", err.msg);
+}
+
+void box_init(box_setup *s, size_t len)
+{
+    int i;
+    memset(s, 0, sizeof *s);
+    set_target(s, 0, "main", BOX_BASE, len, 1);
+    for (i = 0; i < 4; i++) {
+        uint8_t seed[32] = {0};
+        seed[0] = (uint8_t)(i + 1);
+        crypto_sign_seed_keypair(s->kp[i].pk, s->kp[i].sk, seed);
+    }
+    s->o.product = "widget";
+    s->o.version = "1.2.3";
+    s->o.build_time = 1700000000;
+    s->o.targets = s->t;
+    s->o.target_count = 1;
+    s->o.keys = s->kp;
+    s->o.key_count = 1;
+}
+
+void box_add_target(box_setup *s, const char *name, uint32_t addr,
+                    size_t len, uint32_t seed)
+{
+    set_target(s, (int)s->o.target_count, name, addr, len, seed);
+    s->o.target_count++;
+}
+
+void box_free(box_setup *s)
+{
+    size_t i;
+    for (i = 0; i < FWPK_MAX_TARGETS; i++) {
+        fwp_image_free(&s->t[i].image);
+        free(s->image[i]);
+        s->image[i] = NULL;
+    }
+}
+
+uint8_t *box_pack(box_setup *s, size_t *len)
+{
+    uint8_t *box = NULL;
+    fwp_err err;
+    if (fwp_pack(&s->o, &box, len, &err))
+        fail_msg("pack: %s", err.msg);
+    return box;
+}
+
+fwpk_err box_verify(const box_setup *s, const box_policy *p,
+                    const uint8_t *box, size_t len, fwp_flash *flash)
+{
+    static fwpk_ctx ctx;
+    fwpk_key keys[4];
+    fwpk_policy pol;
+    fwpk_flash cb;
+    int i, nkeys = p->key_count ? p->key_count : 1;
+    size_t off = 0, chunk = p->chunk ? p->chunk : 4096;
+    fwpk_err err;
+
+    if (fwp_flash_init(flash, BOX_BASE, BOX_FLASH, 2048, 8))
+        fail_msg("flash model");
+    memset(keys, 0, sizeof keys);
+    for (i = 0; i < nkeys; i++) {
+        memcpy(keys[i].pk, s->kp[i].pk, 32);
+        fwp_key_id(keys[i].pk, keys[i].id);
+        keys[i].revoked = (uint8_t)((p->revoked_mask >> i) & 1);
+        keys[i].generation = (uint8_t)p->generation[i];
+    }
+    memset(&pol, 0, sizeof pol);
+    pol.keys = keys;
+    pol.key_count = (uint32_t)nkeys;
+    pol.min_signatures = p->min_signatures;
+    pol.min_generation = p->min_generation;
+    pol.target = p->target ? p->target : "main";
+    pol.mcu = p->mcu;
+    pol.window_lo = p->window_hi ? p->window_lo : BOX_BASE;
+    pol.window_hi = p->window_hi ? p->window_hi : BOX_BASE + BOX_FLASH;
+    pol.min_security_counter = p->min_security_counter;
+    fwp_flash_bind(flash, &cb);
+    err = fwpk_begin(&ctx, &pol, &cb);
+    while (err == FWPK_OK && off < len) {
+        size_t n = len - off < chunk ? len - off : chunk;
+        err = fwpk_feed(&ctx, box + off, n);
+        off += n;
+    }
+    if (err == FWPK_OK)
+        err = fwpk_finish(&ctx);
+    return err;
+}
+
+static int genuine_byte(const box_setup *s, int t, uint32_t addr)
+{
+    const fwp_image *img = &s->t[t].image;
+    size_t i;
+    for (i = 0; i < img->count; i++) {
+        const fwp_seg *seg = &img->segs[i];
+        if (addr >= seg->addr && addr - seg->addr < seg->len)
+            return seg->data[addr - seg->addr];
+    }
+    return -1; /* not part of the image */
+}
+
+int box_flash_matches(const box_setup *s, int t, const fwp_flash *flash)
+{
+    uint32_t a;
+    for (a = 0; a < flash->size; a++) {
+        int g = genuine_byte(s, t, flash->base + a);
+        if (flash->mem[a] != (g < 0 ? 0xff : g))
+            return 0;
+    }
+    return 1;
+}
+
+int box_flash_clean(const box_setup *s, int t, const fwp_flash *flash)
+{
+    uint32_t a;
+    for (a = 0; a < flash->size; a++) {
+        int g = genuine_byte(s, t, flash->base + a);
+        uint8_t m = flash->mem[a];
+        if (m != 0xff && m != g)
+            return 0;
+    }
+    return 1;
+}

@@ -1,0 +1,57 @@
+/* box.h - test helpers: make containers in memory with libfwpack, run the
+ * device verifier over them on the NOR flash model. */
+#ifndef BOX_H
+#define BOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fwpack.h"
+
+#define BOX_BASE 0x08000000u
+#define BOX_FLASH 0x40000u /* 256 KiB */
+
+typedef struct {
+    fwp_target_opts t[FWPK_MAX_TARGETS];
+    fwp_pack_opts o;
+    fwp_keypair kp[4];     /* kp[i] from seed i+1 */
+    uint8_t *image[FWPK_MAX_TARGETS]; /* each target's bytes (one segment) */
+    size_t image_len[FWPK_MAX_TARGETS];
+} box_setup;
+
+/* One target "main" at BOX_BASE, 'len' firmware-like bytes, STM32-like
+ * geometry (2 KiB erase, 8-byte writes), deflate level 9, window 15, 4 KiB
+ * frames, signed by kp[0]. */
+void box_init(box_setup *s, size_t len);
+/* Adds a target with its own image at 'addr'. */
+void box_add_target(box_setup *s, const char *name, uint32_t addr,
+                    size_t len, uint32_t seed);
+void box_free(box_setup *s);
+/* Packs; the container is malloc'd. */
+uint8_t *box_pack(box_setup *s, size_t *len);
+
+typedef struct {
+    const char *target;      /* default "main" */
+    const char *mcu;         /* NULL: any */
+    uint32_t window_lo, window_hi; /* default the 256 KiB flash */
+    uint32_t min_security_counter;
+    uint32_t min_signatures;
+    uint32_t min_generation;
+    int key_count;           /* keyring = kp[0..key_count), default 1 */
+    int revoked_mask;        /* bit i: kp[i] revoked */
+    uint32_t generation[4];
+    size_t chunk;            /* feed piece size, default 4096 */
+} box_policy;
+
+/* Runs begin/feed.../finish over box with policy p on a fresh flash model
+ * (which the caller frees with fwp_flash_free). */
+fwpk_err box_verify(const box_setup *s, const box_policy *p,
+                    const uint8_t *box, size_t len, fwp_flash *flash);
+/* Nonzero when flash holds target t's image at its address and 0xFF
+ * everywhere else that was written. */
+int box_flash_matches(const box_setup *s, int t, const fwp_flash *flash);
+/* Nonzero when every programmed byte equals the genuine image's byte at
+ * that address (or 0xFF padding): nothing foreign reached flash. */
+int box_flash_clean(const box_setup *s, int t, const fwp_flash *flash);
+
+#endif

@@ -1,0 +1,108 @@
+/* test_stream.c - the streaming verifier end to end on the NOR flash
+ * model: good containers install byte for byte at every piece size, with
+ * every codec, filter and geometry; policy and signature failures touch no
+ * flash; the state machine stays failed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "box.h"
+
+static void installs(box_setup *s, size_t chunk)
+{
+    size_t len;
+    uint8_t *box = box_pack(s, &len);
+    box_policy p = {0};
+    fwp_flash f;
+    p.chunk = chunk;
+    fwpk_err err = box_verify(s, &p, box, len, &f);
+    if (err != FWPK_OK)
+        fail_msg("chunk %zu: %s (%s)", chunk, fwpk_strerror(err), f.problem);
+    assert_true(box_flash_matches(s, 0, &f));
+    fwp_flash_free(&f);
+    free(box);
+}
+
+static void test_roundtrip_chunks(void **state)
+{
+    (void)state;
+    box_setup s;
+    static const size_t chunks[] = {1, 2, 3, 7, 33, 34, 35, 100, 512, 4095,
+                                    4096, 4097, 8192, 1 << 20};
+    size_t i;
+    box_init(&s, 20000);
+    for (i = 0; i < sizeof chunks / sizeof chunks[0]; i++)
+        installs(&s, chunks[i]);
+    box_free(&s);
+}
+
+static void test_codecs_and_filters(void **state)
+{
+    (void)state;
+    box_setup s;
+    box_init(&s, 30001);
+    installs(&s, 4096);
+    s.t[0].filter = FWPK_FILTER_THUMB;
+    installs(&s, 777);
+    s.t[0].codec = FWPK_CODEC_NONE;
+    s.t[0].window_bits = 0;
+    installs(&s, 4096);
+    s.t[0].filter = FWPK_FILTER_NONE;
+    installs(&s, 1);
+    s.t[0].codec = FWPK_CODEC_DEFLATE;
+    s.t[0].window_bits = 9;
+    s.t[0].frame_size = 256;
+    installs(&s, 300);
+    box_free(&s);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    box_setup s;
+    size_t len;
+    fwp_flash f;
+    box_init(&s, 5000);
+    s.o.security_counter = 5;
+    uint8_t *box = box_pack(&s, &len);
+    box_policy p = {0};
+    p.target = "other";
+    assert_int_equal(box_verify(&s, &p, box, len, &f), FWPK_ERR_NO_TARGET);
+    assert_int_equal(f.erases + f.writes, 0);
+    fwp_flash_free(&f);
+    memset(&p, 0, sizeof p);
+    p.mcu = "nrf52840";
+    assert_int_equal(box_verify(&s, &p, box, len, &f), FWPK_ERR_WRONG_MCU);
+    fwp_flash_free(&f);
+    memset(&p, 0, sizeof p);
+    p.min_security_counter = 6;
+    assert_int_equal(box_verify(&s, &p, box, len, &f), FWPK_ERR_ROLLBACK);
+    fwp_flash_free(&f);
+    memset(&p, 0, sizeof p);
+    p.window_lo = BOX_BASE + 0x800;
+    p.window_hi = BOX_BASE + BOX_FLASH;
+    assert_int_equal(box_verify(&s, &p, box, len, &f), FWPK_ERR_POLICY);
+    assert_int_equal(f.erases + f.writes, 0);
+    fwp_flash_free(&f);
+    memset(&p, 0, sizeof p);
+    p.revoked_mask = 1;
+    assert_int_equal(box_verify(&s, &p, box, len, &f), FWPK_ERR_REVOKED);
+    fwp_flash_free(&f);
+    free(box);
+    box_free(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_roundtrip_chunks),
+        cmocka_unit_test(test_codecs_and_filters),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
