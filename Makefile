@@ -74,7 +74,7 @@ $(TST)/tests/%: $(TST)/obj/tests/%.o $(call obj,$(TST),$(SUPPORT_SRC)) $(TST)/li
 	@mkdir -p $(dir $@)
 	$(CC) $(TST_OPT) $^ $(HOST_LIBS) -lcmocka -llzma -o $@
 
-check: deps $(TEST_BINS) $(TST)/fwpack
+check: deps $(TEST_BINS) $(TST)/fwpack cross
 	@FWPACK=$(TST)/fwpack tests/run-all $(TEST_BINS)
 
 test: check
@@ -93,5 +93,7 @@ bench: all $(REL)/bench/host_bench
 clean:
 	rm -rf $(BUILD)
 
+
+include mk/cross.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

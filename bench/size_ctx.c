@@ -1,0 +1,12 @@
+/*
+ * size_ctx.c - sizeof probes for make size (bench/size.sh), compiled per
+ * cross target and never linked: each array's size, read back with nm -S,
+ * is the figure as that target's compiler lays the struct out.
+ */
+#include "fwpk_verify.h"
+
+#define MEMBER_SIZE(type, m) sizeof(((type *)0)->m)
+
+char fwpk_size_ctx[sizeof(fwpk_ctx)];
+char fwpk_size_buffers[MEMBER_SIZE(fwpk_ctx, buf) + MEMBER_SIZE(fwpk_ctx, window)];
+char fwpk_size_manifest[sizeof(fwpk_manifest)];

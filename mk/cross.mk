@@ -1,0 +1,118 @@
+# Cross builds of the verifier for the MCUs it is meant for, and their cost.
+# Included by the top Makefile; also usable alone: make -f mk/cross.mk cross
+#
+#   make cross   build/cross/<target>/libfwpk_verify.a for every target, each
+#                source file its own object (with .su stack and .ci call-graph
+#                files), plus the linked harness size_main.elf (bench/size_main.c)
+#   make size    bench/size.sh: flash and RAM per target and component, linked
+#                totals, and each figure beside its budget (bench/size_budgets).
+#                Figures only: make size never fails on a budget.
+#
+# Targets: cortex-m0plus cortex-m3 cortex-m4 rv32imc atmega328p.
+# The library is whatever verifier/src/*.c exists (wildcard), so the rules work
+# while the verifier is being written.  The harness is linked with
+# --gc-sections against bench/size_libc.c (memcpy & co.; riscv64-unknown-elf on
+# Debian has no libc) and libgcc; while the library does not define
+# fwpk_begin/fwpk_feed/fwpk_finish yet, a failed link is reported and skipped
+# (make size then prints the sum of the component objects as the total); once
+# it does, a failed link fails the build.
+
+BUILD ?= build
+VERIFIER_SRC ?= $(wildcard verifier/src/*.c)
+
+CROSS_DIR := $(BUILD)/cross
+CROSS_TARGETS := cortex-m0plus cortex-m3 cortex-m4 rv32imc atmega328p
+CROSS_CFLAGS := -Os -std=c99 -ffreestanding -Wall -Wextra -Werror \
+                -ffunction-sections -fdata-sections -fstack-usage
+# Only the verifier's own headers: the host INC (tools/lib, keys) stays out.
+CROSS_INC := -Iverifier/include -Iformat -Iverifier/src
+
+# Per target: tool prefix, machine flags, extra flags, harness link flags.
+# -fcallgraph-info=su (gcc >= 10) writes the .ci call graph size.sh walks for
+# the worst-case stack; avr-gcc 5.4 has no such option, so for AVR size.sh
+# reads the calls from the object's relocations instead.
+CROSS_PREFIX_cortex-m0plus := arm-none-eabi-
+CROSS_ARCH_cortex-m0plus := -mcpu=cortex-m0plus -mthumb
+CROSS_PREFIX_cortex-m3 := arm-none-eabi-
+CROSS_ARCH_cortex-m3 := -mcpu=cortex-m3 -mthumb
+CROSS_PREFIX_cortex-m4 := arm-none-eabi-
+CROSS_ARCH_cortex-m4 := -mcpu=cortex-m4 -mthumb
+CROSS_PREFIX_rv32imc := riscv64-unknown-elf-
+CROSS_ARCH_rv32imc := -march=rv32imc -mabi=ilp32
+CROSS_PREFIX_atmega328p := avr-
+# 2 KB of RAM cannot hold a 32 KB window or an 8 KB frame: the smallest the
+# format allows (FWPK_WINDOW_BITS_MIN) and a 512-byte frame.
+CROSS_ARCH_atmega328p := -mmcu=atmega328p -DFWPK_MAX_FRAME_SIZE=512 -DFWPK_WINDOW_BITS=9
+
+CROSS_GCC12_FLAGS := -fcallgraph-info=su
+CROSS_EXTRA_cortex-m0plus := $(CROSS_GCC12_FLAGS)
+CROSS_EXTRA_cortex-m3 := $(CROSS_GCC12_FLAGS)
+CROSS_EXTRA_cortex-m4 := $(CROSS_GCC12_FLAGS)
+# riscv64-unknown-elf on Debian ships no libc, not even <string.h>: use the
+# generic newlib headers (libnewlib-dev, pulled in by libnewlib-arm-none-eabi).
+CROSS_EXTRA_rv32imc := $(CROSS_GCC12_FLAGS) -isystem /usr/include/newlib
+CROSS_EXTRA_atmega328p :=
+
+# Bare metal, own _start (bench/size_main.c); avr uses avr-libc's startup.
+CROSS_LD_BARE := -nostdlib -nostartfiles -Wl,-e,_start
+CROSS_LDFLAGS_cortex-m0plus := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
+CROSS_LDFLAGS_cortex-m3 := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
+CROSS_LDFLAGS_cortex-m4 := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
+CROSS_LDFLAGS_rv32imc := $(CROSS_LD_BARE)
+# The harness is never flashed: let its RAM exceed 2 KB so that it still links
+# and make size can report by how much (the budget table shows it).
+CROSS_LDFLAGS_atmega328p := -Wl,--defsym=__DATA_REGION_LENGTH__=0xff00
+
+CROSS_BENCH_SRC := bench/size_main.c bench/size_libc.c bench/size_ctx.c
+CROSS_LIBS := $(foreach t,$(CROSS_TARGETS),$(CROSS_DIR)/$(t)/libfwpk_verify.a)
+
+# $(1) = target name
+define CROSS_TARGET_RULES
+CROSS_OBJ_$(1) := $$(patsubst verifier/src/%.c,$(CROSS_DIR)/$(1)/obj/%.o,$$(VERIFIER_SRC))
+CROSS_CC_$(1) = $(CROSS_PREFIX_$(1))gcc $(CROSS_ARCH_$(1)) $(CROSS_CFLAGS) $(CROSS_EXTRA_$(1))
+
+$(CROSS_DIR)/$(1)/obj/%.o: verifier/src/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CROSS_CC_$(1)) $(CROSS_INC) -MMD -MP -c $$< -o $$@
+
+# size_libc.c: no loop-to-memcpy/memset rewriting inside memcpy/memset.
+$(CROSS_DIR)/$(1)/bench/%.o: bench/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CROSS_CC_$(1)) $(CROSS_INC) -fno-tree-loop-distribute-patterns -fno-common -MMD -MP -c $$< -o $$@
+
+$(CROSS_DIR)/$(1)/libfwpk_verify.a: $$(CROSS_OBJ_$(1))
+	@rm -f $$@
+	$(CROSS_PREFIX_$(1))ar rcs $$@ $$^
+
+# Linked harness.  Until the library defines fwpk_finish (stream.c not written
+# yet) a failed link only leaves a note; afterwards it is an error.
+$(CROSS_DIR)/$(1)/size_main.elf: $(CROSS_DIR)/$(1)/bench/size_main.o $(CROSS_DIR)/$(1)/bench/size_libc.o \
+                                 $(CROSS_DIR)/$(1)/libfwpk_verify.a
+	@rm -f $$@ $$(@:.elf=.map)
+	@if $(CROSS_PREFIX_$(1))gcc $(CROSS_ARCH_$(1)) -Os $(CROSS_LDFLAGS_$(1)) -Wl,--gc-sections \
+	        -Wl,-Map=$$(@:.elf=.map) $$^ -lgcc -o $$@.tmp.elf 2> $$(@:.elf=.link-log); then \
+	    mv $$@.tmp.elf $$@; \
+	elif $(CROSS_PREFIX_$(1))nm -g --defined-only $(CROSS_DIR)/$(1)/libfwpk_verify.a 2>/dev/null | \
+	        grep -q ' fwpk_finish$$$$'; then \
+	    cat $$(@:.elf=.link-log) >&2; rm -f $$@.tmp.elf $$(@:.elf=.map); exit 1; \
+	else \
+	    rm -f $$@.tmp.elf $$(@:.elf=.map); \
+	    echo "cross $(1): harness not linked yet (library has no fwpk_finish); see $$(@:.elf=.link-log)"; \
+	fi
+
+.PHONY: cross-$(1)
+cross-$(1): $(CROSS_DIR)/$(1)/libfwpk_verify.a $(CROSS_DIR)/$(1)/bench/size_ctx.o $(CROSS_DIR)/$(1)/size_main.elf
+endef
+
+$(foreach t,$(CROSS_TARGETS),$(eval $(call CROSS_TARGET_RULES,$(t))))
+
+.PHONY: cross size
+cross: $(addprefix cross-,$(CROSS_TARGETS))
+
+# Prints figures beside budgets and exits 0 whatever they are: budgets are
+# tracked by reading the table (and bench/RESULTS.md), never asserted here.
+size: cross
+	@sh bench/size.sh $(CROSS_DIR) bench/size_budgets \
+	    $(foreach t,$(CROSS_TARGETS),$(t)=$(CROSS_PREFIX_$(t)))
+
+-include $(wildcard $(CROSS_DIR)/*/obj/*.d $(CROSS_DIR)/*/bench/*.d)
