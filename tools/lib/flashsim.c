@@ -129,6 +129,7 @@ void fwp_flash_bind(fwp_flash *f, fwpk_flash *cb)
     cb->write = fwp_flash_write;
     cb->read = fwp_flash_read;
     cb->user = f;
+    cb->checkpoint = NULL; /* callers that resume set their own */
 }
 
 int fwp_flash_image(const fwp_flash *f, fwp_image *img, fwp_err *err)

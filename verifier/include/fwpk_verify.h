@@ -53,7 +53,8 @@ typedef enum {
     FWPK_ERR_DIGEST,       /* decompressed image digest mismatch */
     FWPK_ERR_TRUNCATED,    /* finish() before the container ended */
     FWPK_ERR_TRAILING,     /* bytes after the end of the container */
-    FWPK_ERR_FLASH,        /* an erase/write callback failed */
+    FWPK_ERR_FLASH,        /* an erase/write/read callback failed */
+    FWPK_ERR_RESUME,       /* resume record torn or not for this container */
     FWPK_ERR_COUNT
 } fwpk_err;
 
@@ -128,13 +129,43 @@ typedef struct {
     uint32_t min_security_counter;
 } fwpk_policy;
 
+/* ---- resuming an interrupted update (power loss, broken download) ----
+ *
+ * While it installs, the verifier offers a record at points where
+ * everything before is complete in flash and everything after is not yet
+ * erased: each time a write ends on an erase block boundary.  The
+ * bootloader may persist any of them (see docs/porting.md).  After a
+ * restart, fwpk_resume_begin() with the last persisted record and the
+ * container fed again from offset 0: the verifier re-checks the signature,
+ * rebuilds its state from the flash (through the read callback), and
+ * continues with the frame the record names.  fwpk_resume_skip() lets the
+ * caller jump over the frames already installed instead of feeding them. */
+#define FWPK_RESUME_MAGIC 0x53525746u /* "FWRS" */
+
+typedef struct {
+    uint32_t magic;
+    uint8_t container[FWPK_HASH_LEN]; /* first 32 bytes of signed digest */
+    uint32_t target_index;
+    uint32_t frame_index;   /* the own target's frame to continue with */
+    uint32_t frame_offset;  /* its offset in the container */
+    uint8_t frame_hash[FWPK_HASH_LEN];
+    uint32_t payload_seen;  /* own payload bytes before that frame */
+    uint32_t decoded;       /* decoded bytes before that frame */
+    uint32_t flushed;       /* image bytes complete in flash */
+    uint32_t filter_seg;
+    fwpk_unfilter unfilter; /* inverse filter state at the frame's start */
+    uint8_t check[8];       /* SHA-512 of the fields above: torn records */
+} fwpk_resume;
+
 typedef struct {
     fwpk_err (*erase)(void *user, uint32_t addr, uint32_t len);
     fwpk_err (*write)(void *user, uint32_t addr, const uint8_t *data,
                       uint32_t len);
     fwpk_err (*read)(void *user, uint32_t addr, uint8_t *buf,
-                     uint32_t len); /* optional, may be NULL */
+                     uint32_t len); /* needed only to resume */
     void *user;
+    /* optional: offered a resume record; an error aborts the update */
+    fwpk_err (*checkpoint)(void *user, const fwpk_resume *rec);
 } fwpk_flash;
 
 /* ---- what the verifier learned from the manifest ---- */
@@ -193,6 +224,10 @@ typedef struct {
     uint32_t erased_last;          /* highest erase block erased so far */
     uint8_t erased_any;
     uint32_t wbuf_addr, wbuf_len;  /* write staging: flash address, fill */
+    uint32_t image_out;            /* image bytes staged or skipped */
+    uint32_t skip_until;           /* resumed: image bytes already in flash */
+    uint8_t resuming;
+    fwpk_resume snap;              /* own frame's start; or the record */
     uint32_t written;              /* bytes handed to write() */
     uint8_t signed_digest[FWPK_SIGNED_DIGEST_LEN];
     uint8_t expect[FWPK_HASH_LEN]; /* hash the next frame must have */
@@ -211,5 +246,14 @@ fwpk_err fwpk_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
                     const fwpk_flash *flash);
 fwpk_err fwpk_feed(fwpk_ctx *ctx, const uint8_t *data, size_t len);
 fwpk_err fwpk_finish(fwpk_ctx *ctx);
+
+/* Like fwpk_begin, continuing the update that 'rec' was offered for.
+ * A record that is torn or belongs to another container makes the run
+ * fail with FWPK_ERR_RESUME once the signature block has been checked. */
+fwpk_err fwpk_resume_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
+                           const fwpk_flash *flash, const fwpk_resume *rec);
+/* In a resumed run, after the signature block: skips the frames already
+ * installed.  Returns the container offset of the next byte to feed. */
+uint32_t fwpk_resume_skip(fwpk_ctx *ctx);
 
 #endif

@@ -23,11 +23,13 @@ static int is_bl_pair(const uint8_t b[4])
            (b[3] & BL_HI_MASK) == BL_HI_SECOND;
 }
 
-static void unfilter_pair(uint8_t b[4], uint32_t addr)
+/* Undoes the packer's rewrite of one pair, or (refilter) redoes it. */
+static void transform_pair(uint8_t b[4], uint32_t addr, int refilter)
 {
     uint32_t v = ((uint32_t)(b[1] & 7u) << 19) | ((uint32_t)b[0] << 11) |
                  ((uint32_t)(b[3] & 7u) << 8) | (uint32_t)b[2];
-    v -= (addr + 4u) >> 1; /* halfwords, so odd addresses invert too */
+    uint32_t delta = (addr + 4u) >> 1; /* halfwords: odd addresses too */
+    v = refilter ? v + delta : v - delta;
     b[0] = (uint8_t)(v >> 11);
     b[1] = (uint8_t)(BL_HI_FIRST | ((v >> 19) & 7u));
     b[2] = (uint8_t)v;
@@ -56,8 +58,8 @@ static fwpk_err release(fwpk_unfilter *f, uint32_t n, fwpk_sink sink,
     return e;
 }
 
-fwpk_err fwpk_unfilter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
-                            fwpk_sink sink, void *arg)
+static fwpk_err push(fwpk_unfilter *f, const uint8_t *in, size_t len,
+                     fwpk_sink sink, void *arg, int refilter)
 {
     fwpk_err e = FWPK_OK;
     size_t i;
@@ -65,7 +67,7 @@ fwpk_err fwpk_unfilter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
         f->held[f->count++] = in[i];
         if (f->count == BL_LEN) {
             if (is_bl_pair(f->held)) {
-                unfilter_pair(f->held, f->addr);
+                transform_pair(f->held, f->addr, refilter);
                 e = release(f, BL_LEN, sink, arg);
             } else {
                 e = release(f, STEP, sink, arg);
@@ -75,4 +77,22 @@ fwpk_err fwpk_unfilter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
             e = release(f, f->count, sink, arg); /* too short for a pair */
     }
     return e;
+}
+
+fwpk_err fwpk_unfilter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
+                            fwpk_sink sink, void *arg)
+{
+    return push(f, in, len, sink, arg, 0);
+}
+
+fwpk_err fwpk_refilter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
+                            fwpk_sink sink, void *arg)
+{
+    return push(f, in, len, sink, arg, 1);
+}
+
+fwpk_err fwpk_filter_release_held(fwpk_unfilter *f, fwpk_sink sink,
+                                  void *arg)
+{
+    return f->count ? release(f, f->count, sink, arg) : FWPK_OK;
 }

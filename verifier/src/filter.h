@@ -20,4 +20,14 @@ void fwpk_unfilter_segment(fwpk_unfilter *f, uint32_t addr, uint32_t len);
 fwpk_err fwpk_unfilter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
                             fwpk_sink sink, void *arg);
 
+/* The forward filter, streaming, as the packer applies it: used when a
+ * resumed update rebuilds the inflate window from flash (stream.c). */
+fwpk_err fwpk_refilter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
+                            fwpk_sink sink, void *arg);
+
+/* Emits the held bytes unchanged: for a prefix of a segment whose
+ * undecided tail is known not to start a pair. */
+fwpk_err fwpk_filter_release_held(fwpk_unfilter *f, fwpk_sink sink,
+                                  void *arg);
+
 #endif

@@ -8,6 +8,7 @@
  * the signature block has been checked, and a frame's payload is decoded
  * only after the frame's hash matched the chain.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "filter.h"
@@ -19,6 +20,7 @@ enum stage {
     ST_MANIFEST,
     ST_SIG_COUNT,
     ST_SIG,
+    ST_SKIP, /* resumed: frames already installed */
     ST_FRAME_LEN,
     ST_FRAME,
     ST_DONE,    /* whole container seen; only finish() may follow */
@@ -75,6 +77,28 @@ static fwpk_err erase_through(fwpk_ctx *ctx, uint32_t addr, uint32_t len)
     return FWPK_OK;
 }
 
+static void record_check(const fwpk_resume *rec, uint8_t out[8])
+{
+    uint8_t h[64];
+    fwpk_sha512(h, (const uint8_t *)rec, offsetof(fwpk_resume, check));
+    memcpy(out, h, 8);
+}
+
+/* Everything before the image offset 'image_out' is in flash, and the
+ * next erase block is not erased yet: a point to resume from. */
+static fwpk_err offer_checkpoint(fwpk_ctx *ctx)
+{
+    fwpk_resume rec;
+    if (ctx->flash.checkpoint == NULL)
+        return FWPK_OK;
+    rec = ctx->snap;
+    rec.flushed = ctx->image_out;
+    record_check(&rec, rec.check);
+    return ctx->flash.checkpoint(ctx->flash.user, &rec) == FWPK_OK
+               ? FWPK_OK
+               : FWPK_ERR_FLASH;
+}
+
 /* Writes the staged bytes, padded with 0xFF to whole write units. */
 static fwpk_err flush_wbuf(fwpk_ctx *ctx)
 {
@@ -91,6 +115,9 @@ static fwpk_err flush_wbuf(fwpk_ctx *ctx)
         err = FWPK_ERR_FLASH;
     ctx->written += len;
     ctx->wbuf_len = 0;
+    if (err == FWPK_OK && ((ctx->wbuf_addr + len) &
+                           (ctx->manifest.own.erase_block - 1u)) == 0)
+        err = offer_checkpoint(ctx);
     return err;
 }
 
@@ -120,6 +147,7 @@ static fwpk_err stage_bytes(fwpk_ctx *ctx, uint32_t addr, const uint8_t *d,
             take = (uint32_t)n;
         memcpy(ctx->wbuf + ctx->wbuf_len, d, take);
         ctx->wbuf_len += take;
+        ctx->image_out += take;
         addr += take;
         d += take;
         n -= take;
@@ -138,7 +166,7 @@ static fwpk_err image_put(void *arg, const uint8_t *d, size_t n)
     const fwpk_target *t = &ctx->manifest.own;
     while (n > 0) {
         const fwpk_segment *seg;
-        uint32_t take;
+        uint32_t take, skip;
         fwpk_err err;
         if (ctx->seg_index >= t->segment_count)
             return FWPK_ERR_SIZE; /* more output than the manifest says */
@@ -147,7 +175,15 @@ static fwpk_err image_put(void *arg, const uint8_t *d, size_t n)
         if (take > n)
             take = (uint32_t)n;
         fwpk_sha512_update(&ctx->image_hash, d, take);
-        err = stage_bytes(ctx, seg->addr + ctx->seg_done, d, take);
+        skip = 0;
+        if (ctx->image_out < ctx->skip_until) { /* resumed: already there */
+            skip = ctx->skip_until - ctx->image_out;
+            if (skip > take)
+                skip = take;
+            ctx->image_out += skip;
+        }
+        err = stage_bytes(ctx, seg->addr + ctx->seg_done + skip, d + skip,
+                          take - skip);
         if (err != FWPK_OK)
             return err;
         ctx->seg_done += take;
@@ -310,6 +346,123 @@ static fwpk_err check_policy(fwpk_ctx *ctx)
     return FWPK_OK;
 }
 
+/* ---- resuming ---- */
+
+/* Appends bytes to the inflate window, as if they had been decoded. */
+static fwpk_err window_put(void *arg, const uint8_t *d, size_t n)
+{
+    fwpk_ctx *ctx = (fwpk_ctx *)arg;
+    fwpk_inflate_state *s = &ctx->inflate;
+    while (n-- > 0) {
+        s->win[s->pos] = *d++;
+        s->pos = (s->pos + 1u) & (s->size - 1u);
+    }
+    return FWPK_OK;
+}
+
+static int record_fits(const fwpk_ctx *ctx, const fwpk_resume *r)
+{
+    const fwpk_manifest *m = &ctx->manifest;
+    const fwpk_target *t = &m->own;
+    uint8_t check[8];
+    record_check(r, check);
+    return memcmp(check, r->check, sizeof check) == 0 &&
+           r->magic == FWPK_RESUME_MAGIC &&
+           memcmp(r->container, ctx->signed_digest, FWPK_HASH_LEN) == 0 &&
+           r->target_index == m->own_index &&
+           r->frame_index < m->frame_count[m->own_index] &&
+           r->frame_offset >= ctx->offset &&
+           r->payload_seen < t->payload_size && r->decoded <= t->image_size &&
+           r->flushed <= t->image_size && r->unfilter.count <= 3 &&
+           r->unfilter.count <= r->decoded &&
+           r->decoded - r->unfilter.count <= r->flushed &&
+           r->filter_seg <= t->segment_count;
+}
+
+/* Reads the image bytes [0, released) back from flash: they feed the
+ * image hash, and (re-filtered) the inflate window. */
+static fwpk_err replay(fwpk_ctx *ctx, uint32_t released)
+{
+    const fwpk_target *t = &ctx->manifest.own;
+    int windowed = t->codec == FWPK_CODEC_DEFLATE;
+    int filtered = t->filter != FWPK_FILTER_NONE;
+    fwpk_unfilter rf;
+    uint32_t done = 0, i;
+    for (i = 0; i < t->segment_count && done < released; i++) {
+        const fwpk_segment *seg = &t->segments[i];
+        uint32_t n = seg->len, off, chunk;
+        fwpk_err err = FWPK_OK;
+        if (n > released - done)
+            n = released - done;
+        fwpk_unfilter_segment(&rf, seg->addr, seg->len);
+        for (off = 0; off < n && err == FWPK_OK; off += chunk) {
+            chunk = n - off < sizeof ctx->buf ? n - off : sizeof ctx->buf;
+            if (ctx->flash.read(ctx->flash.user, seg->addr + off, ctx->buf,
+                                chunk) != FWPK_OK)
+                return FWPK_ERR_FLASH;
+            fwpk_sha512_update(&ctx->image_hash, ctx->buf, chunk);
+            if (windowed && filtered)
+                err = fwpk_refilter_push(&rf, ctx->buf, chunk, window_put,
+                                         ctx);
+            else if (windowed)
+                err = window_put(ctx, ctx->buf, chunk);
+        }
+        if (windowed && filtered && n < seg->len)
+            fwpk_filter_release_held(&rf, window_put, ctx);
+        done += n;
+        ctx->seg_index = n == seg->len ? i + 1 : i;
+        ctx->seg_done = n == seg->len ? 0 : n;
+    }
+    return FWPK_OK;
+}
+
+/* Flash address of image byte 'off'. */
+static uint32_t image_addr(const fwpk_target *t, uint32_t off)
+{
+    uint32_t i;
+    for (i = 0; i < t->segment_count; i++) {
+        if (off < t->segments[i].len)
+            return t->segments[i].addr + off;
+        off -= t->segments[i].len;
+    }
+    return 0;
+}
+
+static fwpk_err start_resumed(fwpk_ctx *ctx)
+{
+    const fwpk_resume *r = &ctx->snap;
+    const fwpk_target *t = &ctx->manifest.own;
+    uint32_t released = r->decoded - r->unfilter.count;
+    fwpk_err err;
+    if (!record_fits(ctx, r))
+        return FWPK_ERR_RESUME;
+    if (ctx->flash.read == NULL)
+        return FWPK_ERR_ARG;
+    err = replay(ctx, released);
+    if (err != FWPK_OK)
+        return err;
+    if (t->codec == FWPK_CODEC_DEFLATE)
+        window_put(ctx, r->unfilter.held, r->unfilter.count);
+    ctx->inflate.total = r->decoded;
+    ctx->image_out = released;
+    ctx->skip_until = r->flushed;
+    ctx->payload_seen = r->payload_seen;
+    ctx->unfilter = r->unfilter;
+    ctx->filter_seg = r->filter_seg;
+    if (r->flushed > 0) {
+        ctx->erased_any = 1;
+        ctx->erased_last = image_addr(t, r->flushed - 1u) &
+                           ~(t->erase_block - 1u);
+    }
+    ctx->target_index = r->target_index;
+    ctx->frame_index = r->frame_index;
+    memcpy(ctx->expect, r->frame_hash, FWPK_HASH_LEN);
+    want(ctx, ST_SKIP, r->frame_offset - ctx->offset);
+    if (ctx->need == 0)
+        want(ctx, ST_FRAME_LEN, FRAME_LEN_FIELD);
+    return FWPK_OK;
+}
+
 static fwpk_err start_frames(fwpk_ctx *ctx)
 {
     const fwpk_target *t = &ctx->manifest.own;
@@ -317,6 +470,8 @@ static fwpk_err start_frames(fwpk_ctx *ctx)
     if (t->codec == FWPK_CODEC_DEFLATE)
         fwpk_inflate_init(&ctx->inflate, ctx->window,
                           (uint32_t)1 << t->window_bits);
+    if (ctx->resuming)
+        return start_resumed(ctx);
     ctx->target_index = 0;
     ctx->frame_index = 0;
     memcpy(ctx->expect, ctx->manifest.anchor[0], FWPK_HASH_LEN);
@@ -382,6 +537,25 @@ static fwpk_err decode_payload(fwpk_ctx *ctx, const uint8_t *p, uint32_t len)
     return fwpk_inflate_frame(&ctx->inflate, p, len, decoded_put, ctx);
 }
 
+/* The state at the start of an own frame, which a resume rebuilds. */
+static void take_snapshot(fwpk_ctx *ctx)
+{
+    fwpk_resume *r = &ctx->snap;
+    r->magic = FWPK_RESUME_MAGIC;
+    memcpy(r->container, ctx->signed_digest, FWPK_HASH_LEN);
+    r->target_index = ctx->target_index;
+    r->frame_index = ctx->frame_index;
+    r->frame_offset = ctx->offset - ctx->need;
+    memcpy(r->frame_hash, ctx->expect, FWPK_HASH_LEN);
+    r->payload_seen = ctx->payload_seen;
+    r->decoded = ctx->manifest.own.codec == FWPK_CODEC_NONE
+                     ? ctx->payload_seen
+                     : ctx->inflate.total;
+    r->flushed = 0;
+    r->filter_seg = ctx->filter_seg;
+    r->unfilter = ctx->unfilter;
+}
+
 static fwpk_err on_frame(fwpk_ctx *ctx)
 {
     const fwpk_manifest *m = &ctx->manifest;
@@ -394,6 +568,8 @@ static fwpk_err on_frame(fwpk_ctx *ctx)
         return FWPK_ERR_FRAME_HASH;
     if (last != all_zero(ctx->buf + FRAME_LEN_FIELD, FWPK_HASH_LEN))
         return FWPK_ERR_FRAME; /* the chain must end at the last frame */
+    if (own)
+        take_snapshot(ctx);
     memcpy(ctx->expect, ctx->buf + FRAME_LEN_FIELD, FWPK_HASH_LEN);
     if (own)
         err = decode_payload(ctx, ctx->buf + FWPK_FRAME_HEADER_LEN,
@@ -477,6 +653,28 @@ fwpk_err fwpk_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
     return FWPK_OK;
 }
 
+fwpk_err fwpk_resume_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
+                           const fwpk_flash *flash, const fwpk_resume *rec)
+{
+    fwpk_err err = fwpk_begin(ctx, policy, flash);
+    if (err != FWPK_OK)
+        return err;
+    if (rec == NULL)
+        return ctx->err = FWPK_ERR_ARG;
+    ctx->snap = *rec;
+    ctx->resuming = 1;
+    return FWPK_OK;
+}
+
+uint32_t fwpk_resume_skip(fwpk_ctx *ctx)
+{
+    if (ctx->err == FWPK_OK && ctx->stage == ST_SKIP) {
+        ctx->offset += ctx->need - ctx->have;
+        want(ctx, ST_FRAME_LEN, FRAME_LEN_FIELD);
+    }
+    return ctx->offset;
+}
+
 static fwpk_err feed_step(fwpk_ctx *ctx, const uint8_t *data, uint32_t take)
 {
     fwpk_err err = FWPK_OK;
@@ -488,6 +686,12 @@ static fwpk_err feed_step(fwpk_ctx *ctx, const uint8_t *data, uint32_t take)
         if (err == FWPK_OK && ctx->have == ctx->need)
             want(ctx, ST_MANIFEST, ctx->manifest_len);
         return err;
+    }
+    if (ctx->stage == ST_SKIP) {
+        ctx->have += take;
+        if (ctx->have == ctx->need)
+            want(ctx, ST_FRAME_LEN, FRAME_LEN_FIELD);
+        return FWPK_OK;
     }
     memcpy(ctx->buf + ctx->have, data, take);
     ctx->have += take;
@@ -513,10 +717,10 @@ fwpk_err fwpk_feed(fwpk_ctx *ctx, const uint8_t *data, size_t len)
             return ctx->err = FWPK_ERR_TRAILING;
         if (take > len)
             take = (uint32_t)len;
+        ctx->offset += take;
         err = feed_step(ctx, data, take);
         if (err != FWPK_OK)
             return ctx->err = err;
-        ctx->offset += take;
         data += take;
         len -= take;
     }

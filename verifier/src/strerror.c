@@ -27,7 +27,8 @@ static const char *const messages[FWPK_ERR_COUNT] = {
     "image digest mismatch",
     "container truncated",
     "bytes after the end of the container",
-    "flash erase or write failed",
+    "flash erase, write or read failed",
+    "resume record torn or not for this container",
 };
 
 const char *fwpk_strerror(fwpk_err err)

@@ -140,7 +140,7 @@ static void update(const char *path)
     policy.window_lo = BOOT_STAGING;
     policy.window_hi = BOOT_STAGING + BOOT_SLOT_SIZE;
     policy.min_security_counter = 0;
-    fwpk_flash cb = {fm_erase, fm_write, fm_read, &flash};
+    fwpk_flash cb = {fm_erase, fm_write, fm_read, &flash, NULL};
 
     timer0_start();
     uint32_t ticks = 0, bytes = 0, t0 = timer0_ticks();
