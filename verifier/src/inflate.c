@@ -30,8 +30,8 @@
 enum block_type { STORED = 0, FIXED = 1, DYNAMIC = 2 };
 
 typedef struct {
-    uint16_t count[MAX_BITS + 1];  /* codes of each length */
-    uint16_t symbol[LITLEN_CODES]; /* symbols ordered by code */
+    uint16_t count[MAX_BITS + 1]; /* codes of each length */
+    uint16_t *symbol;             /* symbols ordered by code */
 } huffman;
 
 typedef struct {
@@ -234,8 +234,11 @@ static fwpk_err stored(bitreader *br, output *o)
 static fwpk_err fixed(bitreader *br, output *o)
 {
     huffman lit, dist;
+    uint16_t lit_symbol[LITLEN_CODES], dist_symbol[DIST_CODES];
     uint8_t len[LITLEN_CODES];
     unsigned i;
+    lit.symbol = lit_symbol;
+    dist.symbol = dist_symbol;
     for (i = 0; i < LITLEN_CODES; i++)
         len[i] = i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8;
     build(&lit, len, LITLEN_CODES, 0);
@@ -250,8 +253,10 @@ static int read_lengths(bitreader *br, uint8_t *len, unsigned n)
     static const uint8_t order[CODELEN_CODES] = {
         16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
     huffman cl;
+    uint16_t cl_symbol[CODELEN_CODES];
     uint8_t cl_len[CODELEN_CODES];
     unsigned hclen = get_bits(br, 4) + 4, i = 0;
+    cl.symbol = cl_symbol;
     memset(cl_len, 0, sizeof cl_len);
     for (i = 0; i < hclen; i++)
         cl_len[order[i]] = (uint8_t)get_bits(br, 3);
@@ -286,17 +291,28 @@ static int read_lengths(bitreader *br, uint8_t *len, unsigned n)
     return 0;
 }
 
-static fwpk_err dynamic(bitreader *br, output *o)
+/* Reads the code lengths and builds both codes.  Its own stack frame
+ * holds the lengths, so they are gone before the block's data is decoded. */
+static int read_dynamic_codes(bitreader *br, huffman *lit, huffman *dist)
 {
-    huffman lit, dist;
     uint8_t len[MAX_HLIT + MAX_HDIST];
     unsigned hlit = get_bits(br, 5) + 257, hdist = get_bits(br, 5) + 1;
     if (br->bad || hlit > MAX_HLIT || hdist > MAX_HDIST)
-        return FWPK_ERR_INFLATE;
+        return -1;
     if (read_lengths(br, len, hlit + hdist) != 0 || len[END_OF_BLOCK] == 0)
-        return FWPK_ERR_INFLATE;
-    if (build(&lit, len, hlit, 0) != 0 ||
-        build(&dist, len + hlit, hdist, 0) != 0)
+        return -1;
+    if (build(lit, len, hlit, 0) != 0 || build(dist, len + hlit, hdist, 0))
+        return -1;
+    return 0;
+}
+
+static fwpk_err dynamic(bitreader *br, output *o)
+{
+    huffman lit, dist;
+    uint16_t lit_symbol[MAX_HLIT], dist_symbol[MAX_HDIST];
+    lit.symbol = lit_symbol;
+    dist.symbol = dist_symbol;
+    if (read_dynamic_codes(br, &lit, &dist) != 0)
         return FWPK_ERR_INFLATE;
     return codes(br, o, &lit, &dist);
 }

@@ -1,0 +1,1738 @@
+/*
+ * test_inflate.c - the verifier's frame-at-a-time raw inflate, against zlib.
+ *
+ * Round trips: a corpus (empty, 1 byte, random, text, runs, periodic data
+ * whose matches reach back across frames, 300 KB of firmware-like bytes) is
+ * deflated by zlib in raw mode at levels 0/1/6/9 and with the FIXED,
+ * HUFFMAN_ONLY, RLE and FILTERED strategies, window bits 8..15, with a sync
+ * flush every N input bytes (the fwpack frame rule) and Z_FINISH at the end;
+ * each frame goes to fwpk_inflate_frame in order with a window of exactly
+ * 2^window bits, and the output must be the input.
+ *
+ * Refusals (FWPK_ERR_INFLATE, never a crash under ASan): every prefix of a
+ * frame, random bit flips and garbage judged against zlib's own verdict,
+ * hand-built streams with a distance beyond the output or the window, bad
+ * stored lengths, block type 3, invalid symbols, data or frames after the
+ * final block, and malformed dynamic headers (over-subscribed, incomplete,
+ * no end-of-block code, bad repeats, too many codes); each hand-built bad
+ * stream has a good twin that must decode.  A sink's error stops decoding
+ * and is returned as is.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "fwpk_verify.h"
+#include "pack_util.h"
+
+static uint32_t rng_state = 0x9e3779b9u;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+static void print_hex(const char *what, const uint8_t *p, size_t n)
+{
+    printf("  %s (%zu bytes):", what, n);
+    for (size_t i = 0; i < n; i++)
+        printf("%s%02x", i % 32 ? "" : "\n    ", p[i]);
+    printf("\n");
+}
+
+/* ---- sinks ------------------------------------------------------------------ */
+
+typedef struct {
+    uint8_t *p;
+    size_t len, cap;
+    size_t calls;
+    int overflow;
+} sinkbuf;
+
+static void sb_init(sinkbuf *b, size_t cap)
+{
+    b->p = malloc(cap ? cap : 1);
+    assert_non_null(b->p);
+    b->len = 0;
+    b->cap = cap;
+    b->calls = 0;
+    b->overflow = 0;
+}
+
+static void sb_free(sinkbuf *b)
+{
+    free(b->p);
+    b->p = NULL;
+}
+
+/* Appends; refuses (with an error the decoder never makes up itself) to
+ * run past the buffer. */
+static fwpk_err sink_collect(void *arg, const uint8_t *d, size_t n)
+{
+    sinkbuf *b = arg;
+    b->calls++;
+    if (n > b->cap - b->len) {
+        b->overflow = 1;
+        return FWPK_ERR_SIZE;
+    }
+    if (n)
+        memcpy(b->p + b->len, d, n);
+    b->len += n;
+    return FWPK_OK;
+}
+
+/* Compares with the expected bytes as they come; fails with 'err' once
+ * more than 'limit' bytes would have been accepted. */
+typedef struct {
+    const uint8_t *want;
+    size_t want_len, limit, got;
+    fwpk_err err;
+    int failed, calls_after, mismatch;
+} failsink;
+
+static fwpk_err sink_fail(void *arg, const uint8_t *d, size_t n)
+{
+    failsink *f = arg;
+    if (f->failed) {
+        f->calls_after++;
+        return f->err;
+    }
+    if (f->got + n > f->limit) {
+        f->failed = 1;
+        return f->err;
+    }
+    if (f->got + n > f->want_len || memcmp(f->want + f->got, d, n) != 0)
+        f->mismatch = 1;
+    f->got += n;
+    return FWPK_OK;
+}
+
+/* ---- zlib side -------------------------------------------------------------- */
+
+typedef struct {
+    uint8_t *data;
+    size_t len;
+    size_t *end; /* end offset of each frame */
+    size_t nframes;
+} cstream;
+
+static void cs_free(cstream *c)
+{
+    free(c->data);
+    free(c->end);
+    memset(c, 0, sizeof *c);
+}
+
+/* Raw deflate of in[0..n) with a sync flush after every 'chunk' input bytes
+ * and Z_FINISH on the last piece.  Returns -1 if zlib refuses the
+ * parameters (raw windowBits 8 on newer zlib). */
+static int deflate_frames(cstream *c, const uint8_t *in, size_t n, int level,
+                          int wb, int mem, int strategy, size_t chunk)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    memset(c, 0, sizeof *c);
+    if (deflateInit2(&z, level, Z_DEFLATED, -wb, mem, strategy) != Z_OK)
+        return -1;
+    size_t frames = n ? (n + chunk - 1) / chunk : 1;
+    size_t cap = n + n / 4 + 16 * frames + 1024;
+    c->data = malloc(cap);
+    c->end = malloc(frames * sizeof *c->end);
+    assert_non_null(c->data);
+    assert_non_null(c->end);
+    size_t off = 0;
+    for (size_t f = 0; f < frames; f++) {
+        size_t k = n - off < chunk ? n - off : chunk;
+        int last = f + 1 == frames;
+        z.next_in = (Bytef *)(uintptr_t)(in + off);
+        z.avail_in = (uInt)k;
+        z.next_out = c->data + c->len;
+        z.avail_out = (uInt)(cap - c->len);
+        int rc = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
+        assert_int_equal(rc, last ? Z_STREAM_END : Z_OK);
+        assert_int_equal(z.avail_in, 0);
+        assert_true(z.avail_out > 0);
+        c->len = cap - z.avail_out;
+        c->end[f] = c->len;
+        off += k;
+    }
+    c->nframes = frames;
+    deflateEnd(&z);
+    return 0;
+}
+
+enum { Z_CLEAN, Z_TRAILING, Z_ERROR, Z_INCOMPLETE };
+static const char *const zstatus_name[] = {"clean", "trailing data",
+                                           "error", "incomplete"};
+
+/* zlib's reading of a raw deflate stream, block by block (Z_BLOCK). */
+typedef struct {
+    int status;
+    uint8_t *out;
+    size_t out_len;
+    size_t nb;          /* block boundaries seen */
+    size_t *bit;        /* bit position of each boundary */
+    size_t *out_at;     /* output length at each boundary */
+    int *after_final;   /* boundary is the end of the final block */
+    int pad_nonzero;    /* bits after the final block are not all zero */
+} zresult;
+
+static void zr_free(zresult *r)
+{
+    free(r->out);
+    free(r->bit);
+    free(r->out_at);
+    free(r->after_final);
+    memset(r, 0, sizeof *r);
+}
+
+/* zlib's inflate checks distances against the output of the current call
+ * plus its window, so with a big output buffer it accepts distances beyond
+ * 2^wb.  With 'step' = 1 every match starts a call with nothing written
+ * yet, which makes its check exactly "distance <= min(output, 2^wb)". */
+static void zlib_run(zresult *r, const uint8_t *in, size_t n, int wb,
+                     size_t step)
+{
+    memset(r, 0, sizeof *r);
+    size_t cap = 1100 * n + 1024, bcap = 16;
+    r->out = malloc(cap);
+    r->bit = malloc(bcap * sizeof *r->bit);
+    r->out_at = malloc(bcap * sizeof *r->out_at);
+    r->after_final = malloc(bcap * sizeof *r->after_final);
+    assert_true(r->out && r->bit && r->out_at && r->after_final);
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(inflateInit2(&z, -wb), Z_OK);
+    z.next_in = (Bytef *)(uintptr_t)in;
+    z.avail_in = (uInt)n;
+    for (;;) {
+        size_t room = cap - r->out_len;
+        assert_true(room > 0); /* cap is above deflate's best ratio */
+        z.next_out = r->out + r->out_len;
+        z.avail_out = (uInt)(room < step ? room : step);
+        int rc = inflate(&z, Z_BLOCK);
+        r->out_len = (size_t)(z.next_out - r->out);
+        if (rc == Z_STREAM_END) {
+            r->status = z.avail_in ? Z_TRAILING : Z_CLEAN;
+            break;
+        }
+        if (rc == Z_BUF_ERROR) { /* no progress possible: wants input */
+            r->status = Z_INCOMPLETE;
+            break;
+        }
+        if (rc != Z_OK) {
+            r->status = Z_ERROR;
+            break;
+        }
+        if (z.data_type & 128) { /* stopped at a block boundary */
+            unsigned bits = (unsigned)z.data_type & 7;
+            if (r->nb == bcap) {
+                bcap *= 2;
+                r->bit = realloc(r->bit, bcap * sizeof *r->bit);
+                r->out_at = realloc(r->out_at, bcap * sizeof *r->out_at);
+                r->after_final = realloc(r->after_final,
+                                         bcap * sizeof *r->after_final);
+                assert_true(r->bit && r->out_at && r->after_final);
+            }
+            r->bit[r->nb] = z.total_in * 8 - bits;
+            r->out_at[r->nb] = r->out_len;
+            r->after_final[r->nb] = (z.data_type & 64) != 0;
+            if ((z.data_type & 64) && bits)
+                r->pad_nonzero = (in[z.total_in - 1] >> (8 - bits)) != 0;
+            r->nb++;
+        }
+    }
+    inflateEnd(&z);
+}
+
+static void zlib_analyze(zresult *r, const uint8_t *in, size_t n, int wb)
+{
+    zlib_run(r, in, n, wb, (size_t)-1);
+    if (r->out_len > (1u << wb)) { /* distances beyond the window matter */
+        zr_free(r);
+        zlib_run(r, in, n, wb, 1);
+    }
+}
+
+/* index of the boundary at exactly bit position 'bit', or -1 */
+static long boundary_at(const zresult *r, size_t bit)
+{
+    for (size_t i = 0; i < r->nb; i++)
+        if (r->bit[i] == bit)
+            return (long)i;
+    return -1;
+}
+
+/* a boundary strictly inside the last byte before 'bit' (bit is a byte end) */
+static int boundary_in_last_byte(const zresult *r, size_t bit)
+{
+    for (size_t i = 0; i < r->nb; i++)
+        if (r->bit[i] < bit && r->bit[i] + 8 > bit)
+            return 1;
+    return 0;
+}
+
+/* ---- our side --------------------------------------------------------------- */
+
+typedef struct {
+    fwpk_inflate_state s;
+    uint8_t *win;
+    uint32_t size;
+} dec;
+
+/* The window is malloc'd at exactly 'size' bytes (ASan sees any overrun)
+ * and filled with junk first: nothing may depend on its initial bytes. */
+static void dec_init(dec *d, uint32_t size)
+{
+    d->win = malloc(size);
+    assert_non_null(d->win);
+    memset(d->win, 0xa5, size);
+    d->size = size;
+    fwpk_inflate_init(&d->s, d->win, size);
+    assert_int_equal(d->s.total, 0);
+    assert_int_equal(d->s.final, 0);
+}
+
+static void dec_free(dec *d)
+{
+    free(d->win);
+    d->win = NULL;
+}
+
+static fwpk_err dec_frame(dec *d, const uint8_t *in, size_t len, sinkbuf *b)
+{
+    /* each frame in its own exact-size allocation, so an over-read past
+     * the frame is caught */
+    uint8_t *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    if (len)
+        memcpy(copy, in, len);
+    fwpk_err e = fwpk_inflate_frame(&d->s, copy, len, sink_collect, b);
+    free(copy);
+    return e;
+}
+
+static uint32_t window_for(int wb)
+{
+    return 1u << (wb < 9 ? 9 : wb);
+}
+
+/* Feeds every frame (or 'group' frames at a time, concatenated) and checks
+ * the output is exactly want[0..n). */
+static void decode_and_check(const cstream *c, const uint8_t *want, size_t n,
+                             uint32_t wsize, size_t group, const char *label)
+{
+    dec d;
+    sinkbuf b;
+    dec_init(&d, wsize);
+    sb_init(&b, n + 1);
+    size_t start = 0;
+    for (size_t f = 0; f < c->nframes; f += group) {
+        size_t last = f + group < c->nframes ? f + group : c->nframes;
+        size_t end = c->end[last - 1];
+        fwpk_err e = dec_frame(&d, c->data + start, end - start, &b);
+        if (e != FWPK_OK) {
+            printf("%s: frames %zu..%zu of %zu: %s (output so far %zu of "
+                   "%zu)\n", label, f, last - 1, c->nframes,
+                   fwpk_strerror(e), b.len, n);
+            if (end - start <= 256)
+                print_hex("frame", c->data + start, end - start);
+        }
+        assert_int_equal(e, FWPK_OK);
+        assert_false(b.overflow);
+        assert_int_equal(d.s.total, b.len);
+        assert_int_equal(d.s.final, last == c->nframes ? 1 : 0);
+        start = end;
+    }
+    if (b.len != n || memcmp(b.p, want, n) != 0) {
+        size_t i = 0;
+        while (i < b.len && i < n && b.p[i] == want[i])
+            i++;
+        printf("%s: output differs at byte %zu (got %zu bytes, want %zu)\n",
+               label, i, b.len, n);
+    }
+    assert_int_equal(b.len, n);
+    assert_memory_equal(b.p, want, n);
+    sb_free(&b);
+    dec_free(&d);
+}
+
+/* ---- corpus ----------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    uint8_t *p;
+    size_t n;
+} corpus;
+
+enum { C_EMPTY, C_ONE, C_RANDOM, C_TEXT, C_RUNS, C_PERIOD1500, C_PERIOD200,
+       C_RAMP, C_FIRMWARE, C_COUNT };
+static corpus cor[C_COUNT];
+
+static void make_text(uint8_t *p, size_t n)
+{
+    static const char *words[] = {
+        "the", "frame", "window", "deflate", "block", "of", "and", "flash",
+        "bootloader", "signature", "verify", "a", "to", "in", "segment",
+        "image", "hash", "key", "manifest", "target", "erase", "write"};
+    size_t i = 0;
+    while (i < n) {
+        const char *w = words[rnd() % (sizeof words / sizeof words[0])];
+        for (size_t k = 0; w[k] && i < n; k++)
+            p[i++] = (uint8_t)w[k];
+        if (i < n)
+            p[i++] = rnd() % 11 == 0 ? '\n' : ' ';
+    }
+}
+
+static void make_period(uint8_t *p, size_t n, size_t period)
+{
+    for (size_t i = 0; i < period && i < n; i++)
+        p[i] = (uint8_t)rnd();
+    for (size_t i = period; i < n; i++)
+        p[i] = rnd() % 97 == 0 ? (uint8_t)rnd() : p[i - period];
+}
+
+/* firmware-like: code, literal pools, erased 0xff gaps, zero-filled .bss
+ * images, string tables, a vector table */
+static void make_firmware(uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    for (; i < 512 && i + 4 <= n; i += 4) { /* vector table */
+        uint32_t v = 0x08000101u + (uint32_t)(rnd() % 64) * 4;
+        memcpy(p + i, &v, 4);
+    }
+    while (i < n) {
+        size_t k = 256 + rnd() % 8192;
+        if (k > n - i)
+            k = n - i;
+        switch (rnd() % 6) {
+        case 0:
+        case 1:
+        case 2:
+            pu_firmware(p + i, k, rnd());
+            break;
+        case 3:
+            memset(p + i, 0xff, k);
+            break;
+        case 4:
+            memset(p + i, 0, k);
+            break;
+        case 5:
+            make_text(p + i, k);
+            break;
+        }
+        i += k;
+    }
+}
+
+static int corpus_setup(void **state)
+{
+    (void)state;
+    static const size_t sizes[C_COUNT] = {0, 1, 16384, 20000, 20000, 24000,
+                                          12000, 10000, 300 * 1024};
+    static const char *names[C_COUNT] = {"empty", "1 byte", "random",
+                                         "text", "runs", "period 1500",
+                                         "period 200", "ramp", "firmware"};
+    for (int c = 0; c < C_COUNT; c++) {
+        cor[c].name = names[c];
+        cor[c].n = sizes[c];
+        cor[c].p = malloc(sizes[c] + 1);
+        assert_non_null(cor[c].p);
+    }
+    cor[C_ONE].p[0] = 'x';
+    for (size_t i = 0; i < cor[C_RANDOM].n; i++)
+        cor[C_RANDOM].p[i] = (uint8_t)rnd();
+    make_text(cor[C_TEXT].p, cor[C_TEXT].n);
+    uint8_t *r = cor[C_RUNS].p; /* distance-1 runs, 2-byte and 3-byte runs */
+    memset(r, 0, 8000);
+    for (size_t i = 8000; i < 12000; i++)
+        r[i] = i & 1 ? 'b' : 'a';
+    memset(r + 12000, 0xff, 6000);
+    for (size_t i = 18000; i < 20000; i++)
+        r[i] = (uint8_t)("xyz"[i % 3]);
+    make_period(cor[C_PERIOD1500].p, cor[C_PERIOD1500].n, 1500);
+    make_period(cor[C_PERIOD200].p, cor[C_PERIOD200].n, 200);
+    for (size_t i = 0; i < cor[C_RAMP].n; i++)
+        cor[C_RAMP].p[i] = (uint8_t)(i * 7 ^ (i >> 8));
+    make_firmware(cor[C_FIRMWARE].p, cor[C_FIRMWARE].n);
+    return 0;
+}
+
+static int corpus_teardown(void **state)
+{
+    (void)state;
+    for (int c = 0; c < C_COUNT; c++)
+        free(cor[c].p);
+    return 0;
+}
+
+typedef struct {
+    const char *name;
+    int level, strategy;
+} zmode;
+
+static const zmode MODES[] = {
+    {"level 0 (stored)", 0, Z_DEFAULT_STRATEGY},
+    {"level 1", 1, Z_DEFAULT_STRATEGY},
+    {"level 6", 6, Z_DEFAULT_STRATEGY},
+    {"level 9", 9, Z_DEFAULT_STRATEGY},
+    {"fixed", 6, Z_FIXED},
+    {"huffman only", 6, Z_HUFFMAN_ONLY},
+    {"rle", 6, Z_RLE},
+    {"filtered", 9, Z_FILTERED},
+};
+enum { N_MODES = sizeof MODES / sizeof MODES[0] };
+
+/* ---- round trips ------------------------------------------------------------ */
+
+static size_t rt_streams, rt_frames, rt_bytes;
+
+static void round_trip(const corpus *c, const zmode *m, int wb, int mem,
+                       size_t chunk, size_t group)
+{
+    cstream cs;
+    if (deflate_frames(&cs, c->p, c->n, m->level, wb, mem, m->strategy,
+                       chunk) != 0) {
+        assert_int_equal(wb, 8); /* only raw windowBits 8 may be refused */
+        return;
+    }
+    char label[160];
+    snprintf(label, sizeof label, "%s, %s, window bits %d, memLevel %d, "
+             "%zu input bytes per frame, %zu frames per call", c->name,
+             m->name, wb, mem, chunk, group);
+    decode_and_check(&cs, c->p, c->n, window_for(wb), group, label);
+    rt_streams++;
+    rt_frames += cs.nframes;
+    rt_bytes += c->n;
+    cs_free(&cs);
+}
+
+static void test_round_trip_small(void **state)
+{
+    (void)state;
+    static const size_t chunks[] = {97, 1024, (size_t)-1 / 2};
+    size_t refused8 = 0;
+    rt_streams = rt_frames = rt_bytes = 0;
+    for (int c = 0; c < C_COUNT; c++) {
+        if (c == C_FIRMWARE)
+            continue;
+        for (int m = 0; m < N_MODES; m++)
+            for (int wb = 8; wb <= 15; wb++)
+                for (size_t k = 0; k < 3; k++) {
+                    size_t before = rt_streams;
+                    round_trip(&cor[c], &MODES[m], wb, 8, chunks[k], 1);
+                    refused8 += before == rt_streams;
+                }
+    }
+    printf("round trips: %zu streams, %zu frames, %zu bytes, all exact "
+           "(window bits 8..15%s)\n", rt_streams, rt_frames, rt_bytes,
+           refused8 ? "; this zlib refuses raw window bits 8, so 8 was "
+                      "skipped" : "");
+    assert_true(rt_streams > 1000);
+}
+
+static void test_round_trip_firmware(void **state)
+{
+    (void)state;
+    rt_streams = rt_frames = rt_bytes = 0;
+    static const int wbs[] = {9, 12, 15};
+    for (int m = 0; m < N_MODES; m++)
+        for (int w = 0; w < 3; w++)
+            round_trip(&cor[C_FIRMWARE], &MODES[m], wbs[w], 8, 4096, 1);
+    /* as the packer does it: memLevel 9 */
+    round_trip(&cor[C_FIRMWARE], &MODES[3], 15, 9, 4096, 1);
+    round_trip(&cor[C_FIRMWARE], &MODES[2], 10, 9, 2000, 1);
+    /* small frames, and the whole image in one frame */
+    round_trip(&cor[C_FIRMWARE], &MODES[3], 15, 8, 300, 1);
+    round_trip(&cor[C_FIRMWARE], &MODES[2], 15, 8, (size_t)-1 / 2, 1);
+    printf("firmware round trips: %zu streams of %zu bytes, %zu frames\n",
+           rt_streams, cor[C_FIRMWARE].n, rt_frames);
+}
+
+/* Several frames handed over in one call are still whole blocks. */
+static void test_frames_grouped(void **state)
+{
+    (void)state;
+    rt_streams = 0;
+    for (size_t g = 2; g <= 7; g += 5)
+        for (int m = 1; m < N_MODES; m += 2) {
+            round_trip(&cor[C_PERIOD1500], &MODES[m], 11, 8, 300, g);
+            round_trip(&cor[C_TEXT], &MODES[m], 15, 8, 97, g);
+        }
+    assert_int_equal(rt_streams, 16);
+}
+
+/* Matches across frame boundaries really happen in the periodic corpus:
+ * every frame is smaller than the period, and compression still wins. */
+static void test_cross_frame_matches(void **state)
+{
+    (void)state;
+    cstream cs;
+    const corpus *c = &cor[C_PERIOD1500];
+    assert_int_equal(deflate_frames(&cs, c->p, c->n, 9, 15, 8,
+                                    Z_DEFAULT_STRATEGY, 256), 0);
+    /* 256-byte frames of fresh random data could not shrink below 256 */
+    assert_true(cs.len < c->n / 3);
+    decode_and_check(&cs, c->p, c->n, 1u << 15, 1, "period 1500, 256/frame");
+    cs_free(&cs);
+    /* and with period 200 through the smallest window */
+    c = &cor[C_PERIOD200];
+    assert_int_equal(deflate_frames(&cs, c->p, c->n, 9, 9, 8,
+                                    Z_DEFAULT_STRATEGY, 64), 0);
+    assert_true(cs.len < c->n / 2);
+    decode_and_check(&cs, c->p, c->n, 512, 1, "period 200, 64/frame, 512 window");
+    cs_free(&cs);
+}
+
+/* A frame that is nothing but a sync flush (an empty stored block), in
+ * between real frames, and the empty stream. */
+static void test_empty_frames(void **state)
+{
+    (void)state;
+    static const uint8_t sync[] = {0x00, 0x00, 0x00, 0xff, 0xff};
+    cstream cs;
+    const corpus *c = &cor[C_TEXT];
+    assert_int_equal(deflate_frames(&cs, c->p, c->n, 6, 15, 8,
+                                    Z_DEFAULT_STRATEGY, 5000), 0);
+    dec d;
+    sinkbuf b;
+    dec_init(&d, 1u << 15);
+    sb_init(&b, c->n);
+    size_t start = 0;
+    for (size_t f = 0; f < cs.nframes; f++) {
+        assert_int_equal(dec_frame(&d, sync, sizeof sync, &b), FWPK_OK);
+        assert_int_equal(dec_frame(&d, cs.data + start, cs.end[f] - start, &b),
+                         FWPK_OK);
+        start = cs.end[f];
+        if (f + 1 < cs.nframes)
+            assert_int_equal(dec_frame(&d, sync, sizeof sync, &b), FWPK_OK);
+    }
+    assert_int_equal(b.len, c->n);
+    assert_memory_equal(b.p, c->p, c->n);
+    assert_int_equal(d.s.final, 1);
+    sb_free(&b);
+    dec_free(&d);
+    cs_free(&cs);
+
+    /* the empty stream: one frame, no output */
+    assert_int_equal(deflate_frames(&cs, NULL, 0, 6, 15, 8,
+                                    Z_DEFAULT_STRATEGY, 1), 0);
+    dec_init(&d, 1u << 15);
+    sb_init(&b, 16);
+    assert_int_equal(dec_frame(&d, cs.data, cs.len, &b), FWPK_OK);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(d.s.total, 0);
+    assert_int_equal(d.s.final, 1);
+    sb_free(&b);
+    dec_free(&d);
+    cs_free(&cs);
+}
+
+/* ---- hand-built streams ------------------------------------------------------- */
+
+typedef struct {
+    uint8_t buf[70000];
+    size_t n;
+    uint32_t acc;
+    int bits;
+} bw;
+
+static void bw_init(bw *w)
+{
+    w->n = 0;
+    w->acc = 0;
+    w->bits = 0;
+}
+
+static void bw_put(bw *w, uint32_t v, int n) /* LSB first */
+{
+    for (int i = 0; i < n; i++) {
+        w->acc |= ((v >> i) & 1u) << w->bits;
+        if (++w->bits == 8) {
+            assert_true(w->n < sizeof w->buf);
+            w->buf[w->n++] = (uint8_t)w->acc;
+            w->acc = 0;
+            w->bits = 0;
+        }
+    }
+}
+
+static void bw_huff(bw *w, uint32_t code, int len) /* MSB of the code first */
+{
+    for (int i = len - 1; i >= 0; i--)
+        bw_put(w, (code >> i) & 1u, 1);
+}
+
+static void bw_align(bw *w)
+{
+    if (w->bits)
+        bw_put(w, 0, 8 - w->bits);
+}
+
+static void bw_byte(bw *w, uint8_t b)
+{
+    bw_put(w, b, 8);
+}
+
+static void stored_block(bw *w, int final, const uint8_t *p, size_t n)
+{
+    bw_put(w, (uint32_t)final, 1);
+    bw_put(w, 0, 2);
+    bw_align(w);
+    bw_put(w, (uint32_t)n, 16);
+    bw_put(w, (uint32_t)~n & 0xffffu, 16);
+    for (size_t i = 0; i < n; i++)
+        bw_byte(w, p[i]);
+}
+
+static void fixed_sym(bw *w, unsigned sym)
+{
+    if (sym < 144)
+        bw_huff(w, 0x30 + sym, 8);
+    else if (sym < 256)
+        bw_huff(w, 0x190 + sym - 144, 9);
+    else if (sym < 280)
+        bw_huff(w, sym - 256, 7);
+    else
+        bw_huff(w, 0xc0 + sym - 280, 8);
+}
+
+static const uint16_t LBASE[29] = {3,   4,   5,   6,   7,   8,   9,   10,
+                                   11,  13,  15,  17,  19,  23,  27,  31,
+                                   35,  43,  51,  59,  67,  83,  99,  115,
+                                   131, 163, 195, 227, 258};
+static const uint8_t LEXT[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
+                                 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+static const uint16_t DBASE[30] = {
+    1,   2,   3,   4,   5,   7,    9,    13,   17,   25,   33,   49,   65,   97,    129,
+    193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+static const uint8_t DEXT[30] = {0, 0, 0, 0, 1, 1, 2,  2,  3,  3,  4,  4,  5,  5,  6,
+                                 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+
+static void fixed_match(bw *w, unsigned len, unsigned dist)
+{
+    int i = 28, j = 29;
+    while (LBASE[i] > len)
+        i--;
+    while (DBASE[j] > dist)
+        j--;
+    fixed_sym(w, 257u + (unsigned)i);
+    bw_put(w, len - LBASE[i], LEXT[i]);
+    bw_huff(w, (uint32_t)j, 5);
+    bw_put(w, dist - DBASE[j], DEXT[j]);
+}
+
+static void fixed_header(bw *w, int final)
+{
+    bw_put(w, (uint32_t)final, 1);
+    bw_put(w, 1, 2);
+}
+
+static void fixed_literals(bw *w, const char *s)
+{
+    while (*s)
+        fixed_sym(w, (uint8_t)*s++);
+}
+
+/* Decodes buf as one frame with a fresh state; returns the error and
+ * leaves the output in b. */
+static fwpk_err decode_one(const uint8_t *p, size_t n, uint32_t wsize,
+                           sinkbuf *b)
+{
+    dec d;
+    dec_init(&d, wsize);
+    fwpk_err e = dec_frame(&d, p, n, b);
+    assert_false(b->overflow);
+    dec_free(&d);
+    return e;
+}
+
+/* A bad stream must be refused by zlib (which validates the builder) and
+ * by us; its good twin must be clean for zlib and give zlib's output. */
+static void expect_bad(const bw *w, int wb, const char *what)
+{
+    zresult z;
+    sinkbuf b;
+    zlib_analyze(&z, w->buf, w->n, wb);
+    if (z.status == Z_CLEAN)
+        printf("builder bug? zlib accepts the bad stream '%s'\n", what);
+    assert_int_not_equal(z.status, Z_CLEAN);
+    sb_init(&b, 1 << 20);
+    fwpk_err e = decode_one(w->buf, w->n, 1u << wb, &b);
+    if (e != FWPK_ERR_INFLATE) {
+        printf("'%s' (zlib: %s): got %s, want %s\n", what,
+               zstatus_name[z.status], fwpk_strerror(e),
+               fwpk_strerror(FWPK_ERR_INFLATE));
+        print_hex("stream", w->buf, w->n < 200 ? w->n : 200);
+    }
+    assert_int_equal(e, FWPK_ERR_INFLATE);
+    sb_free(&b);
+    zr_free(&z);
+}
+
+static void expect_good(const bw *w, int wb, const char *want, size_t want_len,
+                        const char *what)
+{
+    zresult z;
+    sinkbuf b;
+    zlib_analyze(&z, w->buf, w->n, wb);
+    if (z.status != Z_CLEAN)
+        printf("builder bug? zlib says %s for '%s'\n", zstatus_name[z.status],
+               what);
+    assert_int_equal(z.status, Z_CLEAN);
+    if (want) {
+        assert_int_equal(z.out_len, want_len);
+        assert_memory_equal(z.out, want, want_len);
+    }
+    sb_init(&b, z.out_len + 1);
+    fwpk_err e = decode_one(w->buf, w->n, 1u << wb, &b);
+    if (e != FWPK_OK) {
+        printf("'%s': got %s, want OK\n", what, fwpk_strerror(e));
+        print_hex("stream", w->buf, w->n < 200 ? w->n : 200);
+    }
+    assert_int_equal(e, FWPK_OK);
+    assert_int_equal(b.len, z.out_len);
+    assert_memory_equal(b.p, z.out, z.out_len);
+    sb_free(&b);
+    zr_free(&z);
+}
+
+static void test_fixed_and_distances(void **state)
+{
+    (void)state;
+    static bw w;
+
+    /* good: literals, a run of distance 1, length 258 */
+    bw_init(&w);
+    fixed_header(&w, 1);
+    fixed_literals(&w, "hello");
+    fixed_match(&w, 3, 1);
+    fixed_sym(&w, 256);
+    bw_align(&w);
+    expect_good(&w, 15, "helloooo", 8, "fixed block, distance 1");
+
+    bw_init(&w);
+    fixed_header(&w, 1);
+    fixed_literals(&w, "ab");
+    fixed_match(&w, 258, 2);
+    fixed_match(&w, 227, 1);
+    fixed_sym(&w, 256);
+    bw_align(&w);
+    expect_good(&w, 15, NULL, 0, "fixed block, lengths 258 and 227");
+
+    /* distance farther back than the output so far */
+    bw_init(&w);
+    fixed_header(&w, 1);
+    fixed_literals(&w, "a");
+    fixed_match(&w, 3, 2);
+    fixed_sym(&w, 256);
+    bw_align(&w);
+    expect_bad(&w, 15, "distance 2 after 1 byte");
+
+    bw_init(&w);
+    fixed_header(&w, 1);
+    fixed_match(&w, 3, 1);
+    fixed_sym(&w, 256);
+    bw_align(&w);
+    expect_bad(&w, 15, "match before any output");
+
+    /* invalid symbols of the fixed code: lengths 286, 287, distances 30, 31 */
+    for (unsigned sym = 286; sym <= 287; sym++) {
+        bw_init(&w);
+        fixed_header(&w, 1);
+        fixed_literals(&w, "abc");
+        fixed_sym(&w, sym);
+        bw_huff(&w, 0, 5);
+        fixed_sym(&w, 256);
+        bw_align(&w);
+        expect_bad(&w, 15, "fixed length symbol 286/287");
+    }
+    for (unsigned dsym = 30; dsym <= 31; dsym++) {
+        bw_init(&w);
+        fixed_header(&w, 1);
+        fixed_literals(&w, "abc");
+        fixed_sym(&w, 257);
+        bw_huff(&w, dsym, 5);
+        fixed_sym(&w, 256);
+        bw_align(&w);
+        expect_bad(&w, 15, "fixed distance symbol 30/31");
+    }
+
+    /* distances at and beyond the window */
+    static uint8_t fill[40000];
+    for (size_t i = 0; i < sizeof fill; i++)
+        fill[i] = (uint8_t)rnd();
+    static const int wbs[] = {9, 12, 15};
+    for (int k = 0; k < 3; k++) {
+        unsigned W = 1u << wbs[k];
+        size_t nfill = W + 100;
+        /* distance == window: the oldest byte still in the window */
+        bw_init(&w);
+        stored_block(&w, 0, fill, nfill);
+        fixed_header(&w, 1);
+        fixed_match(&w, 10, W);
+        fixed_match(&w, 258, W);
+        fixed_sym(&w, 256);
+        bw_align(&w);
+        expect_good(&w, wbs[k], NULL, 0, "distance equal to the window size");
+        if (W < 32768) {
+            bw_init(&w);
+            stored_block(&w, 0, fill, nfill);
+            fixed_header(&w, 1);
+            fixed_match(&w, 10, W + 1);
+            fixed_sym(&w, 256);
+            bw_align(&w);
+            expect_bad(&w, wbs[k], "distance one past the window");
+        }
+    }
+}
+
+/* Distances checked across frames: the window carries over, and the
+ * output so far counts every earlier frame. */
+static void test_distance_across_frames(void **state)
+{
+    (void)state;
+    static bw f1, f2;
+    bw_init(&f1);
+    stored_block(&f1, 0, (const uint8_t *)"ab", 2);
+    for (unsigned dist = 1; dist <= 3; dist++) {
+        bw_init(&f2);
+        fixed_header(&f2, 1);
+        fixed_match(&f2, 5, dist);
+        fixed_sym(&f2, 256);
+        bw_align(&f2);
+        dec d;
+        sinkbuf b;
+        dec_init(&d, 512);
+        sb_init(&b, 64);
+        assert_int_equal(dec_frame(&d, f1.buf, f1.n, &b), FWPK_OK);
+        assert_int_equal(d.s.final, 0);
+        fwpk_err e = dec_frame(&d, f2.buf, f2.n, &b);
+        if (dist == 3) {
+            assert_int_equal(e, FWPK_ERR_INFLATE);
+        } else {
+            assert_int_equal(e, FWPK_OK);
+            assert_int_equal(b.len, 7);
+            assert_memory_equal(b.p, dist == 1 ? "abbbbbb" : "abababa", 7);
+            assert_int_equal(d.s.final, 1);
+        }
+        sb_free(&b);
+        dec_free(&d);
+    }
+
+    /* 600 bytes through a 512-byte window in frames of 150, then a match
+     * of distance 512 (fine) or 513 (beyond the window, though not beyond
+     * the output) */
+    uint8_t fill[600];
+    for (size_t i = 0; i < sizeof fill; i++)
+        fill[i] = (uint8_t)rnd();
+    for (unsigned dist = 512; dist <= 513; dist++) {
+        dec d;
+        sinkbuf b;
+        dec_init(&d, 512);
+        sb_init(&b, 1024);
+        for (size_t off = 0; off < sizeof fill; off += 150) {
+            bw_init(&f1);
+            stored_block(&f1, 0, fill + off, 150);
+            assert_int_equal(dec_frame(&d, f1.buf, f1.n, &b), FWPK_OK);
+        }
+        bw_init(&f2);
+        fixed_header(&f2, 1);
+        fixed_match(&f2, 20, dist);
+        fixed_sym(&f2, 256);
+        bw_align(&f2);
+        fwpk_err e = dec_frame(&d, f2.buf, f2.n, &b);
+        if (dist == 513) {
+            assert_int_equal(e, FWPK_ERR_INFLATE);
+        } else {
+            assert_int_equal(e, FWPK_OK);
+            assert_int_equal(b.len, 620);
+            assert_memory_equal(b.p, fill, 600);
+            for (size_t i = 600; i < 620; i++)
+                assert_int_equal(b.p[i], b.p[i - 512]);
+        }
+        sb_free(&b);
+        dec_free(&d);
+    }
+}
+
+static void test_stored_and_block_types(void **state)
+{
+    (void)state;
+    static bw w;
+    const uint8_t five[5] = {1, 2, 3, 4, 5};
+
+    bw_init(&w);
+    stored_block(&w, 1, five, 5);
+    expect_good(&w, 15, (const char *)five, 5, "stored block");
+
+    bw_init(&w); /* LEN != ~NLEN */
+    bw_put(&w, 1, 1);
+    bw_put(&w, 0, 2);
+    bw_align(&w);
+    bw_put(&w, 5, 16);
+    bw_put(&w, (~5u & 0xffffu) ^ 1u, 16); /* one bit off */
+    for (int i = 0; i < 5; i++)
+        bw_byte(&w, five[i]);
+    expect_bad(&w, 15, "stored LEN != ~NLEN");
+
+    bw_init(&w); /* LEN longer than the data present */
+    stored_block(&w, 1, five, 5);
+    w.buf[1] = 9;
+    w.buf[3] = (uint8_t)~9;
+    expect_bad(&w, 15, "stored LEN past the end of the frame");
+
+    for (int final = 0; final <= 1; final++) {
+        bw_init(&w); /* block type 3 */
+        bw_put(&w, (uint32_t)final, 1);
+        bw_put(&w, 3, 2);
+        for (int i = 0; i < 16; i++)
+            bw_byte(&w, 0);
+        expect_bad(&w, 15, "block type 3");
+    }
+}
+
+static void test_after_final(void **state)
+{
+    (void)state;
+    static bw w, extra;
+    /* data after the final block in the same frame */
+    const uint8_t tails[][2] = {{0x00, 0}, {0x03, 0x00}, {0xff, 0}};
+    const size_t tail_len[] = {1, 2, 1};
+    for (int t = 0; t < 3; t++) {
+        bw_init(&w);
+        fixed_header(&w, 1);
+        fixed_literals(&w, "end");
+        fixed_sym(&w, 256);
+        bw_align(&w);
+        expect_good(&w, 15, "end", 3, "final block alone");
+        for (size_t i = 0; i < tail_len[t]; i++)
+            bw_byte(&w, tails[t][i]);
+        dec d;
+        sinkbuf b;
+        dec_init(&d, 1024);
+        sb_init(&b, 64);
+        assert_int_equal(dec_frame(&d, w.buf, w.n, &b), FWPK_ERR_INFLATE);
+        sb_free(&b);
+        dec_free(&d);
+    }
+
+    /* a second frame after the final one */
+    bw_init(&w);
+    fixed_header(&w, 1);
+    fixed_literals(&w, "end");
+    fixed_sym(&w, 256);
+    bw_align(&w);
+    for (int k = 0; k < 3; k++) {
+        bw_init(&extra);
+        if (k == 0)
+            stored_block(&extra, 0, NULL, 0); /* a sync flush */
+        else if (k == 1)
+            stored_block(&extra, 1, (const uint8_t *)"x", 1);
+        else {
+            fixed_header(&extra, 1);
+            fixed_sym(&extra, 256);
+            bw_align(&extra);
+        }
+        dec d;
+        sinkbuf b;
+        dec_init(&d, 1024);
+        sb_init(&b, 64);
+        assert_int_equal(dec_frame(&d, w.buf, w.n, &b), FWPK_OK);
+        assert_int_equal(d.s.final, 1);
+        assert_int_equal(dec_frame(&d, extra.buf, extra.n, &b),
+                         FWPK_ERR_INFLATE);
+        assert_int_equal(b.len, 3);
+        sb_free(&b);
+        dec_free(&d);
+    }
+}
+
+/* ---- dynamic headers ---------------------------------------------------------- */
+
+static const uint8_t CL_ORDER[19] = {16, 17, 18, 0, 8,  7, 9,  6, 10, 5,
+                                     11, 4,  12, 3, 13, 2, 14, 1, 15};
+
+/* canonical Huffman codes (RFC 1951 3.2.2) */
+static void canon(const uint8_t *len, int n, uint16_t *code)
+{
+    unsigned count[16] = {0}, next[16] = {0};
+    for (int i = 0; i < n; i++)
+        count[len[i]]++;
+    count[0] = 0;
+    unsigned c = 0;
+    for (int b = 1; b < 16; b++) {
+        c = (c + count[b - 1]) << 1;
+        next[b] = c;
+    }
+    for (int i = 0; i < n; i++)
+        if (len[i])
+            code[i] = (uint16_t)next[len[i]]++;
+}
+
+typedef struct {
+    int nlit, ndist;           /* codes sent: 257..286, 1..30 */
+    uint8_t lit[288], dist[32];
+    uint8_t cl[19];            /* code-length code lengths */
+    int nclen;                 /* code-length codes sent, 4..19 */
+    uint16_t litc[288], distc[32];
+} dyn;
+
+/* complete code-length code: 0..12 get 4 bits, 13..18 get 5 */
+static void dyn_default_cl(dyn *d)
+{
+    for (int i = 0; i < 19; i++)
+        d->cl[i] = i <= 12 ? 4 : 5;
+    d->nclen = 19;
+}
+
+/* Header with every length sent as itself (no repeat codes), unless
+ * 'raw_lengths' is given: then those code-length symbols (and extra bits,
+ * as sym | extra << 8 | nbits << 16) are sent instead. */
+static void dyn_header(bw *w, dyn *d, int final, const uint32_t *raw_lengths,
+                       size_t nraw)
+{
+    uint16_t clc[19];
+    canon(d->cl, 19, clc);
+    bw_put(w, (uint32_t)final, 1);
+    bw_put(w, 2, 2);
+    bw_put(w, (uint32_t)(d->nlit - 257), 5);
+    bw_put(w, (uint32_t)(d->ndist - 1), 5);
+    bw_put(w, (uint32_t)(d->nclen - 4), 4);
+    for (int i = 0; i < d->nclen; i++)
+        bw_put(w, d->cl[CL_ORDER[i]], 3);
+    if (raw_lengths) {
+        for (size_t i = 0; i < nraw; i++) {
+            unsigned sym = raw_lengths[i] & 0xff;
+            bw_huff(w, clc[sym], d->cl[sym]);
+            bw_put(w, (raw_lengths[i] >> 8) & 0xff, (int)(raw_lengths[i] >> 16));
+        }
+    } else {
+        for (int i = 0; i < d->nlit; i++)
+            bw_huff(w, clc[d->lit[i]], d->cl[d->lit[i]]);
+        for (int i = 0; i < d->ndist; i++)
+            bw_huff(w, clc[d->dist[i]], d->cl[d->dist[i]]);
+    }
+    canon(d->lit, 288, d->litc);
+    canon(d->dist, 32, d->distc);
+}
+
+static void dyn_sym(bw *w, const dyn *d, unsigned sym)
+{
+    assert_true(d->lit[sym] > 0);
+    bw_huff(w, d->litc[sym], d->lit[sym]);
+}
+
+static void dyn_dist(bw *w, const dyn *d, unsigned dsym)
+{
+    assert_true(d->dist[dsym] > 0);
+    bw_huff(w, d->distc[dsym], d->dist[dsym]);
+}
+
+/* litlen: 0..255 9 bits, 256 2 bits, 257 and 258 3 bits (complete);
+ * dist: 0 and 1, 1 bit each (complete) */
+static void dyn_good(dyn *d)
+{
+    memset(d, 0, sizeof *d);
+    dyn_default_cl(d);
+    d->nlit = 259;
+    d->ndist = 2;
+    for (int i = 0; i < 256; i++)
+        d->lit[i] = 9;
+    d->lit[256] = 2;
+    d->lit[257] = 3;
+    d->lit[258] = 3;
+    d->dist[0] = 1;
+    d->dist[1] = 1;
+}
+
+/* "hello", then length 3 at distance 1, length 4 at distance 2:
+ * "helloooooooo" */
+static void dyn_body(bw *w, const dyn *d, int eob)
+{
+    for (const char *s = "hello"; *s; s++)
+        dyn_sym(w, d, (uint8_t)*s);
+    dyn_sym(w, d, 257);
+    dyn_dist(w, d, 0);
+    dyn_sym(w, d, 258);
+    dyn_dist(w, d, 1);
+    if (eob)
+        dyn_sym(w, d, 256);
+    bw_align(w);
+}
+
+static void test_dynamic_headers(void **state)
+{
+    (void)state;
+    static bw w;
+    dyn d;
+
+    /* the good twin */
+    bw_init(&w);
+    dyn_good(&d);
+    dyn_header(&w, &d, 1, NULL, 0);
+    dyn_body(&w, &d, 1);
+    expect_good(&w, 15, "helloooooooo", 12, "hand-built dynamic block");
+
+    /* a good one with repeat codes 16, 17, 18 in the lengths */
+    {
+        /* 0..255: "9" then 16 x(3..6) until 256 sent; 256: 2; 257,258: 3;
+         * dist: 1, 1 */
+        uint32_t raw[320];
+        size_t k = 0;
+        int sent = 0;
+        raw[k++] = 9;
+        sent = 1;
+        while (sent < 256) {
+            int rep = 256 - sent >= 6 ? 6 : 256 - sent;
+            if (rep < 3) {
+                raw[k++] = 9;
+                sent++;
+                continue;
+            }
+            raw[k++] = 16u | (uint32_t)(rep - 3) << 8 | 2u << 16;
+            sent += rep;
+        }
+        raw[k++] = 2;
+        raw[k++] = 3;
+        raw[k++] = 3;
+        raw[k++] = 1;
+        raw[k++] = 1;
+        bw_init(&w);
+        dyn_good(&d);
+        dyn_header(&w, &d, 1, raw, k);
+        dyn_body(&w, &d, 1);
+        expect_good(&w, 15, "helloooooooo", 12, "dynamic block with repeat code 16");
+
+        /* literals 0..127 unused (sent as 18, 17 and a plain 0),
+         * 128..255 9 bits (1/4), 256..258 2 bits (3/4): complete */
+        dyn_good(&d);
+        for (int i = 0; i < 128; i++)
+            d.lit[i] = 0;
+        d.lit[256] = d.lit[257] = d.lit[258] = 2;
+        k = 0;
+        raw[k++] = 18u | (117u - 11u) << 8 | 7u << 16; /* 117 zeros */
+        raw[k++] = 17u | (10u - 3u) << 8 | 3u << 16;   /* 10 zeros */
+        raw[k++] = 0;                                   /* 128 zeros */
+        raw[k++] = 9;
+        raw[k++] = 16u | 3u << 8 | 2u << 16; /* 6 more: 7 nines */
+        for (int i = 135; i < 256; i++)
+            raw[k++] = 9;
+        raw[k++] = 2;
+        raw[k++] = 2;
+        raw[k++] = 2;
+        raw[k++] = 1;
+        raw[k++] = 1;
+        assert_true(k <= 320);
+        bw_init(&w);
+        dyn_header(&w, &d, 1, raw, k);
+        /* body with literals >= 128 only */
+        dyn_sym(&w, &d, 200);
+        dyn_sym(&w, &d, 201);
+        dyn_sym(&w, &d, 257); /* length 3 at distance 2 */
+        dyn_dist(&w, &d, 1);
+        dyn_sym(&w, &d, 256);
+        bw_align(&w);
+        const char want[] = {(char)200, (char)201, (char)200, (char)201, (char)200};
+        expect_good(&w, 15, want, 5, "dynamic block with repeat codes 17, 18");
+
+        /* 16 with no previous length */
+        bw_init(&w);
+        dyn_good(&d);
+        raw[0] = 16u | 0u << 8 | 2u << 16;
+        dyn_header(&w, &d, 1, raw, 1);
+        for (int i = 0; i < 64; i++)
+            bw_byte(&w, 0x55);
+        expect_bad(&w, 15, "repeat code 16 first");
+
+        /* 18 running past HLIT + HDIST */
+        bw_init(&w);
+        dyn_good(&d);
+        k = 0;
+        for (int i = 0; i < 255; i++)
+            raw[k++] = 9;
+        raw[k++] = 18u | (20u - 11u) << 8 | 7u << 16; /* 20 zeros > 6 left */
+        dyn_header(&w, &d, 1, raw, k);
+        for (int i = 0; i < 64; i++)
+            bw_byte(&w, 0x55);
+        expect_bad(&w, 15, "repeat past the end of the lengths");
+    }
+
+    /* litlen code without an end-of-block code (otherwise complete) */
+    bw_init(&w);
+    dyn_good(&d);
+    d.nlit = 260;
+    d.lit[256] = 0;
+    d.lit[257] = 2;
+    d.lit[258] = 3;
+    d.lit[259] = 3;
+    dyn_header(&w, &d, 1, NULL, 0);
+    for (const char *s = "hello world"; *s; s++)
+        dyn_sym(&w, &d, (uint8_t)*s);
+    bw_align(&w);
+    expect_bad(&w, 15, "no end-of-block code");
+
+    /* over-subscribed code-length code: all 19 lengths 1 */
+    bw_init(&w);
+    dyn_good(&d);
+    for (int i = 0; i < 19; i++)
+        d.cl[i] = 1;
+    bw_put(&w, 1, 1);
+    bw_put(&w, 2, 2);
+    bw_put(&w, 2, 5);
+    bw_put(&w, 1, 5);
+    bw_put(&w, 15, 4);
+    for (int i = 0; i < 19; i++)
+        bw_put(&w, 1, 3);
+    for (int i = 0; i < 200; i++)
+        bw_byte(&w, (uint8_t)rnd());
+    expect_bad(&w, 15, "over-subscribed code-length code");
+
+    /* incomplete code-length code (zlib refuses it) */
+    bw_init(&w);
+    dyn_good(&d);
+    for (int i = 0; i < 19; i++)
+        d.cl[i] = 5; /* 19/32 */
+    dyn_header(&w, &d, 1, NULL, 0);
+    dyn_body(&w, &d, 1);
+    expect_bad(&w, 15, "incomplete code-length code");
+
+    /* over-subscribed litlen code */
+    bw_init(&w);
+    dyn_good(&d);
+    for (int i = 0; i < 256; i++)
+        d.lit[i] = 8;
+    d.lit[256] = 1;
+    {
+        /* header only: the code cannot be built, so no body symbols */
+        uint16_t clc[19];
+        canon(d.cl, 19, clc);
+        bw_put(&w, 1, 1);
+        bw_put(&w, 2, 2);
+        bw_put(&w, (uint32_t)(d.nlit - 257), 5);
+        bw_put(&w, (uint32_t)(d.ndist - 1), 5);
+        bw_put(&w, 15, 4);
+        for (int i = 0; i < 19; i++)
+            bw_put(&w, d.cl[CL_ORDER[i]], 3);
+        for (int i = 0; i < d.nlit; i++)
+            bw_huff(&w, clc[d.lit[i]], d.cl[d.lit[i]]);
+        for (int i = 0; i < d.ndist; i++)
+            bw_huff(&w, clc[d.dist[i]], d.cl[d.dist[i]]);
+        for (int i = 0; i < 100; i++)
+            bw_byte(&w, (uint8_t)rnd());
+    }
+    expect_bad(&w, 15, "over-subscribed litlen code");
+
+    /* incomplete litlen code (zlib refuses it) */
+    bw_init(&w);
+    dyn_good(&d);
+    d.lit[258] = 0; /* 1/8 missing */
+    d.nlit = 258;
+    dyn_header(&w, &d, 1, NULL, 0);
+    for (const char *s = "hi"; *s; s++)
+        dyn_sym(&w, &d, (uint8_t)*s);
+    dyn_sym(&w, &d, 256);
+    bw_align(&w);
+    expect_bad(&w, 15, "incomplete litlen code");
+
+    /* over-subscribed distance code */
+    bw_init(&w);
+    dyn_good(&d);
+    d.ndist = 3;
+    d.dist[2] = 1;
+    {
+        uint16_t clc[19];
+        canon(d.cl, 19, clc);
+        bw_put(&w, 1, 1);
+        bw_put(&w, 2, 2);
+        bw_put(&w, (uint32_t)(d.nlit - 257), 5);
+        bw_put(&w, (uint32_t)(d.ndist - 1), 5);
+        bw_put(&w, 15, 4);
+        for (int i = 0; i < 19; i++)
+            bw_put(&w, d.cl[CL_ORDER[i]], 3);
+        for (int i = 0; i < d.nlit; i++)
+            bw_huff(&w, clc[d.lit[i]], d.cl[d.lit[i]]);
+        for (int i = 0; i < d.ndist; i++)
+            bw_huff(&w, clc[d.dist[i]], d.cl[d.dist[i]]);
+        for (int i = 0; i < 100; i++)
+            bw_byte(&w, (uint8_t)rnd());
+    }
+    expect_bad(&w, 15, "over-subscribed distance code");
+
+    /* one distance code of one bit (incomplete, allowed by RFC 1951 and
+     * zlib) */
+    bw_init(&w);
+    dyn_good(&d);
+    d.ndist = 1;
+    d.dist[1] = 0;
+    dyn_header(&w, &d, 1, NULL, 0);
+    for (const char *s = "hello"; *s; s++)
+        dyn_sym(&w, &d, (uint8_t)*s);
+    dyn_sym(&w, &d, 258);
+    dyn_dist(&w, &d, 0);
+    dyn_sym(&w, &d, 256);
+    bw_align(&w);
+    expect_good(&w, 15, "hellooooo", 9, "a single distance code");
+
+    /* no distance codes at all (one length of zero): literals only */
+    bw_init(&w);
+    dyn_good(&d);
+    d.ndist = 1;
+    d.dist[0] = 0;
+    d.dist[1] = 0;
+    dyn_header(&w, &d, 1, NULL, 0);
+    for (const char *s = "literal"; *s; s++)
+        dyn_sym(&w, &d, (uint8_t)*s);
+    dyn_sym(&w, &d, 256);
+    bw_align(&w);
+    expect_good(&w, 15, "literal", 7, "no distance codes, literals only");
+    /* ... and then a match cannot be decoded */
+    bw_init(&w);
+    dyn_header(&w, &d, 1, NULL, 0);
+    dyn_sym(&w, &d, 'a');
+    dyn_sym(&w, &d, 257);
+    for (int i = 0; i < 8; i++)
+        bw_byte(&w, 0);
+    expect_bad(&w, 15, "a match with no distance codes");
+
+    /* too many litlen (287) or distance (31, 32) codes */
+    for (int k = 0; k < 3; k++) {
+        bw_init(&w);
+        bw_put(&w, 1, 1);
+        bw_put(&w, 2, 2);
+        bw_put(&w, k == 0 ? 30u : 0u, 5);
+        bw_put(&w, k == 0 ? 0u : (k == 1 ? 30u : 31u), 5);
+        bw_put(&w, 15, 4);
+        dyn_good(&d);
+        for (int i = 0; i < 19; i++)
+            bw_put(&w, d.cl[CL_ORDER[i]], 3);
+        for (int i = 0; i < 300; i++)
+            bw_byte(&w, 0);
+        expect_bad(&w, 15, "too many litlen or distance codes");
+    }
+}
+
+/* ---- truncation ------------------------------------------------------------------ */
+
+/* Every prefix of every frame: refused unless it ends exactly on a block
+ * boundary (zlib's reading), in which case it decodes to zlib's output so
+ * far.  Output given before a refusal is always a prefix of the truth. */
+static size_t prefix_cases, prefix_ok;
+
+static void prefixes_of(const uint8_t *frame, size_t n, int wb)
+{
+    zresult z;
+    zlib_analyze(&z, frame, n, wb);
+    assert_true(z.status == Z_CLEAN || z.status == Z_INCOMPLETE);
+    for (size_t p = 1; p < n; p++) {
+        dec d;
+        sinkbuf b;
+        dec_init(&d, 1u << wb);
+        sb_init(&b, z.out_len + 1);
+        fwpk_err e = dec_frame(&d, frame, p, &b);
+        assert_false(b.overflow);
+        assert_true(b.len <= z.out_len);
+        assert_memory_equal(b.p, z.out, b.len);
+        long at = boundary_at(&z, 8 * p);
+        if (at >= 0) {
+            if (e != FWPK_OK)
+                printf("prefix %zu of %zu ends on a block boundary: %s\n", p,
+                       n, fwpk_strerror(e));
+            assert_int_equal(e, FWPK_OK);
+            assert_int_equal(b.len, z.out_at[at]);
+            prefix_ok++;
+        } else if (!boundary_in_last_byte(&z, 8 * p)) {
+            if (e != FWPK_ERR_INFLATE) {
+                printf("prefix %zu of %zu (cut inside a block): %s\n", p, n,
+                       fwpk_strerror(e));
+                print_hex("frame", frame, n < 128 ? n : 128);
+            }
+            assert_int_equal(e, FWPK_ERR_INFLATE);
+        }
+        prefix_cases++;
+        sb_free(&b);
+        dec_free(&d);
+    }
+    zr_free(&z);
+}
+
+static void test_truncated_frames(void **state)
+{
+    (void)state;
+    prefix_cases = prefix_ok = 0;
+    cstream cs;
+    /* final frames of each block type, and a sync-flushed frame */
+    static const int modes[] = {0, 2, 4, 5, 6};
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        assert_int_equal(deflate_frames(&cs, cor[C_TEXT].p, 1500,
+                                        MODES[modes[m]].level, 15, 8,
+                                        MODES[modes[m]].strategy, 1500), 0);
+        prefixes_of(cs.data, cs.len, 15);
+        cs_free(&cs);
+        assert_int_equal(deflate_frames(&cs, cor[C_TEXT].p, 3000,
+                                        MODES[modes[m]].level, 15, 8,
+                                        MODES[modes[m]].strategy, 1500), 0);
+        prefixes_of(cs.data, cs.end[0], 15); /* ends with a sync flush */
+        cs_free(&cs);
+    }
+    /* a frame of several stored blocks and a few fixed blocks */
+    static bw w;
+    bw_init(&w);
+    stored_block(&w, 0, cor[C_RANDOM].p, 40);
+    stored_block(&w, 0, cor[C_RANDOM].p + 40, 1);
+    fixed_header(&w, 0);
+    fixed_literals(&w, "abc");
+    fixed_match(&w, 4, 3);
+    fixed_sym(&w, 256);
+    stored_block(&w, 0, NULL, 0);
+    fixed_header(&w, 1);
+    fixed_literals(&w, "z");
+    fixed_sym(&w, 256);
+    bw_align(&w);
+    prefixes_of(w.buf, w.n, 15);
+    printf("truncated frames: %zu prefixes, %zu of them on a block "
+           "boundary\n", prefix_cases, prefix_ok);
+    assert_true(prefix_ok > 0);
+}
+
+/* ---- corruption, judged against zlib ------------------------------------------ */
+
+static size_t fz_cases, fz_zerr, fz_ok;
+
+/* One damaged final frame: zlib's verdict bounds ours. */
+static void judge_single(const uint8_t *p, size_t n, int wb)
+{
+    zresult z;
+    sinkbuf b;
+    zlib_analyze(&z, p, n, wb);
+    sb_init(&b, z.out_len + 1100 * n + 1024);
+    dec d;
+    dec_init(&d, 1u << wb);
+    fwpk_err e = dec_frame(&d, p, n, &b);
+    assert_false(b.overflow);
+    int ok = e == FWPK_OK;
+    int same = b.len == z.out_len && memcmp(b.p, z.out, b.len) == 0;
+    int must_ok = 0, may_ok = 0;
+    switch (z.status) {
+    case Z_ERROR:
+    case Z_TRAILING:
+        break;
+    case Z_CLEAN:
+        may_ok = 1;
+        must_ok = !z.pad_nonzero;
+        break;
+    case Z_INCOMPLETE:
+        may_ok = boundary_at(&z, 8 * n) >= 0 || boundary_in_last_byte(&z, 8 * n);
+        must_ok = boundary_at(&z, 8 * n) >= 0;
+        break;
+    }
+    int bad = (e != FWPK_OK && e != FWPK_ERR_INFLATE) || (ok && !may_ok) ||
+              (!ok && must_ok) || (ok && !same) ||
+              (ok && d.s.final != (z.status == Z_CLEAN));
+    if (bad) {
+        printf("disagreement: zlib says %s (%zu bytes out), we say %s (%zu "
+               "bytes out, final %d)\n", zstatus_name[z.status], z.out_len,
+               fwpk_strerror(e), b.len, d.s.final);
+        print_hex("frame", p, n);
+    }
+    assert_false(bad);
+    fz_cases++;
+    fz_zerr += z.status == Z_ERROR || z.status == Z_TRAILING;
+    fz_ok += ok;
+    dec_free(&d);
+    sb_free(&b);
+    zr_free(&z);
+}
+
+static void test_bit_flips_single_frame(void **state)
+{
+    (void)state;
+    fz_cases = fz_zerr = fz_ok = 0;
+    static const struct {
+        int corpus, mode;
+        size_t n;
+    } src[] = {{C_TEXT, 3, 3000},      {C_FIRMWARE, 2, 4000},
+               {C_TEXT, 4, 1500},      {C_RUNS, 6, 20000},
+               {C_PERIOD1500, 5, 2500}, {C_RANDOM, 0, 300}};
+    uint8_t *p = NULL;
+    for (size_t s = 0; s < sizeof src / sizeof src[0]; s++) {
+        cstream cs;
+        const zmode *m = &MODES[src[s].mode];
+        assert_int_equal(deflate_frames(&cs, cor[src[s].corpus].p, src[s].n,
+                                        m->level, 15, 8, m->strategy,
+                                        src[s].n), 0);
+        p = realloc(p, cs.len);
+        assert_non_null(p);
+        for (int t = 0; t < 600; t++) {
+            memcpy(p, cs.data, cs.len);
+            int flips = 1 + (t % 3 == 0) * (int)(rnd() % 4);
+            for (int f = 0; f < flips; f++) {
+                /* half of the flips in the first 40 bytes: the header */
+                size_t span = (t & 1) && cs.len > 40 ? 40 : cs.len;
+                size_t bit = rnd() % (8 * span);
+                p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            }
+            judge_single(p, cs.len, 15);
+        }
+        cs_free(&cs);
+    }
+    /* random garbage, short and long */
+    for (int t = 0; t < 2000; t++) {
+        size_t n = 1 + rnd() % (t < 1000 ? 16 : 600);
+        p = realloc(p, n);
+        assert_non_null(p);
+        for (size_t i = 0; i < n; i++)
+            p[i] = (uint8_t)rnd();
+        /* steer some towards dynamic and fixed headers */
+        if (t % 3 == 1)
+            p[0] = (uint8_t)((p[0] & ~6u) | 4u);
+        else if (t % 3 == 2)
+            p[0] = (uint8_t)((p[0] & ~6u) | 2u);
+        judge_single(p, n, 9 + (int)(t % 7));
+    }
+    free(p);
+    printf("corrupted frames: %zu cases (zlib refused %zu; we accepted %zu, "
+           "each with zlib's output)\n", fz_cases, fz_zerr, fz_ok);
+    assert_true(fz_zerr > fz_cases / 2);
+}
+
+/* Flips in one frame of a multi-frame stream: earlier frames decode
+ * exactly; if zlib refuses the stream we refuse some frame; if we accept
+ * every frame the output is zlib's. */
+static void test_bit_flips_multi_frame(void **state)
+{
+    (void)state;
+    cstream cs;
+    const corpus *c = &cor[C_PERIOD1500];
+    assert_int_equal(deflate_frames(&cs, c->p, 8000, 6, 12, 8,
+                                    Z_DEFAULT_STRATEGY, 800), 0);
+    assert_int_equal(cs.nframes, 10);
+    uint8_t *p = malloc(cs.len);
+    assert_non_null(p);
+    size_t refused = 0, accepted = 0;
+    for (int t = 0; t < 1000; t++) {
+        memcpy(p, cs.data, cs.len);
+        size_t bit = rnd() % (8 * cs.len);
+        p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        size_t hit = 0;
+        while (cs.end[hit] <= bit / 8)
+            hit++;
+        zresult z;
+        zlib_analyze(&z, p, cs.len, 12);
+        dec d;
+        sinkbuf b;
+        dec_init(&d, 1u << 12);
+        sb_init(&b, z.out_len + 1100 * cs.len);
+        size_t start = 0, f;
+        fwpk_err e = FWPK_OK;
+        for (f = 0; f < cs.nframes; f++) {
+            e = dec_frame(&d, p + start, cs.end[f] - start, &b);
+            assert_false(b.overflow);
+            if (f < hit) {
+                assert_int_equal(e, FWPK_OK);
+                assert_memory_equal(b.p, c->p, b.len);
+            }
+            if (e != FWPK_OK)
+                break;
+            start = cs.end[f];
+        }
+        if (e != FWPK_OK)
+            assert_int_equal(e, FWPK_ERR_INFLATE);
+        if (z.status == Z_ERROR || z.status == Z_TRAILING) {
+            if (e == FWPK_OK)
+                printf("zlib says %s, we accepted all frames (flipped bit "
+                       "%zu)\n", zstatus_name[z.status], bit);
+            assert_int_not_equal(e, FWPK_OK);
+        }
+        if (e == FWPK_OK) {
+            assert_int_equal(b.len, z.out_len);
+            assert_memory_equal(b.p, z.out, b.len);
+            accepted++;
+        } else {
+            refused++;
+        }
+        sb_free(&b);
+        dec_free(&d);
+        zr_free(&z);
+    }
+    free(p);
+    cs_free(&cs);
+    printf("multi-frame flips: 1000 cases, %zu refused, %zu accepted\n",
+           refused, accepted);
+}
+
+/* ---- sink errors ------------------------------------------------------------------ */
+
+static void test_sink_error(void **state)
+{
+    (void)state;
+    cstream cs;
+    const corpus *c = &cor[C_FIRMWARE];
+    size_t n = 64 * 1024;
+    assert_int_equal(deflate_frames(&cs, c->p, n, 6, 15, 8,
+                                    Z_DEFAULT_STRATEGY, 4096), 0);
+    const size_t limits[] = {0, 1, 100, 4095, 4096, 5000, n / 2, n - 1, n};
+    const fwpk_err errs[] = {FWPK_ERR_FLASH, FWPK_ERR_SIZE, FWPK_ERR_POLICY};
+    for (size_t li = 0; li < sizeof limits / sizeof limits[0]; li++) {
+        failsink fs = {c->p, n, limits[li], 0, errs[li % 3], 0, 0, 0};
+        dec d;
+        dec_init(&d, 1u << 15);
+        size_t start = 0;
+        fwpk_err e = FWPK_OK;
+        for (size_t f = 0; f < cs.nframes && e == FWPK_OK; f++) {
+            uint8_t *copy = malloc(cs.end[f] - start);
+            assert_non_null(copy);
+            memcpy(copy, cs.data + start, cs.end[f] - start);
+            e = fwpk_inflate_frame(&d.s, copy, cs.end[f] - start, sink_fail,
+                                   &fs);
+            free(copy);
+            start = cs.end[f];
+            if (e == FWPK_OK)
+                assert_false(fs.failed);
+        }
+        assert_false(fs.mismatch);
+        if (limits[li] >= n) {
+            assert_int_equal(e, FWPK_OK);
+            assert_int_equal(fs.got, n);
+        } else {
+            assert_int_equal(e, errs[li % 3]); /* the sink's own error */
+            assert_true(fs.failed);
+            assert_int_equal(fs.calls_after, 0); /* stopped at once */
+            assert_true(fs.got <= limits[li]);
+        }
+        dec_free(&d);
+    }
+    cs_free(&cs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_small),
+        cmocka_unit_test(test_round_trip_firmware),
+        cmocka_unit_test(test_frames_grouped),
+        cmocka_unit_test(test_cross_frame_matches),
+        cmocka_unit_test(test_empty_frames),
+        cmocka_unit_test(test_fixed_and_distances),
+        cmocka_unit_test(test_distance_across_frames),
+        cmocka_unit_test(test_stored_and_block_types),
+        cmocka_unit_test(test_after_final),
+        cmocka_unit_test(test_dynamic_headers),
+        cmocka_unit_test(test_truncated_frames),
+        cmocka_unit_test(test_bit_flips_single_frame),
+        cmocka_unit_test(test_bit_flips_multi_frame),
+        cmocka_unit_test(test_sink_error),
+    };
+    return cmocka_run_group_tests_name("inflate", tests, corpus_setup,
+                                       corpus_teardown);
+}
