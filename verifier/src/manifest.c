@@ -3,16 +3,16 @@
  * sections 4 and 7), written from RFC 8949.
  *
  * Only deterministically encoded manifests are accepted (RFC 8949 4.2.1),
- * so the reader can be tiny: every data item starts with a head (major type
- * in the top 3 bits, "additional info" in the low 5, then 0, 1, 2 or 4
- * argument bytes), lengths are definite, and since every key is required,
- * unknown keys are refused and keys must ascend, a map of N entries must
- * have exactly the keys 0, 1, ..., N-1 in that order.  We check exactly
- * that, one head at a time, and never look at a byte before knowing it
- * lies inside the input.
+ * which keeps the reader tiny: every data item starts with a head (major
+ * type in the top 3 bits, "additional info" in the low 5, then 0, 1, 2 or
+ * 4 argument bytes) and all lengths are definite.  Every key is required,
+ * unknown keys are refused and keys must ascend, so a map of N entries
+ * must hold exactly the keys 0, 1, ..., N-1 in that order: we check
+ * exactly that, one head at a time.  No byte is looked at before we know
+ * it lies inside the input.
  *
- * Syntax first (read_target), rules second (check_target), so that each
- * rule of the spec appears once, in the spec's words.
+ * Syntax first (read_target), then the rules (check_target), so that each
+ * rule of the spec appears once.
  */
 #include <string.h>
 
@@ -28,22 +28,22 @@
 #define MT_ALLOWED ((1u << MT_UINT) | (1u << MT_BYTES) | (1u << MT_TEXT) | \
                     (1u << MT_ARRAY) | (1u << MT_MAP))
 
-/* RFC 8949 3: additional info 0..23 is the argument itself, 24..27 say
- * it follows in 1, 2, 4 or 8 bytes, 28..30 are reserved, 31 is
- * "indefinite length" (or a break). */
+/* RFC 8949 3: additional info 0..23 is the argument itself; 24..27 say it
+ * follows in 1, 2, 4 or 8 bytes; 28..30 are reserved; 31 means indefinite
+ * length (or, alone, a break). */
 #define AI_MASK 31u
 #define AI_ONE_BYTE 24u
 #define AI_FOUR_BYTES 26u
 
-#define CONTAINER_KEYS 6u /* section 4.1 */
-#define SEGMENT_PAIR 2u   /* [address, length] */
+#define CONTAINER_KEYS 6u        /* section 4.1 */
+#define SEGMENT_PAIR 2u          /* [address, length] */
 #define FLASH_TOP 0x100000000ULL /* base + size may reach 2^32, not pass it */
 
 typedef struct {
     const uint8_t *p, *end;
 } reader;
 
-/* Where a string lies in the input, so it can be compared later. */
+/* Where a string lies in the input, to compare it later. */
 typedef struct {
     const uint8_t *p;
     uint32_t n;
@@ -51,14 +51,14 @@ typedef struct {
 
 static uint32_t left(const reader *r)
 {
-    return (uint32_t)(r->end - r->p); /* manifests are at most 4 KiB */
+    return (uint32_t)(r->end - r->p); /* input is at most 4 KiB */
 }
 
 /* Reads one head: returns its major type and stores its argument, or
  * returns MT_BAD.  Refused: major types 1 (negative), 6 (tag) and 7
  * (float, simple, break); additional info 27 (an 8-byte argument is at
- * least 2^32 in shortest form, above our limit), 28..30 (reserved) and 31
- * (indefinite length); and any argument that would have fit a shorter
+ * least 2^32 in shortest form, above our limit), 28..30 (reserved) and
+ * 31 (indefinite length); and any argument that would fit a shorter
  * head. */
 static unsigned read_head(reader *r, uint32_t *arg)
 {
@@ -80,9 +80,9 @@ static unsigned read_head(reader *r, uint32_t *arg)
         return MT_BAD;
     for (i = 0; i < n; i++)
         v = v << 8 | *r->p++;
-    /* Shortest form: 1 byte only for 24..255 (below 24 fits the head),
-     * 2 bytes only from 2^8, 4 bytes only from 2^16. */
-    floor = n == 1 ? AI_ONE_BYTE : 1ul << (4 * n);
+    /* Shortest form: 1 byte only for 24..255 (below 24 fits in the head),
+     * 2 bytes only from 2^8 on, 4 bytes only from 2^16 on. */
+    floor = n == 1 ? AI_ONE_BYTE : (uint32_t)1 << (4 * n);
     if (v < floor)
         return MT_BAD;
     *arg = v;
@@ -94,7 +94,7 @@ static int want(reader *r, unsigned mt, uint32_t *arg)
     return read_head(r, arg) == mt;
 }
 
-/* Map keys are checked one by one against the only key allowed there. */
+/* A map key, checked against the only key allowed at that place. */
 static int key(reader *r, uint32_t k)
 {
     uint32_t v;
@@ -122,17 +122,47 @@ static int get_span(reader *r, unsigned mt, uint32_t min, uint32_t max,
     return 1;
 }
 
-/* A text string, copied NUL-terminated into dst (if not NULL); a NUL
- * inside would silently shorten it on the device, so it is refused. */
+/* Text strings must be UTF-8 (RFC 8949 3.1, RFC 3629): lead byte C2..F4
+ * and its continuation bytes, decoding to the shortest form of a code
+ * point up to U+10FFFF that is not a surrogate (D800..DFFF).  NUL is
+ * refused too: the device keeps strings NUL-terminated, and a NUL inside
+ * would cut one short. */
+static int utf8_ok(const uint8_t *p, uint32_t n)
+{
+    uint32_t i = 0, more, k, cp;
+    unsigned c;
+
+    while (i < n) {
+        c = p[i++];
+        if (c < 0x80) {
+            if (c == 0)
+                return 0;
+            continue;
+        }
+        more = 1u + (c >= 0xe0) + (c >= 0xf0); /* continuation bytes */
+        if (c < 0xc2 || c > 0xf4 || more > n - i)
+            return 0;
+        cp = c & (0x3fu >> more);
+        for (k = 0; k < more; k++, i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (p[i] & 0x3fu);
+        }
+        /* 1 << (5 * more + 1) is 2^11 for 3 bytes, 2^16 for 4 bytes: the
+         * smallest code point that needs them (C2 already did 2 bytes) */
+        if (cp < (uint32_t)1 << (5 * more + 1) || cp > 0x10ffff ||
+            cp >> 11 == 0xd800 >> 11)
+            return 0;
+    }
+    return 1;
+}
+
+/* A text string, copied NUL-terminated into dst (if not NULL). */
 static int get_text(reader *r, uint32_t min, uint32_t max, char *dst,
                     span *s)
 {
-    uint32_t i;
-    if (!get_span(r, MT_TEXT, min, max, s))
+    if (!get_span(r, MT_TEXT, min, max, s) || !utf8_ok(s->p, s->n))
         return 0;
-    for (i = 0; i < s->n; i++)
-        if (s->p[i] == 0)
-            return 0;
     if (dst) {
         memcpy(dst, s->p, s->n);
         dst[s->n] = 0;
@@ -151,69 +181,15 @@ static int get_hash(reader *r, uint8_t out[FWPK_HASH_LEN])
 
 static int get_segments(reader *r, fwpk_target *t)
 {
-    uint32_t n, i;
+    uint32_t n, i, pair;
     if (!want(r, MT_ARRAY, &n) || n < 1 || n > FWPK_MAX_SEGMENTS)
         return 0;
-    for (i = 0; i < n; i++) {
-        uint32_t pair;
+    for (i = 0; i < n; i++)
         if (!want(r, MT_ARRAY, &pair) || pair != SEGMENT_PAIR ||
             !get_uint(r, &t->segments[i].addr) ||
             !get_uint(r, &t->segments[i].len))
             return 0;
-    }
     t->segment_count = n;
-    return 1;
-}
-
-/* The value of key k of a target map (section 4.2). */
-static int target_value(reader *r, uint32_t k, fwpk_target *t, span *name)
-{
-    span mcu;
-    switch (k) {
-    case FWPK_T_NAME:
-        return get_text(r, 1, FWPK_NAME_MAX, t->name, name);
-    case FWPK_T_MCU:
-        return get_text(r, 0, FWPK_NAME_MAX, t->mcu, &mcu);
-    case FWPK_T_FLASH_BASE:
-        return get_uint(r, &t->flash_base);
-    case FWPK_T_FLASH_SIZE:
-        return get_uint(r, &t->flash_size);
-    case FWPK_T_ERASE_BLOCK:
-        return get_uint(r, &t->erase_block);
-    case FWPK_T_WRITE_UNIT:
-        return get_uint(r, &t->write_unit);
-    case FWPK_T_SEGMENTS:
-        return get_segments(r, t);
-    case FWPK_T_IMAGE_SIZE:
-        return get_uint(r, &t->image_size);
-    case FWPK_T_CODEC:
-        return get_uint(r, &t->codec);
-    case FWPK_T_WINDOW_BITS:
-        return get_uint(r, &t->window_bits);
-    case FWPK_T_FRAME_SIZE:
-        return get_uint(r, &t->frame_size);
-    case FWPK_T_FRAME_COUNT:
-        return get_uint(r, &t->frame_count);
-    case FWPK_T_PAYLOAD_SIZE:
-        return get_uint(r, &t->payload_size);
-    case FWPK_T_IMAGE_DIGEST:
-        return get_hash(r, t->image_digest);
-    case FWPK_T_ANCHOR:
-        return get_hash(r, t->anchor);
-    default: /* FWPK_T_FILTER, the last key */
-        return get_uint(r, &t->filter);
-    }
-}
-
-/* Syntax of one target map: exactly the keys 0..15, in order. */
-static int read_target(reader *r, fwpk_target *t, span *name)
-{
-    uint32_t k;
-    if (!map_of(r, FWPK_TARGET_KEYS))
-        return 0;
-    for (k = 0; k < FWPK_TARGET_KEYS; k++)
-        if (!key(r, k) || !target_value(r, k, t, name))
-            return 0;
     return 1;
 }
 
@@ -227,8 +203,8 @@ static int pow2(uint32_t v)
     return v != 0 && (v & (v - 1)) == 0;
 }
 
-/* Sorted, inside flash, length >= 1, never sharing a write unit, and
- * adding up to the image size. */
+/* Segments: length >= 1, inside flash, never sharing a write unit (so
+ * sorted), adding up to the image size. */
 static int segments_ok(const fwpk_target *t)
 {
     uint64_t flash_end = (uint64_t)t->flash_base + t->flash_size;
@@ -239,13 +215,13 @@ static int segments_ok(const fwpk_target *t)
         if (s->len == 0 || s->addr < t->flash_base ||
             (uint64_t)s->addr + s->len > flash_end)
             return 0;
-        /* align_up(prev end, unit) <= align_down(addr, unit), written
-         * with the previous segment's last byte so it stays in 32 bits
-         * (a segment may end exactly at 2^32); it also means sorted. */
+        /* align_up(previous end) <= align_down(addr), written with the
+         * previous segment's last byte: that one fits in 32 bits even
+         * when a segment ends exactly at 2^32. */
         if (i > 0 && (last | unit) >= (s->addr & ~unit))
             return 0;
         last = s->addr + (s->len - 1);
-        /* sum never passes image size (< 2^31), so it cannot wrap */
+        /* sum never passes the image size (< 2^31), so it cannot wrap */
         if (s->len > t->image_size - sum)
             return 0;
         sum += s->len;
@@ -253,7 +229,8 @@ static int segments_ok(const fwpk_target *t)
     return sum == t->image_size;
 }
 
-/* Codec 0 stores the image as is; codec 1 is deflate with a window. */
+/* Codec 0 stores the image bytes as they are; codec 1 is deflate with a
+ * window of 2^window_bits. */
 static int codec_ok(const fwpk_target *t)
 {
     if (t->codec == FWPK_CODEC_NONE)
@@ -263,7 +240,7 @@ static int codec_ok(const fwpk_target *t)
                     FWPK_WINDOW_BITS_MAX);
 }
 
-/* The rules of section 4.2 and 7 for one target. */
+/* The rules of sections 4.2 and 7 for one target. */
 static int check_target(const fwpk_target *t)
 {
     return (uint64_t)t->flash_base + t->flash_size <= FLASH_TOP &&
@@ -274,14 +251,76 @@ static int check_target(const fwpk_target *t)
            codec_ok(t) &&
            in_range(t->frame_size, FWPK_FRAME_SIZE_MIN, FWPK_FRAME_SIZE_MAX) &&
            in_range(t->frame_count, 1, FWPK_MAX_FRAMES) &&
-           /* every frame carries at least one byte, at most frame size */
+           /* every frame carries 1 ..= frame size payload bytes */
            t->payload_size >= t->frame_count &&
            t->payload_size <= (uint64_t)t->frame_count * t->frame_size &&
            t->filter <= FWPK_FILTER_MAX && segments_ok(t);
 }
 
+/* What a target map value is. */
+enum { V_UINT, V_TEXT, V_HASH, V_SEGMENTS };
+
+typedef struct {
+    uint8_t kind;
+    uint8_t min; /* V_TEXT: fewest bytes allowed */
+    uint16_t at; /* where the value goes in fwpk_target */
+} field;
+
+/* Section 4.2's table, one row per key.  A table rather than sixteen
+ * calls: it is half the code. */
+static const field target_fields[FWPK_TARGET_KEYS] = {
+    [FWPK_T_NAME] = {V_TEXT, 1, offsetof(fwpk_target, name)},
+    [FWPK_T_MCU] = {V_TEXT, 0, offsetof(fwpk_target, mcu)},
+    [FWPK_T_FLASH_BASE] = {V_UINT, 0, offsetof(fwpk_target, flash_base)},
+    [FWPK_T_FLASH_SIZE] = {V_UINT, 0, offsetof(fwpk_target, flash_size)},
+    [FWPK_T_ERASE_BLOCK] = {V_UINT, 0, offsetof(fwpk_target, erase_block)},
+    [FWPK_T_WRITE_UNIT] = {V_UINT, 0, offsetof(fwpk_target, write_unit)},
+    [FWPK_T_SEGMENTS] = {V_SEGMENTS, 0, offsetof(fwpk_target, segments)},
+    [FWPK_T_IMAGE_SIZE] = {V_UINT, 0, offsetof(fwpk_target, image_size)},
+    [FWPK_T_CODEC] = {V_UINT, 0, offsetof(fwpk_target, codec)},
+    [FWPK_T_WINDOW_BITS] = {V_UINT, 0, offsetof(fwpk_target, window_bits)},
+    [FWPK_T_FRAME_SIZE] = {V_UINT, 0, offsetof(fwpk_target, frame_size)},
+    [FWPK_T_FRAME_COUNT] = {V_UINT, 0, offsetof(fwpk_target, frame_count)},
+    [FWPK_T_PAYLOAD_SIZE] = {V_UINT, 0, offsetof(fwpk_target, payload_size)},
+    [FWPK_T_IMAGE_DIGEST] = {V_HASH, 0, offsetof(fwpk_target, image_digest)},
+    [FWPK_T_ANCHOR] = {V_HASH, 0, offsetof(fwpk_target, anchor)},
+    [FWPK_T_FILTER] = {V_UINT, 0, offsetof(fwpk_target, filter)},
+};
+
+static int target_value(reader *r, const field *f, fwpk_target *t, span *s)
+{
+    uint8_t *at = (uint8_t *)t + f->at;
+    switch (f->kind) {
+    case V_UINT:
+        return get_uint(r, (uint32_t *)(void *)at);
+    case V_TEXT:
+        return get_text(r, f->min, FWPK_NAME_MAX, (char *)at, s);
+    case V_HASH:
+        return get_hash(r, at);
+    default:
+        return get_segments(r, t);
+    }
+}
+
+/* One target map: exactly the keys 0..15 in order, then its rules.  The
+ * name's place in the input goes to *name. */
+static int read_target(reader *r, fwpk_target *t, span *name)
+{
+    uint32_t k;
+    span s;
+    if (!map_of(r, FWPK_TARGET_KEYS))
+        return 0;
+    for (k = 0; k < FWPK_TARGET_KEYS; k++) {
+        if (!key(r, k) || !target_value(r, &target_fields[k], t, &s))
+            return 0;
+        if (k == FWPK_T_NAME)
+            *name = s;
+    }
+    return check_target(t);
+}
+
 /* Is the string at s exactly the C string c?  Names hold no NUL, so a
- * shorter c stops the loop at its own NUL without reading past it. */
+ * shorter c ends the loop at its own NUL, never reading past it. */
 static int span_is(span s, const char *c)
 {
     uint32_t i;
@@ -327,11 +366,11 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
         !in_range(n, 1, FWPK_MAX_TARGETS))
         return reject(m);
 
-    /* Each target is read into m->own as scratch space; the selected one
-     * is read again at the end, which costs less than a second copy. */
+    /* Every target is read into m->own as scratch space; the selected one
+     * is read again at the end, which is cheaper than a second copy. */
     for (i = 0; i < n; i++) {
         const uint8_t *at = r.p;
-        if (!read_target(&r, &m->own, &names[i]) || !check_target(&m->own))
+        if (!read_target(&r, &m->own, &names[i]))
             return reject(m);
         for (j = 0; j < i; j++)
             if (span_is(names[j], m->own.name))
@@ -348,11 +387,12 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
         return reject(m);
     m->target_count = n;
 
+    /* clear the scratch: the re-read fills only its own segments */
+    memset(&m->own, 0, sizeof m->own);
     if (!own_at) {
-        /* "none": the caller reports FWPK_ERR_NO_TARGET after the
-         * signatures, so an unsigned manifest reveals nothing more */
+        /* "none": the caller says FWPK_ERR_NO_TARGET only after checking
+         * the signatures */
         m->own_index = n;
-        memset(&m->own, 0, sizeof m->own);
         return FWPK_OK;
     }
     r.p = own_at;
