@@ -243,12 +243,58 @@ static int check_canonical(rd *r, const fwp_manifest *m, const uint8_t *cbor,
     return 0;
 }
 
+/* Walks the CBOR item at p without allocating; NULL when a declared
+ * length or count cannot fit in the bytes left (libcbor would allocate the
+ * declared count first: a hostile 2^32-entry map must never reach it), the
+ * nesting is deeper than a manifest's, or the item is cut off. */
+static const uint8_t *skip_item(const uint8_t *p, const uint8_t *end,
+                                int depth)
+{
+    if (p >= end || depth > 8)
+        return NULL;
+    unsigned major = *p >> 5, ai = *p & 31u;
+    uint64_t v = ai;
+    p++;
+    if (ai >= 24 && ai <= 27) {
+        size_t n = (size_t)1 << (ai - 24);
+        if ((size_t)(end - p) < n)
+            return NULL;
+        v = 0;
+        for (size_t i = 0; i < n; i++)
+            v = v << 8 | *p++;
+    } else if (ai > 27) {
+        return NULL; /* indefinite or reserved: never in a manifest */
+    }
+    switch (major) {
+    case 2:
+    case 3:
+        return v <= (uint64_t)(end - p) ? p + v : NULL;
+    case 4:
+    case 5: {
+        uint64_t items = major == 5 ? v * 2 : v;
+        if (v > (uint64_t)(end - p) || items > (uint64_t)(end - p))
+            return NULL;
+        for (uint64_t i = 0; i < items && p; i++)
+            p = skip_item(p, end, depth + 1);
+        return p;
+    }
+    case 6:
+        return skip_item(p, end, depth + 1);
+    default:
+        return p;
+    }
+}
+
 int fwp_manifest_decode(const uint8_t *cbor, size_t len, const char *name,
                         fwp_manifest *m, fwp_err *err)
 {
     rd r = {name, err};
     struct cbor_load_result res;
     memset(m, 0, sizeof *m);
+    const uint8_t *end = skip_item(cbor, cbor + len, 0);
+    if (!end)
+        return BAD(&r, "%s: manifest: malformed CBOR (a length or count "
+                       "runs past the end)", name);
     cbor_item_t *root = cbor_load(cbor, len, &res);
     if (!root)
         return BAD(&r, "%s: manifest: bad CBOR at byte %zu", name,
