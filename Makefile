@@ -89,11 +89,13 @@ $(REL)/bench/%: $(REL)/obj/bench/%.o $(REL)/libfwpack.a $(REL)/libfwpk_verify.a
 bench: all $(REL)/bench/host_bench
 	@mkdir -p $(BUILD)/bench
 	$(REL)/bench/host_bench $(REL)/fwpack $(BUILD)/bench
+	@$(MAKE) --no-print-directory bench-emu
 
 clean:
 	rm -rf $(BUILD)
 
 
 include mk/cross.mk
+include mk/bench-emu.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

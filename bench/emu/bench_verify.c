@@ -1,0 +1,406 @@
+/*
+ * bench_verify.c - instruction counts of the device verifier on Cortex-M
+ * under QEMU with -icount shift=0 (one instruction = 1 ns of virtual time).
+ *
+ * One source, two boards (chosen with -D):
+ *   BENCH_MPS2      mps2-an385, Cortex-M3: CMSDK timer0 at 25 MHz,
+ *                   1 tick = 40 instructions (examples/cortex-m/common/timer.h)
+ *   BENCH_MICROBIT  microbit (nRF51822), Cortex-M0: nRF51 TIMER0 at 16 MHz,
+ *                   prescaler 0, 32-bit: 1 tick = 62.5 instructions
+ * Each run first calibrates: a loop of exactly 2 * 1 000 000 instructions
+ * (subs, bne) must give 2 000 000 / (instructions per tick) ticks.
+ *
+ * Measured, each with the stack painted before and its high-water mark
+ * read after (bytes below the caller's stack pointer):
+ *   verify     one fwpk_ed25519_verify of a valid signature (vector.h)
+ *   sha512     fwpk_sha512 over the first BENCH_SHA_LEN stream bytes
+ *   inflate    fwpk_inflate_frame over every frame of the stream (stream.h,
+ *              stream.bin: the image deflated with a sync flush every
+ *              BENCH_FLUSH input bytes), into a sink that only counts;
+ *              then, untimed, again into a sink that hashes the output,
+ *              which must match the image's SHA-512
+ *   container  fwpk_begin / fwpk_feed (BENCH_PIECE-byte pieces) /
+ *              fwpk_finish on a container packed by build/host/fwpack, with
+ *              the flash callbacks writing to RAM (BENCH_FLASH_RAM) or
+ *              discarding (too little RAM on the board); FWPK_OK means the
+ *              verifier's own image digest check passed.  Then the
+ *              container's signature alone, timed, so that run.sh can
+ *              subtract the one-off verify from the per-byte cost
+ *
+ * Output: one "R NAME VALUE" line per figure (bench/emu/run.sh reads them),
+ * "FAIL ..." lines for wrong results; exit status 1 if any check failed.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fwpk_verify.h"
+#include "keyring.h"
+#include "stream.h"
+#include "vector.h"
+
+#ifndef BENCH_PIECE
+#define BENCH_PIECE 4096u
+#endif
+
+#define REG32(a) (*(volatile uint32_t *)(a))
+
+/* ---- the instruction clock ---- */
+
+#if defined(BENCH_MPS2)
+#include "timer.h"
+#define BOARD "mps2-an385"
+#define INSNS_NUM 40u /* instructions per tick = NUM / DEN */
+#define INSNS_DEN 1u
+static void clk_start(void) { timer0_start(); }
+static uint32_t clk_ticks(void) { return timer0_ticks(); }
+#elif defined(BENCH_MICROBIT)
+#define BOARD "microbit"
+#define NRF_TIMER0 0x40008000u
+#define INSNS_NUM 125u /* 1000 instructions per 16 ticks: 62.5 */
+#define INSNS_DEN 2u
+static void clk_start(void)
+{
+    REG32(NRF_TIMER0 + 0x004) = 1; /* TASKS_STOP */
+    REG32(NRF_TIMER0 + 0x504) = 0; /* MODE: timer */
+    REG32(NRF_TIMER0 + 0x508) = 3; /* BITMODE: 32 bit */
+    REG32(NRF_TIMER0 + 0x510) = 0; /* PRESCALER: 16 MHz */
+    REG32(NRF_TIMER0 + 0x00C) = 1; /* TASKS_CLEAR */
+    REG32(NRF_TIMER0 + 0x000) = 1; /* TASKS_START */
+}
+static uint32_t clk_ticks(void)
+{
+    REG32(NRF_TIMER0 + 0x040) = 1; /* TASKS_CAPTURE[0] */
+    return REG32(NRF_TIMER0 + 0x540); /* CC[0] */
+}
+#else
+#error "define BENCH_MPS2 or BENCH_MICROBIT"
+#endif
+
+static uint64_t insns(uint32_t ticks)
+{
+    return (uint64_t)ticks * INSNS_NUM / INSNS_DEN;
+}
+
+static int failed;
+
+static void report(const char *name, uint64_t v)
+{
+    /* newlib-nano's printf has no %llu */
+    char buf[21], *p = buf + sizeof buf - 1;
+    *p = 0;
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    printf("R %s %s\n", name, p);
+}
+
+static void fail(const char *what)
+{
+    printf("FAIL %s\n", what);
+    failed = 1;
+}
+
+/* ---- stack painting ---- */
+
+#define PAINT 0xA5A5A5A5u
+#define PAINT_MAX (64u * 1024u)
+#define PAINT_GAP 64u /* left unpainted right below the painter's frame */
+
+extern void *_sbrk(ptrdiff_t incr);
+static uint32_t *paint_lo;
+static uintptr_t paint_top;
+
+static inline uintptr_t get_sp(void)
+{
+    uintptr_t sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    return sp;
+}
+
+/* A leaf: paints from paint_lo up to a little below its own frame. */
+__attribute__((noinline)) static void paint(void)
+{
+    volatile uint32_t *p = paint_lo;
+    uintptr_t stop = (get_sp() - PAINT_GAP) & ~(uintptr_t)3;
+    while ((uintptr_t)p < stop)
+        *p++ = PAINT;
+}
+
+/* Call right before the measured code, from the function that calls it. */
+#define STACK_BEGIN()                                                        \
+    do {                                                                     \
+        uintptr_t heap = ((uintptr_t)_sbrk(0) + 64u) & ~(uintptr_t)3;       \
+        paint_top = get_sp();                                                \
+        paint_lo = (uint32_t *)(paint_top - PAINT_MAX > heap               \
+                                    ? paint_top - PAINT_MAX                  \
+                                    : heap);                                 \
+        paint();                                                             \
+    } while (0)
+
+/* Bytes of stack used below paint_top since STACK_BEGIN. */
+static uint32_t stack_used(void)
+{
+    const uint32_t *p = paint_lo;
+    while ((uintptr_t)p < paint_top && *p == PAINT)
+        p++;
+    if (p == paint_lo)
+        fail("stack: the painted region was used up (raise PAINT_MAX)");
+    return (uint32_t)(paint_top - (uintptr_t)p);
+}
+
+/* ---- calibration ---- */
+
+__attribute__((noinline)) static uint32_t loop_ticks(uint32_t n)
+{
+    uint32_t t0 = clk_ticks();
+    __asm__ volatile(".syntax unified\n1:\tsubs %0, %0, #1\n\tbne 1b"
+                     : "+r"(n)
+                     :
+                     : "cc");
+    return clk_ticks() - t0;
+}
+
+static void calibrate(void)
+{
+    uint32_t base = loop_ticks(1);
+    uint32_t t = loop_ticks(1000000u) - base;
+    report("calib_loop_insns", 2000000u);
+    report("calib_loop_ticks", t);
+    report("calib_insns_per_tick_x1000", 1000u * INSNS_NUM / INSNS_DEN);
+    /* 2 000 000 instructions must read as such, within one tick. */
+    uint64_t got = insns(t);
+    if (got + INSNS_NUM < 2000000u || got > 2000000u + INSNS_NUM)
+        fail("calibration: the timer does not count instructions as assumed");
+}
+
+/* ---- Ed25519 ---- */
+
+static void bench_verify(void)
+{
+    STACK_BEGIN();
+    uint32_t t0 = clk_ticks();
+    int rc = fwpk_ed25519_verify(bench_sig, bench_pk, bench_msg,
+                                 sizeof bench_msg);
+    uint32_t t = clk_ticks() - t0;
+    report("verify_stack", stack_used());
+    report("verify_insns", insns(t));
+    if (rc != 0)
+        fail("ed25519: a valid signature was refused");
+}
+
+/* ---- SHA-512 ---- */
+
+extern const uint8_t bench_stream[], bench_stream_end[];
+
+static void bench_sha512(void)
+{
+    uint8_t out[64];
+    STACK_BEGIN();
+    uint32_t t0 = clk_ticks();
+    fwpk_sha512(out, bench_stream, BENCH_SHA_LEN);
+    uint32_t t = clk_ticks() - t0;
+    report("sha512_stack", stack_used());
+    report("sha512_bytes", BENCH_SHA_LEN);
+    report("sha512_insns", insns(t));
+    if (memcmp(out, bench_stream_sha512, 64) != 0)
+        fail("sha512: wrong digest");
+}
+
+/* ---- inflate ---- */
+
+/* The verifier's context; its window also serves the inflate benchmark
+ * (16 KiB of RAM on the microbit has no room for a second one). */
+static fwpk_ctx ctx;
+#define WINDOW_SIZE (1u << BENCH_WINDOW_BITS)
+typedef char window_fits[BENCH_WINDOW_BITS <= FWPK_WINDOW_BITS ? 1 : -1];
+static uint32_t sunk;
+static fwpk_sha512_ctx out_hash;
+
+static fwpk_err count_sink(void *arg, const uint8_t *data, size_t len)
+{
+    (void)arg;
+    (void)data;
+    sunk += len;
+    return FWPK_OK;
+}
+
+static fwpk_err hash_sink(void *arg, const uint8_t *data, size_t len)
+{
+    (void)arg;
+    fwpk_sha512_update(&out_hash, data, len);
+    sunk += len;
+    return FWPK_OK;
+}
+
+static fwpk_err inflate_all(fwpk_sink sink)
+{
+    fwpk_inflate_state s;
+    const uint8_t *p = bench_stream;
+    fwpk_err err = FWPK_OK;
+    fwpk_inflate_init(&s, ctx.window, WINDOW_SIZE);
+    sunk = 0;
+    for (unsigned i = 0; i < BENCH_FRAMES && err == FWPK_OK; i++) {
+        err = fwpk_inflate_frame(&s, p, bench_frame_len[i], sink, NULL);
+        p += bench_frame_len[i];
+    }
+    if (err == FWPK_OK && !s.final)
+        err = FWPK_ERR_INFLATE;
+    return err;
+}
+
+static void bench_inflate(void)
+{
+    STACK_BEGIN();
+    uint32_t t0 = clk_ticks();
+    fwpk_err err = inflate_all(count_sink);
+    uint32_t t = clk_ticks() - t0;
+    report("inflate_stack", stack_used());
+    report("inflate_in_bytes", (uint32_t)(bench_stream_end - bench_stream));
+    report("inflate_out_bytes", sunk);
+    report("inflate_window", WINDOW_SIZE);
+    report("inflate_frames", BENCH_FRAMES);
+    report("inflate_insns", insns(t));
+    if (err != FWPK_OK || sunk != BENCH_IMAGE_LEN)
+        fail("inflate: error or wrong length");
+
+    uint8_t d[64];
+    fwpk_sha512_init(&out_hash);
+    err = inflate_all(hash_sink);
+    fwpk_sha512_final(&out_hash, d);
+    if (err != FWPK_OK || memcmp(d, bench_image_sha512, 64) != 0)
+        fail("inflate: output differs from the image");
+}
+
+/* ---- a whole container ---- */
+
+extern const uint8_t bench_container[], bench_container_end[];
+
+static uint32_t erased, written;
+#if BENCH_FLASH_RAM
+static uint8_t flash_mem[BENCH_FLASH_SIZE]; /* the RAM flash stub */
+#endif
+
+static int in_flash(uint32_t addr, uint32_t len)
+{
+    return addr >= BENCH_FLASH_BASE && len <= BENCH_FLASH_SIZE &&
+           addr - BENCH_FLASH_BASE <= BENCH_FLASH_SIZE - len;
+}
+
+static fwpk_err stub_erase(void *user, uint32_t addr, uint32_t len)
+{
+    (void)user;
+    if (!in_flash(addr, len))
+        return FWPK_ERR_FLASH;
+#if BENCH_FLASH_RAM
+    memset(flash_mem + (addr - BENCH_FLASH_BASE), 0xff, len);
+#endif
+    erased += len;
+    return FWPK_OK;
+}
+
+static fwpk_err stub_write(void *user, uint32_t addr, const uint8_t *data,
+                           uint32_t len)
+{
+    (void)user;
+    if (!in_flash(addr, len))
+        return FWPK_ERR_FLASH;
+#if BENCH_FLASH_RAM
+    memcpy(flash_mem + (addr - BENCH_FLASH_BASE), data, len);
+#else
+    (void)data;
+#endif
+    written += len;
+    return FWPK_OK;
+}
+
+#if BENCH_FLASH_RAM
+static fwpk_err stub_read(void *user, uint32_t addr, uint8_t *buf,
+                          uint32_t len)
+{
+    (void)user;
+    if (!in_flash(addr, len))
+        return FWPK_ERR_FLASH;
+    memcpy(buf, flash_mem + (addr - BENCH_FLASH_BASE), len);
+    return FWPK_OK;
+}
+#endif
+
+static void bench_container_run(void)
+{
+    fwpk_policy pol;
+    fwpk_flash fl;
+    memset(&pol, 0, sizeof pol);
+    pol.keys = fwpk_keyring;
+    pol.key_count = FWPK_KEYRING_COUNT;
+    pol.min_signatures = 1;
+    pol.target = "app";
+    pol.mcu = BENCH_MCU;
+    pol.window_lo = BENCH_FLASH_BASE;
+    pol.window_hi = BENCH_FLASH_BASE + BENCH_FLASH_SIZE;
+    memset(&fl, 0, sizeof fl);
+    fl.erase = stub_erase;
+    fl.write = stub_write;
+#if BENCH_FLASH_RAM
+    fl.read = stub_read;
+#endif
+
+    const uint8_t *p = bench_container;
+    uint32_t size = (uint32_t)(bench_container_end - bench_container);
+    STACK_BEGIN();
+    uint32_t t0 = clk_ticks();
+    fwpk_err err = fwpk_begin(&ctx, &pol, &fl);
+    for (uint32_t off = 0; err == FWPK_OK && off < size; off += BENCH_PIECE)
+        err = fwpk_feed(&ctx, p + off,
+                        size - off < BENCH_PIECE ? size - off : BENCH_PIECE);
+    if (err == FWPK_OK)
+        err = fwpk_finish(&ctx);
+    uint32_t t = clk_ticks() - t0;
+    report("container_stack", stack_used());
+    report("container_bytes", size);
+    report("container_image_bytes", ctx.manifest.own.image_size);
+    report("container_written", written);
+    report("container_insns", insns(t));
+    report("ctx_bytes", sizeof ctx);
+    report("ctx_window_bytes", sizeof ctx.window);
+    report("ctx_buf_bytes", sizeof ctx.buf);
+    if (err != FWPK_OK) {
+        printf("FAIL container: %s\n", fwpk_strerror(err));
+        failed = 1;
+    } else if (written != ctx.manifest.own.image_size) {
+        fail("container: written bytes differ from the image size");
+    }
+
+    /* The same signature check alone (SPEC.md 1, 2: Ed25519 over the
+     * SHA-512 of header..manifest; the signature block follows), so that
+     * run.sh can tell the per-byte cost without the one-off verify. */
+    uint32_t signed_len = 12u + (p[6] | (uint32_t)p[7] << 8) +
+                          (p[8] | (uint32_t)p[9] << 8);
+    uint8_t digest[64];
+    fwpk_sha512(digest, p, signed_len);
+    t0 = clk_ticks();
+    int rc = fwpk_ed25519_verify(p + signed_len + 1 + FWPK_KEY_ID_LEN,
+                                 fwpk_keyring[0].pk, digest, sizeof digest);
+    t = clk_ticks() - t0;
+    report("container_verify_insns", insns(t));
+    if (rc != 0)
+        fail("container: its signature alone does not verify");
+}
+
+int main(void)
+{
+    printf("bench: %s, verifier window 2^%u, frames <= %u, stream window "
+           "2^%u, sync flush every %u bytes\n",
+           BOARD, (unsigned)FWPK_WINDOW_BITS, (unsigned)FWPK_MAX_FRAME_SIZE,
+           (unsigned)BENCH_WINDOW_BITS, (unsigned)BENCH_FLUSH);
+    fflush(stdout);
+    clk_start();
+    calibrate();
+    bench_verify();
+    bench_sha512();
+    bench_inflate();
+    bench_container_run();
+    report("failed", (uint32_t)failed);
+    return failed;
+}

@@ -1,0 +1,184 @@
+# Emulated benchmarks of the device verifier: instruction counts on Cortex-M3
+# (QEMU mps2-an385) and Cortex-M0 (QEMU microbit), cycle counts on the
+# ATmega328P (simavr).  Included by the top Makefile; also usable alone:
+# make -f mk/bench-emu.mk bench-emu
+#
+#   make bench-emu        build everything below, then bench/emu/run.sh prints
+#                         each figure beside its budget and references (issue 5).
+#                         Figures only: never fails on a budget; fails only
+#                         when a program did not finish or got a wrong result.
+#   make bench-emu-build  just the programs and their test data
+#
+# Everything lands in $(BUILD)/bench-emu:
+#   gen                host generator (bench/emu/gen.c, libsodium + zlib)
+#   vector.h           Ed25519 test vector (fixed seed); key.pem the same key
+#                      for fwpack, keyring.h exported from it by fwpack
+#   image.bin          firmware-like bytes: newlib's libc + libm for Cortex-M3
+#                      linked at 0x08000000 (bench/emu/image.ld); the first
+#                      256 KiB (m3), 64 KiB (m0) or 4/8 KiB (avr) are used
+#   <t>/stream.{h,bin} the image slice as framed raw deflate (gen deflate)
+#   <t>/container.fwpk the image slice packed by fwpack for an MCU profile
+#   m3/bench.elf       bench/emu/bench_verify.c for mps2-an385
+#   m0/bench.elf       the same for microbit
+#   avr-<mcu>/bench.elf  bench/emu/bench_avr.c for atmega328p, and for
+#                      atmega1284p (16 KB RAM: runs what does not fit in 2 KB,
+#                      and a whole container)
+#
+# The verifier is compiled -Os as for a device, with the window and frame
+# limits of each target's profile.  Test data is deterministic
+# (SOURCE_DATE_EPOCH, fixed key), so figures only change with the code.
+
+BUILD ?= build
+EMU_DIR := $(BUILD)/bench-emu
+EMU_SRC := bench/emu
+EMU_VERIFIER_SRC := $(wildcard verifier/src/*.c)
+EMU_VERIFIER_NAMES := $(notdir $(EMU_VERIFIER_SRC:.c=))
+EMU_INC := -Iverifier/include -Iverifier/src -Iformat
+EMU_FWPACK := $(BUILD)/host/fwpack
+EMU_HOST_CC ?= $(CC)
+EMU_EPOCH := 1700000000
+
+# Alone (not from the top Makefile): fwpack comes from the top Makefile.
+ifndef REL
+$(EMU_FWPACK):
+	$(MAKE) --no-print-directory $@
+endif
+
+# CM_DIR (startup.c, semihost.c, timer.c, sections.ld), CM_CC, CM_OBJCOPY.
+include examples/cortex-m/common/common.mk
+
+.PHONY: bench-emu bench-emu-build
+bench-emu: bench-emu-build
+	@$(EMU_SRC)/run.sh --no-build $(EMU_DIR)
+
+# ---- host generator and shared test data ---------------------------------------
+$(EMU_DIR)/gen: $(EMU_SRC)/gen.c
+	@mkdir -p $(@D)
+	$(EMU_HOST_CC) -std=c11 -O2 -Wall -Wextra -Werror $< -lsodium -lz -o $@
+$(EMU_DIR)/vector.h: $(EMU_DIR)/gen
+	$(EMU_DIR)/gen vector $@
+$(EMU_DIR)/key.pem: $(EMU_DIR)/gen
+	$(EMU_DIR)/gen key $@
+	@chmod 600 $@
+$(EMU_DIR)/keyring.h: $(EMU_DIR)/key.pem $(EMU_FWPACK)
+	$(EMU_FWPACK) export-key $< --format c --force -o $@
+
+EMU_IMAGE_ARCH := -mcpu=cortex-m3 -mthumb
+$(EMU_DIR)/image.elf: $(EMU_SRC)/image.ld
+	@mkdir -p $(@D)
+	$(CM_CC) $(EMU_IMAGE_ARCH) -nostartfiles -nostdlib -T $< \
+	    -Wl,--whole-archive $(shell $(CM_CC) $(EMU_IMAGE_ARCH) -print-file-name=libm.a) \
+	    $(shell $(CM_CC) $(EMU_IMAGE_ARCH) -print-file-name=libc.a) -Wl,--no-whole-archive \
+	    -lgcc -Wl,--unresolved-symbols=ignore-all -Wl,--allow-multiple-definition -o $@
+$(EMU_DIR)/image.bin: $(EMU_DIR)/image.elf
+	$(CM_OBJCOPY) -O binary $< $@
+
+# ---- per target: image slice, deflate stream, container ----------------------------
+# $(1) target dir, $(2) image bytes, $(3) window bits, $(4) sync flush every,
+# $(5) largest frame, $(6) bytes hashed, $(7) container image bytes,
+# $(8) fwpack MCU profile, $(9) load address
+define emu_data
+$(EMU_DIR)/$(1)/image.bin: $(EMU_DIR)/image.bin
+	@mkdir -p $$(@D)
+	head -c $(2) $$< >$$@
+	@test $$$$(wc -c <$$@) -eq $(2) || { echo "image.bin is shorter than $(2)"; rm -f $$@; exit 1; }
+$(EMU_DIR)/$(1)/stream.h: $(EMU_DIR)/$(1)/image.bin $(EMU_DIR)/gen
+	$(EMU_DIR)/gen deflate $$< $(2) $(3) $(4) $(5) $(6) $$@ $(EMU_DIR)/$(1)/stream.bin
+$(EMU_DIR)/$(1)/container-image.bin: $(EMU_DIR)/image.bin
+	@mkdir -p $$(@D)
+	head -c $(7) $$< >$$@
+$(EMU_DIR)/$(1)/container.fwpk: $(EMU_DIR)/$(1)/container-image.bin $(EMU_DIR)/key.pem $(EMU_FWPACK)
+	SOURCE_DATE_EPOCH=$(EMU_EPOCH) $(EMU_FWPACK) pack -k $(EMU_DIR)/key.pem \
+	    --mcu $(8) --load-addr $(9) --version 1.0.0 --force -o $$@ $$<
+endef
+$(eval $(call emu_data,m3,262144,15,4096,65535,65536,262144,stm32l432kc,0x08000000))
+$(eval $(call emu_data,m0,65536,12,1024,65535,32768,65536,stm32g030k8,0x08000000))
+$(eval $(call emu_data,avr,4096,9,512,512,1024,8192,atmega328p,0))
+
+# ---- Cortex-M programs -------------------------------------------------------------
+# M3: the stm32l432kc profile (window 2^15, 4 KiB frames), flash stub in RAM.
+EMU_m3_ARCH := -mcpu=cortex-m3 -mthumb
+EMU_m3_DEFS := -DFWPK_WINDOW_BITS=15 -DFWPK_MAX_FRAME_SIZE=4096
+EMU_m3_BENCH := -DBENCH_MPS2 -DBENCH_MCU='"stm32l432kc"' -DBENCH_FLASH_BASE=0x08000000u \
+                -DBENCH_FLASH_SIZE=0x40000u -DBENCH_FLASH_RAM=1
+EMU_m3_LD := $(EMU_SRC)/mps2.ld
+# M0: QEMU's microbit is a Cortex-M0; the code is built for the M0+ (same
+# ARMv6-M instruction set) and the stm32g030k8 profile (64 MHz M0+, window
+# 2^12, 1 KiB frames).  16 KiB of RAM: flash writes are discarded.
+EMU_m0_ARCH := -mcpu=cortex-m0plus -mthumb
+EMU_m0_DEFS := -DFWPK_WINDOW_BITS=12 -DFWPK_MAX_FRAME_SIZE=1024
+EMU_m0_BENCH := -DBENCH_MICROBIT -DBENCH_MCU='"stm32g030k8"' -DBENCH_FLASH_BASE=0x08000000u \
+                -DBENCH_FLASH_SIZE=0x10000u -DBENCH_FLASH_RAM=0
+EMU_m0_LD := $(EMU_SRC)/microbit.ld
+
+EMU_CM_COMMON := startup semihost timer
+EMU_CM_CFLAGS = $(EMU_$(1)_ARCH) -Os -g -Wall -Wextra -ffunction-sections -fdata-sections
+
+# $(1) m3 or m0
+define emu_cm
+$(EMU_DIR)/$(1)/verifier/%.o: verifier/src/%.c
+	@mkdir -p $$(@D)
+	$(CM_CC) $(call EMU_CM_CFLAGS,$(1)) -std=c99 $$(EMU_$(1)_DEFS) $(EMU_INC) -MMD -MP -c $$< -o $$@
+$(EMU_DIR)/$(1)/common/%.o: $(CM_DIR)/%.c
+	@mkdir -p $$(@D)
+	$(CM_CC) $(call EMU_CM_CFLAGS,$(1)) -std=c99 -Werror -I$(CM_DIR) -MMD -MP -c $$< -o $$@
+$(EMU_DIR)/$(1)/bench_verify.o: $(EMU_SRC)/bench_verify.c $(EMU_DIR)/$(1)/stream.h \
+        $(EMU_DIR)/vector.h $(EMU_DIR)/keyring.h
+	@mkdir -p $$(@D)
+	$(CM_CC) $(call EMU_CM_CFLAGS,$(1)) -std=c99 -Werror $$(EMU_$(1)_DEFS) $$(EMU_$(1)_BENCH) \
+	    $(EMU_INC) -I$(CM_DIR) -I$(EMU_DIR)/$(1) -I$(EMU_DIR) -MMD -MP -c $$< -o $$@
+$(EMU_DIR)/$(1)/blobs.o: $(EMU_SRC)/blobs.S $(EMU_DIR)/$(1)/stream.h $(EMU_DIR)/$(1)/container.fwpk
+	$(CM_CC) $$(EMU_$(1)_ARCH) -DBENCH_CONTAINER -Wa,-I$(EMU_DIR)/$(1) -c $$< -o $$@
+EMU_$(1)_OBJ := $(EMU_VERIFIER_NAMES:%=$(EMU_DIR)/$(1)/verifier/%.o) \
+    $(EMU_CM_COMMON:%=$(EMU_DIR)/$(1)/common/%.o) \
+    $(EMU_DIR)/$(1)/bench_verify.o $(EMU_DIR)/$(1)/blobs.o
+$(EMU_DIR)/$(1)/bench.elf: $$(EMU_$(1)_OBJ) $$(EMU_$(1)_LD)
+	$(CM_CC) $$(EMU_$(1)_ARCH) --specs=nano.specs --specs=rdimon.specs -nostartfiles \
+	    -Wl,--gc-sections -L$(CM_DIR) -T $$(EMU_$(1)_LD) -Wl,-Map=$$(@D)/bench.map \
+	    $$(EMU_$(1)_OBJ) -o $$@
+endef
+$(eval $(call emu_cm,m3))
+$(eval $(call emu_cm,m0))
+
+# ---- AVR programs --------------------------------------------------------------------
+# The atmega328p profile: window 2^9, 512-byte frames.  The atmega1284p build
+# (same AVR core and timings, 16 KB RAM, 128 KB flash) adds a whole container
+# (its context alone is more than 2 KB).
+EMU_AVR_CC ?= avr-gcc
+EMU_AVR_DEFS := -DFWPK_WINDOW_BITS=9 -DFWPK_MAX_FRAME_SIZE=512
+EMU_AVR_CFLAGS = -mmcu=$(1) -Os -g -Wall -Wextra -ffunction-sections -fdata-sections $(EMU_AVR_DEFS)
+EMU_AVR_BENCH_atmega328p :=
+EMU_AVR_BENCH_atmega1284p := -DBENCH_CONTAINER -DBENCH_MCU='"atmega328p"' -DBENCH_FLASH_SIZE=0x8000UL
+
+# $(1) the MCU
+define emu_avr
+$(EMU_DIR)/avr-$(1)/verifier/%.o: verifier/src/%.c
+	@mkdir -p $$(@D)
+	$(EMU_AVR_CC) $(call EMU_AVR_CFLAGS,$(1)) -std=c99 $(EMU_INC) -MMD -MP -c $$< -o $$@
+$(EMU_DIR)/avr-$(1)/bench_avr.o: $(EMU_SRC)/bench_avr.c $(EMU_DIR)/avr/stream.h \
+        $(EMU_DIR)/vector.h $(EMU_DIR)/keyring.h
+	@mkdir -p $$(@D)
+	$(EMU_AVR_CC) $(call EMU_AVR_CFLAGS,$(1)) -std=gnu99 -Werror $$(EMU_AVR_BENCH_$(1)) \
+	    $(EMU_INC) -I$(EMU_DIR)/avr -I$(EMU_DIR) -MMD -MP -c $$< -o $$@
+$(EMU_DIR)/avr-$(1)/blobs.o: $(EMU_SRC)/blobs.S $(EMU_DIR)/avr/stream.h $(EMU_DIR)/avr/container.fwpk
+	@mkdir -p $$(@D)
+	$(EMU_AVR_CC) -mmcu=$(1) $$(filter -DBENCH_CONTAINER,$$(EMU_AVR_BENCH_$(1))) \
+	    -Wa,-I$(EMU_DIR)/avr -c $$< -o $$@
+EMU_AVR_OBJ_$(1) := $(EMU_VERIFIER_NAMES:%=$(EMU_DIR)/avr-$(1)/verifier/%.o) \
+    $(EMU_DIR)/avr-$(1)/bench_avr.o $(EMU_DIR)/avr-$(1)/blobs.o
+# Linked even when .data + .bss overflow the MCU's RAM (--noinhibit-exec):
+# run.sh reports the overflow from link.log and the sizes, and does not run it.
+$(EMU_DIR)/avr-$(1)/bench.elf: $$(EMU_AVR_OBJ_$(1))
+	$(EMU_AVR_CC) -mmcu=$(1) -Wl,--gc-sections -Wl,--noinhibit-exec \
+	    -Wl,-Map=$$(@D)/bench.map $$^ -o $$@ 2>$$(@D)/link.log || { cat $$(@D)/link.log; exit 1; }
+	@test -s $$(@D)/link.log && echo "$$@: does not fit $(1) (see $$(@D)/link.log)" || true
+endef
+$(eval $(call emu_avr,atmega328p))
+$(eval $(call emu_avr,atmega1284p))
+
+bench-emu-build: $(EMU_DIR)/m3/bench.elf $(EMU_DIR)/m0/bench.elf \
+                 $(EMU_DIR)/avr-atmega328p/bench.elf $(EMU_DIR)/avr-atmega1284p/bench.elf
+
+ifndef REL
+-include $(shell find $(EMU_DIR) -name '*.d' 2>/dev/null)
+endif
