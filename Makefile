@@ -9,7 +9,7 @@
 
 CC ?= cc
 BUILD ?= build
-PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev liblzma-dev pkg-config openssl \
+PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev liblzma-dev libzopfli-dev pkg-config openssl \
              clang libclang-rt-14-dev
 PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
               gcc-avr avr-libc binutils-avr simavr qemu-system-arm
@@ -19,7 +19,7 @@ WARN := -Wall -Wextra -Werror
 INC := -Iverifier/include -Iformat -Itools/lib -Ikeys
 VERIFIER_CFLAGS := -std=c99 -pedantic $(WARN)
 HOST_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN)
-HOST_LIBS := -lsodium -lcbor -lz
+HOST_LIBS := -lsodium -lcbor -lz -lzopfli
 
 VERIFIER_SRC := $(wildcard verifier/src/*.c)
 LIB_SRC := $(wildcard tools/lib/*.c) $(wildcard keys/*.c)

@@ -41,5 +41,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_export_key(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_unpack(int argc, char **argv);
 
 #endif

@@ -13,6 +13,10 @@ static const cli_command commands[] = {
      "write the public key: PEM, C keyring header, or raw"},
     {"pack", cmd_pack, "compress, sign and wrap firmware into a container"},
     {"inspect", cmd_inspect, "show everything in a container, check frames"},
+    {"verify", cmd_verify,
+     "run the device verifier over a container, on a flash model"},
+    {"unpack", cmd_unpack,
+     "verify, then write what the device would flash (HEX or bin)"},
 };
 
 static void usage(FILE *f)
@@ -28,7 +32,7 @@ static void usage(FILE *f)
                "  3  bad input file (HEX, bin, key)\n"
                "  4  I/O error (cannot read or write a file)\n"
                "\nErrors are one line on stderr; commands are quiet on "
-               "success unless -v.\n");
+               "success unless -v\n(verify prints one line per target).\n");
 }
 
 int main(int argc, char **argv)

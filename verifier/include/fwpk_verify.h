@@ -105,6 +105,7 @@ typedef struct {
     uint32_t left;    /* bytes of the segment not yet released */
     uint8_t held[4];  /* bytes waiting for a decision */
     uint8_t count;
+    uint8_t filter;   /* FWPK_FILTER_* of the segment */
 } fwpk_unfilter;
 
 /* ---- what the bootloader provides ---- */
@@ -125,7 +126,8 @@ typedef struct {
     uint32_t min_generation;       /* keys of a lower generation are refused */
     const char *target;            /* this device's target name */
     const char *mcu;               /* required MCU id, or NULL for any */
-    uint32_t window_lo, window_hi; /* writes allowed in [lo, hi) */
+    uint32_t window_lo, window_hi; /* writes allowed in [lo, hi); hi 0
+                                      means up to the end, 2^32 */
     uint32_t min_security_counter;
 } fwpk_policy;
 

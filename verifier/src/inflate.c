@@ -29,9 +29,21 @@
 
 enum block_type { STORED = 0, FIXED = 1, DYNAMIC = 2 };
 
+/* A first-level lookup table on the next FAST_BITS bits decodes the
+ * short (frequent) codes in one step; longer codes take the canonical walk.
+ * It costs 2 << FAST_BITS bytes of stack: a bootloader short of RAM may
+ * set FWPK_INFLATE_FAST_BITS to 0, which keeps only the walk. */
+#ifndef FWPK_INFLATE_FAST_BITS
+#define FWPK_INFLATE_FAST_BITS 8
+#endif
+#define FAST_BITS FWPK_INFLATE_FAST_BITS
+#define FAST_SIZE (1u << FAST_BITS)
+#define FAST_SYMBOL_BITS 9 /* entry = length << 9 | symbol; 0 = no entry */
+
 typedef struct {
     uint16_t count[MAX_BITS + 1]; /* codes of each length */
     uint16_t *symbol;             /* symbols ordered by code */
+    uint16_t *fast;               /* FAST_SIZE entries, or NULL */
 } huffman;
 
 typedef struct {
@@ -69,6 +81,15 @@ static uint32_t get_bits(bitreader *br, unsigned n)
     return v;
 }
 
+/* Tops the bit buffer up to at least 25 bits while input lasts. */
+static void refill(bitreader *br)
+{
+    while (br->count <= 24 && br->p < br->end) {
+        br->bits |= (uint32_t)*br->p++ << br->count;
+        br->count += 8;
+    }
+}
+
 /* ---- output through the window ---- */
 
 static void sink_pending(output *o)
@@ -91,6 +112,27 @@ static void put_byte(output *o, uint8_t b)
 }
 
 /* ---- Huffman codes ---- */
+
+/* Fills the lookup table: a code of b <= FAST_BITS bits, which arrives
+ * first bit first, owns every index whose low b bits are the code
+ * reversed.  Canonical codes of one length are consecutive (RFC 1951
+ * 3.2.2), in the order of h->symbol. */
+static void build_fast(huffman *h)
+{
+    unsigned bits, j, k = 0, code = 0;
+    memset(h->fast, 0, FAST_SIZE * sizeof h->fast[0]);
+    for (bits = 1; bits <= FAST_BITS; bits++) {
+        for (j = 0; j < h->count[bits]; j++, k++, code++) {
+            unsigned rev = 0, b, i;
+            for (b = 0; b < bits; b++)
+                rev |= ((code >> b) & 1u) << (bits - 1 - b);
+            for (i = rev; i < FAST_SIZE; i += 1u << bits)
+                h->fast[i] = (uint16_t)(bits << FAST_SYMBOL_BITS |
+                                        h->symbol[k]);
+        }
+        code <<= 1;
+    }
+}
 
 /* Builds a canonical code from code lengths.  Returns -1 for a set that
  * is over-subscribed, or incomplete when that is not allowed. */
@@ -117,6 +159,8 @@ static int build(huffman *h, const uint8_t *len, unsigned n, int is_codelen)
     for (i = 0; i < n; i++)
         if (len[i])
             h->symbol[next[len[i]]++] = (uint16_t)i;
+    if (h->fast != NULL)
+        build_fast(h);
     return 0;
 }
 
@@ -125,6 +169,17 @@ static int decode(bitreader *br, const huffman *h)
 {
     int code = 0, first = 0, index = 0;
     unsigned bits;
+    if (h->fast != NULL) {
+        unsigned e, len;
+        refill(br);
+        e = h->fast[br->bits & (FAST_SIZE - 1u)];
+        len = e >> FAST_SYMBOL_BITS;
+        if (e != 0 && len <= br->count) {
+            br->bits >>= len;
+            br->count -= len;
+            return (int)(e & ((1u << FAST_SYMBOL_BITS) - 1u));
+        }
+    }
     for (bits = 1; bits <= MAX_BITS; bits++) {
         int count = h->count[bits];
         code |= (int)get_bits(br, 1);
@@ -171,13 +226,32 @@ static void dist_base(unsigned code, unsigned *base, unsigned *extra)
 
 /* ---- blocks ---- */
 
+/* Copies in runs that neither wrap the source nor pass the window's end
+ * (where the output is handed on); overlapping runs copy forward byte by
+ * byte, which repeats the last 'dist' bytes as RFC 1951 requires. */
 static fwpk_err copy_match(output *o, uint32_t len, uint32_t dist)
 {
     fwpk_inflate_state *s = o->s;
     if (dist > s->total || dist > s->size)
         return FWPK_ERR_INFLATE; /* before the start, or beyond the window */
-    while (len-- > 0)
-        put_byte(o, s->win[(s->pos - dist) & (s->size - 1)]);
+    while (len > 0) {
+        uint32_t from = (s->pos - dist) & (s->size - 1u);
+        uint32_t run = len, i;
+        uint8_t *dst = s->win + s->pos;
+        const uint8_t *src = s->win + from;
+        if (run > s->size - s->pos)
+            run = s->size - s->pos;
+        if (run > s->size - from)
+            run = s->size - from;
+        for (i = 0; i < run; i++)
+            dst[i] = src[i];
+        len -= run;
+        s->total += run;
+        o->pending += run;
+        s->pos = (s->pos + run) & (s->size - 1u);
+        if (s->pos == 0)
+            sink_pending(o);
+    }
     return o->err;
 }
 
@@ -216,7 +290,9 @@ static fwpk_err codes(bitreader *br, output *o, const huffman *lit,
 static fwpk_err stored(bitreader *br, output *o)
 {
     uint32_t len, nlen;
-    br->bits = 0; /* skip to the byte boundary */
+    /* Skip to the byte boundary, and give back whole bytes read ahead. */
+    br->p -= br->count / 8;
+    br->bits = 0;
     br->count = 0;
     if (br->end - br->p < 4)
         return FWPK_ERR_INFLATE;
@@ -239,6 +315,7 @@ static fwpk_err fixed(bitreader *br, output *o)
     unsigned i;
     lit.symbol = lit_symbol;
     dist.symbol = dist_symbol;
+    lit.fast = dist.fast = NULL; /* fixed blocks are rare and short */
     for (i = 0; i < LITLEN_CODES; i++)
         len[i] = i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8;
     build(&lit, len, LITLEN_CODES, 0);
@@ -257,6 +334,7 @@ static int read_lengths(bitreader *br, uint8_t *len, unsigned n)
     uint8_t cl_len[CODELEN_CODES];
     unsigned hclen = get_bits(br, 4) + 4, i = 0;
     cl.symbol = cl_symbol;
+    cl.fast = NULL;
     memset(cl_len, 0, sizeof cl_len);
     for (i = 0; i < hclen; i++)
         cl_len[order[i]] = (uint8_t)get_bits(br, 3);
@@ -310,8 +388,11 @@ static fwpk_err dynamic(bitreader *br, output *o)
 {
     huffman lit, dist;
     uint16_t lit_symbol[MAX_HLIT], dist_symbol[MAX_HDIST];
+    uint16_t lit_fast[FAST_SIZE];
     lit.symbol = lit_symbol;
+    lit.fast = FAST_BITS > 0 ? lit_fast : NULL;
     dist.symbol = dist_symbol;
+    dist.fast = NULL; /* one distance per match: the walk is cheap enough */
     if (read_dynamic_codes(br, &lit, &dist) != 0)
         return FWPK_ERR_INFLATE;
     return codes(br, o, &lit, &dist);
@@ -361,7 +442,7 @@ fwpk_err fwpk_inflate_frame(fwpk_inflate_state *s, const uint8_t *in,
             err = FWPK_ERR_INFLATE;
         if (err == FWPK_OK && last) {
             s->final = 1;
-            if (br.p != br.end)
+            if (br.p != br.end || br.count >= 8)
                 err = FWPK_ERR_INFLATE; /* bytes after the final block */
             break;
         }

@@ -211,7 +211,7 @@ static fwpk_err filter_put(void *arg, const uint8_t *d, size_t n)
             if (ctx->filter_seg >= t->segment_count)
                 return FWPK_ERR_SIZE;
             seg = &t->segments[ctx->filter_seg++];
-            fwpk_unfilter_segment(f, seg->addr, seg->len);
+            fwpk_unfilter_segment(f, t->filter, seg->addr, seg->len);
         }
         take = f->left - f->count; /* bytes not yet pushed */
         if (take > n)
@@ -317,6 +317,13 @@ static void check_signature(fwpk_ctx *ctx, const uint8_t entry[72])
     }
 }
 
+/* The window's exclusive end; 0 stands for 2^32, the end of the address
+ * space, which a uint32_t cannot hold. */
+static uint64_t window_end(const fwpk_policy *pol)
+{
+    return pol->window_hi ? pol->window_hi : (uint64_t)1 << 32;
+}
+
 /* Everything the device decides from the now-authentic manifest, before
  * the first erase. */
 static fwpk_err check_policy(fwpk_ctx *ctx)
@@ -340,7 +347,7 @@ static fwpk_err check_policy(fwpk_ctx *ctx)
         uint64_t lo = t->segments[i].addr & ~(uint64_t)(t->erase_block - 1u);
         uint64_t hi = (uint64_t)t->segments[i].addr + t->segments[i].len;
         hi = (hi + t->erase_block - 1u) & ~(uint64_t)(t->erase_block - 1u);
-        if (lo < pol->window_lo || hi > pol->window_hi)
+        if (lo < pol->window_lo || hi > window_end(pol))
             return FWPK_ERR_POLICY;
     }
     return FWPK_OK;
@@ -394,7 +401,7 @@ static fwpk_err replay(fwpk_ctx *ctx, uint32_t released)
         fwpk_err err = FWPK_OK;
         if (n > released - done)
             n = released - done;
-        fwpk_unfilter_segment(&rf, seg->addr, seg->len);
+        fwpk_unfilter_segment(&rf, t->filter, seg->addr, seg->len);
         for (off = 0; off < n && err == FWPK_OK; off += chunk) {
             chunk = n - off < sizeof ctx->buf ? n - off : sizeof ctx->buf;
             if (ctx->flash.read(ctx->flash.user, seg->addr + off, ctx->buf,
@@ -448,6 +455,7 @@ static fwpk_err start_resumed(fwpk_ctx *ctx)
     ctx->skip_until = r->flushed;
     ctx->payload_seen = r->payload_seen;
     ctx->unfilter = r->unfilter;
+    ctx->unfilter.filter = (uint8_t)t->filter;
     ctx->filter_seg = r->filter_seg;
     if (r->flushed > 0) {
         ctx->erased_any = 1;
@@ -642,7 +650,7 @@ fwpk_err fwpk_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
         flash->write == NULL || policy->keys == NULL ||
         policy->key_count == 0 || policy->key_count > FWPK_MAX_KEYS ||
         policy->min_signatures > policy->key_count ||
-        policy->target == NULL || policy->window_lo >= policy->window_hi ||
+        policy->target == NULL || policy->window_lo >= window_end(policy) ||
         check_keys(policy) != FWPK_OK)
         return FWPK_ERR_ARG;
     ctx->policy = *policy;

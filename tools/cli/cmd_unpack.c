@@ -1,0 +1,217 @@
+/*
+ * cmd_unpack.c - fwpack unpack: what a device would write to flash.  The
+ * same run as fwpack verify; the bytes its flash-write callback received
+ * go to an Intel HEX or raw binary file, only once every target verified.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "verify_run.h"
+
+static const char help[] =
+    "usage: fwpack unpack -p PUB.pem [-p PUB.pem ...] [options] -o OUT.hex "
+    "FILE\n"
+    "       fwpack unpack -p PUB.pem [-p PUB.pem ...] [options] -o OUT.bin "
+    "FILE\n"
+    "\n"
+    "Verifies FILE exactly as fwpack verify does (same options), and writes\n"
+    "what the verifier handed to its flash-write callback: whole write units,\n"
+    "so a segment's first and last unit may carry 0xFF padding.  Nothing at\n"
+    "all is written unless every target verified.\n"
+    "\n"
+    "  OUT.hex (or .ihex, .ihx)  Intel HEX of the written ranges\n"
+    "  OUT.bin                   raw bytes from the lowest written address to\n"
+    "                            the highest, gaps filled with 0xFF; its load\n"
+    "                            address is printed with -v or --json\n"
+    "\n"
+    "A container with several targets: with --target NAME, that target goes\n"
+    "to OUT; without it, every target is verified and goes to its own file,\n"
+    "the target's name inserted before the extension (-o out.hex writes\n"
+    "out.main.hex and out.radio.hex).  The files are written to temporary\n"
+    "files and renamed; on any failure none is left behind.\n"
+    "Exit 0 when written, 1 when a target was refused (nothing written).\n"
+    "\n"
+    "  -p, --pubkey FILE             a trusted public key (repeat: keyring)\n"
+    "  -o, --output FILE             OUT.hex or OUT.bin (required)\n"
+    "      --force                   overwrite existing output files\n"
+    "      --target NAME             unpack only this target\n"
+    "      --mcu ID                  require the target's MCU id to be ID\n"
+    "      --min-security-counter N  refuse a lower security counter (0)\n"
+    "      --min-signatures N        valid signatures needed (1)\n"
+    "      --chunk N                 bytes per fwpk_feed() call (4096)\n"
+    "      --json                    print fwpack verify's JSON object, each\n"
+    "                                target with its \"output\" and\n"
+    "                                \"address\" (lowest written address)\n"
+    "  -v, --verbose                 print the verify lines and each file\n"
+    "  -h, --help                    this text\n";
+
+typedef struct {
+    char *path;
+    uint8_t *data;
+    size_t len;
+    uint32_t addr; /* lowest written address */
+    int existed;
+    int written;
+} output;
+
+static int is_bin(const char *path)
+{
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash))
+        return -1;
+    if (strcasecmp(dot, ".bin") == 0)
+        return 1;
+    if (strcasecmp(dot, ".hex") == 0 || strcasecmp(dot, ".ihex") == 0 ||
+        strcasecmp(dot, ".ihx") == 0)
+        return 0;
+    return -1;
+}
+
+/* Target names are signed, but may hold any character: only plain ones go
+ * into a file name. */
+static int safe_name(const char *s)
+{
+    if (!*s || *s == '.' || *s == '-')
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
+              *s == '.' || *s == '+'))
+            return 0;
+    return 1;
+}
+
+/* "dir/out.hex" + "main" -> "dir/out.main.hex" (malloc'd). */
+static char *name_with_target(const char *out, const char *target)
+{
+    const char *dot = strrchr(out, '.');
+    size_t n = strlen(out) + strlen(target) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%.*s.%s%s", (int)(dot - out), out, target, dot);
+    return p;
+}
+
+static int render(const fwp_image *img, int bin, output *out)
+{
+    fwp_err err;
+    char *text;
+    if (img->count == 0)
+        return cli_error(EXIT_VERIFY, "unpack: nothing was written");
+    out->addr = img->segs[0].addr;
+    if (!bin) {
+        if (fwp_hex_format(img, &text, &out->len, &err))
+            return cli_fail(&err, EXIT_IO);
+        out->data = (uint8_t *)text;
+        return 0;
+    }
+    const fwp_seg *last = &img->segs[img->count - 1];
+    out->len = (size_t)((uint64_t)last->addr + last->len - out->addr);
+    if (!(out->data = malloc(out->len)))
+        return cli_error(EXIT_IO, "unpack: out of memory for %zu bytes",
+                         out->len);
+    memset(out->data, 0xff, out->len);
+    for (size_t i = 0; i < img->count; i++)
+        memcpy(out->data + (img->segs[i].addr - out->addr),
+               img->segs[i].data, img->segs[i].len);
+    return 0;
+}
+
+static int prepare(const vr_run *r, const vr_opts *o, output *outs)
+{
+    int bin = is_bin(o->output), rc;
+    struct stat st;
+    for (uint32_t i = 0; i < r->count; i++) {
+        const char *name = r->pass[i].name;
+        if (r->count > 1 && !safe_name(name))
+            return cli_error(EXIT_USAGE, "unpack: target name '%s' cannot go "
+                                         "in a file name: unpack it with "
+                                         "--target", name);
+        outs[i].path = r->count > 1 ? name_with_target(o->output, name)
+                                    : strdup(o->output);
+        if (!outs[i].path)
+            return cli_error(EXIT_IO, "unpack: out of memory");
+        outs[i].existed = lstat(outs[i].path, &st) == 0;
+        if (outs[i].existed && !o->force)
+            return cli_error(EXIT_IO, "%s: file exists (use --force)",
+                             outs[i].path);
+        if ((rc = render(&r->pass[i].written, bin, &outs[i])) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* All files or none: a failed write removes the new files made before. */
+static int write_all(const vr_run *r, const vr_opts *o, output *outs)
+{
+    fwp_err err;
+    for (uint32_t i = 0; i < r->count; i++) {
+        if (fwp_write_file_atomic(outs[i].path, outs[i].data, outs[i].len,
+                                  0644, o->force, &err) == 0) {
+            outs[i].written = 1;
+            continue;
+        }
+        for (uint32_t j = 0; j < i; j++)
+            if (!outs[j].existed)
+                unlink(outs[j].path);
+        return cli_fail(&err, EXIT_IO);
+    }
+    return 0;
+}
+
+static void report(const vr_run *r, const vr_opts *o, const output *outs)
+{
+    const char *paths[FWPK_MAX_TARGETS] = {0};
+    uint32_t addrs[FWPK_MAX_TARGETS] = {0};
+    for (uint32_t i = 0; i < r->count; i++) {
+        paths[i] = outs[i].written ? outs[i].path : NULL;
+        addrs[i] = outs[i].addr;
+    }
+    if (o->json) {
+        fwp_buf b = {0};
+        vr_json(&b, r, paths, addrs);
+        fputs(b.data ? b.data : "", stdout);
+        fwp_buf_free(&b);
+        vr_print_failures(r);
+        return;
+    }
+    vr_print_text(r);
+    if (o->verbose)
+        for (uint32_t i = 0; i < r->count; i++)
+            if (outs[i].written)
+                printf("wrote %s: %zu bytes, from address 0x%08x\n",
+                       outs[i].path, outs[i].len, (unsigned)outs[i].addr);
+}
+
+int cmd_unpack(int argc, char **argv)
+{
+    vr_opts o;
+    vr_run r;
+    output outs[FWPK_MAX_TARGETS];
+    memset(&o, 0, sizeof o);
+    memset(outs, 0, sizeof outs);
+    o.cmd = "unpack";
+    int rc = vr_parse(&o, argc, argv, help);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    if (is_bin(o.output) < 0)
+        return cli_error(EXIT_USAGE, "unpack: -o %s: the name must end in "
+                                     ".hex or .bin", o.output);
+    rc = vr_execute(&r, &o);
+    if (rc == EXIT_OK)
+        rc = prepare(&r, &o, outs);
+    if (rc == EXIT_OK)
+        rc = write_all(&r, &o, outs);
+    if (rc == EXIT_OK || (rc == EXIT_VERIFY && r.failed))
+        report(&r, &o, outs);
+    for (size_t i = 0; i < FWPK_MAX_TARGETS; i++) {
+        free(outs[i].path);
+        free(outs[i].data);
+    }
+    vr_free(&r);
+    return rc;
+}
