@@ -70,8 +70,10 @@ static void store_be64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
-/* FIPS 180-4 6.4.2, with the message schedule kept as a 16-word ring so
- * that the stack holds 128 bytes of it instead of 640. */
+/* FIPS 180-4 6.4.2.  The message schedule is a 16-word ring (128 bytes of
+ * stack instead of 640), and the working variables a..h stay where they
+ * are: round t finds 'a' at index -t mod 8 and writes only d and h, instead
+ * of moving all eight words along every round. */
 static void compress(uint64_t h[8], const uint8_t block[BLOCK_LEN])
 {
     uint64_t w[16], v[8];
@@ -81,21 +83,22 @@ static void compress(uint64_t h[8], const uint8_t block[BLOCK_LEN])
     for (i = 0; i < 8; i++)
         v[i] = h[i];
     for (t = 0; t < 80; t++) {
-        uint64_t s0, s1, t1, t2;
+        unsigned o = (8u - (t & 7u)) & 7u;
+        uint64_t a = v[o], b = v[(o + 1) & 7], c = v[(o + 2) & 7];
+        uint64_t e = v[(o + 4) & 7], f = v[(o + 5) & 7], g = v[(o + 6) & 7];
+        uint64_t t1, t2;
         if (t >= 16) {
             uint64_t w15 = w[(t - 15) & 15], w2 = w[(t - 2) & 15];
-            s0 = rotr(w15, 1) ^ rotr(w15, 8) ^ (w15 >> 7);
-            s1 = rotr(w2, 19) ^ rotr(w2, 61) ^ (w2 >> 6);
-            w[t & 15] += s0 + s1 + w[(t - 7) & 15];
+            w[t & 15] += (rotr(w15, 1) ^ rotr(w15, 8) ^ (w15 >> 7)) +
+                         (rotr(w2, 19) ^ rotr(w2, 61) ^ (w2 >> 6)) +
+                         w[(t - 7) & 15];
         }
-        t1 = v[7] + (rotr(v[4], 14) ^ rotr(v[4], 18) ^ rotr(v[4], 41)) +
-             ((v[4] & v[5]) ^ (~v[4] & v[6])) + K[t] + w[t & 15];
-        t2 = (rotr(v[0], 28) ^ rotr(v[0], 34) ^ rotr(v[0], 39)) +
-             ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-        for (i = 7; i > 0; i--)
-            v[i] = v[i - 1];
-        v[4] += t1;
-        v[0] = t1 + t2;
+        t1 = v[(o + 7) & 7] + (rotr(e, 14) ^ rotr(e, 18) ^ rotr(e, 41)) +
+             ((e & f) ^ (~e & g)) + K[t] + w[t & 15];
+        t2 = (rotr(a, 28) ^ rotr(a, 34) ^ rotr(a, 39)) +
+             ((a & b) ^ (a & c) ^ (b & c));
+        v[(o + 3) & 7] += t1;      /* d becomes the next round's e */
+        v[(o + 7) & 7] = t1 + t2;  /* h becomes the next round's a */
     }
     for (i = 0; i < 8; i++)
         h[i] += v[i];
