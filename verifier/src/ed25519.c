@@ -316,17 +316,28 @@ static void point_identity(point *p)
 }
 
 /* RFC 8032 5.1.4, addition in extended coordinates. */
-static void point_add(point *r, const point *p, const point *q)
+/* RFC 8032 5.1.4, addition in extended coordinates; with 'negate' it
+ * adds -q = (-x, y, z, -t), which swaps y - x with y + x and flips T. */
+static void point_add_signed(point *r, const point *p, const point *q,
+                             int negate)
 {
     fe a, b, c, d, e, f, g, h;
     fe_sub(a, p->y, p->x);
-    fe_sub(h, q->y, q->x);
+    if (negate)
+        fe_add(h, q->y, q->x);
+    else
+        fe_sub(h, q->y, q->x);
     fe_mul(a, a, h);
     fe_add(b, p->y, p->x);
-    fe_add(h, q->y, q->x);
+    if (negate)
+        fe_sub(h, q->y, q->x);
+    else
+        fe_add(h, q->y, q->x);
     fe_mul(b, b, h);
     fe_mul(c, p->t, q->t);
     fe_mul(c, c, D2);
+    if (negate)
+        fe_neg(c, c);
     fe_mul(d, p->z, q->z);
     fe_add(d, d, d);
     fe_sub(e, b, a);
@@ -337,6 +348,11 @@ static void point_add(point *r, const point *p, const point *q)
     fe_mul(r->y, g, h);
     fe_mul(r->t, e, h);
     fe_mul(r->z, f, g);
+}
+
+static void point_add(point *r, const point *p, const point *q)
+{
+    point_add_signed(r, p, q, 0);
 }
 
 /* RFC 8032 5.1.4, doubling: four squarings and four multiplications. */
@@ -466,29 +482,80 @@ static void scalar_reduce(uint32_t r[LIMBS], const uint8_t h[64])
     }
 }
 
-static unsigned scalar_bit(const uint32_t s[LIMBS], int i)
+/* Width-3 NAF (non-adjacent form): digits in {0, +-1, +-3}, and any
+ * nonzero digit is followed by at least two zeros, so a scalar below
+ * 2^253 needs about 64 additions instead of about 127 for plain bits. */
+#define NAF_LEN 256
+#define NAF_BIAS 4 /* digits are stored as digit + 4 in one nibble */
+
+/* Writes the NAF digits of s into the nibble of each naf[i] at 'shift'
+ * (0 or 4): both scalars share one 256-byte array. */
+static void scalar_naf(uint8_t naf[NAF_LEN], const uint32_t s[LIMBS],
+                       unsigned shift)
 {
-    return (s[i / 32] >> (i % 32)) & 1u;
+    uint32_t k[LIMBS + 1];
+    int i, j;
+    memcpy(k, s, LIMBS * sizeof(uint32_t));
+    k[LIMBS] = 0;
+    for (i = 0; i < NAF_LEN; i++) {
+        int d = 0;
+        if (k[0] & 1u) {
+            d = (int)(k[0] & 7u);
+            if (d >= 4)
+                d -= 8;
+            if (d > 0) { /* k -= d: the low bits are d, so no borrow */
+                k[0] -= (uint32_t)d;
+            } else { /* k += -d, carrying */
+                uint64_t acc = (uint64_t)k[0] + (uint32_t)-d;
+                k[0] = (uint32_t)acc;
+                for (j = 1; j <= LIMBS && (acc >> 32); j++) {
+                    acc = (uint64_t)k[j] + 1u;
+                    k[j] = (uint32_t)acc;
+                }
+            }
+        }
+        naf[i] = (uint8_t)(naf[i] & ~(15u << shift));
+        naf[i] = (uint8_t)(naf[i] | (unsigned)(d + NAF_BIAS) << shift);
+        for (j = 0; j < LIMBS; j++)
+            k[j] = k[j] >> 1 | k[j + 1] << 31;
+        k[LIMBS] >>= 1;
+    }
 }
 
-/* r = h * (-A) + s * B, one bit of both scalars per doubling (Straus). */
+/* r += digit * table[0 or 1] (the point times 1 or 3). */
+static void add_digit(point *r, int digit, const point table[2])
+{
+    if (digit != 0)
+        point_add_signed(r, r, &table[(digit < 0 ? -digit : digit) >> 1],
+                         digit < 0);
+}
+
+/* r = h * (-A) + s * B (Straus, both scalars in width-3 NAF). */
 static void double_scalarmult(point *r, const uint32_t h[LIMBS],
                               const point *neg_a, const uint32_t s[LIMBS])
 {
-    point table[3]; /* -A, B, B - A */
+    point ta[2], tb[2], twice; /* P and 3P for P = -A and P = B */
+    uint8_t naf[NAF_LEN];
     int i;
-    table[0] = *neg_a;
-    fe_copy(table[1].x, BASE_X);
-    fe_copy(table[1].y, BASE_Y);
-    fe_set_small(table[1].z, 1);
-    fe_mul(table[1].t, BASE_X, BASE_Y);
-    point_add(&table[2], &table[0], &table[1]);
+    ta[0] = *neg_a;
+    fe_copy(tb[0].x, BASE_X);
+    fe_copy(tb[0].y, BASE_Y);
+    fe_set_small(tb[0].z, 1);
+    fe_mul(tb[0].t, BASE_X, BASE_Y);
+    point_double(&twice, &ta[0]);
+    point_add(&ta[1], &twice, &ta[0]);
+    point_double(&twice, &tb[0]);
+    point_add(&tb[1], &twice, &tb[0]);
+    scalar_naf(naf, h, 0);
+    scalar_naf(naf, s, 4);
     point_identity(r);
-    for (i = 252; i >= 0; i--) { /* both scalars are below L < 2^253 */
-        unsigned pick = scalar_bit(h, i) | scalar_bit(s, i) << 1;
+    i = NAF_LEN - 1;
+    while (i >= 0 && naf[i] == (NAF_BIAS | NAF_BIAS << 4))
+        i--; /* doubling the identity changes nothing */
+    for (; i >= 0; i--) {
         point_double(r, r);
-        if (pick)
-            point_add(r, r, &table[pick - 1]);
+        add_digit(r, (naf[i] & 15) - NAF_BIAS, ta);
+        add_digit(r, (naf[i] >> 4) - NAF_BIAS, tb);
     }
 }
 
