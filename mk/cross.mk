@@ -61,7 +61,8 @@ CROSS_LDFLAGS_cortex-m4 := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
 CROSS_LDFLAGS_rv32imc := $(CROSS_LD_BARE)
 # The harness is never flashed: let its RAM exceed 2 KB so that it still links
 # and make size can report by how much (the budget table shows it).
-CROSS_LDFLAGS_atmega328p := -Wl,--defsym=__DATA_REGION_LENGTH__=0xff00
+CROSS_LDFLAGS_atmega328p := -Wl,--defsym=__DATA_REGION_LENGTH__=0xff00 \
+                            -Wl,--defsym=__TEXT_REGION_LENGTH__=0x20000
 
 CROSS_BENCH_SRC := bench/size_main.c bench/size_libc.c bench/size_ctx.c
 CROSS_LIBS := $(foreach t,$(CROSS_TARGETS),$(CROSS_DIR)/$(t)/libfwpk_verify.a)
