@@ -9,10 +9,10 @@
 
 CC ?= cc
 BUILD ?= build
-PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev liblzma-dev libzopfli-dev pkg-config openssl \
+PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev liblzma-dev libzopfli-dev srecord pkg-config openssl \
              clang libclang-rt-14-dev
 PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
-              gcc-avr avr-libc binutils-avr simavr qemu-system-arm
+              gcc-avr avr-libc binutils-avr simavr libsimavr-dev qemu-system-arm
 PKGS := $(PKGS_HOST) $(PKGS_CROSS)
 
 WARN := -Wall -Wextra -Werror
@@ -97,5 +97,6 @@ clean:
 
 include mk/cross.mk
 include mk/bench-emu.mk
+include mk/avr-example.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
