@@ -10,7 +10,7 @@
 CC ?= cc
 BUILD ?= build
 PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev liblzma-dev libzopfli-dev srecord pkg-config openssl \
-             clang libclang-rt-14-dev
+             clang libclang-rt-14-dev softhsm2 opensc p11-kit-modules
 PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
               gcc-avr avr-libc binutils-avr simavr libsimavr-dev qemu-system-arm
 PKGS := $(PKGS_HOST) $(PKGS_CROSS)
@@ -90,6 +90,7 @@ bench: all $(REL)/bench/host_bench
 	@mkdir -p $(BUILD)/bench
 	$(REL)/bench/host_bench $(REL)/fwpack $(BUILD)/bench
 	@$(MAKE) --no-print-directory bench-emu
+	@$(MAKE) --no-print-directory bench-filters
 
 clean:
 	rm -rf $(BUILD)
@@ -98,5 +99,6 @@ clean:
 include mk/cross.mk
 include mk/bench-emu.mk
 include mk/avr-example.mk
+include mk/bench-filters.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -48,7 +48,8 @@
 #define FWPK_CODEC_DEFLATE 1
 #define FWPK_FILTER_NONE 0
 #define FWPK_FILTER_THUMB 1 /* Thumb BL pairs, SPEC.md 6.3 */
-#define FWPK_FILTER_MAX 1
+#define FWPK_FILTER_RV32 2  /* RISC-V JAL ra/t0, SPEC.md 6.3 */
+#define FWPK_FILTER_MAX 2
 #define FWPK_WINDOW_BITS_MIN 9
 #define FWPK_WINDOW_BITS_MAX 15
 #define FWPK_WRITE_UNIT_MAX 256

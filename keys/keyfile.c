@@ -1,7 +1,7 @@
 /*
  * keyfile.c - key files: load (warning when a private key is readable by
- * group or others), save (private keys 0600, never overwritten without
- * force).
+ * group or others; encrypted private keys through a passphrase callback),
+ * save (private keys 0600, never overwritten without force).
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -13,17 +13,26 @@
 
 #define KEY_FILE_MAX 16384
 
-static int load(const char *path, uint8_t key[32], int *is_private,
-                fwp_err *err)
+static int read_key(const char *path, uint8_t **data, size_t *len,
+                    fwp_err *err)
 {
-    uint8_t *data;
-    size_t len;
-    if (fwp_read_file(path, &data, &len, KEY_FILE_MAX, err))
+    static const char pkcs8_enc[] = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
+    if (fwp_read_file(path, data, len, KEY_FILE_MAX, err))
         return -1;
-    int rc = fwp_pem_parse(data, len, path, key, is_private, err);
+    if (*len >= sizeof pkcs8_enc - 1 &&
+        strstr((const char *)*data, pkcs8_enc)) {
+        free(*data);
+        return fwp_fail(err, "%s: OpenSSL's encrypted PKCS#8 is not read: "
+                             "decrypt it first (openssl pkey -in %s -out "
+                             "PLAIN.pem)", path, path);
+    }
+    return 0;
+}
+
+static void drop(uint8_t *data, size_t len)
+{
     sodium_memzero(data, len);
     free(data);
-    return rc;
 }
 
 static void warn_mode(const char *path)
@@ -35,11 +44,39 @@ static void warn_mode(const char *path)
                 path, (unsigned)(st.st_mode & 0777));
 }
 
-int fwp_key_load_private(const char *path, fwp_keypair *kp, fwp_err *err)
+static int decrypt(const char *path, const uint8_t *data, size_t len,
+                   fwp_keypair *kp, fwp_pass_fn pass, void *arg,
+                   fwp_err *err)
 {
-    uint8_t seed[32];
-    int is_private = 0;
-    if (load(path, seed, &is_private, err))
+    char pw[FWP_PASS_MAX];
+    if (!pass)
+        return fwp_fail(err, "%s: an encrypted private key: it needs its "
+                             "passphrase", path);
+    if (pass(arg, path, 0, pw, sizeof pw, err))
+        return -1;
+    int rc = fwp_pem_decrypt(data, len, path, pw, strlen(pw), kp, err);
+    sodium_memzero(pw, sizeof pw);
+    return rc;
+}
+
+int fwp_key_load_private_pass(const char *path, fwp_keypair *kp,
+                              fwp_pass_fn pass, void *arg, fwp_err *err)
+{
+    uint8_t *data, seed[32];
+    size_t len;
+    int is_private = 0, rc;
+    if (read_key(path, &data, &len, err))
+        return -1;
+    if (fwp_pem_is_encrypted(data, len)) {
+        rc = decrypt(path, data, len, kp, pass, arg, err);
+        drop(data, len);
+        if (rc == 0)
+            warn_mode(path);
+        return rc;
+    }
+    rc = fwp_pem_parse(data, len, path, seed, &is_private, err);
+    drop(data, len);
+    if (rc)
         return -1;
     if (!is_private)
         return fwp_fail(err, "%s: a public key; signing needs the private "
@@ -50,11 +87,28 @@ int fwp_key_load_private(const char *path, fwp_keypair *kp, fwp_err *err)
     return 0;
 }
 
+int fwp_key_load_private(const char *path, fwp_keypair *kp, fwp_err *err)
+{
+    return fwp_key_load_private_pass(path, kp, NULL, NULL, err);
+}
+
 int fwp_key_load_public(const char *path, uint8_t pk[32], fwp_err *err)
 {
-    uint8_t key[32];
-    int is_private = 0;
-    if (load(path, key, &is_private, err))
+    uint8_t *data, key[32];
+    size_t len;
+    int is_private = 0, rc;
+    if (read_key(path, &data, &len, err))
+        return -1;
+    if (fwp_pem_is_encrypted(data, len)) {
+        rc = fwp_pem_encrypted_public(data, len, path, pk, err);
+        drop(data, len);
+        if (rc == 0)
+            warn_mode(path);
+        return rc;
+    }
+    rc = fwp_pem_parse(data, len, path, key, &is_private, err);
+    drop(data, len);
+    if (rc)
         return -1;
     if (is_private) {
         uint8_t sk[64];
@@ -84,6 +138,18 @@ int fwp_key_save_private(const char *path, const fwp_keypair *kp, int force,
     fwp_buf b = {0};
     if (fwp_pem_private(kp, &b))
         return fwp_fail(err, "out of memory");
+    return save(path, &b, 0600, force, err);
+}
+
+int fwp_key_save_private_encrypted(const char *path, const fwp_keypair *kp,
+                                   const char *pass, size_t pass_len,
+                                   int force, fwp_err *err)
+{
+    fwp_buf b = {0};
+    if (fwp_pem_private_encrypted(kp, pass, pass_len, &b)) {
+        fwp_buf_free(&b);
+        return fwp_fail(err, "%s: out of memory", path);
+    }
     return save(path, &b, 0600, force, err);
 }
 

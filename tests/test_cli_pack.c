@@ -117,16 +117,22 @@ static void test_pack_inspect(void **state)
                      4);
     /* multi-target, bin with address, two keys, determinism */
     const char *m1 = pu_path(dir, "m1.fwpk"), *m2 = pu_path(dir, "m2.fwpk");
+    const char *k2 = pu_path(dir, "k2.pem");
+    assert_int_equal(run("keygen -o %s", k2), 0);
+    /* the same key twice is refused: each key signs once */
+    assert_int_equal(run("pack -k %s -k %s %s -o %s", k, k,
+                         pu_path(dir, "app.hex"), m1), 2);
+    assert_non_null(strstr(err_text, "are the same key"));
     const char *fmt = "pack -k %s -k %s -t main:nrf52840=%s "
                       "-t radio=%s@0x10000 --frame-size 1024 -o %s";
-    assert_int_equal(run(fmt, k, k, pu_path(dir, "app.hex"),
+    assert_int_equal(run(fmt, k, k2, pu_path(dir, "app.hex"),
                          pu_path(dir, "app.bin"), m1), 3);
     assert_non_null(strstr(err_text, "outside flash")); /* nrf52840 at 0 */
     fmt = "pack -k %s -k %s -t main:stm32l432kc=%s -t radio=%s@0x10000 "
           "--frame-size 1024 -o %s";
-    assert_int_equal(run(fmt, k, k, pu_path(dir, "app.hex"),
+    assert_int_equal(run(fmt, k, k2, pu_path(dir, "app.hex"),
                          pu_path(dir, "app.bin"), m1), 0);
-    assert_int_equal(run(fmt, k, k, pu_path(dir, "app.hex"),
+    assert_int_equal(run(fmt, k, k2, pu_path(dir, "app.hex"),
                          pu_path(dir, "app.bin"), m2), 0);
     assert_int_equal(run("inspect --json %s", m1), 0);
     assert_non_null(strstr(out_text, "\"name\":\"radio\""));

@@ -1431,7 +1431,8 @@ static void test_rules_frames(void **state)
     RULE(0, x.anchor_len = 31);
     RULE(0, x.anchor_len = 33);
     RULE(1, t0->filter = 0);
-    RULE(0, t0->filter = 2);
+    RULE(1, t0->filter = FWPK_FILTER_RV32);
+    RULE(0, t0->filter = FWPK_FILTER_MAX + 1);
     RULE(0, t0->filter = 0xffffffffu);
     printf("rule cases: %zu; head/key rejections so far: %zu\n", rule_cases,
            rejected_cases);

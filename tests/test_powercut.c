@@ -149,6 +149,18 @@ static void test_cut_deflate_thumb(void **state)
     box_free(&s);
 }
 
+static void test_cut_deflate_rv32(void **state)
+{
+    (void)state;
+    box_setup s;
+    box_init(&s, 24003);
+    s.t[0].frame_size = 1024;
+    s.t[0].filter = FWPK_FILTER_RV32;
+    s.t[0].window_bits = 10;
+    cut_everywhere(&s, "deflate + rv32 filter, window 2^10");
+    box_free(&s);
+}
+
 static void test_cut_stored(void **state)
 {
     (void)state;
@@ -233,6 +245,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cut_deflate),
         cmocka_unit_test(test_cut_deflate_thumb),
+        cmocka_unit_test(test_cut_deflate_rv32),
         cmocka_unit_test(test_cut_stored),
         cmocka_unit_test(test_cut_twice),
         cmocka_unit_test(test_bad_records),

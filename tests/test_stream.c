@@ -49,6 +49,8 @@ static void test_codecs_and_filters(void **state)
     installs(&s, 4096);
     s.t[0].filter = FWPK_FILTER_THUMB;
     installs(&s, 777);
+    s.t[0].filter = FWPK_FILTER_RV32;
+    installs(&s, 333);
     s.t[0].codec = FWPK_CODEC_NONE;
     s.t[0].window_bits = 0;
     installs(&s, 4096);

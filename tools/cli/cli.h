@@ -43,5 +43,7 @@ int cmd_pack(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
+int cmd_attach_sig(int argc, char **argv);
 
 #endif

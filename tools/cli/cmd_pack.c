@@ -4,10 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "cli.h"
+#include "extsign.h"
+#include "secret.h"
 
 static const char help[] =
     "usage: fwpack pack -k KEY.pem [options] FILE -o OUT.fwpk\n"
@@ -15,8 +16,15 @@ static const char help[] =
     "-o OUT.fwpk\n"
     "\n"
     "Compresses, signs and wraps firmware into an fwpack container. FILE is\n"
-    "Intel HEX, or a raw binary when a load address is given (--load-addr or\n"
-    "@ADDR). The output is written to a temporary file and renamed.\n"
+    "  Intel HEX     .hex .ihex .ihx\n"
+    "  S-records     .srec .s19 .s28 .s37 .mot (S1/S2/S3, S5/S6, S7/S8/S9)\n"
+    "  ELF32         .elf .axf, or any file that starts with the ELF magic:\n"
+    "                the file bytes of its PT_LOAD segments at their load\n"
+    "                addresses (LMA), as objcopy -O binary takes them\n"
+    "  raw binary    .bin, or any file, with its load address (--load-addr\n"
+    "                or @ADDR)\n"
+    "Other names are read by their first character (':' HEX, 'S' S-records).\n"
+    "The output is written to a temporary file and renamed.\n"
     "\n"
     "targets:\n"
     "  FILE                      one target, named by --target (default app)\n"
@@ -31,6 +39,15 @@ static const char help[] =
     "signing:\n"
     "  -k, --key FILE            private key (repeat: one signature each)\n"
     "      --unsigned            no signatures (for external signing)\n"
+    "      --passphrase-file F   passphrase of encrypted keys (first line of\n"
+    "                            F; else FWPACK_PASSPHRASE, else the terminal)\n"
+    "      --pkcs11 URI          sign with a PKCS#11 token's Ed25519 key\n"
+    "                            (CKM_EDDSA), e.g. 'pkcs11:token=fw;object=\n"
+    "                            release' (RFC 7512); repeatable, with -k too\n"
+    "      --pkcs11-module PATH  the PKCS#11 module (the URI's module-path,\n"
+    "                            else p11-kit-proxy.so)\n"
+    "      --pkcs11-pin PIN      the token's PIN (else the URI's pin-value or\n"
+    "                            pin-source, FWPACK_PKCS11_PIN, the terminal)\n"
     "identity (format/SPEC.md 3 and 4):\n"
     "      --version V           MAJOR.MINOR.PATCH[-PRE][+BUILD] (0.0.0)\n"
     "      --product S --org S --description S --firmware S --builder S\n"
@@ -39,14 +56,19 @@ static const char help[] =
     "targets):\n"
     "      --flash-base A --flash-size N --erase-block N --write-unit N\n"
     "      --codec none|deflate  (deflate)\n"
-    "      --level 0-9           zlib level (9)\n"
+    "      --level 0-9|max       zlib level (9); max: zopfli, smaller and\n"
+    "                            much slower, needs window bits 15\n"
     "      --window-bits 9-15    deflate window (profile's, else 15)\n"
     "      --frame-size N        256..8192 (profile's, else 4096)\n"
-    "      --filter none|thumb   branch filter (thumb for Cortex-M profiles,\n"
-    "                            else none)\n"
+    "      --filter none|thumb|rv32  branch filter (thumb for Cortex-M,\n"
+    "                            rv32 for RISC-V profiles, else none)\n"
     "output:\n"
     "  -o, --output FILE         the container (required)\n"
     "      --force               overwrite FILE if it exists\n"
+    "      --max-size BYTES      refuse a bigger container (1572864, the\n"
+    "                            most Notehub takes as host firmware; 0: no\n"
+    "                            limit); above 921600 bytes (WiFi Notecards'\n"
+    "                            limit) a warning is printed\n"
     "  -v, --verbose             print a summary\n"
     "  -h, --help                this text\n"
     "\n"
@@ -79,6 +101,10 @@ typedef struct {
     uint32_t geo[GEO_N], level;
     int has_geo[GEO_N], has_level, has_load, unsigned_, force, verbose;
     uint32_t load_addr;
+    uint32_t max_size; /* 0: no limit */
+    int has_max_size;
+    const char *pass_file; /* --passphrase-file */
+    cli_p11 p11;           /* --pkcs11 signers */
 } pack_cli;
 
 /* Splits arg (an argv string, modified in place). */
@@ -108,7 +134,10 @@ static int parse_spec(char *s, tspec *t)
 enum {
     O_TARGET = 256, O_LOAD, O_MCU, O_UNSIGNED, O_VERSION, O_PRODUCT, O_ORG,
     O_DESC, O_FIRMWARE, O_BUILDER, O_COUNTER, O_BASE, O_SIZE, O_ERASE,
-    O_WRITE, O_CODEC, O_LEVEL, O_WINDOW, O_FRAME, O_FILTER, O_FORCE
+    O_WRITE, O_CODEC, O_LEVEL, O_WINDOW, O_FRAME, O_FILTER, O_FORCE,
+    O_MAX_SIZE,
+    O_PASS_FILE,
+    O_PKCS11, O_P11_MODULE, O_P11_PIN
 };
 
 static const struct option long_opts[] = {
@@ -138,6 +167,11 @@ static const struct option long_opts[] = {
     {"frame-size", required_argument, 0, O_FRAME},
     {"filter", required_argument, 0, O_FILTER},
     {"force", no_argument, 0, O_FORCE},
+    {"max-size", required_argument, 0, O_MAX_SIZE},
+    {"passphrase-file", required_argument, 0, O_PASS_FILE},
+    {"pkcs11", required_argument, 0, O_PKCS11},
+    {"pkcs11-module", required_argument, 0, O_P11_MODULE},
+    {"pkcs11-pin", required_argument, 0, O_P11_PIN},
     {0, 0, 0, 0}};
 
 static int geo_opt(pack_cli *c, int which, const char *arg)
@@ -163,9 +197,15 @@ static int option_more(pack_cli *c, int opt, const char *arg)
     case O_FRAME: return geo_opt(c, GEO_FRAME, arg);
     case O_LEVEL:
         c->has_level = 1;
-        if (cli_opt_u32("--level", arg, &c->level) || c->level > 9)
-            return cli_error(EXIT_USAGE, "pack: --level must be 0..9");
+        if (strcmp(arg, "max") == 0)
+            c->level = FWP_LEVEL_MAX;
+        else if (cli_u32(arg, &c->level) || c->level > 9)
+            return cli_error(EXIT_USAGE, "pack: --level must be 0..9 or "
+                                         "max, not '%s'", arg);
         return 0;
+    case O_MAX_SIZE:
+        c->has_max_size = 1;
+        return cli_opt_u32("--max-size", arg, &c->max_size);
     case O_LOAD:
         c->has_load = 1;
         return cli_opt_u32("--load-addr", arg, &c->load_addr);
@@ -182,7 +222,7 @@ static int option(pack_cli *c, int opt, char *arg)
                              FWPK_MAX_TARGETS);
         return parse_spec(arg, &c->specs[c->spec_count++]);
     case 'k':
-        if (c->key_count == FWPK_MAX_SIGNATURES)
+        if (c->key_count + c->p11.count == FWPK_MAX_SIGNATURES)
             return cli_error(EXIT_USAGE, "pack: at most %d keys",
                              FWPK_MAX_SIGNATURES);
         c->keys[c->key_count++] = arg;
@@ -201,6 +241,15 @@ static int option(pack_cli *c, int opt, char *arg)
     case O_BUILDER: c->p.builder = arg; return 0;
     case O_CODEC: c->codec = arg; return 0;
     case O_FILTER: c->filter = arg; return 0;
+    case O_PASS_FILE: c->pass_file = arg; return 0;
+    case O_P11_MODULE: c->p11.module = arg; return 0;
+    case O_P11_PIN: c->p11.pin = arg; return 0;
+    case O_PKCS11:
+        if (c->key_count + c->p11.count == FWPK_MAX_SIGNATURES)
+            return cli_error(EXIT_USAGE, "pack: at most %d signers",
+                             FWPK_MAX_SIGNATURES);
+        c->p11.uris[c->p11.count++] = arg;
+        return 0;
     }
     return option_more(c, opt, arg);
 }
@@ -216,14 +265,16 @@ static int check_args(pack_cli *c, int argc, char **argv)
     if (c->spec_count && (c->target || c->has_load))
         return cli_error(EXIT_USAGE, "pack: --target and --load-addr go with "
                                      "FILE; use -t NAME=FILE@ADDR");
-    if (!c->unsigned_ == !c->key_count)
-        return cli_error(EXIT_USAGE, "pack: give -k KEY, or --unsigned for "
-                                     "an unsigned container (not both)");
+    if (!c->unsigned_ == !(c->key_count + c->p11.count))
+        return cli_error(EXIT_USAGE, "pack: give -k KEY (or --pkcs11 URI), "
+                                     "or --unsigned for an unsigned "
+                                     "container (not both)");
     if (c->codec && strcmp(c->codec, "none") && strcmp(c->codec, "deflate"))
         return cli_error(EXIT_USAGE, "pack: --codec must be none or deflate");
     uint32_t id;
     if (c->filter && fwp_filter_from_name(c->filter, &id))
-        return cli_error(EXIT_USAGE, "pack: --filter must be none or thumb");
+        return cli_error(EXIT_USAGE,
+                         "pack: --filter must be none, thumb or rv32");
     if (!c->spec_count) {
         tspec *t = &c->specs[c->spec_count++];
         t->name = c->target ? c->target : "app";
@@ -255,22 +306,21 @@ static int parse(pack_cli *c, int argc, char **argv)
 
 /* ---- from options to fwp_target_opts ---- */
 
-static int is_bin_name(const char *f)
-{
-    const char *dot = strrchr(f, '.');
-    return dot && strcasecmp(dot, ".bin") == 0;
-}
-
 static int load_image(const tspec *s, fwp_image *img)
 {
     fwp_err err;
-    if (!s->has_addr && is_bin_name(s->file))
+    fwp_format f = fwp_format_from_name(s->file);
+    if (!s->has_addr && f == FWP_FMT_BIN)
         return cli_error(EXIT_USAGE, "pack: %s is a raw binary: give its "
                                      "load address (--load-addr or @ADDR)",
                          s->file);
-    int rc = s->has_addr ? fwp_bin_load(s->file, s->addr, img, &err)
-                         : fwp_hex_load(s->file, img, &err);
-    return rc ? cli_fail(&err, EXIT_INPUT) : 0;
+    if (s->has_addr && f != FWP_FMT_BIN && f != FWP_FMT_UNKNOWN)
+        return cli_error(EXIT_USAGE, "pack: %s (%s) carries its own "
+                                     "addresses: drop @ADDR or --load-addr",
+                         s->file, fwp_format_name(f));
+    if (fwp_input_load(s->file, s->has_addr, s->addr, img, &err))
+        return cli_fail(&err, EXIT_INPUT);
+    return 0;
 }
 
 static uint32_t pick(const pack_cli *c, int which, const fwp_mcu *m,
@@ -285,6 +335,24 @@ static uint32_t pick(const pack_cli *c, int which, const fwp_mcu *m,
     if (m)
         return *(const uint32_t *)((const char *)m + off[which]);
     return dflt;
+}
+
+/* zopfli's window is 32 KiB: a smaller window is for a device that
+ * cannot hold that much RAM, so refuse rather than widen it. */
+static int level_max_window(const pack_cli *c, const fwp_target_opts *t)
+{
+    if (c->has_geo[GEO_WINDOW])
+        return cli_error(EXIT_USAGE, "pack: --level max needs --window-bits "
+                                     "%d (zopfli's window is 32 KiB), not %u",
+                         FWP_LEVEL_MAX_WINDOW_BITS,
+                         (unsigned)t->window_bits);
+    return cli_error(EXIT_USAGE, "pack: --level max needs window bits %d "
+                                 "(zopfli's window is 32 KiB), but target "
+                                 "%s's MCU %s has %u for its RAM: use "
+                                 "--level 9, or --window-bits %d if the "
+                                 "bootloader has a 32 KiB window",
+                     FWP_LEVEL_MAX_WINDOW_BITS, t->name, t->mcu,
+                     (unsigned)t->window_bits, FWP_LEVEL_MAX_WINDOW_BITS);
 }
 
 static int geometry(const pack_cli *c, fwp_target_opts *t, const fwp_mcu *m)
@@ -305,12 +373,13 @@ static int geometry(const pack_cli *c, fwp_target_opts *t, const fwp_mcu *m)
     t->level = c->has_level ? (int)c->level : 9;
     t->codec = c->codec && strcmp(c->codec, "none") == 0 ? FWPK_CODEC_NONE
                                                         : FWPK_CODEC_DEFLATE;
+    if (t->codec == FWPK_CODEC_DEFLATE && t->level == FWP_LEVEL_MAX &&
+        t->window_bits != FWP_LEVEL_MAX_WINDOW_BITS)
+        return level_max_window(c, t);
     if (c->filter)
         fwp_filter_from_name(c->filter, &t->filter);
     else
-        t->filter = m && strncmp(m->arch, "cortex-m", 8) == 0
-                        ? FWPK_FILTER_THUMB
-                        : FWPK_FILTER_NONE;
+        t->filter = fwp_mcu_default_filter(m);
     return 0;
 }
 
@@ -338,9 +407,17 @@ static int make_target(const pack_cli *c, const tspec *s, fwp_target_opts *t)
 static int load_keys(const pack_cli *c, fwp_keypair *kp)
 {
     fwp_err err;
-    for (size_t i = 0; i < c->key_count; i++)
-        if (fwp_key_load_private(c->keys[i], &kp[i], &err))
+    cli_secret pass = cli_passphrase(c->pass_file);
+    for (size_t i = 0; i < c->key_count; i++) {
+        if (fwp_key_load_private_pass(c->keys[i], &kp[i], cli_secret_get,
+                                      &pass, &err))
             return cli_fail(&err, EXIT_INPUT);
+        for (size_t j = 0; j < i; j++)
+            if (memcmp(kp[j].pk, kp[i].pk, 32) == 0)
+                return cli_error(EXIT_USAGE, "pack: %s and %s are the same "
+                                             "key: each signs once",
+                                 c->keys[j], c->keys[i]);
+    }
     return 0;
 }
 
@@ -362,7 +439,7 @@ static int build_time(uint64_t *t)
 static void summary(const pack_cli *c, size_t len)
 {
     printf("wrote %s: %zu bytes, %zu target(s), %zu signature(s)\n", c->out,
-           len, c->p.target_count, c->p.key_count);
+           len, c->p.target_count, c->p.key_count + c->p11.count);
     for (size_t i = 0; i < c->p.target_count; i++) {
         const fwp_target_opts *t = &c->p.targets[i];
         uint32_t size = fwp_image_size(&t->image);
@@ -372,6 +449,30 @@ static void summary(const pack_cli *c, size_t len)
     }
 }
 
+/* Notehub takes at most 1.5 MiB of host firmware (or --max-size), and a
+ * WiFi Notecard at most 900 KiB. */
+static int size_limits(const pack_cli *c, size_t len)
+{
+    if (c->max_size && len > c->max_size) {
+        if (c->has_max_size)
+            return cli_error(EXIT_INPUT, "pack: the container would be %zu "
+                                         "bytes, more than --max-size %u; "
+                                         "nothing written", len,
+                             (unsigned)c->max_size);
+        return cli_error(EXIT_INPUT, "pack: the container would be %zu "
+                                     "bytes, more than Notehub accepts for "
+                                     "host firmware (%u bytes, 1.5 MiB; "
+                                     "--max-size changes the limit); "
+                                     "nothing written",
+                         len, (unsigned)c->max_size);
+    }
+    if (len > FWP_NOTEHUB_WIFI_SIZE)
+        cli_error(0, "warning: %s: %zu bytes, more than WiFi Notecards "
+                     "accept for host firmware (%u bytes, 900 KiB)", c->out,
+                  len, (unsigned)FWP_NOTEHUB_WIFI_SIZE);
+    return 0;
+}
+
 static int pack_and_write(pack_cli *c)
 {
     uint8_t *box = NULL;
@@ -379,6 +480,15 @@ static int pack_and_write(pack_cli *c)
     fwp_err err;
     if (fwp_pack(&c->p, &box, &len, &err))
         return cli_fail(&err, EXIT_INPUT);
+    int p11_rc = c->p11.count ? cli_p11_sign(&c->p11, c->out, &box, &len) : 0;
+    if (p11_rc) {
+        free(box);
+        return p11_rc;
+    }
+    if (size_limits(c, len)) {
+        free(box);
+        return EXIT_INPUT;
+    }
     int rc = fwp_write_file_atomic(c->out, box, len, 0644, c->force, &err)
                  ? cli_fail(&err, EXIT_IO)
                  : EXIT_OK;
@@ -407,6 +517,7 @@ int cmd_pack(int argc, char **argv)
 {
     pack_cli c;
     memset(&c, 0, sizeof c);
+    c.max_size = FWP_NOTEHUB_MAX_SIZE;
     int rc = parse(&c, argc, argv);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

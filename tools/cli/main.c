@@ -17,6 +17,9 @@ static const cli_command commands[] = {
      "run the device verifier over a container, on a flash model"},
     {"unpack", cmd_unpack,
      "verify, then write what the device would flash (HEX or bin)"},
+    {"digest", cmd_digest, "write the 64 bytes to sign (external signing)"},
+    {"attach-sig", cmd_attach_sig,
+     "add an external signature to a container, after checking it"},
 };
 
 static void usage(FILE *f)

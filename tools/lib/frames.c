@@ -2,8 +2,8 @@
  * frames.c - one target's frames (format/SPEC.md 6): codec 0 cuts the image
  * into frame_size pieces; codec 1 runs one raw deflate stream and cuts it at
  * sync flushes, choosing how much input goes into each frame by trial
- * compression on a deflateCopy of the stream.  Then the hash chain is
- * computed back to front.
+ * compression on a deflateCopy of the stream (level max: zopfli, in
+ * frames_zopfli.c).  Then the hash chain is computed back to front.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -214,9 +214,15 @@ int fwp_frames_build(const uint8_t *img, size_t len, uint32_t codec,
         frame_size > FWPK_FRAME_SIZE_MAX)
         return fwp_fail(err, "frames: empty image or bad frame size %u",
                         (unsigned)frame_size);
+    if (codec == FWPK_CODEC_DEFLATE && level == FWP_LEVEL_MAX &&
+        window_bits < FWP_LEVEL_MAX_WINDOW_BITS)
+        return fwp_fail(err, "frames: level max needs window bits %d, not "
+                             "%u", FWP_LEVEL_MAX_WINDOW_BITS,
+                        (unsigned)window_bits);
     fwp_buf b = {0};
-    int rc = codec == FWPK_CODEC_NONE
-                 ? frames_none(img, len, frame_size, &b)
+    int rc = codec == FWPK_CODEC_NONE ? frames_none(img, len, frame_size, &b)
+             : level == FWP_LEVEL_MAX
+                 ? fwp_frames_zopfli(img, len, frame_size, &b)
                  : frames_deflate(img, len, level, window_bits, frame_size,
                                   &b);
     fr->data = (uint8_t *)b.data;

@@ -97,6 +97,45 @@ int fwp_bin_load(const char *path, uint32_t addr, fwp_image *img,
 int fwp_hex_format(const fwp_image *img, char **text, size_t *len,
                    fwp_err *err);
 
+/* Motorola S-records: S0 ignored, S1/S2/S3 data, S5/S6 counts checked,
+ * S7/S8/S9 end the file (optional: srec_cat omits them without a start
+ * address); checksums verified ("file:line: ..."). */
+int fwp_srec_parse(const char *name, const char *text, size_t len,
+                   fwp_image *img, fwp_err *err);
+int fwp_srec_load(const char *path, fwp_image *img, fwp_err *err);
+/* S-record text: S0 "fwpack", data records of 'addr_bytes' (2, 3 or 4;
+ * 0 = the fewest that hold every address), S5/S6 count, S9/S8/S7 with
+ * start address 0.  malloc'd, NUL-terminated. */
+int fwp_srec_format(const fwp_image *img, int addr_bytes, char **text,
+                    size_t *len, fwp_err *err);
+
+/* ELF32 little-endian: the file bytes (p_filesz, not the .bss tail of
+ * p_memsz) of every PT_LOAD segment, at its physical address p_paddr (the
+ * LMA).  Errors name the file and the offset ("app.elf: offset 0x34: ..."). */
+int fwp_elf_parse(const char *name, const uint8_t *data, size_t len,
+                  fwp_image *img, fwp_err *err);
+int fwp_elf_load(const char *path, fwp_image *img, fwp_err *err);
+
+/* ---- input and output file formats (input.c) ---- */
+
+typedef enum {
+    FWP_FMT_UNKNOWN = 0,
+    FWP_FMT_HEX,  /* .hex .ihex .ihx */
+    FWP_FMT_SREC, /* .srec .s19 .s28 .s37 .mot */
+    FWP_FMT_ELF,  /* .elf .axf */
+    FWP_FMT_BIN   /* .bin */
+} fwp_format;
+
+/* By the file name's extension (case-insensitive). */
+fwp_format fwp_format_from_name(const char *path);
+/* "Intel HEX", "S-record", "ELF", "raw binary", "unknown". */
+const char *fwp_format_name(fwp_format f);
+/* Any input file.  has_addr: a raw binary loaded at addr.  Otherwise ELF
+ * when the file starts with the ELF magic, else by extension, else by the
+ * first character (':' HEX, 'S' S-record). */
+int fwp_input_load(const char *path, int has_addr, uint32_t addr,
+                   fwp_image *img, fwp_err *err);
+
 /* ---- MCU profiles (datasheet geometry) ---- */
 
 typedef struct {
@@ -117,6 +156,9 @@ uint32_t fwp_mcu_window_bits(uint32_t ram_size);
 
 const fwp_mcu *fwp_mcu_find(const char *id);
 const fwp_mcu *fwp_mcu_table(size_t *count);
+/* The profile's default branch filter (FWPK_FILTER_*), from its arch;
+ * NONE for a NULL profile. */
+uint32_t fwp_mcu_default_filter(const fwp_mcu *m);
 
 /* ---- keys (keys/) ---- */
 
@@ -129,7 +171,8 @@ void fwp_key_id(const uint8_t pk[32], uint8_t id[FWPK_KEY_ID_LEN]);
 int fwp_key_generate(fwp_keypair *kp);
 /* PKCS#8 PEM "PRIVATE KEY", as openssl genpkey -algorithm ed25519 writes. */
 int fwp_key_load_private(const char *path, fwp_keypair *kp, fwp_err *err);
-/* SubjectPublicKeyInfo PEM "PUBLIC KEY"; a private key file also works. */
+/* SubjectPublicKeyInfo PEM "PUBLIC KEY"; a private key file also works
+ * (an encrypted one without its passphrase: its public key is in clear). */
 int fwp_key_load_public(const char *path, uint8_t pk[32], fwp_err *err);
 int fwp_key_save_private(const char *path, const fwp_keypair *kp, int force,
                          fwp_err *err); /* mode 0600 */
@@ -148,6 +191,66 @@ int fwp_pem_parse(const uint8_t *data, size_t len, const char *name,
                   uint8_t key[32], int *is_private, fwp_err *err);
 /* The keyring header text (fwpk_keyring[], FWPK_KEYRING_COUNT). */
 int fwp_key_c_header(const uint8_t pk[32], fwp_buf *out);
+/* The same for several keys, each with its fwpk_key flags. */
+typedef struct {
+    uint8_t pk[32];
+    uint8_t generation; /* refused below the policy's min_generation */
+    int revoked;        /* listed, never accepted */
+} fwp_ring_key;
+int fwp_keyring_c_header(const fwp_ring_key *keys, size_t n, fwp_buf *out);
+
+/* ---- passphrase-protected private keys (keys/encrypted.c) ---- */
+
+/* PEM "FWPACK ENCRYPTED PRIVATE KEY": the seed under XChaCha20-Poly1305
+ * with an Argon2id key (libsodium, "interactive" costs), the public key in
+ * clear.  Layout in keys/encrypted.c and README "Keys". */
+#define FWP_PASS_MAX 1024
+
+/* Supplies a passphrase (or PIN) for 'what' (a file name, a token): a
+ * NUL-terminated string in buf (cap bytes).  confirm: a new secret (ask
+ * twice on a terminal).  0, or -1 with err set. */
+typedef int (*fwp_pass_fn)(void *arg, const char *what, int confirm,
+                           char *buf, size_t cap, fwp_err *err);
+
+int fwp_pem_private_encrypted(const fwp_keypair *kp, const char *pass,
+                              size_t pass_len, fwp_buf *out);
+/* Nonzero when data holds an FWPACK ENCRYPTED PRIVATE KEY block. */
+int fwp_pem_is_encrypted(const uint8_t *data, size_t len);
+/* The public key stored in clear (no passphrase needed). */
+int fwp_pem_encrypted_public(const uint8_t *data, size_t len,
+                             const char *name, uint8_t pk[32], fwp_err *err);
+/* "NAME: wrong passphrase (or a damaged key file)" when the tag fails. */
+int fwp_pem_decrypt(const uint8_t *data, size_t len, const char *name,
+                    const char *pass, size_t pass_len, fwp_keypair *kp,
+                    fwp_err *err);
+int fwp_key_save_private_encrypted(const char *path, const fwp_keypair *kp,
+                                   const char *pass, size_t pass_len,
+                                   int force, fwp_err *err); /* mode 0600 */
+/* fwp_key_load_private for plain and encrypted files: pass (may be NULL)
+ * is asked for the passphrase of an encrypted one. */
+int fwp_key_load_private_pass(const char *path, fwp_keypair *kp,
+                              fwp_pass_fn pass, void *arg, fwp_err *err);
+
+/* ---- signing with a PKCS#11 token (tools/lib/pkcs11.c) ---- */
+
+/* p11-kit's proxy module: every module p11-kit is configured with. */
+#define FWP_PKCS11_DEFAULT_MODULE "p11-kit-proxy.so"
+
+typedef struct {
+    const char *module; /* NULL: the URI's module-path, else the default */
+    fwp_pass_fn pin;    /* asked for the PIN ('what' is "token LABEL") when
+                           the token needs a login and the URI has neither
+                           pin-value nor pin-source; may be NULL */
+    void *pin_arg;
+} fwp_p11_opts;
+
+/* Signs msg with CKM_EDDSA using the Ed25519 private key that the RFC 7512
+ * URI names ("pkcs11:token=fw;object=release"); pk is the key's public key
+ * (from the public key object with the same CKA_ID, else CKA_LABEL), and
+ * the signature has been checked with it.  Errors name the URI without
+ * its query (no PINs in messages). */
+int fwp_p11_sign(const char *uri, const fwp_p11_opts *o, const uint8_t *msg,
+                 size_t len, uint8_t sig[64], uint8_t pk[32], fwp_err *err);
 
 /* ---- version strings: MAJOR.MINOR.PATCH[-PRE][+BUILD] ---- */
 
@@ -162,12 +265,25 @@ int fwp_version_parse(const char *s, fwp_version *v, fwp_err *err);
 
 /* Thumb BL filter, in place, on one segment loaded at addr. */
 void fwp_filter_thumb(uint8_t *buf, size_t len, uint32_t addr);
+/* RISC-V JAL (rd = ra or t0) filter, in place, on one segment. */
+void fwp_filter_rv32(uint8_t *buf, size_t len, uint32_t addr);
 /* Applies filter 'id' (FWPK_FILTER_*) in place; -1 for an unknown id. */
 int fwp_filter_apply(uint32_t id, uint8_t *buf, size_t len, uint32_t addr);
+/* Undoes fwp_filter_apply (what the device does, whole-buffer). */
+int fwp_unfilter_apply(uint32_t id, uint8_t *buf, size_t len, uint32_t addr);
 int fwp_filter_from_name(const char *name, uint32_t *id);
 const char *fwp_filter_name(uint32_t id);
 
 /* ---- packing ---- */
+
+/* Compression level "max": zopfli (frames_zopfli.c).  Its window is fixed
+ * at 32 KiB, so it needs window bits 15. */
+#define FWP_LEVEL_MAX 10
+#define FWP_LEVEL_MAX_WINDOW_BITS 15
+
+/* Notehub's limits for a host firmware upload (bytes). */
+#define FWP_NOTEHUB_MAX_SIZE 1572864u  /* 1.5 MiB: refused above */
+#define FWP_NOTEHUB_WIFI_SIZE 921600u  /* 900 KiB: WiFi Notecards */
 
 typedef struct {
     const char *name;          /* target name */
@@ -177,7 +293,7 @@ typedef struct {
     uint32_t codec;            /* FWPK_CODEC_* */
     uint32_t window_bits;      /* 9..15 */
     uint32_t frame_size;       /* 256..8192 */
-    int level;                 /* zlib level 0..9 */
+    int level;                 /* zlib level 0..9, or FWP_LEVEL_MAX */
     uint32_t filter;           /* FWPK_FILTER_*, 0 = none */
 } fwp_target_opts;
 
@@ -249,6 +365,10 @@ typedef struct {
 int fwp_frames_build(const uint8_t *img, size_t len, uint32_t codec,
                      int level, uint32_t window_bits, uint32_t frame_size,
                      fwp_frames *fr, fwp_err *err);
+/* Codec 1 frames made by zopfli (level FWP_LEVEL_MAX, window 32 KiB),
+ * appended to out with zero 'next' fields; fwp_frames_build chains them. */
+int fwp_frames_zopfli(const uint8_t *img, size_t len, uint32_t frame_size,
+                      fwp_buf *out);
 void fwp_frames_free(fwp_frames *fr);
 
 /* What walking one target's frames found (fwp_frames_walk). */
@@ -284,6 +404,14 @@ typedef struct {
 /* Splits a container into its parts, checking the header's limits. */
 int fwp_layout_parse(const uint8_t *data, size_t len, const char *name,
                      fwp_layout *lay, fwp_err *err);
+
+/* A malloc'd copy of the container with one more signature entry (pk's key
+ * id, sig), after checking that sig verifies with pk over the signed
+ * digest, that no entry has pk's key id, and that there is room (at most
+ * FWPK_MAX_SIGNATURES).  Errors name the container. */
+int fwp_sig_append(const uint8_t *box, size_t len, const char *name,
+                   const uint8_t pk[32], const uint8_t sig[64],
+                   uint8_t **out, size_t *out_len, fwp_err *err);
 
 /* ---- a NOR flash model (flashsim.c) for verify, unpack and tests ---- */
 

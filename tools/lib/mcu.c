@@ -54,3 +54,16 @@ const fwp_mcu *fwp_mcu_find(const char *id)
             return &mcus[i];
     return NULL;
 }
+
+/* Branch filter by architecture (SPEC.md 6.3): thumb for Cortex-M, rv32 for
+ * RISC-V.  AVR has none: on avr-gcc programs, RCALL/RJMP as absolute
+ * targets made deflate's output 0.7% larger overall (make bench-filters
+ * shows it per program). */
+uint32_t fwp_mcu_default_filter(const fwp_mcu *m)
+{
+    if (m && strncmp(m->arch, "cortex-m", 8) == 0)
+        return FWPK_FILTER_THUMB;
+    if (m && strncmp(m->arch, "rv32", 4) == 0)
+        return FWPK_FILTER_RV32;
+    return FWPK_FILTER_NONE;
+}

@@ -36,9 +36,15 @@ static int check_opts(const fwp_target_opts *t, fwp_err *err)
         return fwp_fail(err, "target %s: flash 0x%08x + 0x%x is empty or "
                              "beyond 4 GiB", n, (unsigned)t->flash_base,
                         (unsigned)t->flash_size);
-    if (t->codec > FWPK_CODEC_DEFLATE || t->level < 0 || t->level > 9 ||
+    if (t->codec > FWPK_CODEC_DEFLATE || t->level < 0 ||
+        (t->level > 9 && t->level != FWP_LEVEL_MAX) ||
         t->filter > FWPK_FILTER_MAX)
         return fwp_fail(err, "target %s: bad codec, level or filter", n);
+    if (t->codec == FWPK_CODEC_DEFLATE && t->level == FWP_LEVEL_MAX &&
+        t->window_bits != FWP_LEVEL_MAX_WINDOW_BITS)
+        return fwp_fail(err, "target %s: level max (zopfli, 32 KiB window) "
+                             "needs window bits %d, not %u", n,
+                        FWP_LEVEL_MAX_WINDOW_BITS, (unsigned)t->window_bits);
     if (t->codec == FWPK_CODEC_DEFLATE &&
         (t->window_bits < FWPK_WINDOW_BITS_MIN ||
          t->window_bits > FWPK_WINDOW_BITS_MAX))

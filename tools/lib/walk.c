@@ -23,26 +23,6 @@ static void problem(fwp_walk *w, const char *fmt, uint32_t i)
         snprintf(w->problem, sizeof w->problem, fmt, (unsigned)i);
 }
 
-/* Inverse Thumb filter (SPEC.md 6.3): subtract where fwp_filter_thumb adds. */
-static void unfilter_thumb(uint8_t *b, size_t n, uint32_t addr)
-{
-    for (size_t i = 0; i + 4 <= n;) {
-        uint8_t *p = b + i;
-        if ((p[1] & 0xf8u) != 0xf0u || (p[3] & 0xf8u) != 0xf8u) {
-            i += 2;
-            continue;
-        }
-        uint32_t v = ((uint32_t)(p[1] & 7u) << 19) | ((uint32_t)p[0] << 11) |
-                     ((uint32_t)(p[3] & 7u) << 8) | p[2];
-        v -= (addr + (uint32_t)i + 4u) >> 1;
-        p[0] = (uint8_t)(v >> 11);
-        p[1] = (uint8_t)(0xf0u | ((v >> 19) & 7u));
-        p[2] = (uint8_t)v;
-        p[3] = (uint8_t)(0xf8u | ((v >> 8) & 7u));
-        i += 4;
-    }
-}
-
 /* Decodes the concatenated payloads and compares the image digest. */
 static int check_digest(const uint8_t *pay, size_t n, const fwp_mtarget *t)
 {
@@ -69,8 +49,8 @@ static int check_digest(const uint8_t *pay, size_t n, const fwp_mtarget *t)
     }
     for (uint32_t i = 0, off = 0; ok && i < t->seg_count;
          off += t->seg_len[i++])
-        if (t->filter == FWPK_FILTER_THUMB)
-            unfilter_thumb(img + off, t->seg_len[i], t->seg_addr[i]);
+        fwp_unfilter_apply(t->filter, img + off, t->seg_len[i],
+                           t->seg_addr[i]);
     uint8_t h[FWPK_HASH_LEN] = {0};
     if (ok)
         fwp_hash(h, img, t->image_size);

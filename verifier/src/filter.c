@@ -1,98 +1,102 @@
 /*
- * filter.c - the inverse Thumb BL filter (format/SPEC.md section 6.3).
+ * filter.c - the inverse branch filters (format/SPEC.md section 6.3), and
+ * the forward ones, streaming, for a resumed update's window (stream.c).
  *
- * In a segment, the filter looks at every even offset i (relative to the
- * segment's start) with i + 4 <= segment length.  If byte i+1 has its top
- * five bits 11110 and byte i+3 has 11111, the four bytes are a Thumb BL pair
- * and their 22-bit halfword offset was replaced by the packer with
- * (offset + floor((address + 4) / 2)) mod 2^22; here we subtract it again
- * and skip past the pair.  Otherwise we move on by two bytes.  The top bits we test are never
- * changed by the transform, so both directions see the same pairs.
+ * In a segment, both filters walk the offsets i = 0, 2, 4, ... (relative to
+ * the segment's start) and look at the four bytes from i, read as a
+ * little-endian word w:
+ *
+ *   thumb  if w & 0xF800F800 == 0xF800F000 (a Thumb BL pair), its 22-bit
+ *          halfword offset v = (w & 0x7FF) << 11 | (w >> 16 & 0x7FF) was
+ *          replaced by (v + floor((addr + 4) / 2)) mod 2^22, and the walk
+ *          moves on by 4; otherwise by 2.
+ *   rv32   if w & 3 != 3 (a 16-bit instruction) the walk moves on by 2,
+ *          otherwise by 4; if also w & 0xDFF == 0x0EF (JAL with rd = ra or
+ *          t0), its J-immediate v = imm[20:1] was replaced by
+ *          (v + floor(addr / 2)) mod 2^20.
+ *
+ * Here we subtract again (or, to refilter, add).  The bits the tests read
+ * are never changed, so both directions take the same steps.  The state is
+ * O(1): up to four bytes are held until the decision at their offset can be
+ * made, so an instruction split across chunks, frames or pushes comes out
+ * right; the last one to three bytes of a segment are never changed.
  */
 #include "filter.h"
 
-#define BL_HI_MASK 0xf8u
-#define BL_HI_FIRST 0xf0u
-#define BL_HI_SECOND 0xf8u
-#define BL_LEN 4u
-#define STEP 2u
+#define WIN 4u
 
-static int is_bl_pair(const uint8_t b[4])
-{
-    return (b[1] & BL_HI_MASK) == BL_HI_FIRST &&
-           (b[3] & BL_HI_MASK) == BL_HI_SECOND;
-}
-
-/* Undoes the packer's rewrite of one pair, or (refilter) redoes it. */
-static void transform_pair(uint8_t b[4], uint32_t addr, int refilter)
-{
-    uint32_t v = ((uint32_t)(b[1] & 7u) << 19) | ((uint32_t)b[0] << 11) |
-                 ((uint32_t)(b[3] & 7u) << 8) | (uint32_t)b[2];
-    uint32_t delta = (addr + 4u) >> 1; /* halfwords: odd addresses too */
-    v = refilter ? v + delta : v - delta;
-    b[0] = (uint8_t)(v >> 11);
-    b[1] = (uint8_t)(BL_HI_FIRST | ((v >> 19) & 7u));
-    b[2] = (uint8_t)v;
-    b[3] = (uint8_t)(BL_HI_SECOND | ((v >> 8) & 7u));
-}
-
-void fwpk_unfilter_segment(fwpk_unfilter *f, uint32_t addr, uint32_t len)
+void fwpk_unfilter_segment(fwpk_unfilter *f, uint32_t filter, uint32_t addr,
+                           uint32_t len)
 {
     f->addr = addr;
     f->left = len;
     f->count = 0;
+    f->filter = (uint8_t)filter;
 }
 
-/* Emits the first n held bytes and shifts the rest down. */
+/* Decides at held[0] (four bytes held): rewrites an instruction in place
+ * and returns how many bytes the walk moves on. */
+static uint32_t decide(fwpk_unfilter *f, int refilter)
+{
+    uint8_t *b = f->held;
+    uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 |
+                 (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    uint32_t v, i, d = f->addr >> 1;
+    if (f->filter == FWPK_FILTER_THUMB) {
+        if ((w & 0xf800f800u) != 0xf800f000u)
+            return 2;
+        d += 2u; /* floor((addr + 4) / 2) */
+        v = (w & 0x7ffu) << 11 | (w >> 16 & 0x7ffu);
+        v += refilter ? d : 0u - d;
+        w = (w & 0xf800f800u) | (v >> 11 & 0x7ffu) | (v & 0x7ffu) << 16;
+    } else {
+        if ((w & 3u) != 3u)
+            return 2;
+        if ((w & 0xdffu) != 0x0efu)
+            return 4;
+        v = (w >> 21 & 0x3ffu) | (w >> 10 & 0x400u) | (w >> 1 & 0x7f800u) |
+            (w >> 12 & 0x80000u);
+        v += refilter ? d : 0u - d;
+        w = (w & 0xfffu) | (v & 0x3ffu) << 21 | (v & 0x400u) << 10 |
+            (v & 0x7f800u) << 1 | (v & 0x80000u) << 12;
+    }
+    for (i = 0; i < WIN; i++, w >>= 8)
+        b[i] = (uint8_t)w;
+    return 4;
+}
+
+/* Emits the first n held bytes: all of them, or two of four. */
 static fwpk_err release(fwpk_unfilter *f, uint32_t n, fwpk_sink sink,
                         void *arg)
 {
     fwpk_err e = sink(arg, f->held, n);
-    uint32_t keep = f->count - n;
-    uint32_t i;
-    for (i = 0; i < keep && i + n < BL_LEN; i++)
-        f->held[i] = f->held[i + n];
-    f->count = (uint8_t)keep;
+    f->count = (uint8_t)(f->count - n);
+    f->held[0] = f->held[2];
+    f->held[1] = f->held[3];
     f->addr += n;
     f->left -= n;
     return e;
 }
 
-static fwpk_err push(fwpk_unfilter *f, const uint8_t *in, size_t len,
-                     fwpk_sink sink, void *arg, int refilter)
+fwpk_err fwpk_filter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
+                          fwpk_sink sink, void *arg, int refilter)
 {
     fwpk_err e = FWPK_OK;
-    size_t i;
-    for (i = 0; i < len && e == FWPK_OK; i++) {
-        f->held[f->count++] = in[i];
-        if (f->count == BL_LEN) {
-            if (is_bl_pair(f->held)) {
-                transform_pair(f->held, f->addr, refilter);
-                e = release(f, BL_LEN, sink, arg);
-            } else {
-                e = release(f, STEP, sink, arg);
-            }
-        }
-        if (e == FWPK_OK && f->count != 0 && f->count == f->left)
-            e = release(f, f->count, sink, arg); /* too short for a pair */
+    for (;;) {
+        while (e == FWPK_OK && f->count != 0 &&
+               (f->count == WIN || f->count == f->left))
+            e = release(f, f->count < WIN ? f->count : decide(f, refilter),
+                        sink, arg);
+        if (len == 0 || e != FWPK_OK)
+            return e;
+        f->held[f->count++] = *in++;
+        len--;
     }
-    return e;
-}
-
-fwpk_err fwpk_unfilter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
-                            fwpk_sink sink, void *arg)
-{
-    return push(f, in, len, sink, arg, 0);
-}
-
-fwpk_err fwpk_refilter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
-                            fwpk_sink sink, void *arg)
-{
-    return push(f, in, len, sink, arg, 1);
 }
 
 fwpk_err fwpk_filter_release_held(fwpk_unfilter *f, fwpk_sink sink,
                                   void *arg)
 {
-    return f->count ? release(f, f->count, sink, arg) : FWPK_OK;
+    f->left = f->count; /* ends the segment here */
+    return fwpk_filter_push(f, 0, 0, sink, arg, 0);
 }

@@ -11,22 +11,28 @@
 
 #include "fwpk_verify.h"
 
-/* Starts a new segment: 'addr' is its load address, 'len' its length. */
-void fwpk_unfilter_segment(fwpk_unfilter *f, uint32_t addr, uint32_t len);
+/* Starts a new segment: 'filter' is FWPK_FILTER_THUMB or FWPK_FILTER_RV32
+ * (never NONE: those bytes bypass the filter), 'addr' the segment's load
+ * address, 'len' its length. */
+void fwpk_unfilter_segment(fwpk_unfilter *f, uint32_t filter, uint32_t addr,
+                           uint32_t len);
 
-/* Pushes decoded bytes of the current segment through the inverse filter;
- * restored bytes go to 'sink' in order.  The caller never pushes more than
+/* Pushes bytes of the current segment through the filter: inverse
+ * (refilter 0: decoded bytes in, flash bytes out) or forward (refilter 1:
+ * flash bytes in, decoded bytes out, as the packer filtered them; used
+ * when a resumed update rebuilds the inflate window from flash, stream.c).
+ * Finished bytes go to 'sink' in order.  The caller never pushes more than
  * the segment's remaining length. */
-fwpk_err fwpk_unfilter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
-                            fwpk_sink sink, void *arg);
+fwpk_err fwpk_filter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
+                          fwpk_sink sink, void *arg, int refilter);
+#define fwpk_unfilter_push(f, in, len, sink, arg) \
+    fwpk_filter_push(f, in, len, sink, arg, 0)
+#define fwpk_refilter_push(f, in, len, sink, arg) \
+    fwpk_filter_push(f, in, len, sink, arg, 1)
 
-/* The forward filter, streaming, as the packer applies it: used when a
- * resumed update rebuilds the inflate window from flash (stream.c). */
-fwpk_err fwpk_refilter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
-                            fwpk_sink sink, void *arg);
-
-/* Emits the held bytes unchanged: for a prefix of a segment whose
- * undecided tail is known not to start a pair. */
+/* Emits the held bytes unchanged and ends the segment there: for a prefix
+ * of a segment whose undecided tail is known not to start a rewritten
+ * instruction. */
 fwpk_err fwpk_filter_release_held(fwpk_unfilter *f, fwpk_sink sink,
                                   void *arg);
 

@@ -211,7 +211,7 @@ static fwpk_err filter_put(void *arg, const uint8_t *d, size_t n)
             if (ctx->filter_seg >= t->segment_count)
                 return FWPK_ERR_SIZE;
             seg = &t->segments[ctx->filter_seg++];
-            fwpk_unfilter_segment(f, seg->addr, seg->len);
+            fwpk_unfilter_segment(f, t->filter, seg->addr, seg->len);
         }
         take = f->left - f->count; /* bytes not yet pushed */
         if (take > n)
@@ -401,7 +401,7 @@ static fwpk_err replay(fwpk_ctx *ctx, uint32_t released)
         fwpk_err err = FWPK_OK;
         if (n > released - done)
             n = released - done;
-        fwpk_unfilter_segment(&rf, seg->addr, seg->len);
+        fwpk_unfilter_segment(&rf, t->filter, seg->addr, seg->len);
         for (off = 0; off < n && err == FWPK_OK; off += chunk) {
             chunk = n - off < sizeof ctx->buf ? n - off : sizeof ctx->buf;
             if (ctx->flash.read(ctx->flash.user, seg->addr + off, ctx->buf,
@@ -455,6 +455,7 @@ static fwpk_err start_resumed(fwpk_ctx *ctx)
     ctx->skip_until = r->flushed;
     ctx->payload_seen = r->payload_seen;
     ctx->unfilter = r->unfilter;
+    ctx->unfilter.filter = (uint8_t)t->filter;
     ctx->filter_seg = r->filter_seg;
     if (r->flushed > 0) {
         ctx->erased_any = 1;
