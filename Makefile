@@ -90,6 +90,7 @@ bench: all $(REL)/bench/host_bench
 	@mkdir -p $(BUILD)/bench
 	$(REL)/bench/host_bench $(REL)/fwpack $(BUILD)/bench
 	@$(MAKE) --no-print-directory bench-emu
+	@sh bench/boot.sh bench $(BUILD)/bench-boot
 	@$(MAKE) --no-print-directory bench-filters
 
 clean:
@@ -97,6 +98,7 @@ clean:
 
 
 include mk/cross.mk
+size: $(REL)/fwpack
 include mk/bench-emu.mk
 include mk/avr-example.mk
 include mk/bench-filters.mk

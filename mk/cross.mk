@@ -6,7 +6,9 @@
 #                files), plus the linked harness size_main.elf (bench/size_main.c)
 #   make size    bench/size.sh: flash and RAM per target and component, linked
 #                totals, and each figure beside its budget (bench/size_budgets).
-#                Figures only: make size never fails on a budget.
+#                Figures only: make size never fails on a budget.  Then
+#                bench/boot.sh size: the QEMU bootloader example's flash and
+#                RAM (needs build/host/fwpack; skipped with a note without it).
 #
 # Targets: cortex-m0plus cortex-m3 cortex-m4 rv32imc atmega328p.
 # The library is whatever verifier/src/*.c exists (wildcard), so the rules work
@@ -115,5 +117,6 @@ cross: $(addprefix cross-,$(CROSS_TARGETS))
 size: cross
 	@sh bench/size.sh $(CROSS_DIR) bench/size_budgets \
 	    $(foreach t,$(CROSS_TARGETS),$(t)=$(CROSS_PREFIX_$(t)))
+	@sh bench/boot.sh size $(BUILD)/bench-boot
 
 -include $(wildcard $(CROSS_DIR)/*/obj/*.d $(CROSS_DIR)/*/bench/*.d)

@@ -15,6 +15,15 @@
  *
  * Violations are reported (fm->error) and returned as FWPK_ERR_FLASH, so a
  * verifier bug that writes twice or forgets an erase shows up in the demo.
+ *
+ * Power cuts (the demo's power-cut scenario): with cut_at = K > 0, the K-th
+ * erase or write (counting every call, from 1) loses power half way: an
+ * erase leaves the first half of the block erased and the rest as it was,
+ * a write programs the first half of its bytes (which may end inside a
+ * write unit: a half-programmed unit), and that call and every later one
+ * (reads included) fail with FWPK_ERR_FLASH.  The region's bytes survive:
+ * the bootloader then starts again, as after a power cycle, and finds in
+ * the flash whatever had been written.
  */
 #ifndef FLASH_MODEL_H
 #define FLASH_MODEL_H
@@ -28,6 +37,9 @@ typedef struct {
     uint32_t erase_block, write_unit;
     uint32_t erases, writes;      /* calls that succeeded */
     uint32_t erased_bytes, written_bytes;
+    uint32_t ops;                 /* erase and write calls so far */
+    uint32_t cut_at;              /* 0, or the call that loses power */
+    uint8_t cut;                  /* power has been lost */
     char error[120];              /* first violation, "" if none */
 } flash_model;
 

@@ -32,8 +32,8 @@ extern int main(int argc, char **argv);
 void Reset_Handler(void) __attribute__((noreturn));
 void Default_Handler(void);
 
-#define STARTUP_ARGV_MAX 8
-static char cmdline[256];
+#define STARTUP_ARGV_MAX 12
+static char cmdline[512];
 static char *argv_buf[STARTUP_ARGV_MAX + 1];
 
 static int split_cmdline(void)
