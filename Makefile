@@ -76,6 +76,7 @@ $(TST)/tests/%: $(TST)/obj/tests/%.o $(call obj,$(TST),$(SUPPORT_SRC)) $(TST)/li
 
 check: deps $(TEST_BINS) $(TST)/fwpack cross
 	@FWPACK=$(TST)/fwpack tests/run-all $(TEST_BINS)
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 test: check
 
@@ -98,6 +99,7 @@ clean:
 
 
 include mk/cross.mk
+include mk/fuzz.mk
 size: $(REL)/fwpack
 include mk/bench-emu.mk
 include mk/avr-example.mk

@@ -51,18 +51,35 @@ int fwp_pem_public(const uint8_t pk[32], fwp_buf *out)
     return pem("PUBLIC KEY", der, sizeof der, out);
 }
 
-/* DER of a PEM block (base64 between BEGIN and END lines). */
+/* The first occurrence of needle[0..m) in hay[0..n), or NULL. */
+static const char *find(const char *hay, size_t n, const char *needle,
+                        size_t m)
+{
+    for (size_t i = 0; m <= n && i <= n - m; i++)
+        if (memcmp(hay + i, needle, m) == 0)
+            return hay + i;
+    return NULL;
+}
+
+/* DER of a PEM block (base64 between BEGIN and END lines).  Every search
+ * stays inside [text, text + len): the text need not end with a NUL. */
 static int unpem(const char *text, size_t len, uint8_t *der, size_t cap,
                  size_t *n, int *is_private)
 {
-    const char *b = strstr(text, "-----BEGIN ");
-    if (!b || b >= text + len)
+    static const char begin[] = "-----BEGIN ", endl[] = "-----END ";
+    const char *stop = text + len;
+    const char *b = find(text, len, begin, sizeof begin - 1);
+    if (!b)
         return -1;
-    *is_private = strncmp(b + 11, "PRIVATE KEY-----", 16) == 0;
-    if (!*is_private && strncmp(b + 11, "PUBLIC KEY-----", 15) != 0)
+    b += sizeof begin - 1;
+    size_t left = (size_t)(stop - b);
+    *is_private = left >= 16 && memcmp(b, "PRIVATE KEY-----", 16) == 0;
+    if (!*is_private && !(left >= 15 && memcmp(b, "PUBLIC KEY-----", 15) == 0))
         return -1;
-    const char *body = strchr(b, '\n');
-    const char *end = body ? strstr(body, "-----END ") : NULL;
+    const char *body = memchr(b, '\n', left);
+    if (!body)
+        return -1;
+    const char *end = find(body, (size_t)(stop - body), endl, sizeof endl - 1);
     if (!end)
         return -1;
     return sodium_base642bin(der, cap, body, (size_t)(end - body), " \r\n\t",
