@@ -6,11 +6,12 @@
 #   make bench      figures (never asserted)
 #   make size       verifier flash/RAM per target and component
 #   make deps       apt-install what is missing (Debian 12, as root)
+#   make install    PREFIX=/usr/local DESTDIR=...: see mk/install.mk
 
 CC ?= cc
 BUILD ?= build
 PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev liblzma-dev libzopfli-dev srecord pkg-config openssl \
-             clang libclang-rt-14-dev softhsm2 opensc p11-kit-modules
+             clang libclang-rt-14-dev softhsm2 opensc p11-kit-modules cmake groff-base
 PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
               gcc-avr avr-libc binutils-avr simavr libsimavr-dev qemu-system-arm
 PKGS := $(PKGS_HOST) $(PKGS_CROSS)
@@ -99,6 +100,7 @@ clean:
 
 
 include mk/cross.mk
+include mk/install.mk
 include mk/fuzz.mk
 size: $(REL)/fwpack
 include mk/bench-emu.mk

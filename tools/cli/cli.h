@@ -14,7 +14,7 @@ enum {
     EXIT_OK = 0,
     EXIT_VERIFY = 1, /* verification failed, or a malformed container */
     EXIT_USAGE = 2,  /* bad option or argument */
-    EXIT_INPUT = 3,  /* bad input file: HEX, bin, key */
+    EXIT_INPUT = 3,  /* bad input file: ELF, HEX, S-record, bin, key */
     EXIT_IO = 4      /* a file could not be read or written */
 };
 

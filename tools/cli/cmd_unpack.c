@@ -1,7 +1,8 @@
 /*
  * cmd_unpack.c - fwpack unpack: what a device would write to flash.  The
  * same run as fwpack verify; the bytes its flash-write callback received
- * go to an Intel HEX or raw binary file, only once every target verified.
+ * go to an Intel HEX, Motorola S-record or raw binary file, only once
+ * every target verified.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 static const char help[] =
     "usage: fwpack unpack -p PUB.pem [-p PUB.pem ...] [options] -o OUT.hex "
     "FILE\n"
+    "       fwpack unpack -p PUB.pem [-p PUB.pem ...] [options] -o OUT.s37 "
+    "FILE\n"
     "       fwpack unpack -p PUB.pem [-p PUB.pem ...] [options] -o OUT.bin "
     "FILE\n"
     "\n"
@@ -24,6 +27,12 @@ static const char help[] =
     "all is written unless every target verified.\n"
     "\n"
     "  OUT.hex (or .ihex, .ihx)  Intel HEX of the written ranges\n"
+    "  OUT.s19, .s28, .s37       Motorola S-records of the written ranges:\n"
+    "                            S1/S9 (16-bit addresses), S2/S8 (24-bit),\n"
+    "                            S3/S7 (32-bit); a usage error (exit 2) when\n"
+    "                            an address does not fit\n"
+    "  OUT.srec (or .mot)        S-records with the fewest address bytes\n"
+    "                            that hold every address\n"
     "  OUT.bin                   raw bytes from the lowest written address to\n"
     "                            the highest, gaps filled with 0xFF; its load\n"
     "                            address is printed with -v or --json\n"
@@ -36,7 +45,8 @@ static const char help[] =
     "Exit 0 when written, 1 when a target was refused (nothing written).\n"
     "\n"
     "  -p, --pubkey FILE             a trusted public key (repeat: keyring)\n"
-    "  -o, --output FILE             OUT.hex or OUT.bin (required)\n"
+    "  -o, --output FILE             OUT.hex, OUT.srec (.s19 .s28 .s37 .mot)\n"
+    "                                or OUT.bin (required)\n"
     "      --force                   overwrite existing output files\n"
     "      --target NAME             unpack only this target\n"
     "      --mcu ID                  require the target's MCU id to be ID\n"
@@ -58,17 +68,31 @@ typedef struct {
     int written;
 } output;
 
-static int is_bin(const char *path)
+/* What -o asks for: the format by its extension, and for S-records the
+ * address size (2, 3, 4; 0 = the fewest that hold every address). */
+typedef struct {
+    fwp_format fmt; /* FWP_FMT_HEX, FWP_FMT_SREC or FWP_FMT_BIN */
+    int addr_bytes;
+} out_kind;
+
+static int output_kind(const char *path, out_kind *k)
 {
+    static const struct {
+        const char *ext;
+        int addr_bytes;
+    } srec[] = {{".s19", 2}, {".s28", 3}, {".s37", 4}};
     const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    k->fmt = fwp_format_from_name(path);
+    k->addr_bytes = 0;
+    for (size_t i = 0; dot && i < sizeof srec / sizeof srec[0]; i++)
+        if (strcasecmp(dot, srec[i].ext) == 0)
+            k->addr_bytes = srec[i].addr_bytes;
     if (!dot || (slash && dot < slash))
         return -1;
-    if (strcasecmp(dot, ".bin") == 0)
-        return 1;
-    if (strcasecmp(dot, ".hex") == 0 || strcasecmp(dot, ".ihex") == 0 ||
-        strcasecmp(dot, ".ihx") == 0)
-        return 0;
-    return -1;
+    return k->fmt == FWP_FMT_HEX || k->fmt == FWP_FMT_SREC ||
+                   k->fmt == FWP_FMT_BIN
+               ? 0
+               : -1;
 }
 
 /* Target names are signed, but may hold any character: only plain ones go
@@ -96,16 +120,25 @@ static char *name_with_target(const char *out, const char *target)
     return p;
 }
 
-static int render(const fwp_image *img, int bin, output *out)
+static int render(const fwp_image *img, const out_kind *k, output *out)
 {
     fwp_err err;
     char *text;
     if (img->count == 0)
         return cli_error(EXIT_VERIFY, "unpack: nothing was written");
     out->addr = img->segs[0].addr;
-    if (!bin) {
+    if (k->fmt == FWP_FMT_HEX) {
         if (fwp_hex_format(img, &text, &out->len, &err))
             return cli_fail(&err, EXIT_IO);
+        out->data = (uint8_t *)text;
+        return 0;
+    }
+    if (k->fmt == FWP_FMT_SREC) {
+        /* the only failure besides memory: addresses too wide for the
+         * extension's record type, which the -o name asked for */
+        if (fwp_srec_format(img, k->addr_bytes, &text, &out->len, &err))
+            return cli_error(EXIT_USAGE, "unpack: %s: %s", out->path,
+                             err.msg);
         out->data = (uint8_t *)text;
         return 0;
     }
@@ -123,8 +156,10 @@ static int render(const fwp_image *img, int bin, output *out)
 
 static int prepare(const vr_run *r, const vr_opts *o, output *outs)
 {
-    int bin = is_bin(o->output), rc;
+    out_kind k;
+    int rc;
     struct stat st;
+    output_kind(o->output, &k);
     for (uint32_t i = 0; i < r->count; i++) {
         const char *name = r->pass[i].name;
         if (r->count > 1 && !safe_name(name))
@@ -139,7 +174,7 @@ static int prepare(const vr_run *r, const vr_opts *o, output *outs)
         if (outs[i].existed && !o->force)
             return cli_error(EXIT_IO, "%s: file exists (use --force)",
                              outs[i].path);
-        if ((rc = render(&r->pass[i].written, bin, &outs[i])) != 0)
+        if ((rc = render(&r->pass[i].written, &k, &outs[i])) != 0)
             return rc;
     }
     return 0;
@@ -198,9 +233,11 @@ int cmd_unpack(int argc, char **argv)
     int rc = vr_parse(&o, argc, argv, help);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
-    if (is_bin(o.output) < 0)
+    out_kind k;
+    if (output_kind(o.output, &k) < 0)
         return cli_error(EXIT_USAGE, "unpack: -o %s: the name must end in "
-                                     ".hex or .bin", o.output);
+                                     ".hex, .srec (.s19 .s28 .s37 .mot) or "
+                                     ".bin", o.output);
     rc = vr_execute(&r, &o);
     if (rc == EXIT_OK)
         rc = prepare(&r, &o, outs);

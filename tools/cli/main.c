@@ -16,7 +16,7 @@ static const cli_command commands[] = {
     {"verify", cmd_verify,
      "run the device verifier over a container, on a flash model"},
     {"unpack", cmd_unpack,
-     "verify, then write what the device would flash (HEX or bin)"},
+     "verify, write what the device would flash (HEX, S-record, bin)"},
     {"digest", cmd_digest, "write the 64 bytes to sign (external signing)"},
     {"attach-sig", cmd_attach_sig,
      "add an external signature to a container, after checking it"},
@@ -32,7 +32,7 @@ static void usage(FILE *f)
                "  0  success\n"
                "  1  verification failed, or the container is malformed\n"
                "  2  usage error (bad option or argument)\n"
-               "  3  bad input file (HEX, bin, key)\n"
+               "  3  bad input file (ELF, HEX, S-record, bin, key)\n"
                "  4  I/O error (cannot read or write a file)\n"
                "\nErrors are one line on stderr; commands are quiet on "
                "success unless -v\n(verify prints one line per target).\n");

@@ -75,8 +75,8 @@ static int check_opts(vr_opts *o, int argc, char **argv)
         return cli_error(EXIT_USAGE, "%s: --target: a name of 1..%d bytes",
                          o->cmd, FWPK_NAME_MAX);
     if (unpack && !o->output)
-        return cli_error(EXIT_USAGE, "unpack: -o OUT.hex or -o OUT.bin is "
-                                     "required");
+        return cli_error(EXIT_USAGE, "unpack: -o OUT.hex, -o OUT.s37 or "
+                                     "-o OUT.bin is required");
     if (!unpack && (o->output || o->force))
         return cli_error(EXIT_USAGE, "verify: writes no file (-o and --force "
                                      "are for fwpack unpack)");
