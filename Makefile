@@ -75,7 +75,7 @@ $(TST)/tests/%: $(TST)/obj/tests/%.o $(call obj,$(TST),$(SUPPORT_SRC)) $(TST)/li
 	@mkdir -p $(dir $@)
 	$(CC) $(TST_OPT) $^ $(HOST_LIBS) -lcmocka -llzma -o $@
 
-check: deps $(TEST_BINS) $(TST)/fwpack cross
+check: deps $(TEST_BINS) $(TST)/fwpack cross $(REL)/bench/host_bench
 	@FWPACK=$(TST)/fwpack tests/run-all $(TEST_BINS)
 	@$(MAKE) --no-print-directory fuzz-smoke
 
