@@ -6,8 +6,13 @@
  *
  * The field GF(2^255 - 19) is held in eight 32-bit limbs (radix 2^32),
  * not fully reduced: any value below 2^256 is a valid representative, and
- * 2^256 = 38 (mod p) folds the carries.  One 32x32->64 multiply routine
- * serves squaring too, which keeps the code small.
+ * 2^256 = 38 (mod p) folds the carries.  One 32x32->64 multiply routine,
+ * its rows written out, serves squaring too, which keeps the code small.
+ *
+ * s B - h A is computed in one pass (Straus) with both scalars in
+ * width-4 NAF: the odd multiples of -A are computed per verification, in
+ * the form additions take, those of B come from a table; T is computed
+ * only where an addition will read it.
  *
  * Acceptance matches libsodium 1.0.18's crypto_sign_verify_detached:
  * S must be below L, R and A must not encode a point of small order, A's
@@ -31,14 +36,8 @@ static const fe P = {0xffffffed, 0xffffffff, 0xffffffff, 0xffffffff,
                      0xffffffff, 0xffffffff, 0xffffffff, 0x7fffffff};
 static const fe D = {0x135978a3, 0x75eb4dca, 0x4141d8ab, 0x00700a4d,
                      0x7779e898, 0x8cc74079, 0x2b6ffe73, 0x52036cee};
-static const fe D2 = {0x26b2f159, 0xebd69b94, 0x8283b156, 0x00e0149a,
-                      0xeef3d130, 0x198e80f2, 0x56dffce7, 0x2406d9dc};
 static const fe SQRTM1 = {0x4a0ea0b0, 0xc4ee1b27, 0xad2fe478, 0x2f431806,
                           0x3dfbd7a7, 0x2b4d0099, 0x4fc1df0b, 0x2b832480};
-static const fe BASE_X = {0x8f25d51a, 0xc9562d60, 0x9525a7b2, 0x692cc760,
-                          0xfdd6dc5c, 0xc0a4e231, 0xcd6e53fe, 0x216936d3};
-static const fe BASE_Y = {0x66666658, 0x66666666, 0x66666666, 0x66666666,
-                          0x66666666, 0x66666666, 0x66666666, 0x66666666};
 /* The group order L = 2^252 + 27742317777372353535851937790883648493. */
 static const uint32_t L[LIMBS] = {0x5cf5d3ed, 0x5812631a, 0xa2f79cd6,
                                   0x14def9de, 0, 0, 0, 0x10000000};
@@ -69,18 +68,21 @@ static void fe_set_small(fe r, uint32_t v)
     r[0] = v;
 }
 
-/* r += top * 2^256, folded in as top * 38. */
-static void fe_fold(fe r, uint32_t top)
+/* r += c * 2^256, that is c * 38.  The carry usually dies within a limb
+ * or two, so the loop stops as soon as it does; one that runs off the top
+ * wraps around as 38 more, onto a value that is then small. */
+static void fe_fold(fe r, uint32_t c)
 {
-    uint64_t acc = (uint64_t)top * FOLD;
-    int i;
-    for (i = 0; i < LIMBS; i++) {
-        acc += r[i];
-        r[i] = (uint32_t)acc;
-        acc >>= 32;
+    int i = 0;
+    c *= FOLD;
+    while (c != 0) {
+        r[i] += c;
+        c = r[i] < c;
+        if (++i == LIMBS) {
+            i = 0;
+            c *= FOLD;
+        }
     }
-    /* A second wrap leaves r below 38 * 2^6, so this cannot overflow. */
-    r[0] += (uint32_t)acc * FOLD;
 }
 
 static void fe_add(fe r, const fe a, const fe b)
@@ -95,18 +97,21 @@ static void fe_add(fe r, const fe a, const fe b)
     fe_fold(r, (uint32_t)acc);
 }
 
-/* r -= borrow * 2^256, i.e. r -= borrow * 38. */
-static void fe_unfold(fe r, uint32_t borrow)
+/* r -= c * 2^256, that is c * 38, borrowing only as far as needed; a
+ * borrow off the top wraps around as 38 less, from a value then large. */
+static void fe_unfold(fe r, uint32_t c)
 {
-    uint32_t take = borrow * FOLD;
-    int i;
-    for (i = 0; i < LIMBS; i++) {
-        uint64_t d = (uint64_t)r[i] - take;
-        r[i] = (uint32_t)d;
-        take = (uint32_t)(d >> 63);
+    int i = 0;
+    c *= FOLD;
+    while (c != 0) {
+        uint32_t before = r[i];
+        r[i] -= c;
+        c = r[i] > before;
+        if (++i == LIMBS) {
+            i = 0;
+            c *= FOLD;
+        }
     }
-    /* A second wrap leaves r at least 2^256 - 38, so this cannot borrow. */
-    r[0] -= take * FOLD;
 }
 
 static void fe_sub(fe r, const fe a, const fe b)
@@ -119,6 +124,29 @@ static void fe_sub(fe r, const fe a, const fe b)
         borrow = (uint32_t)(d >> 63);
     }
     fe_unfold(r, borrow);
+}
+
+/* *t += a * b + carry for one limb: returns the new carry.  The sum
+ * cannot overflow: (2^32 - 1)^2 + 2 (2^32 - 1) = 2^64 - 1. */
+static uint32_t mac(uint32_t *t, uint32_t a, uint32_t b, uint32_t carry)
+{
+    uint64_t acc = (uint64_t)a * b + *t + carry;
+    *t = (uint32_t)acc;
+    return (uint32_t)(acc >> 32);
+}
+
+/* t[0..7] += ai * b, returning the carry out.  Written out: a loop would
+ * cost Cortex-M3 nearly as much again as the multiply-accumulates. */
+static uint32_t row(uint32_t *t, uint32_t ai, const fe b)
+{
+    uint32_t c = mac(&t[0], ai, b[0], 0);
+    c = mac(&t[1], ai, b[1], c);
+    c = mac(&t[2], ai, b[2], c);
+    c = mac(&t[3], ai, b[3], c);
+    c = mac(&t[4], ai, b[4], c);
+    c = mac(&t[5], ai, b[5], c);
+    c = mac(&t[6], ai, b[6], c);
+    return mac(&t[7], ai, b[7], c);
 }
 
 /* r = t mod p for a 512-bit t: the high half times 38 onto the low. */
@@ -134,54 +162,24 @@ static void fe_reduce_wide(fe r, const uint32_t t[2 * LIMBS])
     fe_fold(r, (uint32_t)acc);
 }
 
+/* Schoolbook, one row per limb of a into the 512-bit t.  The rows add
+ * onto zeros, set one by one: as a loop, compilers call memset. */
 static void fe_mul(fe r, const fe a, const fe b)
 {
     uint32_t t[2 * LIMBS];
-    uint64_t acc;
-    int i, j;
-    memset(t, 0, sizeof t);
-    for (i = 0; i < LIMBS; i++) {
-        uint32_t carry = 0;
-        for (j = 0; j < LIMBS; j++) {
-            acc = (uint64_t)a[i] * b[j] + t[i + j] + carry;
-            t[i + j] = (uint32_t)acc;
-            carry = (uint32_t)(acc >> 32);
-        }
-        t[i + LIMBS] = carry;
-    }
+    int i;
+    t[0] = t[1] = t[2] = t[3] = t[4] = t[5] = t[6] = t[7] = 0;
+    for (i = 0; i < LIMBS; i++)
+        t[i + LIMBS] = row(t + i, a[i], b);
     fe_reduce_wide(r, t);
 }
 
-/* Squaring: each cross product a[i]a[j] (i < j) once, doubled by a shift,
- * then the squares a[i]^2: 36 multiplies instead of 64. */
+/* No dedicated squaring: on Cortex-M3 the written-out rows make the
+ * general product cheaper than a squaring's triangular loops would be,
+ * and one routine is less flash. */
 static void fe_sq(fe r, const fe a)
 {
-    uint32_t t[2 * LIMBS];
-    uint64_t acc;
-    int i, j;
-    memset(t, 0, sizeof t);
-    for (i = 0; i < LIMBS - 1; i++) {
-        uint32_t carry = 0;
-        for (j = i + 1; j < LIMBS; j++) {
-            acc = (uint64_t)a[i] * a[j] + t[i + j] + carry;
-            t[i + j] = (uint32_t)acc;
-            carry = (uint32_t)(acc >> 32);
-        }
-        t[i + LIMBS] = carry;
-    }
-    for (i = 2 * LIMBS - 1; i > 0; i--)
-        t[i] = t[i] << 1 | t[i - 1] >> 31;
-    t[0] <<= 1;
-    acc = 0;
-    for (i = 0; i < LIMBS; i++) {
-        uint64_t sq = (uint64_t)a[i] * a[i];
-        acc += (uint64_t)t[2 * i] + (uint32_t)sq;
-        t[2 * i] = (uint32_t)acc;
-        acc = (acc >> 32) + t[2 * i + 1] + (sq >> 32);
-        t[2 * i + 1] = (uint32_t)acc;
-        acc >>= 32;
-    }
-    fe_reduce_wide(r, t);
+    fe_mul(r, a, a);
 }
 
 static void fe_sq_times(fe r, const fe a, int n)
@@ -307,72 +305,80 @@ static void fe_to_bytes(uint8_t s[32], const fe a)
 
 /* ---- points ---- */
 
-static void point_identity(point *p)
+/* A point prepared for being added: the parts of RFC 8032's addition
+ * that depend on it alone, Y + X, Y - X and 2dT, with 2Z apart (niels
+ * alone is a point with Z = 1, as the base point's multiples are kept). */
+typedef struct {
+    fe ypx, ymx, t2d;
+} niels;
+
+typedef struct {
+    niels n;
+    fe z2;
+} cached;
+
+static void point_to_cached(cached *c, const point *p)
 {
-    fe_set_small(p->x, 0);
-    fe_set_small(p->y, 1);
-    fe_set_small(p->z, 1);
-    fe_set_small(p->t, 0);
+    fe_add(c->n.ypx, p->y, p->x);
+    fe_sub(c->n.ymx, p->y, p->x);
+    fe_mul(c->n.t2d, p->t, D);
+    fe_add(c->n.t2d, c->n.t2d, c->n.t2d);
+    fe_add(c->z2, p->z, p->z);
 }
 
-/* RFC 8032 5.1.4, addition in extended coordinates. */
-/* RFC 8032 5.1.4, addition in extended coordinates; with 'negate' it
- * adds -q = (-x, y, z, -t), which swaps y - x with y + x and flips T. */
-static void point_add_signed(point *r, const point *p, const point *q,
-                             int negate)
+/* RFC 8032 5.1.4, addition: r = p + q, or p - q with 'negate'.  -q is
+ * (-X, Y, Z, -T), which swaps Y + X with Y - X and, through -2dT, swaps
+ * F with G.  q's 2Z is z2, or 2 when z2 is null, which saves the
+ * multiplication.  T is computed only 'with_t': only an addition reads
+ * it, so before a doubling it would be a wasted multiplication.  The
+ * RFC's temporaries share five slots, for the stack. */
+static void point_add(point *r, const point *p, const niels *q,
+                      const uint32_t *z2, int negate, int with_t)
 {
-    fe a, b, c, d, e, f, g, h;
+    fe a, b, c, d, e;
+    uint32_t *f, *g;
     fe_sub(a, p->y, p->x);
-    if (negate)
-        fe_add(h, q->y, q->x);
-    else
-        fe_sub(h, q->y, q->x);
-    fe_mul(a, a, h);
+    fe_mul(a, a, negate ? q->ypx : q->ymx); /* A */
     fe_add(b, p->y, p->x);
-    if (negate)
-        fe_sub(h, q->y, q->x);
+    fe_mul(b, b, negate ? q->ymx : q->ypx); /* B */
+    fe_mul(c, p->t, q->t2d);                /* C */
+    if (z2 != NULL)
+        fe_mul(d, p->z, z2);                /* D */
     else
-        fe_add(h, q->y, q->x);
-    fe_mul(b, b, h);
-    fe_mul(c, p->t, q->t);
-    fe_mul(c, c, D2);
-    if (negate)
-        fe_neg(c, c);
-    fe_mul(d, p->z, q->z);
-    fe_add(d, d, d);
-    fe_sub(e, b, a);
-    fe_sub(f, d, c);
-    fe_add(g, d, c);
-    fe_add(h, b, a);
+        fe_add(d, p->z, p->z);
+    fe_sub(e, b, a);                        /* E = B - A */
+    fe_add(b, b, a);                        /* H = B + A */
+    fe_sub(a, d, c);                        /* D - C */
+    fe_add(d, d, c);                        /* D + C */
+    f = negate ? d : a;
+    g = negate ? a : d;
     fe_mul(r->x, e, f);
-    fe_mul(r->y, g, h);
-    fe_mul(r->t, e, h);
+    fe_mul(r->y, g, b);
     fe_mul(r->z, f, g);
+    if (with_t)
+        fe_mul(r->t, e, b);
 }
 
-static void point_add(point *r, const point *p, const point *q)
+/* RFC 8032 5.1.4, doubling: four squarings and three multiplications,
+ * a fourth for T 'with_t'.  p's T is not read. */
+static void point_double(point *r, const point *p, int with_t)
 {
-    point_add_signed(r, p, q, 0);
-}
-
-/* RFC 8032 5.1.4, doubling: four squarings and four multiplications. */
-static void point_double(point *r, const point *p)
-{
-    fe a, b, c, e, f, g, h;
-    fe_sq(a, p->x);
-    fe_sq(b, p->y);
+    fe a, b, c, e, h;
+    fe_sq(a, p->x);     /* A */
+    fe_sq(b, p->y);     /* B */
     fe_sq(c, p->z);
-    fe_add(c, c, c);
-    fe_add(h, a, b);
+    fe_add(c, c, c);    /* C */
+    fe_add(h, a, b);    /* H = A + B */
     fe_add(e, p->x, p->y);
     fe_sq(e, e);
-    fe_sub(e, h, e);
-    fe_sub(g, a, b);
-    fe_add(f, c, g);
-    fe_mul(r->x, e, f);
-    fe_mul(r->y, g, h);
-    fe_mul(r->t, e, h);
-    fe_mul(r->z, f, g);
+    fe_sub(e, h, e);    /* E = H - (X + Y)^2 */
+    fe_sub(a, a, b);    /* G = A - B */
+    fe_add(c, c, a);    /* F = C + G */
+    fe_mul(r->x, e, c);
+    fe_mul(r->y, a, h);
+    fe_mul(r->z, c, a);
+    if (with_t)
+        fe_mul(r->t, e, h);
 }
 
 static void point_encode(uint8_t s[32], const point *p)
@@ -456,116 +462,198 @@ static int scalar_below_l(const uint32_t s[LIMBS])
     return 0;
 }
 
-static void scalar_sub_l(uint32_t s[LIMBS])
-{
-    uint32_t borrow = 0;
-    int i;
-    for (i = 0; i < LIMBS; i++) {
-        uint64_t d = (uint64_t)s[i] - L[i] - borrow;
-        s[i] = (uint32_t)d;
-        borrow = (uint32_t)(d >> 63);
-    }
-}
-
-/* r = h mod L for a 512-bit little-endian h, one bit at a time: slow in
- * theory (512 steps) but a few percent of a verification, and tiny. */
+/* r = h mod L for a 512-bit little-endian h, a byte at a time from the
+ * top: t = t * 256 + byte, then t -= q L for q = floor(t / 2^252).  As
+ * L = 2^252 + c with c < 2^125, q L overshoots t by less than q c <
+ * 2^134, so at most one L has to be added back, and the result stays
+ * below 2^252 < L. */
 static void scalar_reduce(uint32_t r[LIMBS], const uint8_t h[64])
 {
-    int bit, i;
-    memset(r, 0, LIMBS * sizeof(uint32_t));
-    for (bit = 511; bit >= 0; bit--) {
-        for (i = LIMBS - 1; i > 0; i--)
-            r[i] = r[i] << 1 | r[i - 1] >> 31;
-        r[0] = r[0] << 1 | ((h[bit / 8] >> (bit % 8)) & 1u);
-        if (!scalar_below_l(r))
-            scalar_sub_l(r);
+    uint32_t t[LIMBS + 1];
+    int byte, i;
+    memset(t, 0, sizeof t);
+    for (byte = 63; byte >= 0; byte--) {
+        uint32_t q, borrow = 0;
+        for (i = LIMBS; i > 0; i--)
+            t[i] = t[i] << 8 | t[i - 1] >> 24;
+        t[0] = t[0] << 8 | h[byte];
+        q = t[LIMBS] << 4 | t[LIMBS - 1] >> 28;
+        for (i = 0; i < LIMBS; i++) {
+            uint64_t take = (uint64_t)q * L[i] + borrow;
+            borrow = (uint32_t)(take >> 32) + (t[i] < (uint32_t)take);
+            t[i] -= (uint32_t)take;
+        }
+        if (t[LIMBS] != borrow) { /* negative: add L back */
+            uint64_t acc = 0;
+            for (i = 0; i < LIMBS; i++) {
+                acc += (uint64_t)t[i] + L[i];
+                t[i] = (uint32_t)acc;
+                acc >>= 32;
+            }
+        }
+        t[LIMBS] = 0;
     }
+    memcpy(r, t, LIMBS * sizeof(uint32_t));
 }
 
-/* Width-3 NAF (non-adjacent form): digits in {0, +-1, +-3}, and any
- * nonzero digit is followed by at least two zeros, so a scalar below
- * 2^253 needs about 64 additions instead of about 127 for plain bits. */
+/* Width-4 NAF (non-adjacent form): odd digits from -7 to 7, and any
+ * nonzero digit is followed by at least three zeros, so a scalar below
+ * 2^253 needs about 51 additions instead of about 127 for plain bits. */
+#define NAF_WIDTH 4
 #define NAF_LEN 256
-#define NAF_BIAS 4 /* digits are stored as digit + 4 in one nibble */
+#define NAF_BIAS 8   /* digits are stored as digit + 8 in one nibble */
+#define TABLE_LEN 4  /* odd multiples P, 3P, 5P, 7P */
 
-/* Writes the NAF digits of s into the nibble of each naf[i] at 'shift'
- * (0 or 4): both scalars share one 256-byte array. */
+/* Writes the nonzero NAF digits of s into the nibble of each naf[i] at
+ * 'shift' (0 or 4): both scalars share one 256-byte array, which starts
+ * as all zero digits.  The digits come from the bits of s read in
+ * windows, with a carry for the negative digits taken so far (a digit
+ * d < 0 leaves s - d 2^i, which carries into bit i + 4); after a nonzero
+ * digit the next three are zero. */
 static void scalar_naf(uint8_t naf[NAF_LEN], const uint32_t s[LIMBS],
                        unsigned shift)
 {
-    uint32_t k[LIMBS + 1];
-    int i, j;
-    memcpy(k, s, LIMBS * sizeof(uint32_t));
-    k[LIMBS] = 0;
-    for (i = 0; i < NAF_LEN; i++) {
-        int d = 0;
-        if (k[0] & 1u) {
-            d = (int)(k[0] & 7u);
-            if (d >= 4)
-                d -= 8;
-            if (d > 0) { /* k -= d: the low bits are d, so no borrow */
-                k[0] -= (uint32_t)d;
-            } else { /* k += -d, carrying */
-                uint64_t acc = (uint64_t)k[0] + (uint32_t)-d;
-                k[0] = (uint32_t)acc;
-                for (j = 1; j <= LIMBS && (acc >> 32); j++) {
-                    acc = (uint64_t)k[j] + 1u;
-                    k[j] = (uint32_t)acc;
-                }
-            }
+    unsigned carry = 0;
+    int i = 0;
+    while (i < NAF_LEN) {
+        unsigned bit = (unsigned)i % 32, v;
+        uint32_t w = s[i / 32] >> bit;
+        int d;
+        if (bit > 32 - NAF_WIDTH && i / 32 + 1 < LIMBS)
+            w |= s[i / 32 + 1] << (32 - bit); /* window across two limbs */
+        v = (unsigned)(w & ((1u << NAF_WIDTH) - 1)) + carry;
+        if ((v & 1) == 0) { /* the carry, if any, moves on */
+            i++;
+            continue;
         }
-        naf[i] = (uint8_t)(naf[i] & ~(15u << shift));
-        naf[i] = (uint8_t)(naf[i] | (unsigned)(d + NAF_BIAS) << shift);
-        for (j = 0; j < LIMBS; j++)
-            k[j] = k[j] >> 1 | k[j + 1] << 31;
-        k[LIMBS] >>= 1;
+        d = v < 1u << (NAF_WIDTH - 1) ? (int)v : (int)v - (1 << NAF_WIDTH);
+        carry = v >= 1u << (NAF_WIDTH - 1);
+        naf[i] = (uint8_t)((naf[i] & ~(15u << shift)) |
+                           (unsigned)(d + NAF_BIAS) << shift);
+        i += NAF_WIDTH;
     }
 }
 
-/* r += digit * table[0 or 1] (the point times 1 or 3). */
-static void add_digit(point *r, int digit, const point table[2])
+/* B, 3B, 5B, 7B for the base point B of RFC 8032, affine (Z = 1), as
+ * (y + x, y - x, 2dxy) mod p, little-endian limbs: computed once with
+ * exact integers from B = (x, 4/5), x even (RFC 8032 5.1), then 2B and
+ * B + 2B, 3B + 2B, 5B + 2B by the affine addition law of 5.1.4. */
+static const niels BASE_MULTIPLES[TABLE_LEN] = {
+    /* 1B */
+    {{0xf58c3b85, 0x2fbc93c6, 0xfb8c0e19, 0xcf932dc6,
+      0x643d42c2, 0x270b4898, 0x33d4ba65, 0x07cf9d3a},
+     {0xd740913e, 0x9d103905, 0xd140beb3, 0xfd399f05,
+      0x688f8a09, 0xa5c18434, 0x98f81267, 0x44fd2f92},
+     {0x877aaa68, 0xabc91205, 0xccaac49e, 0x26d9e823,
+      0xdd43598c, 0x5a1b7dcb, 0x9f0c65a8, 0x6f117b68}},
+    /* 3B */
+    {{0x4cee9730, 0xaf25b0a8, 0xe8864b8a, 0x025a8430,
+      0x9f016732, 0xc11b5002, 0x9a80f8f4, 0x7a164e1b},
+     {0xa4fcd265, 0x56611fe8, 0xe5c1ba7d, 0x3bd353fd,
+      0x214bd6bd, 0x8131f31a, 0x555bda62, 0x2ab91587},
+     {0x0dd0d889, 0x14ae933f, 0x1c35da62, 0x58942322,
+      0x8cf2db4c, 0xd170e545, 0x12b9b4c6, 0x5a2826af}},
+    /* 5B */
+    {{0x08a5bb33, 0xa212bc44, 0xc75eed02, 0x8d5048c3,
+      0x5abfec44, 0xdd1beb0c, 0x46e206eb, 0x2945ccf1},
+     {0xa447d6ba, 0x7f9182c3, 0x4b2729b7, 0xd50014d1,
+      0xb864a087, 0xe33cf11c, 0xeb1b55f3, 0x154a7e73},
+     {0x812a8285, 0xbcbbdbf1, 0xd0bdd1fc, 0x270e0807,
+      0x1bbda72d, 0xb41b670b, 0x6b3bb69a, 0x43aabe69}},
+    /* 7B */
+    {{0x944ea3bf, 0x6b1a5cd0, 0xb39dc0d2, 0x7470353a,
+      0x28542e49, 0x71b25282, 0x283c927e, 0x461bea69},
+     {0xaa3221b1, 0xba6f2c9a, 0x3bba23a7, 0x6ca02153,
+      0x92192c3a, 0x9dea764f, 0x2e5317e0, 0x1d6edd5d},
+     {0x01b8b3a2, 0xf1836dc8, 0x053ea49a, 0xb3035f47,
+      0x5877adf3, 0x529c41ba, 0x6a0f90a7, 0x7a9fbb1c}},
+};
+
+/* table = P, 3P, 5P, 7P, cached; p must have T. */
+static void odd_multiples(cached table[TABLE_LEN], const point *p)
 {
-    if (digit != 0)
-        point_add_signed(r, r, &table[(digit < 0 ? -digit : digit) >> 1],
-                         digit < 0);
+    point q;
+    cached twice;
+    int k;
+    point_double(&q, p, 1);
+    point_to_cached(&twice, &q);
+    point_to_cached(&table[0], p);
+    q = *p;
+    for (k = 1; k < TABLE_LEN; k++) {
+        point_add(&q, &q, &twice.n, twice.z2, 0, 1);
+        point_to_cached(&table[k], &q);
+    }
 }
 
-/* r = h * (-A) + s * B (Straus, both scalars in width-3 NAF). */
+/* The table index of an odd NAF digit: 1, 3, 5, 7 -> 0, 1, 2, 3. */
+static int digit_index(int digit)
+{
+    return (digit < 0 ? -digit : digit) >> 1;
+}
+
+/* r = h * (-A) + s * B (Straus, both scalars in width-4 NAF).  T is kept
+ * only where an addition follows. */
 static void double_scalarmult(point *r, const uint32_t h[LIMBS],
                               const point *neg_a, const uint32_t s[LIMBS])
 {
-    point ta[2], tb[2], twice; /* P and 3P for P = -A and P = B */
+    cached ta[TABLE_LEN];
     uint8_t naf[NAF_LEN];
     int i;
-    ta[0] = *neg_a;
-    fe_copy(tb[0].x, BASE_X);
-    fe_copy(tb[0].y, BASE_Y);
-    fe_set_small(tb[0].z, 1);
-    fe_mul(tb[0].t, BASE_X, BASE_Y);
-    point_double(&twice, &ta[0]);
-    point_add(&ta[1], &twice, &ta[0]);
-    point_double(&twice, &tb[0]);
-    point_add(&tb[1], &twice, &tb[0]);
+    odd_multiples(ta, neg_a);
+    memset(naf, NAF_BIAS << 4 | NAF_BIAS, NAF_LEN);
     scalar_naf(naf, h, 0);
     scalar_naf(naf, s, 4);
-    point_identity(r);
+    fe_set_small(r->x, 0); /* the identity */
+    fe_set_small(r->y, 1);
+    fe_set_small(r->z, 1);
+    fe_set_small(r->t, 0);
     i = NAF_LEN - 1;
     while (i >= 0 && naf[i] == (NAF_BIAS | NAF_BIAS << 4))
         i--; /* doubling the identity changes nothing */
     for (; i >= 0; i--) {
-        point_double(r, r);
-        add_digit(r, (naf[i] & 15) - NAF_BIAS, ta);
-        add_digit(r, (naf[i] >> 4) - NAF_BIAS, tb);
+        int da = (naf[i] & 15) - NAF_BIAS, db = (naf[i] >> 4) - NAF_BIAS;
+        point_double(r, r, da != 0 || db != 0);
+        if (da != 0) {
+            const cached *q = &ta[digit_index(da)];
+            point_add(r, r, &q->n, q->z2, da < 0, db != 0);
+        }
+        if (db != 0)
+            point_add(r, r, &BASE_MULTIPLES[digit_index(db)], NULL, db < 0,
+                      0);
     }
+}
+
+/* h = SHA-512(R || A || M) mod L, RFC 8032 5.1.7 step 2. */
+static void hash_ram(uint32_t h[LIMBS], const uint8_t sig[64],
+                     const uint8_t pk[32], const uint8_t *msg, size_t len)
+{
+    fwpk_sha512_ctx hs;
+    uint8_t digest[64];
+    fwpk_sha512_init(&hs);
+    fwpk_sha512_update(&hs, sig, 32);
+    fwpk_sha512_update(&hs, pk, 32);
+    fwpk_sha512_update(&hs, msg, len);
+    fwpk_sha512_final(&hs, digest);
+    scalar_reduce(h, digest);
+}
+
+/* Whether s B - h A encodes as R, RFC 8032 5.1.7 step 3 without the
+ * cofactor, comparing encodings as libsodium does. */
+static int check_r(const uint8_t r_enc[32], const uint32_t h[LIMBS],
+                   const point *neg_a, const uint32_t s[LIMBS])
+{
+    point r;
+    uint8_t check[32];
+    double_scalarmult(&r, h, neg_a, s);
+    point_encode(check, &r);
+    return memcmp(check, r_enc, 32) == 0;
 }
 
 int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
                         const uint8_t *msg, size_t len)
 {
-    fwpk_sha512_ctx hs;
-    uint8_t digest[64], check[32];
     uint32_t h[LIMBS], s[LIMBS];
-    point neg_a, r;
+    point neg_a;
     int i;
 
     for (i = 0; i < LIMBS; i++)
@@ -576,15 +664,6 @@ int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
         return -1;
     if (point_decode_neg(&neg_a, pk) != 0)
         return -1;
-
-    fwpk_sha512_init(&hs);
-    fwpk_sha512_update(&hs, sig, 32);
-    fwpk_sha512_update(&hs, pk, 32);
-    fwpk_sha512_update(&hs, msg, len);
-    fwpk_sha512_final(&hs, digest);
-    scalar_reduce(h, digest);
-
-    double_scalarmult(&r, h, &neg_a, s);
-    point_encode(check, &r);
-    return memcmp(check, sig, 32) == 0 ? 0 : -1;
+    hash_ram(h, sig, pk, msg, len);
+    return check_r(sig, h, &neg_a, s) ? 0 : -1;
 }
