@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,9 +117,44 @@ static int publish(const char *tmp, const char *path, int overwrite,
     return fwp_fail_io(err, "%s: %s", path, strerror(errno));
 }
 
+/* While a temporary file exists, SIGINT/SIGTERM/SIGHUP remove it before
+ * the process dies, so an interrupted command leaves nothing behind. */
+static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define CLEANUP_SIGNALS (sizeof cleanup_signals / sizeof cleanup_signals[0])
+static char pending_tmp[4096];
+static volatile sig_atomic_t have_pending;
+
+static void remove_pending(int sig)
+{
+    if (have_pending)
+        unlink(pending_tmp); /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void guard_tmp(const char *tmp, struct sigaction old[CLEANUP_SIGNALS])
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = remove_pending;
+    sigemptyset(&sa.sa_mask);
+    snprintf(pending_tmp, sizeof pending_tmp, "%s", tmp);
+    have_pending = strlen(tmp) < sizeof pending_tmp;
+    for (size_t i = 0; i < CLEANUP_SIGNALS; i++)
+        sigaction(cleanup_signals[i], &sa, &old[i]);
+}
+
+static void unguard_tmp(const struct sigaction old[CLEANUP_SIGNALS])
+{
+    have_pending = 0;
+    for (size_t i = 0; i < CLEANUP_SIGNALS; i++)
+        sigaction(cleanup_signals[i], &old[i], NULL);
+}
+
 int fwp_write_file_atomic(const char *path, const uint8_t *data, size_t len,
                           unsigned mode, int overwrite, fwp_err *err)
 {
+    struct sigaction old[CLEANUP_SIGNALS];
     struct stat st;
     if (!overwrite && lstat(path, &st) == 0)
         return fwp_fail_io(err, "%s: file exists (use --force)", path);
@@ -127,8 +163,10 @@ int fwp_write_file_atomic(const char *path, const uint8_t *data, size_t len,
     if (!tmp)
         return fwp_fail_io(err, "%s: out of memory", path);
     snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
+    guard_tmp(tmp, old);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, (mode_t)mode);
     if (fd < 0) {
+        unguard_tmp(old);
         fwp_fail_io(err, "%s: %s", tmp, strerror(errno));
         free(tmp);
         return -1;
@@ -143,6 +181,7 @@ int fwp_write_file_atomic(const char *path, const uint8_t *data, size_t len,
     if (rc == 0)
         sync_dir(path);
     unlink(tmp); /* no-op after rename */
+    unguard_tmp(old);
     free(tmp);
     return rc;
 }
