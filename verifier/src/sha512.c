@@ -5,6 +5,7 @@
  * chain reuses it (truncated to 32 bytes) so that a bootloader carries a
  * single hash routine.
  */
+#include <limits.h>
 #include <string.h>
 
 #include "fwpk_verify.h"
@@ -49,18 +50,95 @@ static const uint64_t H0[8] = {
     0xa54ff53a5f1d36f1ULL, 0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL,
     0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
 
+/* FIPS 180-4 4.1.3, (4.10) to (4.13). */
+#if UINT_MAX > 0xffffu
+/* On 32-bit targets without 64-bit shifts (ARMv6-M above all), rotations
+ * written on the two 32-bit halves are two shifts per half and no more;
+ * left to the compiler, each 64-bit shift also shuffles word pairs.
+ * spill(x, y, n) is half x shifted right by n (0 < n < 32), with the bits
+ * falling out of the other half y coming in on top: rotr by n gives
+ * hi' = spill(hi, lo, n) and lo' = spill(lo, hi, n); rotr by 32 + n swaps
+ * the halves first. */
+static uint32_t spill(uint32_t x, uint32_t y, unsigned n)
+{
+    return (x >> n) | (y << (32 - n));
+}
+
+static uint64_t join(uint32_t hi, uint32_t lo)
+{
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* rotr 28 ^ rotr 34 ^ rotr 39 */
+static uint64_t big_sigma0(uint64_t x)
+{
+    uint32_t h = (uint32_t)(x >> 32), l = (uint32_t)x;
+    return join(spill(h, l, 28) ^ spill(l, h, 2) ^ spill(l, h, 7),
+                spill(l, h, 28) ^ spill(h, l, 2) ^ spill(h, l, 7));
+}
+
+/* rotr 14 ^ rotr 18 ^ rotr 41 */
+static uint64_t big_sigma1(uint64_t x)
+{
+    uint32_t h = (uint32_t)(x >> 32), l = (uint32_t)x;
+    return join(spill(h, l, 14) ^ spill(h, l, 18) ^ spill(l, h, 9),
+                spill(l, h, 14) ^ spill(l, h, 18) ^ spill(h, l, 9));
+}
+
+/* rotr 1 ^ rotr 8 ^ shr 7 */
+static uint64_t small_sigma0(uint64_t x)
+{
+    uint32_t h = (uint32_t)(x >> 32), l = (uint32_t)x;
+    return join(spill(h, l, 1) ^ spill(h, l, 8) ^ (h >> 7),
+                spill(l, h, 1) ^ spill(l, h, 8) ^ spill(l, h, 7));
+}
+
+/* rotr 19 ^ rotr 61 ^ shr 6 */
+static uint64_t small_sigma1(uint64_t x)
+{
+    uint32_t h = (uint32_t)(x >> 32), l = (uint32_t)x;
+    return join(spill(h, l, 19) ^ spill(l, h, 29) ^ (h >> 6),
+                spill(l, h, 19) ^ spill(h, l, 29) ^ spill(l, h, 6));
+}
+#else
+/* 8-bit targets (AVR): 32-bit shifts go one bit at a time, while the
+ * compiler's 64-bit rotations move whole bytes first. */
 static uint64_t rotr(uint64_t x, unsigned n)
 {
     return (x >> n) | (x << (64 - n));
 }
 
+static uint64_t big_sigma0(uint64_t x)
+{
+    return rotr(x, 28) ^ rotr(x, 34) ^ rotr(x, 39);
+}
+
+static uint64_t big_sigma1(uint64_t x)
+{
+    return rotr(x, 14) ^ rotr(x, 18) ^ rotr(x, 41);
+}
+
+static uint64_t small_sigma0(uint64_t x)
+{
+    return rotr(x, 1) ^ rotr(x, 8) ^ (x >> 7);
+}
+
+static uint64_t small_sigma1(uint64_t x)
+{
+    return rotr(x, 19) ^ rotr(x, 61) ^ (x >> 6);
+}
+#endif
+
+static uint32_t load_be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+           ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* Two 32-bit halves: no 64-bit shift per byte on 32-bit targets. */
 static uint64_t load_be64(const uint8_t *p)
 {
-    uint64_t v = 0;
-    unsigned i;
-    for (i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
+    return ((uint64_t)load_be32(p) << 32) | load_be32(p + 4);
 }
 
 static void store_be64(uint8_t *p, uint64_t v)
@@ -71,37 +149,40 @@ static void store_be64(uint8_t *p, uint64_t v)
 }
 
 /* FIPS 180-4 6.4.2.  The message schedule is a 16-word ring (128 bytes of
- * stack instead of 640), and the working variables a..h stay where they
- * are: round t finds 'a' at index -t mod 8 and writes only d and h, instead
- * of moving all eight words along every round. */
+ * stack instead of 640).  The working variables slide down an array of 16
+ * instead of moving along every round: round j of each group of eight
+ * finds a..h at v[8 - j .. 15 - j], adds t1 to d in place and writes the
+ * new a just below.  After eight rounds a..h sit in v[0..7] and move back
+ * up in one copy.  Every access is then a constant offset from one
+ * pointer, which ARMv6-M loads in one instruction. */
 static void compress(uint64_t h[8], const uint8_t block[BLOCK_LEN])
 {
-    uint64_t w[16], v[8];
+    uint64_t w[16], v[16];
     unsigned t, i;
     for (t = 0; t < 16; t++)
         w[t] = load_be64(block + 8 * t);
-    for (i = 0; i < 8; i++)
-        v[i] = h[i];
-    for (t = 0; t < 80; t++) {
-        unsigned o = (8u - (t & 7u)) & 7u;
-        uint64_t a = v[o], b = v[(o + 1) & 7], c = v[(o + 2) & 7];
-        uint64_t e = v[(o + 4) & 7], f = v[(o + 5) & 7], g = v[(o + 6) & 7];
-        uint64_t t1, t2;
-        if (t >= 16) {
-            uint64_t w15 = w[(t - 15) & 15], w2 = w[(t - 2) & 15];
-            w[t & 15] += (rotr(w15, 1) ^ rotr(w15, 8) ^ (w15 >> 7)) +
-                         (rotr(w2, 19) ^ rotr(w2, 61) ^ (w2 >> 6)) +
-                         w[(t - 7) & 15];
+    memcpy(v + 8, h, 8 * sizeof *h);
+    for (t = 0; t < 80; t += 8) {
+        uint64_t *p = v + 8;
+        for (i = 0; i < 8; i++) {
+            uint64_t *x = w + ((t + i) & 15);
+            uint64_t a = p[0], e = p[4], t1;
+            if (t >= 16)
+                *x += small_sigma0(w[(t + i - 15) & 15]) +
+                      small_sigma1(w[(t + i - 2) & 15]) + w[(t + i - 7) & 15];
+            /* Ch(e, f, g) and, below, Maj(a, b, c) of (4.8) and (4.9),
+             * rewritten with one operation fewer. */
+            t1 = p[7] + big_sigma1(e) + (((p[5] ^ p[6]) & e) ^ p[6]) +
+                 K[t + i] + *x;
+            p[3] += t1;  /* d becomes the next round's e */
+            p--;
+            p[0] = t1 + big_sigma0(a) +  /* the next round's a */
+                   ((a & p[2]) | ((a | p[2]) & p[3]));
         }
-        t1 = v[(o + 7) & 7] + (rotr(e, 14) ^ rotr(e, 18) ^ rotr(e, 41)) +
-             ((e & f) ^ (~e & g)) + K[t] + w[t & 15];
-        t2 = (rotr(a, 28) ^ rotr(a, 34) ^ rotr(a, 39)) +
-             ((a & b) ^ (a & c) ^ (b & c));
-        v[(o + 3) & 7] += t1;      /* d becomes the next round's e */
-        v[(o + 7) & 7] = t1 + t2;  /* h becomes the next round's a */
+        memcpy(v + 8, v, 8 * sizeof *v);
     }
     for (i = 0; i < 8; i++)
-        h[i] += v[i];
+        h[i] += v[8 + i];
 }
 
 void fwpk_sha512_init(fwpk_sha512_ctx *c)
