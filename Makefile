@@ -75,8 +75,11 @@ $(TST)/tests/%: $(TST)/obj/tests/%.o $(call obj,$(TST),$(SUPPORT_SRC)) $(TST)/li
 	@mkdir -p $(dir $@)
 	$(CC) $(TST_OPT) $^ $(HOST_LIBS) -lcmocka -llzma -o $@
 
-check: deps $(TEST_BINS) $(TST)/fwpack cross $(REL)/bench/host_bench
-	@FWPACK=$(TST)/fwpack tests/run-all $(TEST_BINS)
+# The minimal configuration's build (must come before check uses it).
+include mk/min.mk
+
+check: deps $(TEST_BINS) $(MIN_TEST_BINS) $(TST)/fwpack cross $(REL)/bench/host_bench
+	@FWPACK=$(TST)/fwpack tests/run-all $(TEST_BINS) $(MIN_TEST_BINS)
 	@$(MAKE) --no-print-directory fuzz-smoke
 
 test: check

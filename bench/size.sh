@@ -332,16 +332,16 @@ if [ -f "$budgets" ]; then
     awk '
         FILENAME == ARGV[1] { v[$1, $2] = $3; how[$1, $2] = $4; next }
         /^[ \t]*(#|$)/ { next }
-        !hdr { printf "%-14s %-44s %8s %8s  %s\n", "TARGET", "FIGURE", "BYTES", "BUDGET", "STATUS"; hdr = 1 }
+        !hdr { printf "%-17s %-44s %8s %8s  %s\n", "TARGET", "FIGURE", "BYTES", "BUDGET", "STATUS"; hdr = 1 }
         {
             t = $1; f = $2; lim = $3
             if (f == "flash") name = "flash, total"
             else if (f == "ram") name = "RAM beyond frame buffer + window"
             else if (f == "ramall") name = "RAM, all (ctx + static + stack)"
             else name = f
-            if (!((t, f) in v)) { printf "%-14s %-44s %8s %8d  %s\n", t, name, "n/a", lim, "not built"; next }
+            if (!((t, f) in v)) { printf "%-17s %-44s %8s %8d  %s\n", t, name, "n/a", lim, "not built"; next }
             if (how[t, f] == "unlinked-sum") name = name " (unlinked sum)"
-            printf "%-14s %-44s %8d %8d  %s\n", t, name, v[t, f], lim, (v[t, f] <= lim ? "ok" : "OVER by " v[t, f] - lim)
+            printf "%-17s %-44s %8d %8d  %s\n", t, name, v[t, f], lim, (v[t, f] <= lim ? "ok" : "OVER by " v[t, f] - lim)
         }' "$tmp/figures" "$budgets"
 else
     echo "# no budget file $budgets"

@@ -10,7 +10,10 @@
 #                bench/boot.sh size: the QEMU bootloader example's flash and
 #                RAM (needs build/host/fwpack; skipped with a note without it).
 #
-# Targets: cortex-m0plus cortex-m3 cortex-m4 rv32imc atmega328p.
+# Targets: cortex-m0plus cortex-m3 cortex-m4 rv32imc atmega328p, and
+# cortex-m0plus-min: the same M0+ with the features a small Cortex-M
+# bootloader can go without left out (fwpk_verify.h: no resume, the Thumb
+# filter only, the smallest inflate fast table), for the 8 KB budget.
 # The library is whatever verifier/src/*.c exists (wildcard), so the rules work
 # while the verifier is being written.  The harness is linked with
 # --gc-sections against bench/size_libc.c (memcpy & co.; riscv64-unknown-elf on
@@ -23,7 +26,7 @@ BUILD ?= build
 VERIFIER_SRC ?= $(wildcard verifier/src/*.c)
 
 CROSS_DIR := $(BUILD)/cross
-CROSS_TARGETS := cortex-m0plus cortex-m3 cortex-m4 rv32imc atmega328p
+CROSS_TARGETS := cortex-m0plus cortex-m0plus-min cortex-m3 cortex-m4 rv32imc atmega328p
 CROSS_CFLAGS := -Os -std=c99 -ffreestanding -Wall -Wextra -Werror \
                 -ffunction-sections -fdata-sections -fstack-usage
 # Only the verifier's own headers: the host INC (tools/lib, keys) stays out.
@@ -35,6 +38,9 @@ CROSS_INC := -Iverifier/include -Iformat -Iverifier/src
 # reads the calls from the object's relocations instead.
 CROSS_PREFIX_cortex-m0plus := arm-none-eabi-
 CROSS_ARCH_cortex-m0plus := -mcpu=cortex-m0plus -mthumb
+CROSS_PREFIX_cortex-m0plus-min := arm-none-eabi-
+CROSS_ARCH_cortex-m0plus-min := -mcpu=cortex-m0plus -mthumb -DFWPK_RESUME=0 \
+                                -DFWPK_FILTERS=2 -DFWPK_INFLATE_FAST_BITS=7
 CROSS_PREFIX_cortex-m3 := arm-none-eabi-
 CROSS_ARCH_cortex-m3 := -mcpu=cortex-m3 -mthumb
 CROSS_PREFIX_cortex-m4 := arm-none-eabi-
@@ -48,6 +54,7 @@ CROSS_ARCH_atmega328p := -mmcu=atmega328p -DFWPK_MAX_FRAME_SIZE=512 -DFWPK_WINDO
 
 CROSS_GCC12_FLAGS := -fcallgraph-info=su
 CROSS_EXTRA_cortex-m0plus := $(CROSS_GCC12_FLAGS)
+CROSS_EXTRA_cortex-m0plus-min := $(CROSS_GCC12_FLAGS)
 CROSS_EXTRA_cortex-m3 := $(CROSS_GCC12_FLAGS)
 CROSS_EXTRA_cortex-m4 := $(CROSS_GCC12_FLAGS)
 # riscv64-unknown-elf on Debian ships no libc, not even <string.h>: use the
@@ -58,6 +65,7 @@ CROSS_EXTRA_atmega328p :=
 # Bare metal, own _start (bench/size_main.c); avr uses avr-libc's startup.
 CROSS_LD_BARE := -nostdlib -nostartfiles -Wl,-e,_start
 CROSS_LDFLAGS_cortex-m0plus := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
+CROSS_LDFLAGS_cortex-m0plus-min := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
 CROSS_LDFLAGS_cortex-m3 := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
 CROSS_LDFLAGS_cortex-m4 := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
 CROSS_LDFLAGS_rv32imc := $(CROSS_LD_BARE)

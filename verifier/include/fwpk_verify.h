@@ -29,6 +29,25 @@
 #endif
 #define FWPK_WINDOW_SIZE (1UL << FWPK_WINDOW_BITS)
 
+/* Compile-time features; a bootloader short of flash may drop some.  The
+ * defaults build everything.
+ *
+ * FWPK_RESUME   1: resume records are offered and accepted (below).  0: no
+ *               checkpoint is ever offered, fwpk_resume_begin() returns
+ *               FWPK_ERR_ARG and fwpk_resume_skip() the current offset; the
+ *               code that rebuilds a run from flash is left out.
+ * FWPK_FILTERS  bit mask of the inverse branch filters compiled in, bit
+ *               FWPK_FILTER_THUMB and/or FWPK_FILTER_RV32 (FWPK_FILTER_NONE
+ *               always works).  A container whose own target uses a filter
+ *               left out fails with FWPK_ERR_LIMIT before anything is
+ *               erased.  E.g. -DFWPK_FILTERS=2 (Thumb only) for Cortex-M. */
+#ifndef FWPK_RESUME
+#define FWPK_RESUME 1
+#endif
+#ifndef FWPK_FILTERS
+#define FWPK_FILTERS (1 << FWPK_FILTER_THUMB | 1 << FWPK_FILTER_RV32)
+#endif
+
 typedef enum {
     FWPK_OK = 0,
     FWPK_ERR_ARG,          /* NULL pointer or bad policy from the caller */

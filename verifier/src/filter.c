@@ -42,7 +42,12 @@ static uint32_t decide(fwpk_unfilter *f, int refilter)
     uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 |
                  (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
     uint32_t v, i, d = f->addr >> 1;
-    if (f->filter == FWPK_FILTER_THUMB) {
+    /* A filter left out of the build (FWPK_FILTERS) never gets here: the
+     * constant test drops its code.  With Thumb alone, every segment is
+     * Thumb. */
+    if ((FWPK_FILTERS & 1 << FWPK_FILTER_RV32) == 0 ||
+        ((FWPK_FILTERS & 1 << FWPK_FILTER_THUMB) &&
+         f->filter == FWPK_FILTER_THUMB)) {
         if ((w & 0xf800f800u) != 0xf800f000u)
             return 2;
         d += 2u; /* floor((addr + 4) / 2) */

@@ -11,6 +11,12 @@
 
 #include "fwpk_verify.h"
 
+/* Nonzero if this build has any inverse filter (FWPK_FILTERS): without, a
+ * filtered container is refused (stream.c check_policy) and this code is
+ * never reached. */
+#define FWPK_FILTERS_ANY \
+    (FWPK_FILTERS & (1 << FWPK_FILTER_THUMB | 1 << FWPK_FILTER_RV32))
+
 /* Starts a new segment: 'filter' is FWPK_FILTER_THUMB or FWPK_FILTER_RV32
  * (never NONE: those bytes bypass the filter), 'addr' the segment's load
  * address, 'len' its length. */

@@ -61,20 +61,24 @@ static void want(fwpk_ctx *ctx, enum stage stage, uint32_t need)
 
 /* ---- flash: erase once, write whole units, never across a block ---- */
 
+/* Walks the blocks by their start up to that of the last byte: len >= 1
+ * and addr + len <= 2^32 (segments_ok, manifest.c), so 32 bits do even at
+ * the end of the address space, and 64-bit arithmetic costs flash on M0. */
 static fwpk_err erase_through(fwpk_ctx *ctx, uint32_t addr, uint32_t len)
 {
-    uint32_t eb = ctx->manifest.own.erase_block;
-    uint64_t end = (uint64_t)addr + len;
-    uint64_t block = addr & ~(eb - 1u);
-    for (; block < end; block += eb) {
-        if (ctx->erased_any && block <= ctx->erased_last)
-            continue;
-        if (ctx->flash.erase(ctx->flash.user, (uint32_t)block, eb) != FWPK_OK)
-            return FWPK_ERR_FLASH;
-        ctx->erased_any = 1;
-        ctx->erased_last = (uint32_t)block;
+    uint32_t mask = ctx->manifest.own.erase_block - 1u;
+    uint32_t block = addr & ~mask;
+    uint32_t last = (addr + (len - 1u)) & ~mask;
+    for (;; block += mask + 1u) {
+        if (!ctx->erased_any || block > ctx->erased_last) {
+            if (ctx->flash.erase(ctx->flash.user, block, mask + 1u) != FWPK_OK)
+                return FWPK_ERR_FLASH;
+            ctx->erased_any = 1;
+            ctx->erased_last = block;
+        }
+        if (block == last)
+            return FWPK_OK;
     }
-    return FWPK_OK;
 }
 
 static void record_check(const fwpk_resume *rec, uint8_t out[8])
@@ -89,7 +93,7 @@ static void record_check(const fwpk_resume *rec, uint8_t out[8])
 static fwpk_err offer_checkpoint(fwpk_ctx *ctx)
 {
     fwpk_resume rec;
-    if (ctx->flash.checkpoint == NULL)
+    if (!FWPK_RESUME || ctx->flash.checkpoint == NULL)
         return FWPK_OK;
     rec = ctx->snap;
     rec.flushed = ctx->image_out;
@@ -176,7 +180,8 @@ static fwpk_err image_put(void *arg, const uint8_t *d, size_t n)
             take = (uint32_t)n;
         fwpk_sha512_update(&ctx->image_hash, d, take);
         skip = 0;
-        if (ctx->image_out < ctx->skip_until) { /* resumed: already there */
+        if (FWPK_RESUME && ctx->image_out < ctx->skip_until) {
+            /* resumed: already there */
             skip = ctx->skip_until - ctx->image_out;
             if (skip > take)
                 skip = take;
@@ -228,7 +233,7 @@ static fwpk_err filter_put(void *arg, const uint8_t *d, size_t n)
 static fwpk_err decoded_put(void *arg, const uint8_t *d, size_t n)
 {
     fwpk_ctx *ctx = (fwpk_ctx *)arg;
-    if (ctx->manifest.own.filter == FWPK_FILTER_NONE)
+    if (!FWPK_FILTERS_ANY || ctx->manifest.own.filter == FWPK_FILTER_NONE)
         return image_put(arg, d, n);
     return filter_put(arg, d, n);
 }
@@ -317,13 +322,6 @@ static void check_signature(fwpk_ctx *ctx, const uint8_t entry[72])
     }
 }
 
-/* The window's exclusive end; 0 stands for 2^32, the end of the address
- * space, which a uint32_t cannot hold. */
-static uint64_t window_end(const fwpk_policy *pol)
-{
-    return pol->window_hi ? pol->window_hi : (uint64_t)1 << 32;
-}
-
 /* Everything the device decides from the now-authentic manifest, before
  * the first erase. */
 static fwpk_err check_policy(fwpk_ctx *ctx)
@@ -343,11 +341,18 @@ static fwpk_err check_policy(fwpk_ctx *ctx)
             return FWPK_ERR_LIMIT;
     if (t->window_bits > FWPK_WINDOW_BITS)
         return FWPK_ERR_LIMIT;
+    /* a filter this build left out (FWPK_FILTERS) */
+    if ((FWPK_FILTERS >> t->filter & 1) == 0 && t->filter != FWPK_FILTER_NONE)
+        return FWPK_ERR_LIMIT;
+    /* The erase blocks a segment touches, by their first and last byte:
+     * len >= 1 and addr + len <= 2^32 (manifest.c), so the last byte fits
+     * 32 bits, and window_hi - 1 is the window's last byte also for
+     * window_hi 0 (2^32). */
     for (i = 0; i < t->segment_count; i++) {
-        uint64_t lo = t->segments[i].addr & ~(uint64_t)(t->erase_block - 1u);
-        uint64_t hi = (uint64_t)t->segments[i].addr + t->segments[i].len;
-        hi = (hi + t->erase_block - 1u) & ~(uint64_t)(t->erase_block - 1u);
-        if (lo < pol->window_lo || hi > window_end(pol))
+        const fwpk_segment *s = &t->segments[i];
+        uint32_t mask = t->erase_block - 1u;
+        if ((s->addr & ~mask) < pol->window_lo ||
+            ((s->addr + (s->len - 1u)) | mask) > pol->window_hi - 1u)
             return FWPK_ERR_POLICY;
     }
     return FWPK_OK;
@@ -392,7 +397,7 @@ static fwpk_err replay(fwpk_ctx *ctx, uint32_t released)
 {
     const fwpk_target *t = &ctx->manifest.own;
     int windowed = t->codec == FWPK_CODEC_DEFLATE;
-    int filtered = t->filter != FWPK_FILTER_NONE;
+    int filtered = FWPK_FILTERS_ANY && t->filter != FWPK_FILTER_NONE;
     fwpk_unfilter rf;
     uint32_t done = 0, i;
     for (i = 0; i < t->segment_count && done < released; i++) {
@@ -478,7 +483,7 @@ static fwpk_err start_frames(fwpk_ctx *ctx)
     if (t->codec == FWPK_CODEC_DEFLATE)
         fwpk_inflate_init(&ctx->inflate, ctx->window,
                           (uint32_t)1 << t->window_bits);
-    if (ctx->resuming)
+    if (FWPK_RESUME && ctx->resuming)
         return start_resumed(ctx);
     ctx->target_index = 0;
     ctx->frame_index = 0;
@@ -576,7 +581,7 @@ static fwpk_err on_frame(fwpk_ctx *ctx)
         return FWPK_ERR_FRAME_HASH;
     if (last != all_zero(ctx->buf + FRAME_LEN_FIELD, FWPK_HASH_LEN))
         return FWPK_ERR_FRAME; /* the chain must end at the last frame */
-    if (own)
+    if (FWPK_RESUME && own)
         take_snapshot(ctx);
     memcpy(ctx->expect, ctx->buf + FRAME_LEN_FIELD, FWPK_HASH_LEN);
     if (own)
@@ -650,7 +655,9 @@ fwpk_err fwpk_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
         flash->write == NULL || policy->keys == NULL ||
         policy->key_count == 0 || policy->key_count > FWPK_MAX_KEYS ||
         policy->min_signatures > policy->key_count ||
-        policy->target == NULL || policy->window_lo >= window_end(policy) ||
+        policy->target == NULL ||
+        /* empty window; window_hi 0 (2^32) minus one is the last byte too */
+        policy->window_lo > policy->window_hi - 1u ||
         check_keys(policy) != FWPK_OK)
         return FWPK_ERR_ARG;
     ctx->policy = *policy;
@@ -667,7 +674,7 @@ fwpk_err fwpk_resume_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
     fwpk_err err = fwpk_begin(ctx, policy, flash);
     if (err != FWPK_OK)
         return err;
-    if (rec == NULL)
+    if (!FWPK_RESUME || rec == NULL)
         return ctx->err = FWPK_ERR_ARG;
     ctx->snap = *rec;
     ctx->resuming = 1;
@@ -676,7 +683,7 @@ fwpk_err fwpk_resume_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
 
 uint32_t fwpk_resume_skip(fwpk_ctx *ctx)
 {
-    if (ctx->err == FWPK_OK && ctx->stage == ST_SKIP) {
+    if (FWPK_RESUME && ctx->err == FWPK_OK && ctx->stage == ST_SKIP) {
         ctx->offset += ctx->need - ctx->have;
         want(ctx, ST_FRAME_LEN, FRAME_LEN_FIELD);
     }
@@ -695,7 +702,7 @@ static fwpk_err feed_step(fwpk_ctx *ctx, const uint8_t *data, uint32_t take)
             want(ctx, ST_MANIFEST, ctx->manifest_len);
         return err;
     }
-    if (ctx->stage == ST_SKIP) {
+    if (FWPK_RESUME && ctx->stage == ST_SKIP) {
         ctx->have += take;
         if (ctx->have == ctx->need)
             want(ctx, ST_FRAME_LEN, FRAME_LEN_FIELD);
