@@ -88,6 +88,10 @@ int fwp_image_normalize(fwp_image *img, uint32_t write_unit, fwp_err *err);
 uint32_t fwp_image_size(const fwp_image *img); /* sum of lengths */
 
 /* Intel HEX, record types 00-05, checksums verified. */
+/* Decodes n hex digits of a text record into n / 2 bytes; errors name
+ * the file and line (hexdigits.c, shared by HEX and S-record). */
+int fwp_hex_digits(const char *name, unsigned line, const char *s, size_t n,
+                   uint8_t *out, fwp_err *err);
 int fwp_hex_parse(const char *name, const char *text, size_t len,
                   fwp_image *img, fwp_err *err);
 int fwp_hex_load(const char *path, fwp_image *img, fwp_err *err);

@@ -19,17 +19,6 @@ typedef struct {
     fwp_err *err;
 } hex_ctx;
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 static int bad(hex_ctx *h, const char *reason)
 {
     return fwp_fail(h->err, "%s:%u: %s", h->name, h->line, reason);
@@ -38,16 +27,7 @@ static int bad(hex_ctx *h, const char *reason)
 /* Decodes the hex digits of one record (after ':') into bytes. */
 static int decode(hex_ctx *h, const char *s, size_t n, uint8_t *out)
 {
-    if (n % 2)
-        return bad(h, "odd number of hex digits");
-    for (size_t i = 0; i < n; i += 2) {
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-        if (hi < 0 || lo < 0)
-            return fwp_fail(h->err, "%s:%u: bad hex digit '%c'", h->name,
-                            h->line, hi < 0 ? s[i] : s[i + 1]);
-        out[i / 2] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
+    return fwp_hex_digits(h->name, h->line, s, n, out, h->err);
 }
 
 static int add_data(hex_ctx *h, uint16_t off, const uint8_t *d, size_t n)
