@@ -2,9 +2,9 @@
 #
 #   make            build build/host/fwpack and build/host/libfwpk_verify.a
 #   make demo       the main job end to end
-#   make check      every test (ASan/UBSan build), cross builds, budgets
-#   make bench      figures (never asserted)
-#   make size       verifier flash/RAM per target and component
+#   make check      every test (ASan/UBSan build), cross builds, fuzz smoke
+#   make bench      figures beside budgets (never asserted)
+#   make size       verifier flash/RAM per target and component, vs budgets
 #   make deps       apt-install what is missing (Debian 12, as root)
 #   make install    PREFIX=/usr/local DESTDIR=...: see mk/install.mk
 
