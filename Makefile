@@ -11,7 +11,7 @@
 CC ?= cc
 BUILD ?= build
 PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev liblzma-dev libzopfli-dev srecord pkg-config openssl \
-             clang libclang-rt-14-dev softhsm2 opensc p11-kit-modules cmake groff-base
+             clang libclang-rt-14-dev cppcheck softhsm2 opensc p11-kit-modules cmake groff-base
 PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
               gcc-avr avr-libc binutils-avr simavr libsimavr-dev qemu-system-arm
 PKGS := $(PKGS_HOST) $(PKGS_CROSS)
@@ -81,8 +81,19 @@ include mk/min.mk
 check: deps $(TEST_BINS) $(MIN_TEST_BINS) $(TST)/fwpack cross $(REL)/bench/host_bench
 	@FWPACK=$(TST)/fwpack tests/run-all $(TEST_BINS) $(MIN_TEST_BINS)
 	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory lint
 
 test: check
+
+# cppcheck over the device library and the host code; inline suppressions
+# (cppcheck-suppress) mark its known false positives, each with a reason.
+CPPCHECK := cppcheck --quiet --inline-suppr --error-exitcode=1 \
+            --enable=warning,portability
+.PHONY: lint
+lint:
+	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat -Iverifier/src verifier/src
+	@$(CPPCHECK) --std=c11 -Iverifier/include -Iformat -Itools/lib -Ikeys tools keys
+	@echo "cppcheck: verifier/src, tools, keys clean"
 
 demo: all
 	@FWPACK=$(REL)/fwpack examples/demo.sh

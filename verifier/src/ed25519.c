@@ -319,6 +319,8 @@ typedef struct {
 
 static void point_to_cached(cached *c, const point *p)
 {
+    /* c is output only: cppcheck takes fe_add's r for an input. */
+    /* cppcheck-suppress uninitvar */
     fe_add(c->n.ypx, p->y, p->x);
     fe_sub(c->n.ymx, p->y, p->x);
     fe_mul(c->n.t2d, p->t, D);

@@ -283,6 +283,9 @@ static unsigned next_reversed(unsigned r, unsigned n)
 static int build(table *t, const uint8_t *len, unsigned n, int is_codelen)
 {
     uint16_t next[MAX_BITS + 1]; /* next reversed code, or next list slot */
+    /* t->bits is set by every caller (cppcheck's cross-file check misses
+     * the assignment before make_tables()). */
+    /* cppcheck-suppress ctuuninitvar */
     unsigned root = t->bits, size = 1u << root, i, l, code = 0, slot = 0;
     int32_t left = 1; /* codes of 'l' bits still free: up to 2^15 */
     int max = 0;

@@ -153,7 +153,7 @@ static void store_be64(uint8_t *p, uint64_t v)
  * instead of moving along every round: round j of each group of eight
  * finds a..h at v[8 - j .. 15 - j], adds t1 to d in place and writes the
  * new a just below.  After eight rounds a..h sit in v[0..7] and move back
- * up in one copy.  Every access is then a constant offset from one
+ * up together.  Every access is then a constant offset from one
  * pointer, which ARMv6-M loads in one instruction. */
 static void compress(uint64_t h[8], const uint8_t block[BLOCK_LEN])
 {
@@ -179,7 +179,8 @@ static void compress(uint64_t h[8], const uint8_t block[BLOCK_LEN])
             p[0] = t1 + big_sigma0(a) +  /* the next round's a */
                    ((a & p[2]) | ((a | p[2]) & p[3]));
         }
-        memcpy(v + 8, v, 8 * sizeof *v);
+        for (i = 0; i < 8; i++) /* slide a..h back up for the next eight */
+            v[8 + i] = v[i];
     }
     for (i = 0; i < 8; i++)
         h[i] += v[8 + i];
