@@ -33,6 +33,7 @@
 #include <zlib.h>
 
 #include "fwpk_verify.h"
+#include "pack_util.h"
 
 #define AVR_O "build/test/avr"
 #define OUT_MAX 65536
@@ -62,13 +63,6 @@ static int run(const char *cmd)
     int st = pclose(p);
     out.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     return out.status;
-}
-
-static int have(const char *tool)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
-    return system(cmd) == 0;
 }
 
 /* "NAME='value'" in out.text */
@@ -103,7 +97,7 @@ static int setup(void **state)
     const char *tools[] = {"avr-gcc", "avr-objcopy", "avr-size",
                            "avr-objdump", "make", "cc"};
     for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
-        if (!have(tools[i])) {
+        if (!pu_have(tools[i])) {
             fprintf(stderr,
                     "test_avr: %s is not installed: the AVR example needs "
                     "it (make deps, or apt-get install gcc-avr avr-libc "

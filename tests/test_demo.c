@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "fwpk_verify.h"
+#include "pack_util.h"
 
 #define DEMO_DIR "build/test/demo"
 #define CM_OUT "build/test/cortex-m"
@@ -58,19 +59,12 @@ static int run(const char *cmd)
     return out.status;
 }
 
-static int have(const char *tool)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
-    return system(cmd) == 0;
-}
-
 static int setup(void **state)
 {
     (void)state;
     const char *missing[] = {"qemu-system-arm", "arm-none-eabi-gcc"};
     for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++)
-        if (!have(missing[i])) {
+        if (!pu_have(missing[i])) {
             fprintf(stderr,
                     "test_demo: %s is not installed: the bootloader tests "
                     "need it (make deps, or apt-get install "

@@ -48,26 +48,6 @@ static int run(const char *fmt, ...)
     return rc;
 }
 
-/* A shell command that must succeed (reference tools). */
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    if (system(cmd) != 0)
-        fail_msg("command failed: %s", cmd);
-}
-
-static int have(const char *tool)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
-    return system(cmd) == 0;
-}
-
 static void expect_in(const char *text, const char *want)
 {
     if (!text || !strstr(text, want))
@@ -237,7 +217,7 @@ static int setup(void **state)
     const char *tools[] = {"srec_cat", "srec_cmp", "arm-none-eabi-gcc",
                            "arm-none-eabi-objcopy"};
     for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
-        if (!have(tools[i])) {
+        if (!pu_have(tools[i])) {
             fprintf(stderr, "test_inputs: %s is not installed: the format "
                             "tests need it (make deps, or apt-get install "
                             "srecord gcc-arm-none-eabi "
@@ -303,7 +283,7 @@ static void check_srec_cat(const width *w, const ref_image *r)
     for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
         snprintf(file, sizeof file, "%s_v%zu%s", w->name, v, ext[w->ab]);
         const char *path = pu_path(dir, file);
-        sh("srec_cat %s -o %s -motorola -address-length=%d %s", r->src, path,
+        pu_sh("srec_cat %s -o %s -motorola -address-length=%d %s", r->src, path,
            w->ab, variants[v]);
         snprintf(what, sizeof what, "%s (srec_cat %s)", file, variants[v]);
         load(path, 0, 0, &got);
@@ -314,7 +294,7 @@ static void check_srec_cat(const width *w, const ref_image *r)
     for (int obs = 16; obs <= 255; obs += 239) {
         snprintf(file, sizeof file, "%s_%d.hex", w->name, obs);
         const char *path = pu_path(dir, file);
-        sh("srec_cat %s -o %s -intel -obs=%d", r->src, path, obs);
+        pu_sh("srec_cat %s -o %s -intel -obs=%d", r->src, path, obs);
         load(path, 0, 0, &got);
         same_image(&got, &r->img, file);
         fwp_image_free(&got);
@@ -332,10 +312,10 @@ static void check_writers(const width *w, const ref_image *r)
     size_t len;
     snprintf(file, sizeof file, "%s_ref.srec", w->name);
     snprintf(ref, sizeof ref, "%s", pu_path(dir, file));
-    sh("srec_cat %s -o %s -motorola -execution-start-address=0", r->src, ref);
+    pu_sh("srec_cat %s -o %s -motorola -execution-start-address=0", r->src, ref);
     snprintf(file, sizeof file, "%s_ref.hex", w->name);
     snprintf(ref_hex, sizeof ref_hex, "%s", pu_path(dir, file));
-    sh("srec_cat %s -o %s -intel", r->src, ref_hex);
+    pu_sh("srec_cat %s -o %s -intel", r->src, ref_hex);
     assert_int_equal(fwp_srec_format(&r->img, 0, &text, &len, &err), 0);
     expect_in(text, first[w->ab]);
     expect_in(text, last[w->ab]);
@@ -344,12 +324,12 @@ static void check_writers(const width *w, const ref_image *r)
     snprintf(file, sizeof file, "%s_ours.srec", w->name);
     pu_write(pu_path(dir, file), text, len);
     free(text);
-    sh("srec_cmp %s -motorola %s -motorola", pu_path(dir, file), ref);
+    pu_sh("srec_cmp %s -motorola %s -motorola", pu_path(dir, file), ref);
     assert_int_equal(fwp_hex_format(&r->img, &text, &len, &err), 0);
     snprintf(file, sizeof file, "%s_ours.hex", w->name);
     pu_write(pu_path(dir, file), text, len);
     free(text);
-    sh("srec_cmp %s -intel %s -intel", pu_path(dir, file), ref_hex);
+    pu_sh("srec_cmp %s -intel %s -intel", pu_path(dir, file), ref_hex);
     /* wider addresses than needed are fine, narrower are refused */
     assert_int_equal(fwp_srec_format(&r->img, 4, &text, &len, &err), 0);
     free(text);
@@ -380,9 +360,9 @@ static void test_bin_and_same_container(void **state)
     fwp_image got;
     make_ref("c", img24, 3, &r);
     const char *s28 = pu_path(dir, "c.s28"), *bin = pu_path(dir, "c0.bin");
-    sh("srec_cat %s -o %s -motorola -address-length=3 "
+    pu_sh("srec_cat %s -o %s -motorola -address-length=3 "
        "-execution-start-address=0x20000", r.src, s28);
-    sh("srec_cat %s -motorola -crop 0x20000 0x20bb8 -offset -0x20000 -o %s "
+    pu_sh("srec_cat %s -motorola -crop 0x20000 0x20bb8 -offset -0x20000 -o %s "
        "-binary", s28, bin);
     load(bin, 1, 0x20000, &got);
     assert_int_equal(got.count, 1);
@@ -391,9 +371,9 @@ static void test_bin_and_same_container(void **state)
     assert_memory_equal(got.segs[0].data, r.img.segs[0].data, 3000);
     fwp_image_free(&got);
 
-    sh("srec_cat %s -o %s -intel", r.src, pu_path(dir, "c.hex"));
-    sh("cp %s %s", s28, pu_path(dir, "c.mot"));
-    sh("cp %s %s", s28, pu_path(dir, "c-noext"));
+    pu_sh("srec_cat %s -o %s -intel", r.src, pu_path(dir, "c.hex"));
+    pu_sh("cp %s %s", s28, pu_path(dir, "c.mot"));
+    pu_sh("cp %s %s", s28, pu_path(dir, "c-noext"));
     const char *ins[] = {"c.hex", "c.s28", "c.mot", "c-noext"};
     char *first = NULL;
     size_t first_len = 0;
@@ -486,8 +466,8 @@ static void test_elf_vs_objcopy(void **state)
     fwp_image_free(&img);
 
     /* by magic, whatever the name; .axf */
-    sh("cp %s %s", pu_path(dir, "app.elf"), pu_path(dir, "app-noext"));
-    sh("cp %s %s", pu_path(dir, "app.elf"), pu_path(dir, "app.axf"));
+    pu_sh("cp %s %s", pu_path(dir, "app.elf"), pu_path(dir, "app-noext"));
+    pu_sh("cp %s %s", pu_path(dir, "app.elf"), pu_path(dir, "app.axf"));
     check_elf("app-noext", "app.bin", "app.hex", 1);
     check_elf("app.axf", "app.bin", "app.hex", 1);
 

@@ -96,13 +96,6 @@ static void expect_in(const char *text, const char *want)
         fail_msg("got \"%s\", want \"%s\"", text ? text : "(null)", want);
 }
 
-static int have(const char *tool)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
-    return system(cmd) == 0;
-}
-
 /* ---- setup: make install, a key, a container ---- */
 
 static int setup(void **state)
@@ -113,7 +106,7 @@ static int setup(void **state)
                            "arm-none-eabi-objcopy", "arm-none-eabi-nm",
                            "arm-none-eabi-readelf", "cmp", "srec_cat"};
     for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
-        if (!have(tools[i])) {
+        if (!pu_have(tools[i])) {
             fprintf(stderr, "test_install: %s is not installed: the install "
                             "tests need it (make deps, or apt-get install "
                             "cmake groff-base pkg-config srecord "

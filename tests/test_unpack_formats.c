@@ -44,26 +44,6 @@ static int run(const char *fmt, ...)
     return rc;
 }
 
-/* A shell command that must succeed (the reference tools). */
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    if (system(cmd) != 0)
-        fail_msg("command failed: %s", cmd);
-}
-
-static int have(const char *tool)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
-    return system(cmd) == 0;
-}
-
 static const char *P(const char *name)
 {
     return pu_path(dir, name);
@@ -137,7 +117,7 @@ static int setup(void **state)
     (void)state;
     const char *tools[] = {"srec_cat", "srec_cmp"};
     for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
-        if (!have(tools[i])) {
+        if (!pu_have(tools[i])) {
             fprintf(stderr, "test_unpack_formats: %s is not installed: the "
                             "tests need it (make deps, or apt-get install "
                             "srecord)\n", tools[i]);
@@ -231,9 +211,9 @@ static void check_against_srec_cat(const width *w, const char *path, int ab)
                                                                     ? 28
                                                                     : 37);
     snprintf(ref, sizeof ref, "%s", P(name));
-    sh("srec_cat %s -o %s -motorola -address-length=%d "
+    pu_sh("srec_cat %s -o %s -motorola -address-length=%d "
        "-execution-start-address=0", w->src, ref, ab);
-    sh("srec_cmp %s -motorola %s -motorola", path, ref);
+    pu_sh("srec_cmp %s -motorola %s -motorola", path, ref);
     check_records(path, ab);
 
     fwp_image a = {0}, b = {0};
@@ -346,13 +326,13 @@ static void test_srec_targets(void **state)
                          P("both.s37")), 0);
     check_against_srec_cat(&widths[2], P("both.main.s37"), 4);
     check_records(P("both.radio.s37"), 4);
-    sh("srec_cmp %s -motorola %s -binary -offset 0x10000", P("both.radio.s37"),
+    pu_sh("srec_cmp %s -motorola %s -binary -offset 0x10000", P("both.radio.s37"),
        P("radio.bin"));
     /* the radio alone fits S2 records, but not S1 */
     assert_int_equal(run("unpack --target radio -p %s %s -o %s", P("pub.pem"),
                          P("both.fwpk"), P("radio.s28")), 0);
     check_records(P("radio.s28"), 3);
-    sh("srec_cmp %s -motorola %s -binary -offset 0x10000", P("radio.s28"),
+    pu_sh("srec_cmp %s -motorola %s -binary -offset 0x10000", P("radio.s28"),
        P("radio.bin"));
     assert_int_equal(run("unpack --target radio -p %s %s -o %s", P("pub.pem"),
                          P("both.fwpk"), P("radio.s19")), 2);

@@ -1,4 +1,9 @@
 /* pack_util.c - see pack_util.h. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
 #include "pack_util.h"
 
 #include <stdio.h>
@@ -125,4 +130,22 @@ void pu_firmware(uint8_t *p, size_t n, uint32_t seed)
     }
     if (n & 1)
         p[n - 1] = 0xff;
+}
+
+int pu_have(const char *tool)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
+    return system(cmd) == 0;
+}
+
+void pu_sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    if (system(cmd) != 0)
+        fail_msg("command failed: %s", cmd);
 }

@@ -24,4 +24,10 @@ int pu_fwpack(const char *args, char **out, char **err);
 /* Firmware-like bytes: Thumb-ish opcodes, literal pools, tables. */
 void pu_firmware(uint8_t *p, size_t n, uint32_t seed);
 
+/* Nonzero when 'tool' is on PATH. */
+int pu_have(const char *tool);
+/* Runs a shell command (printf-style) that must succeed; fails the
+ * current test naming the command otherwise. */
+void pu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif
