@@ -48,26 +48,8 @@ cm_make() {
 }
 config() { eval "$(cm_make print-config)"; }
 
-# ---- container surgery ------------------------------------------------------
-byte() { od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' \n'; }
-u16le() { echo $(($(byte "$1" "$2") + 256 * $(byte "$1" $(($2 + 1))))); }
-# Prints "OFFSET LEN" of every frame (SPEC.md 1, 5, 6).
-frames() {
-    size=$(wc -c <"$1")
-    s=$((12 + $(u16le "$1" 6) + $(u16le "$1" 8)))
-    off=$((s + 1 + 72 * $(byte "$1" "$s")))
-    while [ "$off" -lt "$size" ]; do
-        len=$(u16le "$1" "$off")
-        echo "$off $len"
-        off=$((off + 34 + len))
-    done
-}
-# Flips the lowest bit of the byte at offset $2 of file $1, in place.
-flip() {
-    b=$(byte "$1" "$2")
-    printf "$(printf '\\%03o' $((b ^ 1)))" |
-        dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
+# ---- container surgery: frames, flip, tamper_middle_frame -------------------
+. examples/container.sh
 
 # ---- steps ----------------------------------------------------------------------
 prepare() {
@@ -107,12 +89,7 @@ prepare() {
         --security-counter 1 "$CM_OUT/app_v1.bin" \
         -o "$DEMO_DIR/app_v1.fwpk" >/dev/null
     echo "older release for the rollback scenario: $DEMO_DIR/app_v1.fwpk (version 1.0.0, security counter 1)"
-    cp "$DEMO_DIR/app_v2.fwpk" "$DEMO_DIR/app_v2_tampered.fwpk"
-    n=$(frames "$DEMO_DIR/app_v2.fwpk" | wc -l)
-    set -- $(frames "$DEMO_DIR/app_v2.fwpk" | sed -n "$((n / 2 + 1))p")
-    pos=$(($1 + 34 + $2 / 2))
-    flip "$DEMO_DIR/app_v2_tampered.fwpk" "$pos"
-    echo "tampered copy: flipped one bit at offset $pos, in the middle of frame $((n / 2 + 1)) of $n"
+    tamper_middle_frame "$DEMO_DIR/app_v2.fwpk" "$DEMO_DIR/app_v2_tampered.fwpk"
     echo
     echo "== 4. inspect"
     show "$FWPACK" inspect "$DEMO_DIR/app_v2.fwpk"

@@ -461,7 +461,8 @@ static void test_large_truncations(void **state)
     /* inside a frame: half its length field, its length field only, its
      * whole header, one payload byte, all but its last byte; and below,
      * its middle */
-    static const int inside[] = {1, 2, 34, 35, -1};
+    static const int inside[] = {1, 2, FWPK_FRAME_HEADER_LEN,
+                                 FWPK_FRAME_HEADER_LEN + 1, -1};
     size_t k, j;
     char what[128];
     /* every length of the prefix and signature block */
@@ -982,7 +983,7 @@ static void frames_of(fwp_mtarget *t, fwp_frames *fr, const uint8_t *stream,
     t->frame_count = fr->count;
     t->payload_size = fr->payload;
     t->frame_size = fs;
-    memcpy(t->anchor, fr->anchor, FWPK_HASH_LEN);
+    memcpy(t->anchor, fr->anchor, FWPK_LINK_LEN);
 }
 
 static void one_segment(fwp_mtarget *t, uint32_t addr, uint32_t len)

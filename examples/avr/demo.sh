@@ -32,32 +32,8 @@ avr_make() {
 }
 config() { eval "$(avr_make print-config)"; }
 
-# ---- container surgery (format/SPEC.md 1, 5, 6) -------------------------------
-byte() { od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' \n'; }
-u16le() { echo $(($(byte "$1" "$2") + 256 * $(byte "$1" $(($2 + 1))))); }
-frames() {
-    size=$(wc -c <"$1")
-    s=$((12 + $(u16le "$1" 6) + $(u16le "$1" 8)))
-    off=$((s + 1 + 72 * $(byte "$1" "$s")))
-    while [ "$off" -lt "$size" ]; do
-        len=$(u16le "$1" "$off")
-        echo "$off $len"
-        off=$((off + 34 + len))
-    done
-}
-tamper() {
-    n=$(frames "$1" | wc -l)
-    [ "$n" -gt 0 ] || die "$1: no frames"
-    set -- "$1" "$2" $(frames "$1" | sed -n "$((n / 2 + 1))p")
-    pos=$(($3 + 34 + $4 / 2))
-    cp "$1" "$2.tmp"
-    b=$(byte "$2.tmp" "$pos")
-    printf "$(printf '\\%03o' $((b ^ 1)))" |
-        dd of="$2.tmp" bs=1 seek="$pos" conv=notrunc status=none
-    mv "$2.tmp" "$2"
-    echo "tampered copy $2: one bit flipped at offset $pos, in the middle of frame $((n / 2 + 1)) of $n"
-}
-
+# ---- container surgery: frames, tamper_middle_frame ------------------------------
+. examples/container.sh
 # ---- runs --------------------------------------------------------------------------
 # boot [CONTAINER] [extra avrhost options]: v1 in the active slot, the
 # bootloader, the container served over the UART.
@@ -144,7 +120,7 @@ run() {
 case ${1:-run} in
 run) run ;;
 boot) shift; boot "$@" ;;
-tamper) tamper "$2" "$3" ;;
+tamper) tamper_middle_frame "$2" "$3" ;;
 frames) frames "$2" ;;
 *) echo "usage: $0 [run|boot [CONTAINER]|tamper IN OUT|frames FILE]" >&2; exit 2 ;;
 esac
