@@ -4,7 +4,8 @@
 #   make demo       the main job end to end
 #   make check      every test (ASan/UBSan build), cross builds, fuzz smoke
 #   make bench      figures beside budgets (never asserted)
-#   make size       verifier flash/RAM per target and component, vs budgets
+#   make size       verifier flash/RAM per target and component, and the
+#                   container's overhead over raw deflate, vs budgets
 #   make deps       apt-install what is missing (Debian 12, as root)
 #   make install    PREFIX=/usr/local DESTDIR=...: see mk/install.mk
 
@@ -78,7 +79,9 @@ $(TST)/tests/%: $(TST)/obj/tests/%.o $(call obj,$(TST),$(SUPPORT_SRC)) $(TST)/li
 # The minimal configuration's build (must come before check uses it).
 include mk/min.mk
 
-check: deps $(TEST_BINS) $(MIN_TEST_BINS) $(TST)/fwpack cross $(REL)/bench/host_bench
+# test_pack packs two of bench-filters' linked programs (mk/bench-filters.mk).
+CHECK_PROGRAMS := $(BUILD)/bench-filters/cm0-newlib.elf $(BUILD)/bench-filters/cm4-newlib-all.elf
+check: deps $(TEST_BINS) $(MIN_TEST_BINS) $(TST)/fwpack cross $(REL)/bench/host_bench $(CHECK_PROGRAMS)
 	@FWPACK=$(TST)/fwpack tests/run-all $(TEST_BINS) $(MIN_TEST_BINS)
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory lint
@@ -108,6 +111,7 @@ bench: all $(REL)/bench/host_bench
 	@$(MAKE) --no-print-directory bench-emu
 	@sh bench/boot.sh bench $(BUILD)/bench-boot
 	@$(MAKE) --no-print-directory bench-filters
+	@$(MAKE) --no-print-directory bench-overhead
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,7 @@
 /* test_pack.c - fwp_pack round trips: the container parsed back (header,
  * info string, manifest, hash chain, signatures), determinism, deflate
- * framing overhead vs one raw deflate stream, codecs, filters, targets. */
+ * framing overhead vs one raw deflate stream (synthetic images, and real
+ * linked programs that make check builds), codecs, filters, targets. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -331,6 +332,66 @@ static void test_size_vs_raw_deflate(void **state)
     assert_true(box <= raw * 102 / 100 + 600);
 }
 
+/* A real linked program from mk/bench-filters.mk's samples, which make
+ * check builds first (FWPK_BENCH_DIR, default build/bench-filters), packed
+ * as for an nRF52840 without filter: the framing (payload + frame headers)
+ * stays within 2% of one raw deflate stream of the same bytes at the same
+ * window; the whole container too when 'whole' is set.  Returns nothing:
+ * asserts. */
+static void linked_program(const char *name, int whole)
+{
+    const char *dir = getenv("FWPK_BENCH_DIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : "build/bench-filters",
+             name);
+    setup s;
+    init(&s, 16);
+    fwp_target_opts *t = &s.t[0];
+    fwp_image_free(&t->image);
+    fwp_err err;
+    if (fwp_input_load(path, 0, 0, &t->image, &err) ||
+        fwp_image_normalize(&t->image, 4, &err))
+        fail_msg("%s (make check builds it: mk/bench-filters.mk)", err.msg);
+    t->flash_base = 0;
+    t->flash_size = 1024 * 1024;
+    t->erase_block = 4096;
+    t->write_unit = 4;
+    size_t n = fwp_image_size(&t->image), off = 0;
+    uint8_t *img = malloc(n);
+    for (size_t i = 0; i < t->image.count; off += t->image.segs[i++].len)
+        memcpy(img + off, t->image.segs[i].data, t->image.segs[i].len);
+    size_t raw = raw_deflate(img, n, 9, 15), box_len;
+    free(img);
+    uint8_t *box = pack(&s, &box_len);
+    fwp_layout lay;
+    fwp_manifest m;
+    assert_int_equal(fwp_layout_parse(box, box_len, name, &lay, &err), 0);
+    assert_int_equal(fwp_manifest_decode(lay.manifest, lay.manifest_len, name,
+                                         &m, &err), 0);
+    assert_int_equal(m.targets[0].image_size, n);
+    size_t framing = box_len - lay.frames_offset;
+    assert_int_equal(framing, m.targets[0].payload_size +
+                                  m.targets[0].frame_count *
+                                      FWPK_FRAME_HEADER_LEN);
+    printf("# %s: %zu bytes, raw deflate %zu, framing %zu (+%.2f%%, "
+           "budget 2%%), container %zu (+%.2f%%), %u frames\n",
+           name, n, raw, framing, 100.0 * ((double)framing / raw - 1),
+           box_len, 100.0 * ((double)box_len / raw - 1),
+           (unsigned)m.targets[0].frame_count);
+    assert_true(framing * 100 <= raw * 102);
+    if (whole)
+        assert_true(box_len * 100 <= raw * 102);
+    free(box);
+    done(&s);
+}
+
+static void test_linked_programs_vs_raw_deflate(void **state)
+{
+    (void)state;
+    linked_program("cm0-newlib.elf", 0);     /* 94 KB, 16 frames */
+    linked_program("cm4-newlib-all.elf", 1); /* 309 KB, 49 frames */
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -342,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_manifest_canonical),
         cmocka_unit_test(test_size_vs_raw_deflate),
+        cmocka_unit_test(test_linked_programs_vs_raw_deflate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
