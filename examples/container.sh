@@ -3,7 +3,7 @@
 # Offsets follow format/SPEC.md sections 1 (layout), 5 (signature block) and
 # 6 (frames).
 
-FRAME_HEADER=18 # FWPK_FRAME_HEADER_LEN: 2-byte length + 16-byte link
+FRAME_HEADER=34 # FWPK_FRAME_HEADER_LEN: 2-byte length + 32-byte hash of the next frame
 
 byte() { od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' \n'; }
 u16le() { echo $(($(byte "$1" "$2") + 256 * $(byte "$1" $(($2 + 1))))); }

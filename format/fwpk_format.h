@@ -36,8 +36,7 @@
 
 /* Frames. */
 #define FWPK_HASH_LEN 32 /* SHA-512 truncated to its first 32 bytes */
-#define FWPK_LINK_LEN 16 /* chain link: SHA-512 of a frame, first 16 bytes */
-#define FWPK_FRAME_HEADER_LEN (2 + FWPK_LINK_LEN)
+#define FWPK_FRAME_HEADER_LEN (2 + FWPK_HASH_LEN)
 #define FWPK_FRAME_SIZE_MIN 256
 #define FWPK_FRAME_SIZE_MAX 8192
 #define FWPK_FRAME_SIZE_DEFAULT 4096

@@ -491,7 +491,7 @@ static void test_unpack_tampered(void **state)
     size_t sig = lay.signed_len, fr = lay.frames_offset;
     free(box);
     /* the header, the info string, the manifest, the signature count, a
-     * key id, a signature, the first frame's length and next link, a
+     * key id, a signature, the first frame's length and next hash, a
      * payload byte, the last byte */
     size_t spots[] = {9, 40, sig - 20, sig, sig + 3, sig + 50, fr, fr + 10,
                       fr + 100, len / 2, len - 1};

@@ -222,10 +222,10 @@ static void rand_target(fwp_manifest *m, uint32_t i)
     rand_geometry(t);
     rand_frames(t);
     t->filter = rnd() & 1;
-    for (int k = 0; k < FWPK_HASH_LEN; k++)
+    for (int k = 0; k < FWPK_HASH_LEN; k++) {
         t->image_digest[k] = (uint8_t)rnd();
-    for (int k = 0; k < FWPK_LINK_LEN; k++)
         t->anchor[k] = (uint8_t)rnd();
+    }
 }
 
 static void rand_manifest(fwp_manifest *m)
@@ -292,7 +292,7 @@ static void compare_target(const fwpk_target *d, const fwp_mtarget *h)
                          (FWPK_MAX_SEGMENTS - h->seg_count) *
                              sizeof d->segments[0]));
     assert_memory_equal(d->image_digest, h->image_digest, FWPK_HASH_LEN);
-    assert_memory_equal(d->anchor, h->anchor, FWPK_LINK_LEN);
+    assert_memory_equal(d->anchor, h->anchor, FWPK_HASH_LEN);
 }
 
 /* own: the index the device must report (target_count for "none"). */
@@ -309,11 +309,11 @@ static void compare(const fwpk_manifest *d, const fwp_manifest *h,
             assert_int_equal(d->frame_count[i], h->targets[i].frame_count);
             assert_int_equal(d->frame_size[i], h->targets[i].frame_size);
             assert_memory_equal(d->anchor[i], h->targets[i].anchor,
-                                FWPK_LINK_LEN);
+                                FWPK_HASH_LEN);
         } else {
             assert_int_equal(d->frame_count[i], 0);
             assert_int_equal(d->frame_size[i], 0);
-            assert_true(all_zero(d->anchor[i], FWPK_LINK_LEN));
+            assert_true(all_zero(d->anchor[i], FWPK_HASH_LEN));
         }
     }
     if (own < h->target_count)
@@ -523,7 +523,7 @@ typedef struct {
     int alt;                /* K_WRONG_TYPE: substitute 0..4; H_SIMPLE: 0..5 */
     int nul_in, grow_str;   /* S_*: put a NUL in / add one byte to */
     int digest_len;         /* 0: 32 */
-    int anchor_len;         /* 0: 16 */
+    int anchor_len;         /* 0: 32 */
     int seg_arity;          /* 0: 2 */
     int extra_seg;          /* one more segment in target 0 */
     int extra_target;       /* one more target (a renamed copy of 0) */
@@ -850,9 +850,9 @@ static void target_value(wr *w, const void *ctx, int key)
                                                      : FWPK_HASH_LEN);
         break;
     case FWPK_T_ANCHOR:
-        memcpy(hash, t->anchor, FWPK_LINK_LEN);
+        memcpy(hash, t->anchor, FWPK_HASH_LEN);
         string(w, 2, hash, c->first && x->anchor_len ? (size_t)x->anchor_len
-                                                     : FWPK_LINK_LEN);
+                                                     : FWPK_HASH_LEN);
         break;
     default:
         head(w, 0, t->filter);
@@ -940,7 +940,7 @@ static void base_manifest(fwp_manifest *m)
     t->payload_size = 120;
     t->filter = 1;
     memset(t->image_digest, 0x11, FWPK_HASH_LEN);
-    memset(t->anchor, 0x22, FWPK_LINK_LEN);
+    memset(t->anchor, 0x22, FWPK_HASH_LEN);
     t = &m->targets[1];
     strcpy(t->name, "radio");
     t->flash_base = 0x10000;
@@ -955,7 +955,7 @@ static void base_manifest(fwp_manifest *m)
     t->frame_count = 2;
     t->payload_size = 300;
     memset(t->image_digest, 0x33, FWPK_HASH_LEN);
-    memset(t->anchor, 0x44, FWPK_LINK_LEN);
+    memset(t->anchor, 0x44, FWPK_HASH_LEN);
 }
 
 static void test_writer_matches_encoder(void **state)
@@ -1428,9 +1428,8 @@ static void test_rules_frames(void **state)
     /* hashes and filter */
     RULE(0, x.digest_len = 31);
     RULE(0, x.digest_len = 33);
-    RULE(0, x.anchor_len = 15);
-    RULE(0, x.anchor_len = 17);
-    RULE(0, x.anchor_len = 32); /* a full hash is not a link */
+    RULE(0, x.anchor_len = 31);
+    RULE(0, x.anchor_len = 33);
     RULE(1, t0->filter = 0);
     RULE(1, t0->filter = FWPK_FILTER_RV32);
     RULE(0, t0->filter = FWPK_FILTER_MAX + 1);

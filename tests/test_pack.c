@@ -102,10 +102,10 @@ static void check_box(setup *s, const uint8_t *box, size_t len)
         const fwp_mtarget *t = &m.targets[i];
         assert_string_equal(t->name, s->t[i].name);
         assert_int_equal(t->image_size, fwp_image_size(&s->t[i].image));
-        uint8_t h[FWPK_LINK_LEN];
-        fwp_link(h, box + off, FWPK_FRAME_HEADER_LEN +
+        uint8_t h[FWPK_HASH_LEN];
+        fwp_hash(h, box + off, FWPK_FRAME_HEADER_LEN +
                                    (box[off] | box[off + 1] << 8));
-        assert_memory_equal(h, t->anchor, FWPK_LINK_LEN);
+        assert_memory_equal(h, t->anchor, FWPK_HASH_LEN);
         fwp_walk w;
         assert_int_equal(fwp_frames_walk(box, len, &off, t, &w, &err), 0);
         assert_true(w.chain_ok);

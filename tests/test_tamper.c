@@ -983,7 +983,7 @@ static void frames_of(fwp_mtarget *t, fwp_frames *fr, const uint8_t *stream,
     t->frame_count = fr->count;
     t->payload_size = fr->payload;
     t->frame_size = fs;
-    memcpy(t->anchor, fr->anchor, FWPK_LINK_LEN);
+    memcpy(t->anchor, fr->anchor, FWPK_HASH_LEN);
 }
 
 static void one_segment(fwp_mtarget *t, uint32_t addr, uint32_t len)

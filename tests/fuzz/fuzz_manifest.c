@@ -39,7 +39,7 @@ static void same_target(const fwpk_target *d, const fwp_mtarget *h)
         d->payload_size != h->payload_size || d->filter != h->filter ||
         d->segment_count != h->seg_count ||
         memcmp(d->image_digest, h->image_digest, FWPK_HASH_LEN) ||
-        memcmp(d->anchor, h->anchor, FWPK_LINK_LEN))
+        memcmp(d->anchor, h->anchor, FWPK_HASH_LEN))
         abort();
     for (uint32_t i = 0; i < d->segment_count; i++)
         if (d->segments[i].addr != h->seg_addr[i] ||
@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (uint32_t i = 0; i < h.target_count; i++) {
         if (m.frame_count[i] != h.targets[i].frame_count ||
             m.frame_size[i] != h.targets[i].frame_size ||
-            memcmp(m.anchor[i], h.targets[i].anchor, FWPK_LINK_LEN))
+            memcmp(m.anchor[i], h.targets[i].anchor, FWPK_HASH_LEN))
             abort();
         if (strcmp(h.targets[i].name, "app") == 0) {
             if (m.own_index != i)

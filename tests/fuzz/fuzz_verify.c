@@ -138,13 +138,13 @@ static size_t resign(const uint8_t *in, size_t n)
     memcpy(frames, in + lay.frames_offset, frames_len);
     /* the chain, back to front, per target */
     for (t = 0; t < m.target_count; t++) {
-        uint8_t next[FWPK_LINK_LEN] = {0};
+        uint8_t next[FWPK_HASH_LEN] = {0};
         for (k = m.targets[t].frame_count; k-- > 0;) {
             uint8_t *f = frames + off[t][k];
-            memcpy(f + 2, next, FWPK_LINK_LEN);
-            fwp_link(next, f, FWPK_FRAME_HEADER_LEN + (f[0] | f[1] << 8));
+            memcpy(f + 2, next, FWPK_HASH_LEN);
+            fwp_hash(next, f, FWPK_FRAME_HEADER_LEN + (f[0] | f[1] << 8));
         }
-        memcpy(m.targets[t].anchor, next, FWPK_LINK_LEN);
+        memcpy(m.targets[t].anchor, next, FWPK_HASH_LEN);
     }
     if (fwp_manifest_encode(&m, &cbor, &cbor_len, &err) ||
         cbor_len > FWPK_MANIFEST_MAX) {

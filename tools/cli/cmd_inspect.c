@@ -63,7 +63,7 @@ static void text_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w,
     for (uint32_t f = 0; f < w->count; f++)
         fwp_buf_printf(b, " %u", (unsigned)w->lens[f]);
     fwp_buf_printf(b, "\n  anchor       ");
-    fwp_buf_hex(b, t->anchor, FWPK_LINK_LEN);
+    fwp_buf_hex(b, t->anchor, FWPK_HASH_LEN);
     fwp_buf_printf(b, "\n  chain        %s%s%s\n  digest       %s\n",
                    w->chain_ok ? "ok" : "BROKEN", w->problem[0] ? ": " : "",
                    w->problem,
@@ -127,7 +127,7 @@ static void json_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w)
                    (unsigned)t->payload_size);
     json_hex(b, "image_digest", t->image_digest, FWPK_HASH_LEN);
     fwp_buf_printf(b, ",");
-    json_hex(b, "anchor", t->anchor, FWPK_LINK_LEN);
+    json_hex(b, "anchor", t->anchor, FWPK_HASH_LEN);
     fwp_buf_printf(b, ",\"frames\":[");
     for (uint32_t f = 0; f < w->count; f++)
         fwp_buf_printf(b, "%s%u", f ? "," : "", (unsigned)w->lens[f]);

@@ -23,13 +23,6 @@ void fwp_hash(uint8_t out[FWPK_HASH_LEN], const uint8_t *d, size_t len)
     memcpy(out, full, FWPK_HASH_LEN);
 }
 
-void fwp_link(uint8_t out[FWPK_LINK_LEN], const uint8_t *d, size_t len)
-{
-    uint8_t full[crypto_hash_sha512_BYTES];
-    crypto_hash_sha512(full, d, len);
-    memcpy(out, full, FWPK_LINK_LEN);
-}
-
 void fwp_frames_free(fwp_frames *fr)
 {
     free(fr->data);
@@ -199,14 +192,14 @@ static int chain(fwp_frames *fr)
         free(offs);
         return -1;
     }
-    uint8_t next[FWPK_LINK_LEN] = {0};
+    uint8_t next[FWPK_HASH_LEN] = {0};
     for (size_t i = n; i-- > 0;) {
         uint8_t *f = fr->data + offs[i];
         size_t end = i + 1 < n ? offs[i + 1] : fr->len;
-        memcpy(f + 2, next, FWPK_LINK_LEN);
-        fwp_link(next, f, end - offs[i]);
+        memcpy(f + 2, next, FWPK_HASH_LEN);
+        fwp_hash(next, f, end - offs[i]);
     }
-    memcpy(fr->anchor, next, FWPK_LINK_LEN);
+    memcpy(fr->anchor, next, FWPK_HASH_LEN);
     fr->count = (uint32_t)n;
     free(offs);
     return 0;

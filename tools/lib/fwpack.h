@@ -332,7 +332,7 @@ typedef struct {
     uint32_t image_size, codec, window_bits, frame_size, frame_count;
     uint32_t payload_size, filter;
     uint8_t image_digest[FWPK_HASH_LEN];
-    uint8_t anchor[FWPK_LINK_LEN];
+    uint8_t anchor[FWPK_HASH_LEN];
 } fwp_mtarget;
 
 typedef struct {
@@ -354,17 +354,15 @@ int fwp_manifest_decode(const uint8_t *cbor, size_t len, const char *name,
 
 /* ---- frames (SPEC.md 6) ---- */
 
-/* Hash = first 32 bytes of SHA-512 (image digest). */
+/* Hash = first 32 bytes of SHA-512. */
 void fwp_hash(uint8_t out[FWPK_HASH_LEN], const uint8_t *d, size_t len);
-/* Link = first 16 bytes of SHA-512 (a frame's place in the hash chain). */
-void fwp_link(uint8_t out[FWPK_LINK_LEN], const uint8_t *d, size_t len);
 
 typedef struct {
     uint8_t *data;     /* frames, back to back, headers filled in */
     size_t len;
     uint32_t count;
     uint32_t payload;  /* sum of payload lengths */
-    uint8_t anchor[FWPK_LINK_LEN];
+    uint8_t anchor[FWPK_HASH_LEN];
 } fwp_frames;
 
 /* One target's frames from its (already filtered) image bytes. */

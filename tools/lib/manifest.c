@@ -77,7 +77,7 @@ static cbor_item_t *target_map(const fwp_mtarget *t)
               put(m, FWPK_T_IMAGE_DIGEST,
                   cbor_build_bytestring(t->image_digest, FWPK_HASH_LEN)) &&
               put(m, FWPK_T_ANCHOR,
-                  cbor_build_bytestring(t->anchor, FWPK_LINK_LEN)) &&
+                  cbor_build_bytestring(t->anchor, FWPK_HASH_LEN)) &&
               put(m, FWPK_T_FILTER, uint_item(t->filter));
     if (!ok && m)
         cbor_decref(&m);

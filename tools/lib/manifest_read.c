@@ -63,15 +63,14 @@ static int get_str(rd *r, const cbor_item_t *it, char *out, size_t min,
     return 0;
 }
 
-/* A byte string of exactly len bytes (the image digest, the anchor). */
-static int get_bytes(rd *r, const cbor_item_t *it, uint8_t *out, size_t len,
-                     const char *what)
+static int get_hash(rd *r, const cbor_item_t *it, uint8_t out[32],
+                    const char *what)
 {
     if (!cbor_isa_bytestring(it) || !cbor_bytestring_is_definite(it) ||
-        cbor_bytestring_length(it) != len)
-        return BAD(r, "%s: manifest: %s is not a %zu-byte string", r->name,
-                   what, len);
-    memcpy(out, cbor_bytestring_handle(it), len);
+        cbor_bytestring_length(it) != FWPK_HASH_LEN)
+        return BAD(r, "%s: manifest: %s is not a 32-byte string", r->name,
+                   what);
+    memcpy(out, cbor_bytestring_handle(it), FWPK_HASH_LEN);
     return 0;
 }
 
@@ -117,10 +116,9 @@ static int get_target_fields(rd *r, const cbor_item_t *m, fwp_mtarget *t)
                 "target name") ||
         get_str(r, field(m, FWPK_T_MCU), t->mcu, 0, FWPK_NAME_MAX, "mcu") ||
         get_segments(r, field(m, FWPK_T_SEGMENTS), t) ||
-        get_bytes(r, field(m, FWPK_T_IMAGE_DIGEST), t->image_digest,
-                  FWPK_HASH_LEN, "image digest") ||
-        get_bytes(r, field(m, FWPK_T_ANCHOR), t->anchor, FWPK_LINK_LEN,
-                  "anchor"))
+        get_hash(r, field(m, FWPK_T_IMAGE_DIGEST), t->image_digest,
+                 "image digest") ||
+        get_hash(r, field(m, FWPK_T_ANCHOR), t->anchor, "anchor"))
         return -1;
     for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
         if (get_uint(r, field(m, u[i].key),

@@ -134,7 +134,7 @@ static int pack_target(fwp_target_opts *t, fwp_mtarget *m, fwp_frames *fr,
         return -1;
     m->frame_count = fr->count;
     m->payload_size = fr->payload;
-    memcpy(m->anchor, fr->anchor, FWPK_LINK_LEN);
+    memcpy(m->anchor, fr->anchor, FWPK_HASH_LEN);
     return 0;
 }
 

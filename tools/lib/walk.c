@@ -62,8 +62,8 @@ static int read_frames(const uint8_t *d, size_t len, size_t *off,
                        const fwp_mtarget *t, fwp_walk *w, fwp_buf *pay,
                        fwp_err *err)
 {
-    uint8_t expect[FWPK_LINK_LEN], h[FWPK_LINK_LEN];
-    memcpy(expect, t->anchor, FWPK_LINK_LEN);
+    uint8_t expect[FWPK_HASH_LEN], h[FWPK_HASH_LEN];
+    memcpy(expect, t->anchor, FWPK_HASH_LEN);
     for (uint32_t i = 0; i < t->frame_count; i++) {
         if (len - *off < FWPK_FRAME_HEADER_LEN)
             return fwp_fail(err, "target %s: truncated at frame %u", t->name,
@@ -77,17 +77,17 @@ static int read_frames(const uint8_t *d, size_t len, size_t *off,
                             (unsigned)i, *off, (unsigned)n);
         w->lens[w->count++] = n;
         w->payload += n;
-        fwp_link(h, f, FWPK_FRAME_HEADER_LEN + n);
-        if (memcmp(h, expect, FWPK_LINK_LEN))
+        fwp_hash(h, f, FWPK_FRAME_HEADER_LEN + n);
+        if (memcmp(h, expect, FWPK_HASH_LEN))
             problem(w, "frame %u does not match the hash chain", i);
-        memcpy(expect, f + 2, FWPK_LINK_LEN);
+        memcpy(expect, f + 2, FWPK_HASH_LEN);
         if (fwp_buf_put(pay, f + FWPK_FRAME_HEADER_LEN, n))
             return fwp_fail(err, "out of memory");
         *off += FWPK_FRAME_HEADER_LEN + n;
     }
-    static const uint8_t zero[FWPK_LINK_LEN];
-    if (memcmp(expect, zero, FWPK_LINK_LEN))
-        problem(w, "last frame (%u) has a nonzero next link", w->count - 1);
+    static const uint8_t zero[FWPK_HASH_LEN];
+    if (memcmp(expect, zero, FWPK_HASH_LEN))
+        problem(w, "last frame (%u) has a nonzero next hash", w->count - 1);
     return 0;
 }
 

@@ -169,7 +169,7 @@ typedef struct {
     uint32_t target_index;
     uint32_t frame_index;   /* the own target's frame to continue with */
     uint32_t frame_offset;  /* its offset in the container */
-    uint8_t frame_link[FWPK_LINK_LEN]; /* link the frame must match */
+    uint8_t frame_hash[FWPK_HASH_LEN];
     uint32_t payload_seen;  /* own payload bytes before that frame */
     uint32_t decoded;       /* decoded bytes before that frame */
     uint32_t flushed;       /* image bytes complete in flash */
@@ -204,7 +204,7 @@ typedef struct {
     uint32_t segment_count;
     fwpk_segment segments[FWPK_MAX_SEGMENTS];
     uint8_t image_digest[FWPK_HASH_LEN];
-    uint8_t anchor[FWPK_LINK_LEN];
+    uint8_t anchor[FWPK_HASH_LEN];
 } fwpk_target;
 
 typedef struct {
@@ -217,7 +217,7 @@ typedef struct {
     /* for every target, what the stream needs to walk its frames */
     uint32_t frame_count[FWPK_MAX_TARGETS];
     uint32_t frame_size[FWPK_MAX_TARGETS];
-    uint8_t anchor[FWPK_MAX_TARGETS][FWPK_LINK_LEN];
+    uint8_t anchor[FWPK_MAX_TARGETS][FWPK_HASH_LEN];
 } fwpk_manifest;
 
 /* Parses a manifest (RFC 8949 subset, SPEC.md section 4), selecting the
@@ -251,7 +251,7 @@ typedef struct {
     fwpk_resume snap;              /* own frame's start; or the record */
     uint32_t written;              /* bytes handed to write() */
     uint8_t signed_digest[FWPK_SIGNED_DIGEST_LEN];
-    uint8_t expect[FWPK_LINK_LEN]; /* link the next frame must match */
+    uint8_t expect[FWPK_HASH_LEN]; /* hash the next frame must have */
     fwpk_sha512_ctx prefix_hash;   /* header..manifest; then frames, records */
     fwpk_sha512_ctx image_hash;    /* decompressed image */
     fwpk_inflate_state inflate;

@@ -170,13 +170,12 @@ static int get_text(reader *r, uint32_t min, uint32_t max, char *dst,
     return 1;
 }
 
-/* A byte string of exactly len bytes (a hash or a chain link). */
-static int get_digest(reader *r, uint8_t *out, uint32_t len)
+static int get_hash(reader *r, uint8_t out[FWPK_HASH_LEN])
 {
     span s;
-    if (!get_span(r, MT_BYTES, len, len, &s))
+    if (!get_span(r, MT_BYTES, FWPK_HASH_LEN, FWPK_HASH_LEN, &s))
         return 0;
-    memcpy(out, s.p, len);
+    memcpy(out, s.p, FWPK_HASH_LEN);
     return 1;
 }
 
@@ -259,7 +258,7 @@ static int check_target(const fwpk_target *t)
 }
 
 /* What a target map value is. */
-enum { V_UINT, V_TEXT, V_HASH, V_LINK, V_SEGMENTS };
+enum { V_UINT, V_TEXT, V_HASH, V_SEGMENTS };
 
 typedef struct {
     uint8_t kind;
@@ -284,7 +283,7 @@ static const field target_fields[FWPK_TARGET_KEYS] = {
     [FWPK_T_FRAME_COUNT] = {V_UINT, 0, offsetof(fwpk_target, frame_count)},
     [FWPK_T_PAYLOAD_SIZE] = {V_UINT, 0, offsetof(fwpk_target, payload_size)},
     [FWPK_T_IMAGE_DIGEST] = {V_HASH, 0, offsetof(fwpk_target, image_digest)},
-    [FWPK_T_ANCHOR] = {V_LINK, 0, offsetof(fwpk_target, anchor)},
+    [FWPK_T_ANCHOR] = {V_HASH, 0, offsetof(fwpk_target, anchor)},
     [FWPK_T_FILTER] = {V_UINT, 0, offsetof(fwpk_target, filter)},
 };
 
@@ -297,9 +296,7 @@ static int target_value(reader *r, const field *f, fwpk_target *t, span *s)
     case V_TEXT:
         return get_text(r, f->min, FWPK_NAME_MAX, (char *)at, s);
     case V_HASH:
-        return get_digest(r, at, FWPK_HASH_LEN);
-    case V_LINK:
-        return get_digest(r, at, FWPK_LINK_LEN);
+        return get_hash(r, at);
     default:
         return get_segments(r, t);
     }
@@ -380,7 +377,7 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
                 return reject(m);
         m->frame_count[i] = m->own.frame_count;
         m->frame_size[i] = m->own.frame_size;
-        memcpy(m->anchor[i], m->own.anchor, FWPK_LINK_LEN);
+        memcpy(m->anchor[i], m->own.anchor, FWPK_HASH_LEN);
         if (target && span_is(names[i], target)) {
             own_at = at;
             m->own_index = i;

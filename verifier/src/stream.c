@@ -482,7 +482,7 @@ static fwpk_err start_resumed(fwpk_ctx *ctx)
     }
     ctx->target_index = r->target_index;
     ctx->frame_index = r->frame_index;
-    memcpy(ctx->expect, r->frame_link, FWPK_LINK_LEN);
+    memcpy(ctx->expect, r->frame_hash, FWPK_HASH_LEN);
     want(ctx, ST_SKIP, r->frame_offset - ctx->offset);
     if (ctx->need == 0)
         want(ctx, ST_FRAME_LEN, FRAME_LEN_FIELD);
@@ -500,7 +500,7 @@ static fwpk_err start_frames(fwpk_ctx *ctx)
         return start_resumed(ctx);
     ctx->target_index = 0;
     ctx->frame_index = 0;
-    memcpy(ctx->expect, ctx->manifest.anchor[0], FWPK_LINK_LEN);
+    memcpy(ctx->expect, ctx->manifest.anchor[0], FWPK_HASH_LEN);
     want(ctx, ST_FRAME_LEN, FRAME_LEN_FIELD);
     return FWPK_OK;
 }
@@ -572,7 +572,7 @@ static void take_snapshot(fwpk_ctx *ctx)
     r->target_index = ctx->target_index;
     r->frame_index = ctx->frame_index;
     r->frame_offset = ctx->offset - ctx->need;
-    memcpy(r->frame_link, ctx->expect, FWPK_LINK_LEN);
+    memcpy(r->frame_hash, ctx->expect, FWPK_HASH_LEN);
     r->payload_seen = ctx->payload_seen;
     r->decoded = ctx->manifest.own.codec == FWPK_CODEC_NONE
                      ? ctx->payload_seen
@@ -590,13 +590,13 @@ static fwpk_err on_frame(fwpk_ctx *ctx)
     int last = ctx->frame_index + 1 == m->frame_count[ctx->target_index];
     fwpk_err err = FWPK_OK;
     hash_after_prefix(ctx, hash, ctx->buf, ctx->need);
-    if (memcmp(hash, ctx->expect, FWPK_LINK_LEN) != 0)
+    if (memcmp(hash, ctx->expect, FWPK_HASH_LEN) != 0)
         return FWPK_ERR_FRAME_HASH;
-    if (last != all_zero(ctx->buf + FRAME_LEN_FIELD, FWPK_LINK_LEN))
+    if (last != all_zero(ctx->buf + FRAME_LEN_FIELD, FWPK_HASH_LEN))
         return FWPK_ERR_FRAME; /* the chain must end at the last frame */
     if (FWPK_RESUME && own)
         take_snapshot(ctx);
-    memcpy(ctx->expect, ctx->buf + FRAME_LEN_FIELD, FWPK_LINK_LEN);
+    memcpy(ctx->expect, ctx->buf + FRAME_LEN_FIELD, FWPK_HASH_LEN);
     if (own)
         err = decode_payload(ctx, ctx->buf + FWPK_FRAME_HEADER_LEN,
                              ctx->need - FWPK_FRAME_HEADER_LEN);
@@ -611,7 +611,7 @@ static fwpk_err on_frame(fwpk_ctx *ctx)
             want(ctx, ST_DONE, 0);
             return FWPK_OK;
         }
-        memcpy(ctx->expect, m->anchor[ctx->target_index], FWPK_LINK_LEN);
+        memcpy(ctx->expect, m->anchor[ctx->target_index], FWPK_HASH_LEN);
     }
     want(ctx, ST_FRAME_LEN, FRAME_LEN_FIELD);
     return FWPK_OK;
