@@ -14,24 +14,6 @@
 #include "pack_util.h"
 
 static const char *dir;
-static char cmd[2048];
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *out_text, *err_text;
-
-static int run(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    free(out_text);
-    free(err_text);
-    int rc = pu_fwpack(cmd, &out_text, &err_text);
-    if (getenv("TEST_DEBUG"))
-        fprintf(stderr, "[%d] %s\n%s", rc, cmd, err_text ? err_text : "");
-    return rc;
-}
 
 static int setup(void **state)
 {
@@ -50,14 +32,13 @@ static int setup(void **state)
     free(text);
     fwp_image_free(&im);
     pu_write_str(pu_path(dir, "bad.hex"), ":0400100001020304E3\n:00000001FF\n");
-    return run("keygen -o %s", pu_path(dir, "k.pem"));
+    return pu_run("keygen -o %s", pu_path(dir, "k.pem"));
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    free(out_text);
-    free(err_text);
+    pu_run_free();
     pu_rmdir(dir);
     return 0;
 }
@@ -65,16 +46,16 @@ static int teardown(void **state)
 static void test_help_and_usage(void **state)
 {
     (void)state;
-    assert_int_equal(run("--help"), 0);
-    assert_non_null(strstr(out_text, "exit codes"));
-    assert_int_equal(run("--version"), 0);
-    assert_int_equal(run("frobnicate"), 2);
-    assert_non_null(strstr(err_text, "fwpack: unknown command"));
+    assert_int_equal(pu_run("--help"), 0);
+    assert_non_null(strstr(pu_out, "exit codes"));
+    assert_int_equal(pu_run("--version"), 0);
+    assert_int_equal(pu_run("frobnicate"), 2);
+    assert_non_null(strstr(pu_err, "fwpack: unknown command"));
     const char *cmds[] = {"keygen", "export-key", "pack", "inspect"};
     for (size_t i = 0; i < 4; i++) {
-        assert_int_equal(run("%s --help", cmds[i]), 0);
-        assert_non_null(strstr(out_text, "usage: fwpack"));
-        assert_int_equal(run("%s --bogus", cmds[i]), 2);
+        assert_int_equal(pu_run("%s --help", cmds[i]), 0);
+        assert_non_null(strstr(pu_out, "usage: fwpack"));
+        assert_int_equal(pu_run("%s --bogus", cmds[i]), 2);
     }
 }
 
@@ -84,58 +65,66 @@ static void test_keys(void **state)
     struct stat st;
     assert_int_equal(stat(pu_path(dir, "k.pem"), &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
-    assert_int_equal(run("keygen -o %s", pu_path(dir, "k.pem")), 4);
-    assert_non_null(strstr(err_text, "exists"));
-    assert_int_equal(run("export-key %s -o %s --json", pu_path(dir, "k.pem"),
-                         pu_path(dir, "pub.pem")), 0);
-    assert_non_null(strstr(out_text, "\"key_id\":\""));
-    assert_int_equal(run("export-key %s --format c -o %s",
-                         pu_path(dir, "k.pem"), pu_path(dir, "ring.h")), 0);
+    assert_int_equal(pu_run("keygen -o %s", pu_path(dir, "k.pem")), 4);
+    assert_non_null(strstr(pu_err, "exists"));
+    assert_int_equal(pu_run("export-key %s -o %s --json", pu_path(dir, "k.pem"),
+                            pu_path(dir, "pub.pem")),
+                     0);
+    assert_non_null(strstr(pu_out, "\"key_id\":\""));
+    assert_int_equal(pu_run("export-key %s --format c -o %s",
+                            pu_path(dir, "k.pem"), pu_path(dir, "ring.h")),
+                     0);
     char *h = pu_read(pu_path(dir, "ring.h"), NULL);
     assert_non_null(strstr(h, "fwpk_keyring[]"));
     free(h);
-    assert_int_equal(run("export-key %s --format xml", pu_path(dir, "k.pem")),
-                     2);
-    assert_int_equal(run("export-key %s", pu_path(dir, "app.hex")), 3);
-    assert_int_equal(run("export-key %s", pu_path(dir, "nope.pem")), 4);
+    assert_int_equal(
+        pu_run("export-key %s --format xml", pu_path(dir, "k.pem")), 2);
+    assert_int_equal(pu_run("export-key %s", pu_path(dir, "app.hex")), 3);
+    assert_int_equal(pu_run("export-key %s", pu_path(dir, "nope.pem")), 4);
 }
 
 static void test_pack_inspect(void **state)
 {
     (void)state;
     const char *k = pu_path(dir, "k.pem"), *o = pu_path(dir, "a.fwpk");
-    assert_int_equal(run("pack -k %s --version 1.2.3 --mcu stm32g030k8 %s "
-                         "-o %s", k, pu_path(dir, "app.hex"), o), 0);
-    assert_string_equal(out_text, ""); /* quiet */
-    assert_int_equal(run("inspect %s", o), 0);
-    assert_non_null(strstr(out_text, "chain        ok"));
-    assert_non_null(strstr(out_text, "stm32g030k8"));
-    assert_int_equal(run("inspect --json %s", o), 0);
-    assert_non_null(strstr(out_text, "\"ok\":true"));
+    assert_int_equal(pu_run("pack -k %s --version 1.2.3 --mcu stm32g030k8 %s "
+                            "-o %s",
+                            k, pu_path(dir, "app.hex"), o),
+                     0);
+    assert_string_equal(pu_out, ""); /* quiet */
+    assert_int_equal(pu_run("inspect %s", o), 0);
+    assert_non_null(strstr(pu_out, "chain        ok"));
+    assert_non_null(strstr(pu_out, "stm32g030k8"));
+    assert_int_equal(pu_run("inspect --json %s", o), 0);
+    assert_non_null(strstr(pu_out, "\"ok\":true"));
     /* existing output without --force */
-    assert_int_equal(run("pack -k %s %s -o %s", k, pu_path(dir, "app.hex"), o),
-                     4);
+    assert_int_equal(
+        pu_run("pack -k %s %s -o %s", k, pu_path(dir, "app.hex"), o), 4);
     /* multi-target, bin with address, two keys, determinism */
     const char *m1 = pu_path(dir, "m1.fwpk"), *m2 = pu_path(dir, "m2.fwpk");
     const char *k2 = pu_path(dir, "k2.pem");
-    assert_int_equal(run("keygen -o %s", k2), 0);
+    assert_int_equal(pu_run("keygen -o %s", k2), 0);
     /* the same key twice is refused: each key signs once */
-    assert_int_equal(run("pack -k %s -k %s %s -o %s", k, k,
-                         pu_path(dir, "app.hex"), m1), 2);
-    assert_non_null(strstr(err_text, "are the same key"));
+    assert_int_equal(
+        pu_run("pack -k %s -k %s %s -o %s", k, k, pu_path(dir, "app.hex"), m1),
+        2);
+    assert_non_null(strstr(pu_err, "are the same key"));
     const char *fmt = "pack -k %s -k %s -t main:nrf52840=%s "
                       "-t radio=%s@0x10000 --frame-size 1024 -o %s";
-    assert_int_equal(run(fmt, k, k2, pu_path(dir, "app.hex"),
-                         pu_path(dir, "app.bin"), m1), 3);
-    assert_non_null(strstr(err_text, "outside flash")); /* nrf52840 at 0 */
+    assert_int_equal(pu_run(fmt, k, k2, pu_path(dir, "app.hex"),
+                            pu_path(dir, "app.bin"), m1),
+                     3);
+    assert_non_null(strstr(pu_err, "outside flash")); /* nrf52840 at 0 */
     fmt = "pack -k %s -k %s -t main:stm32l432kc=%s -t radio=%s@0x10000 "
           "--frame-size 1024 -o %s";
-    assert_int_equal(run(fmt, k, k2, pu_path(dir, "app.hex"),
-                         pu_path(dir, "app.bin"), m1), 0);
-    assert_int_equal(run(fmt, k, k2, pu_path(dir, "app.hex"),
-                         pu_path(dir, "app.bin"), m2), 0);
-    assert_int_equal(run("inspect --json %s", m1), 0);
-    assert_non_null(strstr(out_text, "\"name\":\"radio\""));
+    assert_int_equal(pu_run(fmt, k, k2, pu_path(dir, "app.hex"),
+                            pu_path(dir, "app.bin"), m1),
+                     0);
+    assert_int_equal(pu_run(fmt, k, k2, pu_path(dir, "app.hex"),
+                            pu_path(dir, "app.bin"), m2),
+                     0);
+    assert_int_equal(pu_run("inspect --json %s", m1), 0);
+    assert_non_null(strstr(pu_out, "\"name\":\"radio\""));
 }
 
 static void test_deterministic(void **state)
@@ -144,13 +133,15 @@ static void test_deterministic(void **state)
     const char *k = pu_path(dir, "k.pem");
     const char *o1 = pu_path(dir, "d1.fwpk"), *o2 = pu_path(dir, "d2.fwpk");
     const char *bin = pu_path(dir, "app.bin");
-    assert_int_equal(run("pack -k %s --load-addr 0x08000000 %s -o %s", k, bin,
-                         o1), 0);
+    assert_int_equal(
+        pu_run("pack -k %s --load-addr 0x08000000 %s -o %s", k, bin, o1), 0);
     setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-    assert_int_equal(run("pack -k %s --load-addr 0x08000000 %s -o %s --force",
-                         k, bin, o1), 0);
-    assert_int_equal(run("pack -k %s --load-addr 0x08000000 %s -o %s", k, bin,
-                         o2), 0);
+    assert_int_equal(
+        pu_run("pack -k %s --load-addr 0x08000000 %s -o %s --force", k, bin,
+               o1),
+        0);
+    assert_int_equal(
+        pu_run("pack -k %s --load-addr 0x08000000 %s -o %s", k, bin, o2), 0);
     unsetenv("SOURCE_DATE_EPOCH");
     size_t a, b;
     char *x = pu_read(o1, &a), *y = pu_read(o2, &b);
@@ -164,31 +155,37 @@ static void test_pack_failures(void **state)
 {
     (void)state;
     const char *k = pu_path(dir, "k.pem"), *o = pu_path(dir, "f.fwpk");
-    assert_int_equal(run("pack -k %s %s -o %s", k, pu_path(dir, "bad.hex"), o),
-                     3);
-    assert_non_null(strstr(err_text, "bad.hex:1: bad checksum"));
+    assert_int_equal(
+        pu_run("pack -k %s %s -o %s", k, pu_path(dir, "bad.hex"), o), 3);
+    assert_non_null(strstr(pu_err, "bad.hex:1: bad checksum"));
     assert_false(pu_exists(o));
-    assert_int_equal(run("pack -k %s %s -o %s", k, pu_path(dir, "app.bin"), o),
-                     2); /* .bin without load address */
-    assert_int_equal(run("pack %s -o %s", pu_path(dir, "app.hex"), o), 2);
-    assert_int_equal(run("pack -k %s %s", k, pu_path(dir, "app.hex")), 2);
-    assert_int_equal(run("pack -k %s --mcu z80 %s -o %s", k,
-                         pu_path(dir, "app.hex"), o), 2);
-    assert_int_equal(run("pack -k %s --level 12 %s -o %s", k,
-                         pu_path(dir, "app.hex"), o), 2);
-    assert_int_equal(run("pack -k %s --flash-size 0x100 %s -o %s", k,
-                         pu_path(dir, "app.hex"), o), 3);
-    assert_non_null(strstr(err_text, "outside flash"));
-    assert_int_equal(run("pack -k %s %s -o %s", pu_path(dir, "app.hex"),
-                         pu_path(dir, "app.hex"), o), 3);
-    assert_int_equal(run("pack -k %s %s -o %s", k, pu_path(dir, "none.hex"),
-                         o), 4);
-    assert_int_equal(run("pack -k %s %s -o /nonexistent/dir/x.fwpk", k,
-                         pu_path(dir, "app.hex")), 4);
+    assert_int_equal(
+        pu_run("pack -k %s %s -o %s", k, pu_path(dir, "app.bin"), o),
+        2); /* .bin without load address */
+    assert_int_equal(pu_run("pack %s -o %s", pu_path(dir, "app.hex"), o), 2);
+    assert_int_equal(pu_run("pack -k %s %s", k, pu_path(dir, "app.hex")), 2);
+    assert_int_equal(
+        pu_run("pack -k %s --mcu z80 %s -o %s", k, pu_path(dir, "app.hex"), o),
+        2);
+    assert_int_equal(
+        pu_run("pack -k %s --level 12 %s -o %s", k, pu_path(dir, "app.hex"), o),
+        2);
+    assert_int_equal(pu_run("pack -k %s --flash-size 0x100 %s -o %s", k,
+                            pu_path(dir, "app.hex"), o),
+                     3);
+    assert_non_null(strstr(pu_err, "outside flash"));
+    assert_int_equal(pu_run("pack -k %s %s -o %s", pu_path(dir, "app.hex"),
+                            pu_path(dir, "app.hex"), o),
+                     3);
+    assert_int_equal(
+        pu_run("pack -k %s %s -o %s", k, pu_path(dir, "none.hex"), o), 4);
+    assert_int_equal(pu_run("pack -k %s %s -o /nonexistent/dir/x.fwpk", k,
+                            pu_path(dir, "app.hex")),
+                     4);
     assert_false(pu_exists(o));
     pu_write_str(pu_path(dir, "junk.fwpk"), "not a container");
-    assert_int_equal(run("inspect %s", pu_path(dir, "junk.fwpk")), 1);
-    assert_non_null(strstr(err_text, "fwpack: "));
+    assert_int_equal(pu_run("inspect %s", pu_path(dir, "junk.fwpk")), 1);
+    assert_non_null(strstr(pu_err, "fwpack: "));
 }
 
 int main(void)

@@ -16,25 +16,6 @@
 #include "pack_util.h"
 
 static const char *dir;
-static char cmd[4096];
-static char *out_text, *err_text;
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int run(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    free(out_text);
-    free(err_text);
-    int rc = pu_fwpack(cmd, &out_text, &err_text);
-    if (getenv("TEST_DEBUG"))
-        fprintf(stderr, "[%d] %s\n%s%s", rc, cmd, out_text ? out_text : "",
-                err_text ? err_text : "");
-    return rc;
-}
 
 static int lines(const char *s)
 {
@@ -84,23 +65,24 @@ static int setup(void **state)
     write_hex(P("app.hex"), &im);
     fwp_image_free(&im);
     pu_write(P("radio.bin"), radio, sizeof radio);
-    if (run("keygen -o %s", P("k.pem")) || run("keygen -o %s", P("k2.pem")) ||
-        run("export-key %s -o %s", P("k.pem"), P("pub.pem")) ||
-        run("export-key %s -o %s", P("k2.pem"), P("pub2.pem")))
+    if (pu_run("keygen -o %s", P("k.pem")) ||
+        pu_run("keygen -o %s", P("k2.pem")) ||
+        pu_run("export-key %s -o %s", P("k.pem"), P("pub.pem")) ||
+        pu_run("export-key %s -o %s", P("k2.pem"), P("pub2.pem")))
         return -1;
-    if (run("pack -k %s --version 1.2.3 --mcu stm32l432kc %s -o %s",
-            P("k.pem"), P("app.hex"), P("app.fwpk")))
+    if (pu_run("pack -k %s --version 1.2.3 --mcu stm32l432kc %s -o %s",
+               P("k.pem"), P("app.hex"), P("app.fwpk")))
         return -1;
-    return run("pack -k %s -k %s -t main:stm32l432kc=%s -t radio=%s@0x10000 "
-               "--frame-size 1024 -o %s", P("k.pem"), P("k2.pem"),
-               P("app.hex"), P("radio.bin"), P("both.fwpk"));
+    return pu_run("pack -k %s -k %s -t main:stm32l432kc=%s -t radio=%s@0x10000 "
+                  "--frame-size 1024 -o %s",
+                  P("k.pem"), P("k2.pem"), P("app.hex"), P("radio.bin"),
+                  P("both.fwpk"));
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    free(out_text);
-    free(err_text);
+    pu_run_free();
     pu_rmdir(dir);
     return 0;
 }
@@ -139,51 +121,55 @@ static const char ok_line[] = ": ok, target app (stm32l432kc), version 1.2.3, "
 static void test_verify_good(void **state)
 {
     (void)state;
-    assert_int_equal(run("verify -p %s %s", P("pub.pem"), P("app.fwpk")), 0);
-    assert_int_equal(lines(out_text), 1);
-    assert_non_null(strstr(out_text, ok_line));
-    assert_string_equal(err_text, "");
+    assert_int_equal(pu_run("verify -p %s %s", P("pub.pem"), P("app.fwpk")), 0);
+    assert_int_equal(lines(pu_out), 1);
+    assert_non_null(strstr(pu_out, ok_line));
+    assert_string_equal(pu_err, "");
     /* a keyring of two, one of which signed; a private key file works too */
-    assert_int_equal(run("verify -p %s -p %s %s", P("pub2.pem"), P("k.pem"),
-                         P("app.fwpk")), 0);
-    assert_non_null(strstr(out_text, ok_line));
-    assert_int_equal(run("verify --json -p %s %s", P("pub.pem"),
-                         P("app.fwpk")), 0);
-    assert_int_equal(lines(out_text), 1);
-    assert_non_null(strstr(out_text, "\"ok\":true,\"target\":\"app\","
-                                     "\"version\":\"1.2.3\",\"error\":null"));
-    assert_non_null(strstr(out_text, "\"image_size\":4231"));
-    assert_int_equal(run("verify -v -p %s %s", P("pub.pem"), P("app.fwpk")), 0);
-    assert_true(lines(out_text) > 1);
-    assert_non_null(strstr(out_text, "erase block 2048, write unit 8"));
-    assert_int_equal(run("verify --help"), 0);
-    assert_non_null(strstr(out_text, "usage: fwpack verify"));
-    assert_int_equal(run("unpack --help"), 0);
-    assert_non_null(strstr(out_text, "usage: fwpack unpack"));
-    assert_int_equal(run("--help"), 0);
-    assert_non_null(strstr(out_text, "verify"));
-    assert_non_null(strstr(out_text, "unpack"));
+    assert_int_equal(pu_run("verify -p %s -p %s %s", P("pub2.pem"), P("k.pem"),
+                            P("app.fwpk")),
+                     0);
+    assert_non_null(strstr(pu_out, ok_line));
+    assert_int_equal(
+        pu_run("verify --json -p %s %s", P("pub.pem"), P("app.fwpk")), 0);
+    assert_int_equal(lines(pu_out), 1);
+    assert_non_null(strstr(pu_out, "\"ok\":true,\"target\":\"app\","
+                                   "\"version\":\"1.2.3\",\"error\":null"));
+    assert_non_null(strstr(pu_out, "\"image_size\":4231"));
+    assert_int_equal(pu_run("verify -v -p %s %s", P("pub.pem"), P("app.fwpk")),
+                     0);
+    assert_true(lines(pu_out) > 1);
+    assert_non_null(strstr(pu_out, "erase block 2048, write unit 8"));
+    assert_int_equal(pu_run("verify --help"), 0);
+    assert_non_null(strstr(pu_out, "usage: fwpack verify"));
+    assert_int_equal(pu_run("unpack --help"), 0);
+    assert_non_null(strstr(pu_out, "usage: fwpack unpack"));
+    assert_int_equal(pu_run("--help"), 0);
+    assert_non_null(strstr(pu_out, "verify"));
+    assert_non_null(strstr(pu_out, "unpack"));
 }
 
 static void test_verify_policy(void **state)
 {
     (void)state;
     const char *pub = P("pub.pem"), *app = P("app.fwpk");
-    assert_int_equal(run("verify -p %s --mcu stm32l432kc --target app %s", pub,
-                         app), 0);
-    assert_int_equal(run("verify -p %s --mcu nrf52840 %s", pub, app), 1);
-    assert_non_null(strstr(err_text, "target is for another MCU"));
-    assert_int_equal(run("verify -p %s --target radio %s", pub, app), 1);
-    assert_non_null(strstr(err_text, "no target for this device"));
-    assert_non_null(strstr(err_text, "targets: app"));
-    assert_int_equal(run("verify -p %s --min-security-counter 1 %s", pub, app),
+    assert_int_equal(
+        pu_run("verify -p %s --mcu stm32l432kc --target app %s", pub, app), 0);
+    assert_int_equal(pu_run("verify -p %s --mcu nrf52840 %s", pub, app), 1);
+    assert_non_null(strstr(pu_err, "target is for another MCU"));
+    assert_int_equal(pu_run("verify -p %s --target radio %s", pub, app), 1);
+    assert_non_null(strstr(pu_err, "no target for this device"));
+    assert_non_null(strstr(pu_err, "targets: app"));
+    assert_int_equal(
+        pu_run("verify -p %s --min-security-counter 1 %s", pub, app), 1);
+    assert_non_null(strstr(pu_err, "rollback"));
+    assert_int_equal(pu_run("verify -p %s -p %s --min-signatures 2 %s", pub,
+                            P("pub2.pem"), app),
                      1);
-    assert_non_null(strstr(err_text, "rollback"));
-    assert_int_equal(run("verify -p %s -p %s --min-signatures 2 %s", pub,
-                         P("pub2.pem"), app), 1);
-    assert_int_equal(run("verify -p %s -p %s --min-signatures 2 %s", pub,
-                         P("pub2.pem"), P("both.fwpk")), 0);
-    assert_non_null(strstr(out_text, "signed by 2 trusted keys"));
+    assert_int_equal(pu_run("verify -p %s -p %s --min-signatures 2 %s", pub,
+                            P("pub2.pem"), P("both.fwpk")),
+                     0);
+    assert_non_null(strstr(pu_out, "signed by 2 trusted keys"));
 }
 
 /* Several targets: each verified in its own pass, one line each. */
@@ -191,22 +177,22 @@ static void test_verify_targets(void **state)
 {
     (void)state;
     const char *pub = P("pub.pem"), *both = P("both.fwpk");
-    assert_int_equal(run("verify -p %s %s", pub, both), 0);
-    assert_int_equal(lines(out_text), 2);
-    assert_non_null(strstr(out_text, "ok, target main (stm32l432kc)"));
-    assert_non_null(strstr(out_text, "ok, target radio, version 0.0.0, 2500 "
-                                     "bytes in 1 segment"));
-    assert_int_equal(run("verify -p %s --target radio %s", pub, both), 0);
-    assert_int_equal(lines(out_text), 1);
+    assert_int_equal(pu_run("verify -p %s %s", pub, both), 0);
+    assert_int_equal(lines(pu_out), 2);
+    assert_non_null(strstr(pu_out, "ok, target main (stm32l432kc)"));
+    assert_non_null(strstr(pu_out, "ok, target radio, version 0.0.0, 2500 "
+                                   "bytes in 1 segment"));
+    assert_int_equal(pu_run("verify -p %s --target radio %s", pub, both), 0);
+    assert_int_equal(lines(pu_out), 1);
     /* --mcu: the radio's device refuses, the main one accepts */
-    assert_int_equal(run("verify -p %s --mcu stm32l432kc %s", pub, both), 1);
-    assert_int_equal(lines(out_text), 1);
-    assert_int_equal(lines(err_text), 1);
-    assert_non_null(strstr(err_text, "target radio: refused at offset"));
-    assert_int_equal(run("verify --json -p %s --mcu stm32l432kc %s", pub,
-                         both), 1);
-    assert_non_null(strstr(out_text, "\"ok\":false,\"target\":\"radio\""));
-    assert_non_null(strstr(out_text, "\"targets\":[{\"target\":\"main\""));
+    assert_int_equal(pu_run("verify -p %s --mcu stm32l432kc %s", pub, both), 1);
+    assert_int_equal(lines(pu_out), 1);
+    assert_int_equal(lines(pu_err), 1);
+    assert_non_null(strstr(pu_err, "target radio: refused at offset"));
+    assert_int_equal(
+        pu_run("verify --json -p %s --mcu stm32l432kc %s", pub, both), 1);
+    assert_non_null(strstr(pu_out, "\"ok\":false,\"target\":\"radio\""));
+    assert_non_null(strstr(pu_out, "\"targets\":[{\"target\":\"main\""));
 }
 
 /* ---- (b) every feed size ---- */
@@ -297,12 +283,14 @@ static void test_cli_chunks(void **state)
     (void)state;
     static const unsigned chunks[] = {1, 7, 4096, 8192, 1048576};
     for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
-        assert_int_equal(run("verify --chunk %u -p %s %s", chunks[i],
-                             P("pub.pem"), P("app.fwpk")), 0);
-        assert_non_null(strstr(out_text, ok_line));
-        assert_int_equal(run("verify --chunk %u -p %s %s", chunks[i],
-                             P("pub.pem"), P("both.fwpk")), 0);
-        assert_int_equal(lines(out_text), 2);
+        assert_int_equal(pu_run("verify --chunk %u -p %s %s", chunks[i],
+                                P("pub.pem"), P("app.fwpk")),
+                         0);
+        assert_non_null(strstr(pu_out, ok_line));
+        assert_int_equal(pu_run("verify --chunk %u -p %s %s", chunks[i],
+                                P("pub.pem"), P("both.fwpk")),
+                         0);
+        assert_int_equal(lines(pu_out), 2);
     }
 }
 
@@ -394,9 +382,9 @@ static void test_unpack_roundtrip(void **state)
     fwp_image img = {0};
     fwp_err err;
     const char *hex = P("out.hex"), *bin = P("out.bin");
-    assert_int_equal(run("unpack -p %s %s -o %s", P("pub.pem"), P("app.fwpk"),
-                         hex), 0);
-    assert_string_equal(out_text, ""); /* quiet */
+    assert_int_equal(
+        pu_run("unpack -p %s %s -o %s", P("pub.pem"), P("app.fwpk"), hex), 0);
+    assert_string_equal(pu_out, ""); /* quiet */
     assert_int_equal(fwp_hex_load(hex, &img, &err), 0);
     assert_int_equal(img.count, 2);
     holds(&img, SEG1_ADDR, seg1, SEG1_LEN, 8);
@@ -404,15 +392,17 @@ static void test_unpack_roundtrip(void **state)
     assert_int_equal(fwp_image_size(&img), SEG1_LEN + 8 + 1232);
     fwp_image_free(&img);
     /* again: exists without --force, then with it */
-    assert_int_equal(run("unpack -p %s %s -o %s", P("pub.pem"), P("app.fwpk"),
-                         hex), 4);
-    assert_non_null(strstr(err_text, "exists"));
-    assert_int_equal(run("unpack --force --chunk 1 -p %s %s -o %s",
-                         P("pub.pem"), P("app.fwpk"), hex), 0);
+    assert_int_equal(
+        pu_run("unpack -p %s %s -o %s", P("pub.pem"), P("app.fwpk"), hex), 4);
+    assert_non_null(strstr(pu_err, "exists"));
+    assert_int_equal(pu_run("unpack --force --chunk 1 -p %s %s -o %s",
+                            P("pub.pem"), P("app.fwpk"), hex),
+                     0);
     /* raw binary: lowest to highest written address, gaps 0xFF */
-    assert_int_equal(run("unpack -v -p %s %s -o %s", P("pub.pem"),
-                         P("app.fwpk"), bin), 0);
-    assert_non_null(strstr(out_text, "from address 0x08000000"));
+    assert_int_equal(
+        pu_run("unpack -v -p %s %s -o %s", P("pub.pem"), P("app.fwpk"), bin),
+        0);
+    assert_non_null(strstr(pu_out, "from address 0x08000000"));
     size_t len;
     uint8_t *b = (uint8_t *)pu_read(bin, &len);
     assert_int_equal(len, 0x2000 + 8 + 1232);
@@ -435,8 +425,9 @@ static void test_unpack_targets(void **state)
     uint8_t radio[2500];
     pu_firmware(radio, sizeof radio, 13);
     /* several targets, no --target: one file per target */
-    assert_int_equal(run("unpack -p %s %s -o %s", P("pub.pem"),
-                         P("both.fwpk"), P("multi.hex")), 0);
+    assert_int_equal(pu_run("unpack -p %s %s -o %s", P("pub.pem"),
+                            P("both.fwpk"), P("multi.hex")),
+                     0);
     assert_false(pu_exists(P("multi.hex")));
     assert_int_equal(fwp_hex_load(P("multi.main.hex"), &img, &err), 0);
     holds(&img, SEG1_ADDR, seg1, SEG1_LEN, 8);
@@ -446,34 +437,39 @@ static void test_unpack_targets(void **state)
     holds(&img, 0x10000, radio, sizeof radio, 4);
     fwp_image_free(&img);
     /* --target: that one, to exactly -o */
-    assert_int_equal(run("unpack --json --target radio -p %s %s -o %s",
-                         P("pub.pem"), P("both.fwpk"), P("radio.out.bin")),
+    assert_int_equal(pu_run("unpack --json --target radio -p %s %s -o %s",
+                            P("pub.pem"), P("both.fwpk"), P("radio.out.bin")),
                      0);
-    assert_non_null(strstr(out_text, "\"address\":65536"));
+    assert_non_null(strstr(pu_out, "\"address\":65536"));
     uint8_t *b = (uint8_t *)pu_read(P("radio.out.bin"), &len);
     assert_int_equal(len, sizeof radio);
     assert_memory_equal(b, radio, sizeof radio);
     free(b);
     /* one target refused: no file at all, not even the good one's */
-    assert_int_equal(run("unpack --mcu stm32l432kc -p %s %s -o %s",
-                         P("pub.pem"), P("both.fwpk"), P("m2.hex")), 1);
+    assert_int_equal(pu_run("unpack --mcu stm32l432kc -p %s %s -o %s",
+                            P("pub.pem"), P("both.fwpk"), P("m2.hex")),
+                     1);
     assert_false(pu_exists(P("m2.main.hex")));
     assert_false(pu_exists(P("m2.radio.hex")));
     /* one target's file exists: none is written */
     pu_write_str(P("m3.radio.hex"), "x");
-    assert_int_equal(run("unpack -p %s %s -o %s", P("pub.pem"),
-                         P("both.fwpk"), P("m3.hex")), 4);
+    assert_int_equal(pu_run("unpack -p %s %s -o %s", P("pub.pem"),
+                            P("both.fwpk"), P("m3.hex")),
+                     4);
     assert_false(pu_exists(P("m3.main.hex")));
     /* a target name that is no file name: --target needed */
-    assert_int_equal(run("pack -k %s -t 'a/b=%s' -t c=%s@0x10000 -o %s",
-                         P("k.pem"), P("app.hex"), P("radio.bin"),
-                         P("odd.fwpk")), 0);
-    assert_int_equal(run("unpack -p %s %s -o %s", P("pub.pem"), P("odd.fwpk"),
-                         P("odd.hex")), 2);
-    assert_non_null(strstr(err_text, "'a/b' cannot go in a file name"));
+    assert_int_equal(pu_run("pack -k %s -t 'a/b=%s' -t c=%s@0x10000 -o %s",
+                            P("k.pem"), P("app.hex"), P("radio.bin"),
+                            P("odd.fwpk")),
+                     0);
+    assert_int_equal(pu_run("unpack -p %s %s -o %s", P("pub.pem"),
+                            P("odd.fwpk"), P("odd.hex")),
+                     2);
+    assert_non_null(strstr(pu_err, "'a/b' cannot go in a file name"));
     assert_false(pu_exists(P("odd.c.hex")));
-    assert_int_equal(run("unpack -p %s --target c %s -o %s", P("pub.pem"),
-                         P("odd.fwpk"), P("odd.hex")), 0);
+    assert_int_equal(pu_run("unpack -p %s --target c %s -o %s", P("pub.pem"),
+                            P("odd.fwpk"), P("odd.hex")),
+                     0);
     assert_true(pu_exists(P("odd.hex")));
     assert_int_equal(temp_files(), 0);
 }
@@ -499,32 +495,34 @@ static void test_unpack_tampered(void **state)
     for (size_t i = 0; i < sizeof spots / sizeof spots[0]; i++) {
         tamper(P("app.fwpk"), P("t.fwpk"), spots[i], 0x01);
         for (size_t j = 0; j < 2; j++) {
-            assert_int_equal(run("unpack -p %s %s -o %s", P("pub.pem"),
-                                 P("t.fwpk"), P(out[j])), 1);
-            assert_non_null(strstr(err_text, "refused at offset"));
-            assert_int_equal(lines(err_text), 1);
+            assert_int_equal(pu_run("unpack -p %s %s -o %s", P("pub.pem"),
+                                    P("t.fwpk"), P(out[j])),
+                             1);
+            assert_non_null(strstr(pu_err, "refused at offset"));
+            assert_int_equal(lines(pu_err), 1);
             assert_false(pu_exists(P(out[j])));
         }
-        assert_int_equal(run("verify -p %s %s", P("pub.pem"), P("t.fwpk")),
+        assert_int_equal(pu_run("verify -p %s %s", P("pub.pem"), P("t.fwpk")),
                          1);
-        assert_string_equal(out_text, "");
+        assert_string_equal(pu_out, "");
     }
     /* a frame payload byte: the same offset (the end of the frame the
      * verifier refused) whatever the piece size */
     tamper(P("app.fwpk"), P("t.fwpk"), len - 10, 0x80);
-    assert_int_equal(run("verify -p %s --chunk 1 %s", P("pub.pem"),
-                         P("t.fwpk")), 1);
-    assert_non_null(strstr(err_text, "frame does not match the hash chain"));
+    assert_int_equal(
+        pu_run("verify -p %s --chunk 1 %s", P("pub.pem"), P("t.fwpk")), 1);
+    assert_non_null(strstr(pu_err, "frame does not match the hash chain"));
     char first[512];
-    snprintf(first, sizeof first, "%s", err_text);
-    assert_int_equal(run("verify -p %s --chunk 4096 %s", P("pub.pem"),
-                         P("t.fwpk")), 1);
-    assert_string_equal(err_text, first);
+    snprintf(first, sizeof first, "%s", pu_err);
+    assert_int_equal(
+        pu_run("verify -p %s --chunk 4096 %s", P("pub.pem"), P("t.fwpk")), 1);
+    assert_string_equal(pu_err, first);
     /* truncated and junk */
     pu_write(P("short.fwpk"), "FWPK", 4);
-    assert_int_equal(run("unpack -p %s %s -o %s", P("pub.pem"),
-                         P("short.fwpk"), P("s.hex")), 1);
-    assert_non_null(strstr(err_text, "container truncated"));
+    assert_int_equal(pu_run("unpack -p %s %s -o %s", P("pub.pem"),
+                            P("short.fwpk"), P("s.hex")),
+                     1);
+    assert_non_null(strstr(pu_err, "container truncated"));
     assert_false(pu_exists(P("s.hex")));
     assert_int_equal(temp_files(), 0);
 }
@@ -535,41 +533,42 @@ static void test_wrong_key_and_usage(void **state)
 {
     (void)state;
     const char *pub = P("pub.pem"), *app = P("app.fwpk");
-    assert_int_equal(run("verify -p %s %s", P("pub2.pem"), app), 1);
-    assert_string_equal(out_text, "");
-    assert_int_equal(lines(err_text), 1);
-    assert_non_null(strstr(err_text, "fwpack: "));
-    assert_non_null(strstr(err_text, "app.fwpk: refused at offset "));
-    assert_non_null(strstr(err_text, "no valid signature from a trusted key"));
-    assert_int_equal(run("verify --json -p %s %s", P("pub2.pem"), app), 1);
-    assert_non_null(strstr(out_text, "\"ok\":false"));
-    assert_non_null(strstr(out_text, "\"error\":\"no valid signature"));
-    assert_int_equal(run("unpack -p %s %s -o %s", P("pub2.pem"), app,
-                         P("w.hex")), 1);
+    assert_int_equal(pu_run("verify -p %s %s", P("pub2.pem"), app), 1);
+    assert_string_equal(pu_out, "");
+    assert_int_equal(lines(pu_err), 1);
+    assert_non_null(strstr(pu_err, "fwpack: "));
+    assert_non_null(strstr(pu_err, "app.fwpk: refused at offset "));
+    assert_non_null(strstr(pu_err, "no valid signature from a trusted key"));
+    assert_int_equal(pu_run("verify --json -p %s %s", P("pub2.pem"), app), 1);
+    assert_non_null(strstr(pu_out, "\"ok\":false"));
+    assert_non_null(strstr(pu_out, "\"error\":\"no valid signature"));
+    assert_int_equal(
+        pu_run("unpack -p %s %s -o %s", P("pub2.pem"), app, P("w.hex")), 1);
     assert_false(pu_exists(P("w.hex")));
     /* usage: exit 2 */
-    assert_int_equal(run("verify %s", app), 2);               /* no key */
-    assert_int_equal(run("verify -p %s", pub), 2);            /* no file */
-    assert_int_equal(run("verify -p %s %s %s", pub, app, app), 2);
-    assert_int_equal(run("verify -p %s --bogus %s", pub, app), 2);
-    assert_int_equal(run("verify -p %s --chunk 0 %s", pub, app), 2);
-    assert_int_equal(run("verify -p %s --chunk 1048577 %s", pub, app), 2);
-    assert_int_equal(run("verify -p %s --chunk 12k %s", pub, app), 2);
-    assert_int_equal(run("verify -p %s --min-signatures 2 %s", pub, app), 2);
-    assert_int_equal(run("verify -p %s -o x.hex %s", pub, app), 2);
-    assert_int_equal(run("verify -p %s --target %s %s", pub,
-                         "app456789012345678901234567890123", app), 2);
-    assert_int_equal(run("unpack -p %s %s", pub, app), 2);     /* no -o */
-    assert_int_equal(run("unpack -p %s %s -o %s", pub, app, P("x.elf")), 2);
+    assert_int_equal(pu_run("verify %s", app), 2);    /* no key */
+    assert_int_equal(pu_run("verify -p %s", pub), 2); /* no file */
+    assert_int_equal(pu_run("verify -p %s %s %s", pub, app, app), 2);
+    assert_int_equal(pu_run("verify -p %s --bogus %s", pub, app), 2);
+    assert_int_equal(pu_run("verify -p %s --chunk 0 %s", pub, app), 2);
+    assert_int_equal(pu_run("verify -p %s --chunk 1048577 %s", pub, app), 2);
+    assert_int_equal(pu_run("verify -p %s --chunk 12k %s", pub, app), 2);
+    assert_int_equal(pu_run("verify -p %s --min-signatures 2 %s", pub, app), 2);
+    assert_int_equal(pu_run("verify -p %s -o x.hex %s", pub, app), 2);
+    assert_int_equal(pu_run("verify -p %s --target %s %s", pub,
+                            "app456789012345678901234567890123", app),
+                     2);
+    assert_int_equal(pu_run("unpack -p %s %s", pub, app), 2); /* no -o */
+    assert_int_equal(pu_run("unpack -p %s %s -o %s", pub, app, P("x.elf")), 2);
     assert_false(pu_exists(P("x.elf")));
-    assert_int_equal(run("unpack -p %s --bogus %s -o %s", pub, app,
-                         P("x.hex")), 2);
+    assert_int_equal(
+        pu_run("unpack -p %s --bogus %s -o %s", pub, app, P("x.hex")), 2);
     /* bad input 3, I/O 4 */
-    assert_int_equal(run("verify -p %s %s", P("app.hex"), app), 3);
-    assert_int_equal(run("verify -p %s %s", P("nokey.pem"), app), 4);
-    assert_int_equal(run("verify -p %s %s", pub, P("none.fwpk")), 4);
-    assert_int_equal(run("unpack -p %s %s -o /nonexistent/dir/x.hex", pub,
-                         app), 4);
+    assert_int_equal(pu_run("verify -p %s %s", P("app.hex"), app), 3);
+    assert_int_equal(pu_run("verify -p %s %s", P("nokey.pem"), app), 4);
+    assert_int_equal(pu_run("verify -p %s %s", pub, P("none.fwpk")), 4);
+    assert_int_equal(
+        pu_run("unpack -p %s %s -o /nonexistent/dir/x.hex", pub, app), 4);
     assert_int_equal(temp_files(), 0);
 }
 

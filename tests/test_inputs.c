@@ -27,26 +27,8 @@
 #include "pack_util.h"
 
 static const char *dir;
-static char *out_text, *err_text;
 
 /* ---- running things ---- */
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    free(out_text);
-    free(err_text);
-    int rc = pu_fwpack(cmd, &out_text, &err_text);
-    if (getenv("TEST_DEBUG"))
-        fprintf(stderr, "[%d] fwpack %s\n%s", rc, cmd,
-                err_text ? err_text : "");
-    return rc;
-}
 
 static void expect_in(const char *text, const char *want)
 {
@@ -250,8 +232,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    free(out_text);
-    free(err_text);
+    pu_run_free();
     pu_rmdir(dir);
     return 0;
 }
@@ -380,8 +361,9 @@ static void test_bin_and_same_container(void **state)
     setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
     for (size_t i = 0; i < 4; i++) {
         const char *o = pu_path(dir, "c.fwpk");
-        assert_int_equal(run("pack --unsigned %s -o %s --force",
-                             pu_path(dir, ins[i]), o), 0);
+        assert_int_equal(
+            pu_run("pack --unsigned %s -o %s --force", pu_path(dir, ins[i]), o),
+            0);
         size_t len;
         char *box = pu_read(o, &len);
         if (!first) {
@@ -473,10 +455,11 @@ static void test_elf_vs_objcopy(void **state)
 
     /* through the CLI: the container decodes to the objcopy image */
     const char *o = pu_path(dir, "elf.fwpk");
-    assert_int_equal(run("pack --unsigned --mcu stm32l432kc %s -o %s",
-                         pu_path(dir, "big.elf"), o), 0);
-    assert_int_equal(run("inspect %s", o), 0);
-    expect_in(out_text, "digest       ok");
+    assert_int_equal(pu_run("pack --unsigned --mcu stm32l432kc %s -o %s",
+                            pu_path(dir, "big.elf"), o),
+                     0);
+    assert_int_equal(pu_run("inspect %s", o), 0);
+    expect_in(pu_out, "digest       ok");
 }
 
 /* ---- malformed inputs ---- */
@@ -500,11 +483,11 @@ static void refused(const char *file, const char *want)
 {
     const char *o = pu_path(dir, "bad.fwpk");
     char full[600];
-    assert_int_equal(run("pack --unsigned %s -o %s", pu_path(dir, file), o),
+    assert_int_equal(pu_run("pack --unsigned %s -o %s", pu_path(dir, file), o),
                      3);
     snprintf(full, sizeof full, "fwpack: %s%s", pu_path(dir, file), want);
-    expect_in(err_text, full);
-    assert_null(strchr(strchr(err_text, '\n') + 1, '\n')); /* one line */
+    expect_in(pu_err, full);
+    assert_null(strchr(strchr(pu_err, '\n') + 1, '\n')); /* one line */
     assert_false(pu_exists(o));
 }
 
@@ -542,7 +525,7 @@ static void test_malformed_elf(void **state)
     snprintf(want, sizeof want, ": offset 0x%x: segment 1: data at 0x%08x",
              off1, paddr0 + 16);
     bad_elf("overlap.elf", d, len, want);
-    expect_in(err_text, "overlaps earlier data at 0x08000000");
+    expect_in(pu_err, "overlaps earlier data at 0x08000000");
     memcpy(d, e, len);
     put32(d + 28, (uint32_t)len - 8);
     snprintf(want, sizeof want, ": offset 0x%x: 2 program headers",
@@ -604,13 +587,16 @@ static void test_malformed_text(void **state)
     }
     /* an address belongs to raw binaries only: usage error */
     pu_write_str(pu_path(dir, "g.s19"), good);
-    assert_int_equal(run("pack --unsigned -t app=%s@0x100 -o %s",
-                         pu_path(dir, "g.s19"), pu_path(dir, "x.fwpk")), 2);
-    expect_in(err_text, "(S-record) carries its own addresses");
-    assert_int_equal(run("pack --unsigned --load-addr 0 %s -o %s",
-                         pu_path(dir, "g.s19"), pu_path(dir, "x.fwpk")), 2);
-    assert_int_equal(run("pack --unsigned %s -o %s", pu_path(dir, "g.s19"),
-                         pu_path(dir, "x.fwpk")), 0);
+    assert_int_equal(pu_run("pack --unsigned -t app=%s@0x100 -o %s",
+                            pu_path(dir, "g.s19"), pu_path(dir, "x.fwpk")),
+                     2);
+    expect_in(pu_err, "(S-record) carries its own addresses");
+    assert_int_equal(pu_run("pack --unsigned --load-addr 0 %s -o %s",
+                            pu_path(dir, "g.s19"), pu_path(dir, "x.fwpk")),
+                     2);
+    assert_int_equal(pu_run("pack --unsigned %s -o %s", pu_path(dir, "g.s19"),
+                            pu_path(dir, "x.fwpk")),
+                     0);
 }
 
 /* ---- --level max through the device verifier ---- */
@@ -703,18 +689,24 @@ static void test_level_max(void **state)
 
     /* the CLI: 'max', and the MCU profile's window */
     const char *elf = pu_path(dir, "app.elf"), *o = pu_path(dir, "max.fwpk");
-    assert_int_equal(run("pack --unsigned --level max --mcu stm32g030k8 %s "
-                         "-o %s", elf, o), 2);
-    expect_in(err_text, "--level max needs window bits 15");
-    expect_in(err_text, "stm32g030k8 has 12");
-    assert_int_equal(run("pack --unsigned --level max --window-bits 14 %s "
-                         "-o %s", elf, o), 2);
-    assert_int_equal(run("pack --unsigned --level 10 %s -o %s", elf, o), 2);
+    assert_int_equal(pu_run("pack --unsigned --level max --mcu stm32g030k8 %s "
+                            "-o %s",
+                            elf, o),
+                     2);
+    expect_in(pu_err, "--level max needs window bits 15");
+    expect_in(pu_err, "stm32g030k8 has 12");
+    assert_int_equal(pu_run("pack --unsigned --level max --window-bits 14 %s "
+                            "-o %s",
+                            elf, o),
+                     2);
+    assert_int_equal(pu_run("pack --unsigned --level 10 %s -o %s", elf, o), 2);
     assert_false(pu_exists(o));
-    assert_int_equal(run("pack --unsigned --level max --mcu stm32g030k8 "
-                         "--window-bits 15 %s -o %s", elf, o), 0);
-    assert_int_equal(run("inspect %s", o), 0);
-    expect_in(out_text, "digest       ok");
+    assert_int_equal(pu_run("pack --unsigned --level max --mcu stm32g030k8 "
+                            "--window-bits 15 %s -o %s",
+                            elf, o),
+                     0);
+    assert_int_equal(pu_run("inspect %s", o), 0);
+    expect_in(pu_out, "digest       ok");
 }
 
 /* ---- Notehub: size limits, info string ---- */
@@ -743,32 +735,36 @@ static void test_size_limits(void **state)
     random_bin("r1000k.bin", 1000000);
     random_bin("r500k.bin", 500000);
 
-    assert_int_equal(run("pack %s %s -o %s", opts,
-                         pu_path(dir, "r1600k.bin"), o), 3);
-    expect_in(err_text, "more than Notehub accepts for host firmware "
-                        "(1572864 bytes");
+    assert_int_equal(
+        pu_run("pack %s %s -o %s", opts, pu_path(dir, "r1600k.bin"), o), 3);
+    expect_in(pu_err, "more than Notehub accepts for host firmware "
+                      "(1572864 bytes");
     assert_false(pu_exists(o));
-    assert_int_equal(run("pack %s --max-size 2000000 %s -o %s", opts,
-                         pu_path(dir, "r1600k.bin"), o), 0);
-    expect_in(err_text, "warning:");
-    assert_int_equal(run("pack %s --max-size 0 %s -o %s --force", opts,
-                         pu_path(dir, "r1600k.bin"), o), 0);
+    assert_int_equal(pu_run("pack %s --max-size 2000000 %s -o %s", opts,
+                            pu_path(dir, "r1600k.bin"), o),
+                     0);
+    expect_in(pu_err, "warning:");
+    assert_int_equal(pu_run("pack %s --max-size 0 %s -o %s --force", opts,
+                            pu_path(dir, "r1600k.bin"), o),
+                     0);
 
-    assert_int_equal(run("pack %s %s -o %s --force", opts,
-                         pu_path(dir, "r1000k.bin"), o), 0);
-    expect_in(err_text, "more than WiFi Notecards accept for host firmware "
-                        "(921600 bytes");
-    assert_int_equal(run("pack %s %s -o %s --force", opts,
-                         pu_path(dir, "r500k.bin"), o), 0);
-    assert_string_equal(err_text, "");
+    assert_int_equal(
+        pu_run("pack %s %s -o %s --force", opts, pu_path(dir, "r1000k.bin"), o),
+        0);
+    expect_in(pu_err, "more than WiFi Notecards accept for host firmware "
+                      "(921600 bytes");
+    assert_int_equal(
+        pu_run("pack %s %s -o %s --force", opts, pu_path(dir, "r500k.bin"), o),
+        0);
+    assert_string_equal(pu_err, "");
 
-    assert_int_equal(run("pack %s --max-size 1000 %s -o %s", opts,
-                         pu_path(dir, "r500k.bin"), pu_path(dir, "s.fwpk")),
+    assert_int_equal(pu_run("pack %s --max-size 1000 %s -o %s", opts,
+                            pu_path(dir, "r500k.bin"), pu_path(dir, "s.fwpk")),
                      3);
-    expect_in(err_text, "more than --max-size 1000; nothing written");
+    expect_in(pu_err, "more than --max-size 1000; nothing written");
     assert_false(pu_exists(pu_path(dir, "s.fwpk")));
-    assert_int_equal(run("pack %s --max-size lots %s -o %s", opts,
-                         pu_path(dir, "r500k.bin"), pu_path(dir, "s.fwpk")),
+    assert_int_equal(pu_run("pack %s --max-size lots %s -o %s", opts,
+                            pu_path(dir, "r500k.bin"), pu_path(dir, "s.fwpk")),
                      2);
 }
 
@@ -799,17 +795,19 @@ static void test_versions(void **state)
     /* the info string Notehub reads: version fields, built, builder */
     const char *o = pu_path(dir, "v.fwpk");
     setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-    assert_int_equal(run("pack --unsigned --version 1.2.3-rc1+45 %s -o %s",
-                         pu_path(dir, "app.elf"), o), 0);
+    assert_int_equal(pu_run("pack --unsigned --version 1.2.3-rc1+45 %s -o %s",
+                            pu_path(dir, "app.elf"), o),
+                     0);
     unsetenv("SOURCE_DATE_EPOCH");
-    assert_int_equal(run("inspect %s", o), 0);
-    expect_in(out_text, "\"version\":\"1.2.3-rc1+45\",\"ver_major\":1,"
-                        "\"ver_minor\":2,\"ver_patch\":3,\"ver_build\":45,"
-                        "\"built\":\"2023-11-14 22:13:20\","
-                        "\"builder\":\"fwpack " FWPACK_VERSION "\"");
-    assert_int_equal(run("pack --unsigned --version 1.2 %s -o %s --force",
-                         pu_path(dir, "app.elf"), o), 3);
-    expect_in(err_text, "version '1.2'");
+    assert_int_equal(pu_run("inspect %s", o), 0);
+    expect_in(pu_out, "\"version\":\"1.2.3-rc1+45\",\"ver_major\":1,"
+                      "\"ver_minor\":2,\"ver_patch\":3,\"ver_build\":45,"
+                      "\"built\":\"2023-11-14 22:13:20\","
+                      "\"builder\":\"fwpack " FWPACK_VERSION "\"");
+    assert_int_equal(pu_run("pack --unsigned --version 1.2 %s -o %s --force",
+                            pu_path(dir, "app.elf"), o),
+                     3);
+    expect_in(pu_err, "version '1.2'");
 }
 
 int main(void)

@@ -25,24 +25,6 @@
 #define SECTION "## Appendix: inspect --json"
 
 static const char *dir;
-static char *out_text, *err_text;
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    free(out_text);
-    free(err_text);
-    int rc = pu_fwpack(cmd, &out_text, &err_text);
-    if (getenv("TEST_DEBUG"))
-        fprintf(stderr, "[%d] fwpack %s\n%s%s", rc, cmd,
-                out_text ? out_text : "", err_text ? err_text : "");
-    return rc;
-}
 
 static const char *P(const char *name)
 {
@@ -351,21 +333,22 @@ static int setup(void **state)
     free(text);
     fwp_image_free(&im);
     pu_write(P("radio.bin"), radio, sizeof radio);
-    if (run("keygen -o %s", P("k1.pem")) || run("keygen -o %s", P("k2.pem")))
+    if (pu_run("keygen -o %s", P("k1.pem")) ||
+        pu_run("keygen -o %s", P("k2.pem")))
         return -1;
-    if (run("pack -k %s -k %s --version 1.2.3-rc1+7 --frame-size 1024 "
-            "-t main:stm32l432kc=%s -t radio=%s@0x10000 -o %s", P("k1.pem"),
-            P("k2.pem"), P("app.hex"), P("radio.bin"), P("both.fwpk")))
+    if (pu_run("pack -k %s -k %s --version 1.2.3-rc1+7 --frame-size 1024 "
+               "-t main:stm32l432kc=%s -t radio=%s@0x10000 -o %s",
+               P("k1.pem"), P("k2.pem"), P("app.hex"), P("radio.bin"),
+               P("both.fwpk")))
         return -1;
-    return run("pack --unsigned --codec none %s -o %s", P("app.hex"),
-               P("plain.fwpk"));
+    return pu_run("pack --unsigned --codec none %s -o %s", P("app.hex"),
+                  P("plain.fwpk"));
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    free(out_text);
-    free(err_text);
+    pu_run_free();
     pu_rmdir(dir);
     return 0;
 }
@@ -378,17 +361,17 @@ static void test_fields_documented(void **state)
     fields doc = {0}, seen = {0};
     read_spec(&doc);
 
-    assert_int_equal(run("inspect --json %s", P("both.fwpk")), 0);
-    parse(out_text, &seen);
-    assert_non_null(strstr(out_text, "\"ok\":true"));
+    assert_int_equal(pu_run("inspect --json %s", P("both.fwpk")), 0);
+    parse(pu_out, &seen);
+    assert_non_null(strstr(pu_out, "\"ok\":true"));
     seen_documented(&doc, &seen, "good container");
 
     /* unsigned, codec none: still only documented fields */
     fields plain = {0};
-    assert_int_equal(run("inspect --json %s", P("plain.fwpk")), 0);
-    parse(out_text, &plain);
-    assert_non_null(strstr(out_text, "\"signatures\":[]"));
-    assert_non_null(strstr(out_text, "\"codec\":\"none\""));
+    assert_int_equal(pu_run("inspect --json %s", P("plain.fwpk")), 0);
+    parse(pu_out, &plain);
+    assert_non_null(strstr(pu_out, "\"signatures\":[]"));
+    assert_non_null(strstr(pu_out, "\"codec\":\"none\""));
     seen_documented(&doc, &plain, "unsigned container");
 
     /* a frame byte changed: the object with ok false, exit 1 */
@@ -399,11 +382,11 @@ static void test_fields_documented(void **state)
     pu_write(P("bad.fwpk"), d, len);
     free(d);
     fields bad = {0};
-    assert_int_equal(run("inspect --json %s", P("bad.fwpk")), 1);
-    parse(out_text, &bad);
-    assert_non_null(strstr(out_text, "\"chain_ok\":false,\"digest_ok\":null,"
-                                     "\"problem\":\"frame "));
-    assert_non_null(strstr(out_text, "\"ok\":false}"));
+    assert_int_equal(pu_run("inspect --json %s", P("bad.fwpk")), 1);
+    parse(pu_out, &bad);
+    assert_non_null(strstr(pu_out, "\"chain_ok\":false,\"digest_ok\":null,"
+                                   "\"problem\":\"frame "));
+    assert_non_null(strstr(pu_out, "\"ok\":false}"));
     seen_documented(&doc, &bad, "tampered container");
 
     /* every documented field appeared, as each of its types somewhere */
@@ -427,22 +410,22 @@ static void test_exit_codes(void **state)
 {
     (void)state;
     pu_write_str(P("junk.fwpk"), "not a container at all");
-    assert_int_equal(run("inspect --json %s", P("junk.fwpk")), 1);
-    assert_string_equal(out_text, "");
-    assert_non_null(strstr(err_text, "fwpack: "));
-    assert_int_equal(run("inspect --json %s", P("none.fwpk")), 4);
-    assert_string_equal(out_text, "");
-    assert_int_equal(run("inspect --json"), 2);
-    assert_string_equal(out_text, "");
-    assert_int_equal(run("inspect --json --bogus %s", P("both.fwpk")), 2);
+    assert_int_equal(pu_run("inspect --json %s", P("junk.fwpk")), 1);
+    assert_string_equal(pu_out, "");
+    assert_non_null(strstr(pu_err, "fwpack: "));
+    assert_int_equal(pu_run("inspect --json %s", P("none.fwpk")), 4);
+    assert_string_equal(pu_out, "");
+    assert_int_equal(pu_run("inspect --json"), 2);
+    assert_string_equal(pu_out, "");
+    assert_int_equal(pu_run("inspect --json --bogus %s", P("both.fwpk")), 2);
 }
 
 /* Values, not only names: the fields mean what the table says. */
 static void test_values(void **state)
 {
     (void)state;
-    assert_int_equal(run("inspect --json %s", P("both.fwpk")), 0);
-    const char *o = out_text;
+    assert_int_equal(pu_run("inspect --json %s", P("both.fwpk")), 0);
+    const char *o = pu_out;
     assert_non_null(strstr(o, "\"format\":1,"));
     assert_non_null(strstr(o, "\"version\":\"1.2.3-rc1+7\""));
     assert_non_null(strstr(o, "\"info\":\"firmware::info:{"));

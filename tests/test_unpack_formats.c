@@ -25,24 +25,6 @@
 #include "pack_util.h"
 
 static const char *dir;
-static char *out_text, *err_text;
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    free(out_text);
-    free(err_text);
-    int rc = pu_fwpack(cmd, &out_text, &err_text);
-    if (getenv("TEST_DEBUG"))
-        fprintf(stderr, "[%d] fwpack %s\n%s%s", rc, cmd,
-                out_text ? out_text : "", err_text ? err_text : "");
-    return rc;
-}
 
 static const char *P(const char *name)
 {
@@ -109,7 +91,8 @@ static int make_width(width *w)
     snprintf(hex, sizeof hex, "%s", P(name));
     snprintf(name, sizeof name, "%s.fwpk", w->name);
     snprintf(fwpk, sizeof fwpk, "%s", P(name));
-    return run("pack -k %s %s %s -o %s", P("k.pem"), w->pack_opts, hex, fwpk);
+    return pu_run("pack -k %s %s %s -o %s", P("k.pem"), w->pack_opts, hex,
+                  fwpk);
 }
 
 static int setup(void **state)
@@ -124,13 +107,13 @@ static int setup(void **state)
             return -1;
         }
     dir = pu_tmpdir();
-    if (run("keygen -o %s", P("k.pem")) ||
-        run("export-key %s -o %s", P("k.pem"), P("pub.pem")))
+    if (pu_run("keygen -o %s", P("k.pem")) ||
+        pu_run("export-key %s -o %s", P("k.pem"), P("pub.pem")))
         return -1;
     for (size_t i = 0; i < NWIDTHS; i++)
         if (make_width(&widths[i])) {
             fprintf(stderr, "test_unpack_formats: packing %s failed: %s",
-                    widths[i].name, err_text ? err_text : "");
+                    widths[i].name, pu_err ? pu_err : "");
             return -1;
         }
     return 0;
@@ -139,8 +122,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    free(out_text);
-    free(err_text);
+    pu_run_free();
     pu_rmdir(dir);
     return 0;
 }
@@ -225,8 +207,8 @@ static void check_against_srec_cat(const width *w, const char *path, int ab)
         char fwpk[512];
         snprintf(name, sizeof name, "%s.fwpk", w->name);
         snprintf(fwpk, sizeof fwpk, "%s", P(name));
-        assert_int_equal(run("unpack -p %s %s -o %s", P("pub.pem"), fwpk,
-                             hex), 0);
+        assert_int_equal(
+            pu_run("unpack -p %s %s -o %s", P("pub.pem"), fwpk, hex), 0);
     }
     if (fwp_srec_load(path, &a, &err) || fwp_hex_load(hex, &b, &err))
         fail_msg("%s", err.msg);
@@ -263,23 +245,27 @@ static void test_srec_vs_srec_cat(void **state)
             char out[512];
             snprintf(name, sizeof name, "%s_out.%s", w->name, exts[e].ext);
             snprintf(out, sizeof out, "%s", P(name));
-            assert_int_equal(run("unpack -p %s %s -o %s", P("pub.pem"), fwpk,
-                                 out), 0);
-            assert_string_equal(out_text, ""); /* quiet */
+            assert_int_equal(
+                pu_run("unpack -p %s %s -o %s", P("pub.pem"), fwpk, out), 0);
+            assert_string_equal(pu_out, ""); /* quiet */
             check_against_srec_cat(w, out, ab);
         }
     }
     /* what unpack wrote packs again, and verifies */
-    assert_int_equal(run("pack -k %s --mcu stm32l432kc %s -o %s", P("k.pem"),
-                         P("w32_out.s37"), P("again.fwpk")), 0);
-    assert_int_equal(run("verify -p %s %s", P("pub.pem"), P("again.fwpk")), 0);
+    assert_int_equal(pu_run("pack -k %s --mcu stm32l432kc %s -o %s", P("k.pem"),
+                            P("w32_out.s37"), P("again.fwpk")),
+                     0);
+    assert_int_equal(pu_run("verify -p %s %s", P("pub.pem"), P("again.fwpk")),
+                     0);
     /* -v and --json name the file and its lowest address */
-    assert_int_equal(run("unpack -v -p %s %s -o %s", P("pub.pem"),
-                         P("w24.fwpk"), P("v.s28")), 0);
-    assert_non_null(strstr(out_text, "from address 0x00020000"));
-    assert_int_equal(run("unpack --json -p %s %s -o %s", P("pub.pem"),
-                         P("w24.fwpk"), P("j.srec")), 0);
-    assert_non_null(strstr(out_text, "j.srec\",\"address\":131072}"));
+    assert_int_equal(pu_run("unpack -v -p %s %s -o %s", P("pub.pem"),
+                            P("w24.fwpk"), P("v.s28")),
+                     0);
+    assert_non_null(strstr(pu_out, "from address 0x00020000"));
+    assert_int_equal(pu_run("unpack --json -p %s %s -o %s", P("pub.pem"),
+                            P("w24.fwpk"), P("j.srec")),
+                     0);
+    assert_non_null(strstr(pu_out, "j.srec\",\"address\":131072}"));
 }
 
 /* .s19 holds 16-bit addresses, .s28 24-bit: a usage error, no file. */
@@ -297,18 +283,20 @@ static void test_srec_too_wide(void **state)
         char out[512], name[64];
         snprintf(name, sizeof name, "wide%zu.%s", i, cases[i].ext);
         snprintf(out, sizeof out, "%s", P(name));
-        assert_int_equal(run("unpack -p %s %s -o %s", P("pub.pem"),
-                             P(cases[i].fwpk), out), 2);
-        if (!strstr(err_text, cases[i].want))
-            fail_msg("got \"%s\", want \"%s\"", err_text, cases[i].want);
+        assert_int_equal(pu_run("unpack -p %s %s -o %s", P("pub.pem"),
+                                P(cases[i].fwpk), out),
+                         2);
+        if (!strstr(pu_err, cases[i].want))
+            fail_msg("got \"%s\", want \"%s\"", pu_err, cases[i].want);
         assert_false(pu_exists(out));
     }
     /* a name that is no output format */
-    assert_int_equal(run("unpack -p %s %s -o %s", P("pub.pem"), P("w16.fwpk"),
-                         P("x.elf")), 2);
-    assert_non_null(strstr(err_text, ".srec (.s19 .s28 .s37 .mot)"));
-    assert_int_equal(run("unpack --help"), 0);
-    assert_non_null(strstr(out_text, "OUT.s19, .s28, .s37"));
+    assert_int_equal(pu_run("unpack -p %s %s -o %s", P("pub.pem"),
+                            P("w16.fwpk"), P("x.elf")),
+                     2);
+    assert_non_null(strstr(pu_err, ".srec (.s19 .s28 .s37 .mot)"));
+    assert_int_equal(pu_run("unpack --help"), 0);
+    assert_non_null(strstr(pu_out, "OUT.s19, .s28, .s37"));
 }
 
 /* Several targets: out.NAME.s37 for each; --target picks one. */
@@ -318,28 +306,33 @@ static void test_srec_targets(void **state)
     uint8_t radio[2500];
     pu_firmware(radio, sizeof radio, 77);
     pu_write(P("radio.bin"), radio, sizeof radio);
-    assert_int_equal(run("pack -k %s -t main:stm32l432kc=%s "
-                         "-t radio=%s@0x10000 -o %s", P("k.pem"),
-                         P("w32.hex"), P("radio.bin"),
-                         P("both.fwpk")), 0);
-    assert_int_equal(run("unpack -p %s %s -o %s", P("pub.pem"), P("both.fwpk"),
-                         P("both.s37")), 0);
+    assert_int_equal(pu_run("pack -k %s -t main:stm32l432kc=%s "
+                            "-t radio=%s@0x10000 -o %s",
+                            P("k.pem"), P("w32.hex"), P("radio.bin"),
+                            P("both.fwpk")),
+                     0);
+    assert_int_equal(pu_run("unpack -p %s %s -o %s", P("pub.pem"),
+                            P("both.fwpk"), P("both.s37")),
+                     0);
     check_against_srec_cat(&widths[2], P("both.main.s37"), 4);
     check_records(P("both.radio.s37"), 4);
     pu_sh("srec_cmp %s -motorola %s -binary -offset 0x10000", P("both.radio.s37"),
        P("radio.bin"));
     /* the radio alone fits S2 records, but not S1 */
-    assert_int_equal(run("unpack --target radio -p %s %s -o %s", P("pub.pem"),
-                         P("both.fwpk"), P("radio.s28")), 0);
+    assert_int_equal(pu_run("unpack --target radio -p %s %s -o %s",
+                            P("pub.pem"), P("both.fwpk"), P("radio.s28")),
+                     0);
     check_records(P("radio.s28"), 3);
     pu_sh("srec_cmp %s -motorola %s -binary -offset 0x10000", P("radio.s28"),
        P("radio.bin"));
-    assert_int_equal(run("unpack --target radio -p %s %s -o %s", P("pub.pem"),
-                         P("both.fwpk"), P("radio.s19")), 2);
+    assert_int_equal(pu_run("unpack --target radio -p %s %s -o %s",
+                            P("pub.pem"), P("both.fwpk"), P("radio.s19")),
+                     2);
     assert_false(pu_exists(P("radio.s19")));
     /* one too wide: none of the files is written */
-    assert_int_equal(run("unpack -p %s %s -o %s", P("pub.pem"), P("both.fwpk"),
-                         P("both.s28")), 2);
+    assert_int_equal(pu_run("unpack -p %s %s -o %s", P("pub.pem"),
+                            P("both.fwpk"), P("both.s28")),
+                     2);
     assert_false(pu_exists(P("both.main.s28")));
     assert_false(pu_exists(P("both.radio.s28")));
 }

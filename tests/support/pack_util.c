@@ -115,6 +115,32 @@ int pu_fwpack(const char *args, char **out, char **err)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+char *pu_out, *pu_err;
+
+int pu_run(const char *fmt, ...)
+{
+    char args[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    free(pu_out);
+    free(pu_err);
+    pu_out = pu_err = NULL;
+    int rc = pu_fwpack(args, &pu_out, &pu_err);
+    if (getenv("TEST_DEBUG"))
+        fprintf(stderr, "[%d] fwpack %s\n%s%s", rc, args, pu_out ? pu_out : "",
+                pu_err ? pu_err : "");
+    return rc;
+}
+
+void pu_run_free(void)
+{
+    free(pu_out);
+    free(pu_err);
+    pu_out = pu_err = NULL;
+}
+
 void pu_firmware(uint8_t *p, size_t n, uint32_t seed)
 {
     static const uint16_t ops[] = {0xb580, 0x4770, 0x2000, 0x6800, 0xf000,

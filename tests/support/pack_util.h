@@ -21,6 +21,14 @@ int pu_exists(const char *path);
  * sh; stdout (and stderr) captured into out/err if not NULL (malloc'd).
  * Returns the exit code. */
 int pu_fwpack(const char *args, char **out, char **err);
+/* The output of the last pu_run: stdout and stderr, malloc'd, replaced by
+ * the next call. */
+extern char *pu_out, *pu_err;
+/* pu_fwpack with printf-style args, output into pu_out/pu_err; with
+ * TEST_DEBUG set, prints each command, its exit code and output. */
+int pu_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Frees pu_out and pu_err (a test program's teardown). */
+void pu_run_free(void);
 /* Firmware-like bytes: Thumb-ish opcodes, literal pools, tables. */
 void pu_firmware(uint8_t *p, size_t n, uint32_t seed);
 
