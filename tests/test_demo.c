@@ -47,16 +47,7 @@ static char v2_crc[64];
 /* Runs a shell command, output (stdout and stderr) into out. */
 static int run(const char *cmd)
 {
-    char full[1024];
-    snprintf(full, sizeof full, "%s 2>&1", cmd);
-    FILE *p = popen(full, "r");
-    if (!p)
-        return out.status = -1;
-    size_t n = fread(out.text, 1, sizeof out.text - 1, p);
-    out.text[n] = 0;
-    int st = pclose(p);
-    out.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return out.status;
+    return out.status = pu_capture(cmd, out.text, sizeof out.text);
 }
 
 static int setup(void **state)

@@ -134,6 +134,21 @@ int pu_run(const char *fmt, ...)
     return rc;
 }
 
+int pu_capture(const char *cmd, char *text, size_t cap)
+{
+    char full[4096], drop[4096];
+    snprintf(full, sizeof full, "%s 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    if (!p)
+        return -1;
+    size_t n = fread(text, 1, cap - 1, p);
+    text[n] = 0;
+    while (fread(drop, 1, sizeof drop, p) > 0)
+        continue;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 void pu_run_free(void)
 {
     free(pu_out);

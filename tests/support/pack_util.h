@@ -32,6 +32,11 @@ void pu_run_free(void);
 /* Firmware-like bytes: Thumb-ish opcodes, literal pools, tables. */
 void pu_firmware(uint8_t *p, size_t n, uint32_t seed);
 
+/* Runs a shell command with stdout and stderr into text (its first cap - 1
+ * bytes, NUL-terminated; the rest is read and dropped, so the command is
+ * never cut off by a full pipe).  Returns the exit status, or -1. */
+int pu_capture(const char *cmd, char *text, size_t cap);
+
 /* Nonzero when 'tool' is on PATH. */
 int pu_have(const char *tool);
 /* Runs a shell command (printf-style) that must succeed; fails the
