@@ -252,7 +252,8 @@ typedef struct {
     uint32_t written;              /* bytes handed to write() */
     uint8_t signed_digest[FWPK_SIGNED_DIGEST_LEN];
     uint8_t expect[FWPK_HASH_LEN]; /* hash the next frame must have */
-    fwpk_sha512_ctx prefix_hash;   /* header..manifest; then frames, records */
+    fwpk_sha512_ctx prefix_hash;   /* header..manifest, then scratch for
+                                      frame and resume record hashes */
     fwpk_sha512_ctx image_hash;    /* decompressed image */
     fwpk_inflate_state inflate;
     fwpk_unfilter unfilter;
