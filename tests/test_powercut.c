@@ -240,6 +240,96 @@ static void test_bad_records(void **state)
     box_free(&other);
 }
 
+/* Feeds the first 'upto' bytes of box (all when upto >= len) and returns
+ * the verifier's status: a boot whose download or power ends early. */
+static fwpk_err boot_partial(device *d, const box_setup *s, const uint8_t *box,
+                             size_t len, size_t upto, int resume)
+{
+    fwpk_key key;
+    fwpk_policy pol;
+    fwpk_flash cb;
+    size_t off = 0;
+    fwpk_err err;
+    memset(&key, 0, sizeof key);
+    memcpy(key.pk, s->kp[0].pk, 32);
+    fwp_key_id(key.pk, key.id);
+    memset(&pol, 0, sizeof pol);
+    pol.keys = &key;
+    pol.key_count = 1;
+    pol.target = "main";
+    pol.window_lo = BOX_BASE;
+    pol.window_hi = BOX_BASE + BOX_FLASH;
+    fwp_flash_bind(&d->flash, &cb);
+    cb.checkpoint = persist;
+    err = resume ? fwpk_resume_begin(&ctx, &pol, &cb, &d->saved)
+                 : fwpk_begin(&ctx, &pol, &cb);
+    if (upto > len)
+        upto = len;
+    while (err == FWPK_OK && off < upto) {
+        size_t n = upto - off < 1000 ? upto - off : 1000;
+        err = fwpk_feed(&ctx, box + off, n);
+        off += n;
+    }
+    if (err == FWPK_OK && upto == len)
+        err = fwpk_finish(&ctx);
+    return err;
+}
+
+/* Issue 21's reproduction: a record of container C1 survives an attempt to
+ * install C2 that overwrote part of what the record says is in flash.  The
+ * resumed C1 run must not report success on that flash. */
+static void test_resume_over_foreign_bytes(void **state)
+{
+    (void)state;
+    box_setup c1, c2;
+    size_t len1, len2, i;
+    device d;
+    box_init(&c1, 12000);
+    c1.t[0].codec = FWPK_CODEC_NONE;
+    c1.t[0].window_bits = 0;
+    c1.t[0].frame_size = 8192;
+    c1.o.version = "2.0.0";
+    box_init(&c2, 12000);
+    c2.t[0].codec = FWPK_CODEC_NONE;
+    c2.t[0].window_bits = 0;
+    c2.t[0].frame_size = 1024;
+    c2.o.version = "1.0.0";
+    for (i = 0; i < 12000; i++)
+        c2.image[0][i] = (uint8_t)(c1.image[0][i] ^ 0x5a);
+    fwp_image_free(&c2.t[0].image);
+    fwp_err perr;
+    assert_int_equal(fwp_image_add(&c2.t[0].image, BOX_BASE, c2.image[0],
+                                   12000, "c2", &perr),
+                     0);
+    uint8_t *b1 = box_pack(&c1, &len1);
+    uint8_t *b2 = box_pack(&c2, &len2);
+    old_flash(&d);
+    /* boot 1: C1 up to byte 9000, inside its first frame's installation */
+    assert_int_equal(boot_partial(&d, &c1, b1, len1, 9000, 0), FWPK_OK);
+    assert_true(d.have_saved);
+    fwpk_resume rec = d.saved;
+    /* boot 2: the record does not fit C2; C2 starts over and writes 1 KiB
+     * into block 0, offering no record */
+    size_t c2_frame1 = len2 - 12000 - 12 * FWPK_FRAME_HEADER_LEN +
+                       FWPK_FRAME_HEADER_LEN + 1024;
+    assert_int_equal(boot_partial(&d, &c2, b2, len2, c2_frame1 + 100, 1),
+                     FWPK_ERR_RESUME);
+    assert_int_equal(boot_partial(&d, &c2, b2, len2, c2_frame1 + 100, 0),
+                     FWPK_OK);
+    assert_memory_equal(&d.saved, &rec, sizeof rec);
+    /* boot 3: C1 resumed from its old record: refused, not "installed" */
+    assert_int_equal(boot_partial(&d, &c1, b1, len1, len1, 1),
+                     FWPK_ERR_RESUME);
+    /* ... and starting over installs C1 exactly */
+    assert_int_equal(boot_partial(&d, &c1, b1, len1, len1, 0), FWPK_OK);
+    assert_true(image_in_flash(&c1, &d));
+    fwp_flash_free(&d.flash);
+    free(b1);
+    free(b2);
+    box_free(&c1);
+    box_free(&c2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_cut_stored),
         cmocka_unit_test(test_cut_twice),
         cmocka_unit_test(test_bad_records),
+        cmocka_unit_test(test_resume_over_foreign_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -177,6 +177,29 @@ static fwpk_err stage_bytes(fwpk_ctx *ctx, uint32_t addr, const uint8_t *d,
 
 /* ---- the image: bytes in order, split over the segments ---- */
 
+/* A resumed run skips image bytes that the record says are in flash.  The
+ * record only proves they were written once: another container may have
+ * been started in between, or the flash changed behind our back.  So each
+ * skipped byte is read back and must equal the decoded one; otherwise the
+ * record is stale (start over), never success.  The staging buffer is
+ * free: nothing is staged before the skipped range ends. */
+static fwpk_err compare_flash(fwpk_ctx *ctx, uint32_t addr, const uint8_t *d,
+                              uint32_t n)
+{
+    while (n > 0) {
+        uint32_t chunk = n < sizeof ctx->wbuf ? n : sizeof ctx->wbuf;
+        if (ctx->flash.read(ctx->flash.user, addr, ctx->wbuf, chunk) !=
+            FWPK_OK)
+            return FWPK_ERR_FLASH;
+        if (memcmp(ctx->wbuf, d, chunk) != 0)
+            return FWPK_ERR_RESUME;
+        addr += chunk;
+        d += chunk;
+        n -= chunk;
+    }
+    return FWPK_OK;
+}
+
 static fwpk_err image_put(void *arg, const uint8_t *d, size_t n)
 {
     fwpk_ctx *ctx = (fwpk_ctx *)arg;
@@ -194,10 +217,14 @@ static fwpk_err image_put(void *arg, const uint8_t *d, size_t n)
         fwpk_sha512_update(&ctx->image_hash, d, take);
         skip = 0;
         if (FWPK_RESUME && ctx->image_out < ctx->skip_until) {
-            /* resumed: already there */
+            /* resumed: already there, but the image digest covers what
+             * was decoded, so flash must hold exactly that */
             skip = ctx->skip_until - ctx->image_out;
             if (skip > take)
                 skip = take;
+            err = compare_flash(ctx, seg->addr + ctx->seg_done, d, skip);
+            if (err != FWPK_OK)
+                return err;
             ctx->image_out += skip;
         }
         err = stage_bytes(ctx, seg->addr + ctx->seg_done + skip, d + skip,
