@@ -225,40 +225,64 @@ typedef struct {
 fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
                              size_t len, const char *target);
 
-/* ---- the streaming verifier ---- */
+/* ---- the streaming verifier ----
+ *
+ * A pipeline of stages (verifier/src): prefix.c (header .. signatures and
+ * policy) -> frame.c (frames, hash chain) -> codec (inflate.c) -> filter.c
+ * (inverse branch filter) -> writer.c (staging, erase, image digest), run
+ * by stream.c.  Each stage's state is below; the caller allocates it all
+ * as part of fwpk_ctx, and must not move a context between calls. */
+
+/* frame.c: where the walk over the frames section is. */
+typedef struct {
+    uint32_t target, index;  /* the frame being read */
+    uint32_t len;            /* its payload length, once known */
+    uint32_t have;           /* its bytes seen, header included */
+    uint8_t head[FWPK_FRAME_HEADER_LEN]; /* length field and next link */
+    uint8_t expect[FWPK_HASH_LEN];       /* the hash it must have */
+} fwpk_frames;
+
+/* writer.c: image bytes to flash. */
+typedef struct {
+    const fwpk_target *t;
+    const fwpk_flash *flash;
+    fwpk_sha512_ctx hash;          /* the decompressed image */
+    uint32_t seg_index, seg_done;  /* image output position */
+    uint32_t image_out;            /* image bytes staged or skipped */
+    uint32_t skip_until;           /* resumed: image bytes already in flash */
+    uint32_t erased_last;          /* highest erase block erased so far */
+    uint8_t erased_any;
+    uint8_t boundary_hit;          /* a write ended an erase block ... */
+    uint32_t boundary;             /* ... here (image offset) */
+    uint32_t wbuf_addr, wbuf_len;  /* write staging: flash address, fill */
+    uint32_t written;              /* bytes handed to write() */
+    uint8_t wbuf[FWPK_WRITE_UNIT_MAX];
+} fwpk_writer;
 
 typedef struct {
     fwpk_policy policy;
     fwpk_flash flash;
     fwpk_err err;          /* sticky: the first error, or FWPK_OK */
-    uint8_t stage;         /* internal state machine stage */
-    uint32_t need;         /* bytes the current stage wants in all */
+    uint8_t stage;         /* prefix.h: enum fwpk_stage */
+    uint8_t resuming;
+    uint32_t need;         /* bytes the current prefix stage wants in all */
     uint32_t have;         /* bytes of it seen so far */
     uint32_t offset;       /* container bytes consumed */
     uint32_t info_len, manifest_len;
     uint32_t sig_count, sig_index, sig_valid, sig_retired;
     uint32_t keys_used;    /* bit k: keyring key k already counted */
-    uint32_t target_index, frame_index;
     uint32_t payload_seen; /* own target's frame payload bytes so far */
-    uint32_t seg_index, seg_done;  /* image output position */
-    uint32_t filter_seg;           /* next segment for the inverse filter */
-    uint32_t erased_last;          /* highest erase block erased so far */
-    uint8_t erased_any;
-    uint32_t wbuf_addr, wbuf_len;  /* write staging: flash address, fill */
-    uint32_t image_out;            /* image bytes staged or skipped */
-    uint32_t skip_until;           /* resumed: image bytes already in flash */
-    uint8_t resuming;
-    fwpk_resume snap;              /* own frame's start; or the record */
-    uint32_t written;              /* bytes handed to write() */
+    uint32_t decoded;      /* bytes out of the codec so far */
+    uint32_t filter_seg;   /* next segment for the inverse filter */
+    fwpk_resume snap;      /* own frame's start; or the record */
     uint8_t signed_digest[FWPK_SIGNED_DIGEST_LEN];
-    uint8_t expect[FWPK_HASH_LEN]; /* hash the next frame must have */
-    fwpk_sha512_ctx prefix_hash;   /* header..manifest, then scratch for
-                                      frame and resume record hashes */
-    fwpk_sha512_ctx image_hash;    /* decompressed image */
+    fwpk_sha512_ctx hash;  /* the signed prefix, then each frame, and
+                              resume records between frames */
+    fwpk_frames frames;
     fwpk_inflate_state inflate;
     fwpk_unfilter unfilter;
+    fwpk_writer writer;
     fwpk_manifest manifest;
-    uint8_t wbuf[FWPK_WRITE_UNIT_MAX];
     uint8_t window[FWPK_WINDOW_SIZE];
     uint8_t buf[FWPK_FRAME_HEADER_LEN + FWPK_MAX_FRAME_SIZE]; /* also holds
                                                   the manifest */

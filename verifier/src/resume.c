@@ -1,0 +1,158 @@
+/*
+ * resume.c - resume records (resume.h).
+ *
+ * A record names an own frame F and says that image bytes [0, flushed)
+ * are in flash.  A resumed run re-checks the signature, reads the image
+ * bytes before F's decoded output back from flash (they feed the image
+ * digest and the codec's history), then decodes F and what follows; the
+ * bytes it decodes below 'flushed' are compared with flash, not written
+ * (writer.c).  So no byte of the final image is taken on trust.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "filter.h"
+#include "frame.h"
+#include "prefix.h"
+#include "resume.h"
+#include "writer.h"
+
+/* SHA-512 of the record in the context's hash state, which is free at the
+ * points records are made and checked: between frames. */
+static void record_check(fwpk_ctx *ctx, const fwpk_resume *rec,
+                         uint8_t out[8])
+{
+    uint8_t h[64];
+    fwpk_sha512_init(&ctx->hash);
+    fwpk_sha512_update(&ctx->hash, (const uint8_t *)rec,
+                       offsetof(fwpk_resume, check));
+    fwpk_sha512_final(&ctx->hash, h);
+    memcpy(out, h, 8);
+}
+
+void fwpk_resume_snapshot(fwpk_ctx *ctx, uint32_t frame_offset)
+{
+    fwpk_resume *r = &ctx->snap;
+    r->magic = FWPK_RESUME_MAGIC;
+    memcpy(r->container, ctx->signed_digest, FWPK_HASH_LEN);
+    r->target_index = ctx->frames.target;
+    r->frame_index = ctx->frames.index;
+    r->frame_offset = frame_offset;
+    memcpy(r->frame_hash, ctx->frames.expect, FWPK_HASH_LEN);
+    r->payload_seen = ctx->payload_seen;
+    r->decoded = ctx->decoded;
+    r->flushed = 0;
+    r->filter_seg = ctx->filter_seg;
+    r->unfilter = ctx->unfilter;
+    ctx->writer.boundary_hit = 0;
+}
+
+fwpk_err fwpk_resume_offer(fwpk_ctx *ctx)
+{
+    fwpk_resume *rec = &ctx->snap;
+    if (!FWPK_RESUME || ctx->flash.checkpoint == NULL ||
+        !ctx->writer.boundary_hit)
+        return FWPK_OK;
+    ctx->writer.boundary_hit = 0;
+    rec->flushed = ctx->writer.boundary;
+    record_check(ctx, rec, rec->check);
+    return ctx->flash.checkpoint(ctx->flash.user, rec) == FWPK_OK
+               ? FWPK_OK
+               : FWPK_ERR_FLASH;
+}
+
+/* Appends bytes to the inflate window, as if they had been decoded. */
+static fwpk_err window_put(void *arg, const uint8_t *d, size_t n)
+{
+    fwpk_ctx *ctx = (fwpk_ctx *)arg;
+    fwpk_inflate_state *s = &ctx->inflate;
+    while (n-- > 0) {
+        s->win[s->pos] = *d++;
+        s->pos = (s->pos + 1u) & (s->size - 1u);
+    }
+    return FWPK_OK;
+}
+
+static int record_fits(fwpk_ctx *ctx, const fwpk_resume *r)
+{
+    const fwpk_manifest *m = &ctx->manifest;
+    const fwpk_target *t = &m->own;
+    uint8_t check[8];
+    record_check(ctx, r, check);
+    return memcmp(check, r->check, sizeof check) == 0 &&
+           r->magic == FWPK_RESUME_MAGIC &&
+           memcmp(r->container, ctx->signed_digest, FWPK_HASH_LEN) == 0 &&
+           r->target_index == m->own_index &&
+           r->frame_index < m->frame_count[m->own_index] &&
+           r->frame_offset >= ctx->offset &&
+           r->payload_seen < t->payload_size && r->decoded <= t->image_size &&
+           r->flushed <= t->image_size && r->unfilter.count <= 3 &&
+           r->unfilter.count <= r->decoded &&
+           r->decoded - r->unfilter.count <= r->flushed &&
+           r->filter_seg <= t->segment_count;
+}
+
+/* Reads the image bytes [0, released) back from flash: they feed the
+ * image hash, and (re-filtered) the inflate window. */
+static fwpk_err replay(fwpk_ctx *ctx, uint32_t released)
+{
+    const fwpk_target *t = &ctx->manifest.own;
+    int windowed = t->codec == FWPK_CODEC_DEFLATE;
+    int filtered = FWPK_FILTERS_ANY && t->filter != FWPK_FILTER_NONE;
+    fwpk_unfilter rf;
+    uint32_t done = 0, i;
+    for (i = 0; i < t->segment_count && done < released; i++) {
+        const fwpk_segment *seg = &t->segments[i];
+        uint32_t n = seg->len, off, chunk;
+        fwpk_err err = FWPK_OK;
+        if (n > released - done)
+            n = released - done;
+        fwpk_unfilter_segment(&rf, t->filter, seg->addr, seg->len);
+        for (off = 0; off < n && err == FWPK_OK; off += chunk) {
+            chunk = n - off < sizeof ctx->buf ? n - off : sizeof ctx->buf;
+            if (ctx->flash.read(ctx->flash.user, seg->addr + off, ctx->buf,
+                                chunk) != FWPK_OK)
+                return FWPK_ERR_FLASH;
+            fwpk_sha512_update(&ctx->writer.hash, ctx->buf, chunk);
+            if (windowed && filtered)
+                err = fwpk_refilter_push(&rf, ctx->buf, chunk, window_put,
+                                         ctx);
+            else if (windowed)
+                err = window_put(ctx, ctx->buf, chunk);
+        }
+        if (windowed && filtered && n < seg->len)
+            fwpk_filter_release_held(&rf, window_put, ctx);
+        done += n;
+    }
+    return FWPK_OK;
+}
+
+fwpk_err fwpk_resume_start(fwpk_ctx *ctx)
+{
+    const fwpk_resume *r = &ctx->snap;
+    const fwpk_target *t = &ctx->manifest.own;
+    uint32_t released = r->decoded - r->unfilter.count;
+    fwpk_err err;
+    if (!record_fits(ctx, r))
+        return FWPK_ERR_RESUME;
+    if (ctx->flash.read == NULL)
+        return FWPK_ERR_ARG;
+    err = replay(ctx, released);
+    if (err != FWPK_OK)
+        return err;
+    if (t->codec == FWPK_CODEC_DEFLATE)
+        window_put(ctx, r->unfilter.held, r->unfilter.count);
+    ctx->inflate.total = r->decoded;
+    ctx->decoded = r->decoded;
+    fwpk_writer_resume(&ctx->writer, released, r->flushed);
+    ctx->payload_seen = r->payload_seen;
+    ctx->unfilter = r->unfilter;
+    ctx->unfilter.filter = (uint8_t)t->filter;
+    ctx->filter_seg = r->filter_seg;
+    fwpk_frames_start(&ctx->frames, r->target_index, r->frame_index,
+                      r->frame_hash);
+    fwpk_want(ctx, FWPK_ST_SKIP, r->frame_offset - ctx->offset);
+    if (ctx->need == 0)
+        fwpk_want(ctx, FWPK_ST_FRAMES, 0);
+    return FWPK_OK;
+}
