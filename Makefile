@@ -78,11 +78,12 @@ $(TST)/tests/%: $(TST)/obj/tests/%.o $(call obj,$(TST),$(SUPPORT_SRC)) $(TST)/li
 
 # The minimal configuration's build (must come before check uses it).
 include mk/min.mk
+include mk/modes.mk
 
 # test_pack packs two of bench-filters' linked programs (mk/bench-filters.mk).
 CHECK_PROGRAMS := $(BUILD)/bench-filters/cm0-newlib.elf $(BUILD)/bench-filters/cm4-newlib-all.elf
-check: deps $(TEST_BINS) $(MIN_TEST_BINS) $(TST)/fwpack cross $(REL)/bench/host_bench $(CHECK_PROGRAMS)
-	@FWPACK=$(TST)/fwpack tests/run-all $(TEST_BINS) $(MIN_TEST_BINS)
+check: deps $(TEST_BINS) $(MIN_TEST_BINS) $(MODE_TEST_BINS) $(TST)/fwpack cross $(REL)/bench/host_bench $(CHECK_PROGRAMS)
+	@FWPACK=$(TST)/fwpack tests/run-all $(TEST_BINS) $(MIN_TEST_BINS) $(MODE_TEST_BINS)
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory lint
 

@@ -297,7 +297,7 @@ static void dec_init(dec *d, uint32_t size)
     assert_non_null(d->win);
     memset(d->win, 0xa5, size);
     d->size = size;
-    fwpk_inflate_init(&d->s, d->win, size);
+    fwpk_inflate_frame_init(&d->s, d->win, size);
     assert_int_equal(d->s.total, 0);
     assert_int_equal(d->s.final, 0);
 }

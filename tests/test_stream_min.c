@@ -74,6 +74,8 @@ static void test_filters(void **state)
         uint32_t filter = filters[i];
         int built = filter == FWPK_FILTER_NONE || (FWPK_FILTERS >> filter & 1);
         s.t[0].filter = filter;
+        s.t[0].window_bits =
+            filter == FWPK_FILTER_RV32 ? BOX_RV32_WINDOW_BITS : 15;
         if (built) {
             assert_int_equal(run(&s, &f), FWPK_OK);
             assert_true(box_flash_matches(&s, 0, &f));

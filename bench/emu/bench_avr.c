@@ -270,7 +270,7 @@ static fwpk_err inflate_all(fwpk_sink sink, uint64_t *cyc)
     uint16_t off = 0;
     fwpk_err err = FWPK_OK;
     uint64_t t = 0, t0;
-    fwpk_inflate_init(&s, window, sizeof window);
+    fwpk_inflate_frame_init(&s, window, sizeof window);
     sunk = 0;
     for (uint16_t i = 0; i < BENCH_FRAMES && err == FWPK_OK; i++) {
         uint16_t n = pgm_read_word(&bench_frame_len[i]);
@@ -347,6 +347,7 @@ static void bench_container_run(void)
     pol.mcu = BENCH_MCU;
     pol.window_lo = 0;
     pol.window_hi = BENCH_FLASH_SIZE;
+    memset(&fl, 0, sizeof fl);
     memset(&fl, 0, sizeof fl);
     fl.erase = stub_erase;
     fl.write = stub_write;

@@ -239,7 +239,7 @@ static fwpk_err inflate_all(fwpk_sink sink)
     fwpk_inflate_state s;
     const uint8_t *p = bench_stream;
     fwpk_err err = FWPK_OK;
-    fwpk_inflate_init(&s, ctx.window, WINDOW_SIZE);
+    fwpk_inflate_frame_init(&s, ctx.window, WINDOW_SIZE);
     sunk = 0;
     for (unsigned i = 0; i < BENCH_FRAMES && err == FWPK_OK; i++) {
         err = fwpk_inflate_frame(&s, p, bench_frame_len[i], sink, NULL);
@@ -339,6 +339,7 @@ static void bench_container_run(void)
     pol.mcu = BENCH_MCU;
     pol.window_lo = BENCH_FLASH_BASE;
     pol.window_hi = BENCH_FLASH_BASE + BENCH_FLASH_SIZE;
+    memset(&fl, 0, sizeof fl);
     memset(&fl, 0, sizeof fl);
     fl.erase = stub_erase;
     fl.write = stub_write;

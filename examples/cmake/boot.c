@@ -87,6 +87,7 @@ static fwpk_err install(const uint8_t *container, uint32_t len)
     policy.window_lo = APP_BASE;
     policy.window_hi = APP_BASE + APP_SIZE;
     memset(&flash, 0, sizeof flash);
+    memset(&flash, 0, sizeof flash);
     flash.erase = on_erase;
     flash.write = on_write;
     flash.read = on_read;

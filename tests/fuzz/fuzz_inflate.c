@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t joined_len = 0;
     if (size < 1 || size > sizeof joined)
         return 0;
-    fwpk_inflate_init(&s, win, 512u << (data[0] % 7));
+    fwpk_inflate_frame_init(&s, win, 512u << (data[0] % 7));
     size_t off = 1;
     while (off < size) {
         size_t n = data[off++];

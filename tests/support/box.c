@@ -110,6 +110,11 @@ fwpk_err box_verify(const box_setup *s, const box_policy *p,
     pol.window_hi = p->window_hi ? p->window_hi : BOX_BASE + BOX_FLASH;
     pol.min_security_counter = p->min_security_counter;
     fwp_flash_bind(flash, &cb);
+    if (p->mapped) {
+        cb.read = NULL; /* the mapped pointer must serve every read */
+        cb.mapped = flash->mem;
+        cb.mapped_base = BOX_BASE;
+    }
     err = fwpk_begin(&ctx, &pol, &cb);
     while (err == FWPK_OK && off < len) {
         size_t n = len - off < chunk ? len - off : chunk;

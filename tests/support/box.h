@@ -11,6 +11,11 @@
 #define BOX_BASE 0x08000000u
 #define BOX_FLASH 0x40000u /* 256 KiB */
 
+/* The largest deflate window an RV32-filtered container may have in this
+ * build: a window in flash cannot be filtered back (history.h). */
+#define BOX_RV32_WINDOW_BITS \
+    (FWPK_RING_BITS < FWPK_WINDOW_BITS ? FWPK_RING_BITS : FWPK_WINDOW_BITS)
+
 typedef struct {
     fwp_target_opts t[FWPK_MAX_TARGETS];
     fwp_pack_opts o;
@@ -41,6 +46,7 @@ typedef struct {
     int revoked_mask;        /* bit i: kp[i] revoked */
     uint32_t generation[4];
     size_t chunk;            /* feed piece size, default 4096 */
+    int mapped;              /* flash read through fwpk_flash.mapped */
 } box_policy;
 
 /* Runs begin/feed.../finish over box with policy p on a fresh flash model

@@ -346,6 +346,7 @@ static int run_pass(vr_run *r, vr_pass *p, const fwp_layout *lay)
         return cli_error(EXIT_IO, "%s: out of memory", r->o->cmd);
     }
     memset(&cb, 0, sizeof cb);
+    memset(&cb, 0, sizeof cb);
     cb.erase = rf_erase;
     cb.write = rf_write;
     cb.read = rf_read;

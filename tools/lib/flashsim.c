@@ -125,6 +125,7 @@ fwpk_err fwp_flash_read(void *user, uint32_t addr, uint8_t *buf, uint32_t len)
 
 void fwp_flash_bind(fwp_flash *f, fwpk_flash *cb)
 {
+    memset(cb, 0, sizeof *cb); /* fields a caller does not know stay off */
     cb->erase = fwp_flash_erase;
     cb->write = fwp_flash_write;
     cb->read = fwp_flash_read;

@@ -29,6 +29,47 @@
 #endif
 #define FWPK_WINDOW_SIZE (1UL << FWPK_WINDOW_BITS)
 
+/* Memory design; the defaults keep everything in RAM.
+ *
+ * FWPK_FRAME_BUFFER  1: each frame is collected in RAM and checked before
+ *               a byte of it is decoded: no unverified byte ever reaches
+ *               flash (ctx->buf is a frame: FWPK_MAX_FRAME_SIZE + 34).
+ *               0 (streaming): each payload byte is hashed and decoded as
+ *               it arrives, and the frame's hash compared at its end, so
+ *               bytes reach flash before their frame is checked.  Only for
+ *               installs where nothing runs before fwpk_finish() returns
+ *               FWPK_OK: a staging slot, or an in-place install by a
+ *               bootloader that boots only a confirmed image and can fetch
+ *               the container again.  Resume records are still offered
+ *               only at checked frame boundaries.  ctx->buf then holds
+ *               only the manifest (FWPK_MANIFEST_BUF bytes).
+ * FWPK_RING_BITS  log2 of the codec's RAM ring.  When a container's window
+ *               is larger, history older than the ring is read back from
+ *               flash (fwpk_flash.mapped, else .read): the window costs no
+ *               RAM, at some time per byte.  Default FWPK_WINDOW_BITS: the
+ *               whole window in RAM, for flash that is slow to read (SPI).
+ * FWPK_WBUF_SIZE  the writer's staging buffer: a multiple of the largest
+ *               write unit this device uses (a container asking for more
+ *               fails with FWPK_ERR_LIMIT). */
+#ifndef FWPK_FRAME_BUFFER
+#define FWPK_FRAME_BUFFER 1
+#endif
+#ifndef FWPK_RING_BITS
+#define FWPK_RING_BITS FWPK_WINDOW_BITS
+#endif
+#define FWPK_RING_SIZE (1UL << FWPK_RING_BITS)
+#ifndef FWPK_MANIFEST_BUF
+#define FWPK_MANIFEST_BUF 1024
+#endif
+#ifndef FWPK_WBUF_SIZE
+#define FWPK_WBUF_SIZE FWPK_WRITE_UNIT_MAX
+#endif
+#if FWPK_FRAME_BUFFER
+#define FWPK_BUF_SIZE (FWPK_FRAME_HEADER_LEN + FWPK_MAX_FRAME_SIZE)
+#else
+#define FWPK_BUF_SIZE FWPK_MANIFEST_BUF
+#endif
+
 /* Compile-time features; a bootloader short of flash may drop some.  The
  * defaults build everything.
  *
@@ -96,7 +137,9 @@ void fwpk_sha512(uint8_t out[64], const uint8_t *msg, size_t len);
 int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
                         const uint8_t *msg, size_t len);
 
-/* ---- raw inflate (RFC 1951), one frame of whole blocks at a time ---- */
+/* ---- raw inflate (RFC 1951), one frame of whole blocks at a time ----
+ * The v1 interface, over the resumable decoder (verifier/src/inflate.h),
+ * kept for the tests and benchmarks that decode frames on their own. */
 
 /* Receives decompressed bytes in order; returns FWPK_OK or an error. */
 typedef fwpk_err (*fwpk_sink)(void *arg, const uint8_t *data, size_t len);
@@ -109,7 +152,8 @@ typedef struct {
     uint8_t final;   /* the final block has been decoded */
 } fwpk_inflate_state;
 
-void fwpk_inflate_init(fwpk_inflate_state *s, uint8_t *win, uint32_t size);
+void fwpk_inflate_frame_init(fwpk_inflate_state *s, uint8_t *win,
+                             uint32_t size);
 /* Decodes 'len' bytes holding whole deflate blocks (SPEC.md: frames end at
  * block boundaries).  Returns FWPK_ERR_INFLATE for bad data, a block cut
  * off by the end of input, a distance beyond the output so far or the
@@ -187,6 +231,11 @@ typedef struct {
     void *user;
     /* optional: offered a resume record; an error aborts the update */
     fwpk_err (*checkpoint)(void *user, const fwpk_resume *rec);
+    /* optional: flash readable as memory, the byte at address a being
+     * mapped[a - mapped_base]; then 'read' is not called (the window in
+     * flash reads back often, see FWPK_RING_BITS) */
+    const uint8_t *mapped;
+    uint32_t mapped_base;
 } fwpk_flash;
 
 /* ---- what the verifier learned from the manifest ---- */
@@ -233,6 +282,90 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
  * by stream.c.  Each stage's state is below; the caller allocates it all
  * as part of fwpk_ctx, and must not move a context between calls. */
 
+/* window.c: a codec's output ring and history (window.h). */
+/* Reads 'len' decoded bytes from stream offset 'offset' (older than the
+ * ring) into buf. */
+typedef fwpk_err (*fwpk_far_read)(void *arg, uint32_t offset, uint8_t *buf,
+                                  uint32_t len);
+
+typedef struct {
+    uint8_t *ring;      /* caller's RAM, a power of two in size */
+    uint32_t mask;      /* ring size - 1 */
+    uint32_t dict;      /* dictionary size: larger distances are invalid */
+    uint32_t total;     /* bytes produced so far */
+    uint32_t drained;   /* bytes handed to the next stage so far */
+    uint32_t reserve;   /* drained bytes that must stay in the ring */
+    fwpk_far_read far;  /* NULL: the ring is the whole dictionary */
+    void *far_arg;
+} fwpk_window;
+
+/* inflate.c: the resumable deflate decoder (inflate.h). */
+/* Speed option: the literal/length code gets a first-level table of
+ * 2^FWPK_INFLATE_FAST_BITS entries (2 bytes each), and the distance code
+ * one of 2^5, so that codes of at most that many bits are looked up at
+ * once; longer ones, and all codes when it is 0, are decoded a bit at a
+ * time.  The tables share their RAM with the code lengths of a dynamic
+ * header (316 bytes), so up to 7 bits cost no RAM (768 bytes in all); 8
+ * costs 256 more for some 4% less time on Cortex-M0; 0 saves 340 bytes of
+ * Cortex-M0 code and takes twice the time.  (The code-length code then
+ * has a table too, where the literal/length symbols go later.) */
+#ifndef FWPK_INFLATE_FAST_BITS
+#define FWPK_INFLATE_FAST_BITS 7
+#endif
+#define FWPK_INFLATE_DIST_FAST_BITS (FWPK_INFLATE_FAST_BITS ? 5 : 0)
+#define FWPK_INFLATE_CODELEN_BITS 7 /* longest code-length code */
+
+#define FWPK_INFLATE_MAX_BITS 15    /* longest Huffman code */
+#define FWPK_INFLATE_LITLEN 288     /* literal/length symbols (fixed code) */
+#define FWPK_INFLATE_DIST 32        /* distance symbols (fixed code) */
+#define FWPK_INFLATE_LENS (286 + 30) /* code lengths a header may send */
+#define FWPK_INFLATE_ROOTS ((1 << FWPK_INFLATE_FAST_BITS) + \
+                            (1 << FWPK_INFLATE_DIST_FAST_BITS))
+
+/* A canonical code (RFC 1951 3.2.2): how many codes each length has; the
+ * symbols themselves are listed by code in a separate array of bytes, the
+ * symbols from 256 up (lengths and end of block) stored less 256: they
+ * come last among the codes of each length, 'high' of them.  Codes longer
+ * than the first-level table are walked from the table's length on. */
+typedef struct {
+    uint16_t count[FWPK_INFLATE_MAX_BITS + 1];
+    uint8_t high[FWPK_INFLATE_MAX_BITS + 1];
+    uint16_t long_first; /* first code longer than the table, and */
+    uint16_t long_index; /* ... its place in the symbol list */
+    uint8_t root_bits;   /* the table's size: 2^root_bits (0: none) */
+} fwpk_huff;
+
+typedef struct {
+    fwpk_huff lit_code, dist_code;        /* the current block's codes; the
+                                             code-length code borrows
+                                             dist_code */
+    union {
+        uint8_t lit[FWPK_INFLATE_LITLEN]; /* literal/length symbols in code
+                                             order */
+        uint16_t codelen_root[1 << FWPK_INFLATE_CODELEN_BITS]; /* the
+                                   code-length code's table, while a
+                                   header's code lengths are read */
+    } sym;
+    uint8_t dist_sym[FWPK_INFLATE_DIST];
+    union {
+        uint8_t lens[FWPK_INFLATE_LENS];   /* while a header is read */
+        uint16_t root[FWPK_INFLATE_ROOTS]; /* while a block is decoded:
+                                              literal/length, distance */
+    } u;
+    uint32_t bits;       /* input bits not yet used, the next one lowest */
+    uint16_t len;        /* match length, or stored bytes, still to come */
+    uint16_t dist;       /* the match's distance */
+    uint16_t have;       /* code lengths read so far */
+    uint16_t hlit;       /* literal/length code lengths the header sends */
+    uint8_t hdist;       /* distance code lengths it sends */
+    uint8_t hclen;       /* code-length code lengths it sends */
+    uint8_t nbits;       /* how many bits 'bits' holds */
+    uint8_t extra;       /* extra bits the length or distance still needs */
+    uint8_t mode;        /* where decoding stands (inflate.c) */
+    uint8_t last;        /* the current block is the final one */
+    uint8_t err;         /* the error that stopped decoding, or FWPK_OK */
+} fwpk_inflate;
+
 /* frame.c: where the walk over the frames section is. */
 typedef struct {
     uint32_t target, index;  /* the frame being read */
@@ -256,7 +389,7 @@ typedef struct {
     uint32_t boundary;             /* ... here (image offset) */
     uint32_t wbuf_addr, wbuf_len;  /* write staging: flash address, fill */
     uint32_t written;              /* bytes handed to write() */
-    uint8_t wbuf[FWPK_WRITE_UNIT_MAX];
+    uint8_t wbuf[FWPK_WBUF_SIZE];
 } fwpk_writer;
 
 typedef struct {
@@ -279,13 +412,13 @@ typedef struct {
     fwpk_sha512_ctx hash;  /* the signed prefix, then each frame, and
                               resume records between frames */
     fwpk_frames frames;
-    fwpk_inflate_state inflate;
+    fwpk_window win;
+    fwpk_inflate inflate;
     fwpk_unfilter unfilter;
     fwpk_writer writer;
     fwpk_manifest manifest;
-    uint8_t window[FWPK_WINDOW_SIZE];
-    uint8_t buf[FWPK_FRAME_HEADER_LEN + FWPK_MAX_FRAME_SIZE]; /* also holds
-                                                  the manifest */
+    uint8_t window[FWPK_RING_SIZE];  /* the codec's ring (win) */
+    uint8_t buf[FWPK_BUF_SIZE];      /* the manifest; buffered: a frame */
 } fwpk_ctx;
 
 fwpk_err fwpk_begin(fwpk_ctx *ctx, const fwpk_policy *policy,

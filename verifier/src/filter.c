@@ -34,40 +34,53 @@ void fwpk_unfilter_segment(fwpk_unfilter *f, uint32_t filter, uint32_t addr,
     f->filter = (uint8_t)filter;
 }
 
-/* Decides at held[0] (four bytes held): rewrites an instruction in place
- * and returns how many bytes the walk moves on. */
-static uint32_t decide(fwpk_unfilter *f, int refilter)
+int fwpk_filter_pair(uint8_t b[4], uint32_t addr, int refilter)
 {
-    uint8_t *b = f->held;
     uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 |
                  (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-    uint32_t v, i, d = f->addr >> 1;
-    /* A filter left out of the build (FWPK_FILTERS) never gets here: the
-     * constant test drops its code.  With Thumb alone, every segment is
-     * Thumb. */
-    if ((FWPK_FILTERS & 1 << FWPK_FILTER_RV32) == 0 ||
-        ((FWPK_FILTERS & 1 << FWPK_FILTER_THUMB) &&
-         f->filter == FWPK_FILTER_THUMB)) {
-        if ((w & 0xf800f800u) != 0xf800f000u)
-            return 2;
-        d += 2u; /* floor((addr + 4) / 2) */
-        v = (w & 0x7ffu) << 11 | (w >> 16 & 0x7ffu);
-        v += refilter ? d : 0u - d;
-        w = (w & 0xf800f800u) | (v >> 11 & 0x7ffu) | (v & 0x7ffu) << 16;
-    } else {
-        if ((w & 3u) != 3u)
-            return 2;
-        if ((w & 0xdffu) != 0x0efu)
-            return 4;
-        v = (w >> 21 & 0x3ffu) | (w >> 10 & 0x400u) | (w >> 1 & 0x7f800u) |
-            (w >> 12 & 0x80000u);
-        v += refilter ? d : 0u - d;
-        w = (w & 0xfffu) | (v & 0x3ffu) << 21 | (v & 0x400u) << 10 |
-            (v & 0x7f800u) << 1 | (v & 0x80000u) << 12;
-    }
+    uint32_t v, i, d = (addr >> 1) + 2u; /* floor((addr + 4) / 2) */
+    if ((w & 0xf800f800u) != 0xf800f000u)
+        return 0;
+    v = (w & 0x7ffu) << 11 | (w >> 16 & 0x7ffu);
+    v += refilter ? d : 0u - d;
+    w = (w & 0xf800f800u) | (v >> 11 & 0x7ffu) | (v & 0x7ffu) << 16;
+    for (i = 0; i < WIN; i++, w >>= 8)
+        b[i] = (uint8_t)w;
+    return 1;
+}
+
+/* The RV32 filter at b: how far the walk moves on (2 after a 16-bit
+ * instruction, else 4), rewriting a JAL with rd = ra or t0. */
+static uint32_t rv32_insn(uint8_t b[4], uint32_t addr, int refilter)
+{
+    uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 |
+                 (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    uint32_t v, i, d = addr >> 1;
+    if ((w & 3u) != 3u)
+        return 2;
+    if ((w & 0xdffu) != 0x0efu)
+        return 4;
+    v = (w >> 21 & 0x3ffu) | (w >> 10 & 0x400u) | (w >> 1 & 0x7f800u) |
+        (w >> 12 & 0x80000u);
+    v += refilter ? d : 0u - d;
+    w = (w & 0xfffu) | (v & 0x3ffu) << 21 | (v & 0x400u) << 10 |
+        (v & 0x7f800u) << 1 | (v & 0x80000u) << 12;
     for (i = 0; i < WIN; i++, w >>= 8)
         b[i] = (uint8_t)w;
     return 4;
+}
+
+/* Decides at held[0] (four bytes held): rewrites an instruction in place
+ * and returns how many bytes the walk moves on.  A filter left out of the
+ * build (FWPK_FILTERS) never gets here: the constant test drops its code;
+ * with Thumb alone, every segment is Thumb. */
+static uint32_t decide(fwpk_unfilter *f, int refilter)
+{
+    if ((FWPK_FILTERS & 1 << FWPK_FILTER_RV32) == 0 ||
+        ((FWPK_FILTERS & 1 << FWPK_FILTER_THUMB) &&
+         f->filter == FWPK_FILTER_THUMB))
+        return fwpk_filter_pair(f->held, f->addr, refilter) ? 4 : 2;
+    return rv32_insn(f->held, f->addr, refilter);
 }
 
 /* Emits the first n held bytes: all of them, or two of four. */

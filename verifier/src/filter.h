@@ -36,6 +36,11 @@ fwpk_err fwpk_filter_push(fwpk_unfilter *f, const uint8_t *in, size_t len,
 #define fwpk_refilter_push(f, in, len, sink, arg) \
     fwpk_filter_push(f, in, len, sink, arg, 1)
 
+/* The Thumb filter on one pair of halfwords at flash address 'addr':
+ * rewrites b in place (refilter 1: as the packer did; 0: undone) and
+ * returns 1 if it is a BL pair, else 0 and b unchanged. */
+int fwpk_filter_pair(uint8_t b[4], uint32_t addr, int refilter);
+
 /* Emits the held bytes unchanged and ends the segment there: for a prefix
  * of a segment whose undecided tail is known not to start a rewritten
  * instruction. */

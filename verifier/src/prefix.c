@@ -125,7 +125,7 @@ static fwpk_err check_policy(fwpk_ctx *ctx)
     for (i = 0; i < m->target_count; i++)
         if (m->frame_size[i] > FWPK_MAX_FRAME_SIZE)
             return FWPK_ERR_LIMIT;
-    if (t->window_bits > FWPK_WINDOW_BITS)
+    if (t->window_bits > FWPK_WINDOW_BITS || t->write_unit > FWPK_WBUF_SIZE)
         return FWPK_ERR_LIMIT;
     /* a filter this build left out (FWPK_FILTERS) */
     if ((FWPK_FILTERS >> t->filter & 1) == 0 && t->filter != FWPK_FILTER_NONE)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "filter.h"
+#include "window.h"
 #include "frame.h"
 #include "prefix.h"
 #include "resume.h"
@@ -61,15 +62,14 @@ fwpk_err fwpk_resume_offer(fwpk_ctx *ctx)
                : FWPK_ERR_FLASH;
 }
 
-/* Appends bytes to the inflate window, as if they had been decoded. */
-static fwpk_err window_put(void *arg, const uint8_t *d, size_t n)
+/* Puts replayed bytes into the codec's ring, as if they were decoded and
+ * drained: only the last ring's worth stays, the rest is in flash. */
+static fwpk_err ring_put(void *arg, const uint8_t *d, size_t n)
 {
-    fwpk_ctx *ctx = (fwpk_ctx *)arg;
-    fwpk_inflate_state *s = &ctx->inflate;
-    while (n-- > 0) {
-        s->win[s->pos] = *d++;
-        s->pos = (s->pos + 1u) & (s->size - 1u);
-    }
+    fwpk_window *w = &((fwpk_ctx *)arg)->win;
+    while (n-- > 0)
+        fwpk_window_put(w, *d++);
+    w->drained = w->total;
     return FWPK_OK;
 }
 
@@ -115,13 +115,13 @@ static fwpk_err replay(fwpk_ctx *ctx, uint32_t released)
                 return FWPK_ERR_FLASH;
             fwpk_sha512_update(&ctx->writer.hash, ctx->buf, chunk);
             if (windowed && filtered)
-                err = fwpk_refilter_push(&rf, ctx->buf, chunk, window_put,
+                err = fwpk_refilter_push(&rf, ctx->buf, chunk, ring_put,
                                          ctx);
             else if (windowed)
-                err = window_put(ctx, ctx->buf, chunk);
+                err = ring_put(ctx, ctx->buf, chunk);
         }
         if (windowed && filtered && n < seg->len)
-            fwpk_filter_release_held(&rf, window_put, ctx);
+            fwpk_filter_release_held(&rf, ring_put, ctx);
         done += n;
     }
     return FWPK_OK;
@@ -141,8 +141,7 @@ fwpk_err fwpk_resume_start(fwpk_ctx *ctx)
     if (err != FWPK_OK)
         return err;
     if (t->codec == FWPK_CODEC_DEFLATE)
-        window_put(ctx, r->unfilter.held, r->unfilter.count);
-    ctx->inflate.total = r->decoded;
+        ring_put(ctx, r->unfilter.held, r->unfilter.count);
     ctx->decoded = r->decoded;
     fwpk_writer_resume(&ctx->writer, released, r->flushed);
     ctx->payload_seen = r->payload_seen;

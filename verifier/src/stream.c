@@ -5,20 +5,24 @@
  *
  *   prefix.c  header, info, manifest, signatures, policy
  *   frame.c   frames and their hash chain
- *   codec     none | inflate.c
+ *   codec     none | inflate.c, into window.c's ring (history.c reads
+ *             the older part back from flash)
  *   filter.c  the inverse branch filter
  *   writer.c  staging, erase, writes, the image digest
  *   resume.c  resume records
  *
  * Nothing is erased or written before the signature block has been
- * checked, and a frame's payload is decoded only after the frame's hash
- * matched the chain (it is kept in ctx->buf until then).
+ * checked.  In the buffered mode (FWPK_FRAME_BUFFER) a frame's payload is
+ * decoded only after the frame's hash matched the chain; in the streaming
+ * mode as it arrives, and nothing is confirmed before fwpk_finish().
  */
 #include <stddef.h>
 #include <string.h>
 
 #include "filter.h"
 #include "frame.h"
+#include "history.h"
+#include "inflate.h"
 #include "prefix.h"
 #include "resume.h"
 #include "writer.h"
@@ -62,6 +66,39 @@ static fwpk_err decoded_put(void *arg, const uint8_t *d, size_t n)
     return filter_put(ctx, d, n);
 }
 
+/* Hands the codec's new output on to the filter and the writer. */
+static fwpk_err drain(fwpk_ctx *ctx)
+{
+    const uint8_t *p;
+    uint32_t n;
+    while ((n = fwpk_window_pending(&ctx->win, &p)) > 0) {
+        fwpk_err err = decoded_put(ctx, p, n);
+        if (err != FWPK_OK)
+            return err;
+        fwpk_window_drain(&ctx->win, n);
+    }
+    return FWPK_OK;
+}
+
+/* Feeds and drains in turns: a full ring means "drain and call again",
+ * even with no input left (inflate.h). */
+static fwpk_err inflate_payload(fwpk_ctx *ctx, const uint8_t *p, uint32_t len)
+{
+    fwpk_err err, sunk;
+    int full;
+    do {
+        uint32_t used;
+        err = fwpk_inflate_push(&ctx->inflate, &ctx->win, p, len, &used);
+        p += used;
+        len -= used;
+        full = fwpk_window_room(&ctx->win) == 0;
+        sunk = drain(ctx);
+        if (err == FWPK_OK)
+            err = sunk;
+    } while (err == FWPK_OK && (len > 0 || full));
+    return err;
+}
+
 static fwpk_err decode_payload(fwpk_ctx *ctx, const uint8_t *p, uint32_t len)
 {
     ctx->payload_seen += len;
@@ -69,7 +106,7 @@ static fwpk_err decode_payload(fwpk_ctx *ctx, const uint8_t *p, uint32_t len)
         return FWPK_ERR_FRAME;
     if (ctx->manifest.own.codec == FWPK_CODEC_NONE)
         return decoded_put(ctx, p, len);
-    return fwpk_inflate_frame(&ctx->inflate, p, len, decoded_put, ctx);
+    return inflate_payload(ctx, p, len);
 }
 
 /* After the own target's last frame: the image must be complete. */
@@ -80,7 +117,7 @@ static fwpk_err finish_image(fwpk_ctx *ctx)
     fwpk_err err = fwpk_writer_flush(&ctx->writer);
     if (err != FWPK_OK)
         return err;
-    if (t->codec == FWPK_CODEC_DEFLATE && !ctx->inflate.final)
+    if (t->codec == FWPK_CODEC_DEFLATE && !fwpk_inflate_done(&ctx->inflate))
         return FWPK_ERR_INFLATE;
     if (ctx->payload_seen != t->payload_size)
         return FWPK_ERR_FRAME;
@@ -99,14 +136,20 @@ static int own_frame(const fwpk_ctx *ctx)
     return ctx->frames.target == ctx->manifest.own_index;
 }
 
-/* A frame checked out: decode its payload (held in ctx->buf), offer a
- * record, and finish the image after the own target's last frame. */
+/* A frame checked out.  Its payload is decoded now (buffered mode, from
+ * ctx->buf) or was decoded as it arrived (streaming); a v1 frame ends on
+ * a deflate block boundary (SPEC.md 6.1).  Then a record is offered, or
+ * the image finished after the own target's last frame. */
 static fwpk_err on_frame_end(fwpk_ctx *ctx)
 {
     const fwpk_manifest *m = &ctx->manifest;
     fwpk_err err = FWPK_OK;
     if (own_frame(ctx)) {
-        err = decode_payload(ctx, ctx->buf, ctx->frames.len);
+        if (FWPK_FRAME_BUFFER)
+            err = decode_payload(ctx, ctx->buf, ctx->frames.len);
+        if (err == FWPK_OK && m->own.codec == FWPK_CODEC_DEFLATE &&
+            !fwpk_inflate_at_boundary(&ctx->inflate))
+            err = FWPK_ERR_INFLATE;
         if (err == FWPK_OK && fwpk_frames_last(&ctx->frames, m))
             err = finish_image(ctx);
         else if (err == FWPK_OK)
@@ -119,7 +162,8 @@ static fwpk_err on_frame_end(fwpk_ctx *ctx)
     return FWPK_OK;
 }
 
-/* Frame bytes: payloads are kept until their frame checks out. */
+/* Frame bytes: the own target's payload is kept until its frame checks
+ * out (buffered) or decoded at once (streaming). */
 static fwpk_err frames_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t len,
                             uint32_t *used)
 {
@@ -134,21 +178,43 @@ static fwpk_err frames_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t len,
     ctx->offset += *used;
     if (err != FWPK_OK)
         return err;
-    if (ev == FWPK_FRAME_PAYLOAD && own_frame(ctx))
+    if (ev == FWPK_FRAME_PAYLOAD && own_frame(ctx)) {
+        if (!FWPK_FRAME_BUFFER)
+            return decode_payload(ctx, p, plen);
         memcpy(ctx->buf + (ctx->frames.have - FWPK_FRAME_HEADER_LEN - plen),
                p, plen);
+    }
     if (ev == FWPK_FRAME_END)
         return on_frame_end(ctx);
     return FWPK_OK;
 }
 
+/* The codec's history is in flash when its window is larger than the
+ * ring; bytes the filter and writer still hold stay in the ring. */
+#define RING_RESERVE (FWPK_WBUF_SIZE + 4u)
+
+/* and leaves the codec room to work in (any room works; less is slower) */
+#define RING_MIN_ROOM 128u
+typedef char ring_must_exceed_what_writer_holds[
+    FWPK_RING_SIZE >= RING_RESERVE + RING_MIN_ROOM ||
+            FWPK_RING_BITS >= FWPK_WINDOW_BITS
+        ? 1 : -1];
+
 static fwpk_err start_frames(fwpk_ctx *ctx)
 {
     const fwpk_target *t = &ctx->manifest.own;
+    uint32_t dict = (uint32_t)1 << t->window_bits;
+    int far = t->window_bits > FWPK_RING_BITS;
     fwpk_writer_init(&ctx->writer, t, &ctx->flash);
-    if (t->codec == FWPK_CODEC_DEFLATE)
-        fwpk_inflate_init(&ctx->inflate, ctx->window,
-                          (uint32_t)1 << t->window_bits);
+    if (t->codec == FWPK_CODEC_DEFLATE) {
+        if (far && (t->filter == FWPK_FILTER_RV32 ||
+                    (ctx->flash.read == NULL && ctx->flash.mapped == NULL)))
+            return FWPK_ERR_LIMIT; /* history.h */
+        fwpk_window_init(&ctx->win, ctx->window, FWPK_RING_SIZE, dict,
+                         far ? RING_RESERVE : 0u,
+                         far ? fwpk_history_read : NULL, ctx);
+        fwpk_inflate_init(&ctx->inflate);
+    }
     fwpk_frames_start(&ctx->frames, 0, 0, ctx->manifest.anchor[0]);
     if (FWPK_RESUME && ctx->resuming)
         return fwpk_resume_start(ctx);

@@ -24,21 +24,6 @@
 
 #include "fwpk_verify.h"
 
-/* Reads 'len' decoded bytes from stream offset 'offset' (older than the
- * ring) into buf. */
-typedef fwpk_err (*fwpk_far_read)(void *arg, uint32_t offset, uint8_t *buf,
-                                  uint32_t len);
-
-typedef struct {
-    uint8_t *ring;      /* caller's RAM, a power of two in size */
-    uint32_t mask;      /* ring size - 1 */
-    uint32_t dict;      /* dictionary size: larger distances are invalid */
-    uint32_t total;     /* bytes produced so far */
-    uint32_t drained;   /* bytes handed to the next stage so far */
-    uint32_t reserve;   /* drained bytes that must stay in the ring */
-    fwpk_far_read far;  /* NULL: the ring is the whole dictionary */
-    void *far_arg;
-} fwpk_window;
 
 /* 'ring_size' a power of two; with far == NULL it must be >= dict. */
 void fwpk_window_init(fwpk_window *w, uint8_t *ring, uint32_t ring_size,

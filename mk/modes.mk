@@ -1,0 +1,30 @@
+# More host builds of the verifier, each in one of its memory designs
+# (fwpk_verify.h: FWPK_FRAME_BUFFER, FWPK_RING_BITS), with the suites that
+# must hold in every design: stream, tamper, power cut, resume, robustness.
+# make check runs them beside the default build's tests (mk/min.mk is the
+# same idea for the feature switches).  Included by the top Makefile.
+#
+#   test-stream    streaming (no frame buffer), window in flash (512-byte
+#                  ring): the smallest RAM design
+#   test-flashwin  buffered frames, window in flash
+
+MODE_TESTS := test_stream test_powercut test_tamper test_robust test_spec_example test_stream_min
+
+define mode_build
+MODE_DIR_$(1) := $(BUILD)/$(1)
+$(BUILD)/$(1)/obj/verifier/%.o: verifier/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(VERIFIER_CFLAGS) $$(TST_OPT) $(2) $$(INC) $$(DEPFLAGS) -c $$< -o $$@
+$(BUILD)/$(1)/obj/tests/%.o: tests/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(HOST_CFLAGS) $$(TST_OPT) $(2) $$(INC) -Iverifier/src -Itests/support $$(DEPFLAGS) -c $$< -o $$@
+$(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/obj/tests/%.o $$(call obj,$(BUILD)/$(1),$$(VERIFIER_SRC)) \
+                $$(call obj,$(BUILD)/$(1),$$(SUPPORT_SRC)) $$(TST)/libfwpack.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(TST_OPT) $$^ $$(HOST_LIBS) -lcmocka -llzma -o $$@
+MODE_TEST_BINS += $(patsubst %,$(BUILD)/$(1)/tests/%,$(MODE_TESTS))
+endef
+
+$(eval $(call mode_build,test-stream,-DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9))
+$(eval $(call mode_build,test-flashwin,-DFWPK_RING_BITS=9))
+
