@@ -16,7 +16,7 @@
 #                   bench/size_libc.c; compiler helpers such as 64-bit
 #                   multiply/divide)
 #   ram.ctx         sizeof(fwpk_ctx) as this target's compiler lays it out
-#   ram.buffers     sizeof ctx.buf + sizeof ctx.window
+#   ram.buffers     sizeof ctx.mem (the frame/manifest buffer, the codec ring and state)
 #   ram.static      .data/.bss the linked verifier adds (on AVR also .rodata,
 #                   which avr-gcc copies to RAM unless it is PROGMEM)
 #   ram.stack.<c>   worst-case stack of the deepest call chain starting in

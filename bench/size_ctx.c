@@ -8,5 +8,5 @@
 #define MEMBER_SIZE(type, m) sizeof(((type *)0)->m)
 
 char fwpk_size_ctx[sizeof(fwpk_ctx)];
-char fwpk_size_buffers[MEMBER_SIZE(fwpk_ctx, buf) + MEMBER_SIZE(fwpk_ctx, window)];
+char fwpk_size_buffers[MEMBER_SIZE(fwpk_ctx, mem)];
 char fwpk_size_manifest[sizeof(fwpk_manifest)];

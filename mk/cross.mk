@@ -28,7 +28,7 @@ BUILD ?= build
 VERIFIER_SRC ?= $(wildcard verifier/src/*.c)
 
 CROSS_DIR := $(BUILD)/cross
-CROSS_TARGETS := cortex-m0plus cortex-m0plus-min cortex-m3 cortex-m4 rv32imc atmega328p
+CROSS_TARGETS := cortex-m0plus cortex-m0plus-min cortex-m0plus-stream cortex-m0plus-stream-min cortex-m3 cortex-m4 rv32imc atmega328p
 CROSS_CFLAGS := -Os -std=c99 -ffreestanding -Wall -Wextra -Werror \
                 -ffunction-sections -fdata-sections -fstack-usage
 # Only the verifier's own headers: the host INC (tools/lib, keys) stays out.
@@ -49,14 +49,28 @@ CROSS_PREFIX_cortex-m4 := arm-none-eabi-
 CROSS_ARCH_cortex-m4 := -mcpu=cortex-m4 -mthumb
 CROSS_PREFIX_rv32imc := riscv64-unknown-elf-
 CROSS_ARCH_rv32imc := -march=rv32imc -mabi=ilp32
+# The small-RAM designs (issue 15): streaming (no frame buffer), the
+# window in flash behind a 512-byte ring, 64-byte write staging (STM32G0
+# and SAMD21 write 8 or 64 bytes at a time).  -stream: everything (resume,
+# both filters); -stream-min: the smallest useful build (Thumb only, no
+# resume).
+CROSS_SMALL := -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 -DFWPK_WBUF_SIZE=64
+CROSS_PREFIX_cortex-m0plus-stream := arm-none-eabi-
+CROSS_ARCH_cortex-m0plus-stream := -mcpu=cortex-m0plus -mthumb $(CROSS_SMALL)
+CROSS_PREFIX_cortex-m0plus-stream-min := arm-none-eabi-
+CROSS_ARCH_cortex-m0plus-stream-min := -mcpu=cortex-m0plus -mthumb $(CROSS_SMALL) \
+                                -DFWPK_RESUME=0 -DFWPK_FILTERS=2
 CROSS_PREFIX_atmega328p := avr-
-# 2 KB of RAM cannot hold a 32 KB window or an 8 KB frame: the smallest the
-# format allows (FWPK_WINDOW_BITS_MIN) and a 512-byte frame.
-CROSS_ARCH_atmega328p := -mmcu=atmega328p -DFWPK_MAX_FRAME_SIZE=512 -DFWPK_WINDOW_BITS=9
+# Streaming with the window in flash, 128-byte pages, no branch filter
+# (AVR code gains nothing from the ARM and RISC-V ones).
+CROSS_ARCH_atmega328p := -mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 \
+                         -DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0
 
 CROSS_GCC12_FLAGS := -fcallgraph-info=su
 CROSS_EXTRA_cortex-m0plus := $(CROSS_GCC12_FLAGS)
 CROSS_EXTRA_cortex-m0plus-min := $(CROSS_GCC12_FLAGS)
+CROSS_EXTRA_cortex-m0plus-stream := $(CROSS_GCC12_FLAGS)
+CROSS_EXTRA_cortex-m0plus-stream-min := $(CROSS_GCC12_FLAGS)
 CROSS_EXTRA_cortex-m3 := $(CROSS_GCC12_FLAGS)
 CROSS_EXTRA_cortex-m4 := $(CROSS_GCC12_FLAGS)
 # riscv64-unknown-elf on Debian ships no libc, not even <string.h>: use the
@@ -68,6 +82,8 @@ CROSS_EXTRA_atmega328p :=
 CROSS_LD_BARE := -nostdlib -nostartfiles -Wl,-e,_start
 CROSS_LDFLAGS_cortex-m0plus := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
 CROSS_LDFLAGS_cortex-m0plus-min := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
+CROSS_LDFLAGS_cortex-m0plus-stream := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
+CROSS_LDFLAGS_cortex-m0plus-stream-min := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
 CROSS_LDFLAGS_cortex-m3 := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
 CROSS_LDFLAGS_cortex-m4 := $(CROSS_LD_BARE) -Wl,-u,fwpk_size_vectors
 CROSS_LDFLAGS_rv32imc := $(CROSS_LD_BARE)

@@ -239,7 +239,7 @@ static fwpk_err inflate_all(fwpk_sink sink)
     fwpk_inflate_state s;
     const uint8_t *p = bench_stream;
     fwpk_err err = FWPK_OK;
-    fwpk_inflate_frame_init(&s, ctx.window, WINDOW_SIZE);
+    fwpk_inflate_frame_init(&s, ctx.mem.codec.ring, WINDOW_SIZE);
     sunk = 0;
     for (unsigned i = 0; i < BENCH_FRAMES && err == FWPK_OK; i++) {
         err = fwpk_inflate_frame(&s, p, bench_frame_len[i], sink, NULL);
@@ -364,8 +364,8 @@ static void bench_container_run(void)
     report("container_written", written);
     report("container_insns", insns(t));
     report("ctx_bytes", sizeof ctx);
-    report("ctx_window_bytes", sizeof ctx.window);
-    report("ctx_buf_bytes", sizeof ctx.buf);
+    report("ctx_window_bytes", sizeof ctx.mem.codec.ring);
+    report("ctx_buf_bytes", sizeof ctx.mem.buf);
     if (err != FWPK_OK) {
         printf("FAIL container: %s\n", fwpk_strerror(err));
         failed = 1;

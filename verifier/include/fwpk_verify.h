@@ -33,7 +33,7 @@
  *
  * FWPK_FRAME_BUFFER  1: each frame is collected in RAM and checked before
  *               a byte of it is decoded: no unverified byte ever reaches
- *               flash (ctx->buf is a frame: FWPK_MAX_FRAME_SIZE + 34).
+ *               flash (ctx->mem.buf is a frame: FWPK_MAX_FRAME_SIZE + 34).
  *               0 (streaming): each payload byte is hashed and decoded as
  *               it arrives, and the frame's hash compared at its end, so
  *               bytes reach flash before their frame is checked.  Only for
@@ -41,7 +41,7 @@
  *               FWPK_OK: a staging slot, or an in-place install by a
  *               bootloader that boots only a confirmed image and can fetch
  *               the container again.  Resume records are still offered
- *               only at checked frame boundaries.  ctx->buf then holds
+ *               only at checked frame boundaries.  ctx->mem.buf then holds
  *               only the manifest (FWPK_MANIFEST_BUF bytes).
  * FWPK_RING_BITS  log2 of the codec's RAM ring.  When a container's window
  *               is larger, history older than the ring is read back from
@@ -392,6 +392,27 @@ typedef struct {
     uint8_t wbuf[FWPK_WBUF_SIZE];
 } fwpk_writer;
 
+/* The codec's memory: its state and its output ring (win). */
+typedef struct {
+    fwpk_inflate inflate;
+    uint8_t ring[FWPK_RING_SIZE];
+} fwpk_codec_mem;
+
+/* The big buffers.  buf holds the manifest while the prefix is read, and
+ * in the buffered mode each frame; the codec works only on frames.  So in
+ * the streaming mode the two share their RAM. */
+#if FWPK_FRAME_BUFFER
+typedef struct {
+    fwpk_codec_mem codec;
+    uint8_t buf[FWPK_BUF_SIZE];
+} fwpk_mem;
+#else
+typedef union {
+    fwpk_codec_mem codec;
+    uint8_t buf[FWPK_BUF_SIZE];
+} fwpk_mem;
+#endif
+
 typedef struct {
     fwpk_policy policy;
     fwpk_flash flash;
@@ -413,12 +434,10 @@ typedef struct {
                               resume records between frames */
     fwpk_frames frames;
     fwpk_window win;
-    fwpk_inflate inflate;
     fwpk_unfilter unfilter;
     fwpk_writer writer;
     fwpk_manifest manifest;
-    uint8_t window[FWPK_RING_SIZE];  /* the codec's ring (win) */
-    uint8_t buf[FWPK_BUF_SIZE];      /* the manifest; buffered: a frame */
+    fwpk_mem mem;
 } fwpk_ctx;
 
 fwpk_err fwpk_begin(fwpk_ctx *ctx, const fwpk_policy *policy,

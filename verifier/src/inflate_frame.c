@@ -49,7 +49,7 @@ fwpk_err fwpk_inflate_frame(fwpk_inflate_state *s, const uint8_t *in,
     w.total = s->total; /* the history: the window's last 'size' bytes */
     w.drained = s->total;
     do {
-        uint32_t used, piece = len > 0x7fffffffu ? 0x7fffffffu : (uint32_t)len;
+        uint32_t used, piece = (uint32_t)(len < 0x8000u ? len : 0x8000u);
         err = fwpk_inflate_push(&z, &w, in, piece, &used);
         in += used;
         len -= used;

@@ -28,7 +28,7 @@ void fwpk_want(fwpk_ctx *ctx, enum fwpk_stage stage, uint32_t need)
 
 static fwpk_err on_header(fwpk_ctx *ctx)
 {
-    const uint8_t *h = ctx->buf;
+    const uint8_t *h = ctx->mem.buf;
     if (memcmp(h, FWPK_MAGIC, FWPK_MAGIC_LEN) != 0)
         return FWPK_ERR_MAGIC;
     if (h[4] != FWPK_FORMAT_VERSION)
@@ -40,7 +40,7 @@ static fwpk_err on_header(fwpk_ctx *ctx)
         ctx->info_len > FWPK_INFO_MAX || ctx->manifest_len < 1 ||
         ctx->manifest_len > FWPK_MANIFEST_MAX)
         return FWPK_ERR_HEADER;
-    if (ctx->manifest_len > sizeof ctx->buf)
+    if (ctx->manifest_len > sizeof ctx->mem.buf)
         return FWPK_ERR_LIMIT;
     fwpk_want(ctx, FWPK_ST_INFO, ctx->info_len);
     return FWPK_OK;
@@ -65,7 +65,7 @@ static fwpk_err on_info_bytes(fwpk_ctx *ctx, const uint8_t *d, uint32_t n)
 
 static fwpk_err on_manifest(fwpk_ctx *ctx)
 {
-    fwpk_err err = fwpk_manifest_parse(&ctx->manifest, ctx->buf,
+    fwpk_err err = fwpk_manifest_parse(&ctx->manifest, ctx->mem.buf,
                                        ctx->manifest_len,
                                        ctx->policy.target);
     if (err != FWPK_OK)
@@ -77,7 +77,7 @@ static fwpk_err on_manifest(fwpk_ctx *ctx)
 
 static fwpk_err on_sig_count(fwpk_ctx *ctx)
 {
-    ctx->sig_count = ctx->buf[0];
+    ctx->sig_count = ctx->mem.buf[0];
     if (ctx->sig_count == 0)
         return FWPK_ERR_UNSIGNED;
     if (ctx->sig_count > FWPK_MAX_SIGNATURES)
@@ -148,7 +148,7 @@ static fwpk_err on_signature(fwpk_ctx *ctx)
 {
     uint32_t required = ctx->policy.min_signatures ? ctx->policy.min_signatures
                                                    : 1u;
-    check_signature(ctx, ctx->buf);
+    check_signature(ctx, ctx->mem.buf);
     if (++ctx->sig_index < ctx->sig_count) {
         fwpk_want(ctx, FWPK_ST_SIG, FWPK_SIG_ENTRY_LEN);
         return FWPK_OK;
@@ -161,7 +161,7 @@ static fwpk_err on_signature(fwpk_ctx *ctx)
     return check_policy(ctx);
 }
 
-/* Runs the stage whose bytes are complete in ctx->buf. */
+/* Runs the stage whose bytes are complete in ctx->mem.buf. */
 static fwpk_err step(fwpk_ctx *ctx)
 {
     switch (ctx->stage) {
@@ -190,7 +190,7 @@ fwpk_err fwpk_prefix_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t take)
             fwpk_want(ctx, FWPK_ST_MANIFEST, ctx->manifest_len);
         return err;
     }
-    memcpy(ctx->buf + ctx->have, data, take);
+    memcpy(ctx->mem.buf + ctx->have, data, take);
     ctx->have += take;
     if (ctx->have == ctx->need)
         err = step(ctx);

@@ -27,7 +27,7 @@ void fwpk_want(fwpk_ctx *ctx, enum fwpk_stage stage, uint32_t need);
 fwpk_err fwpk_prefix_check_keys(const fwpk_policy *pol);
 
 /* Bytes of the prefix stages (header .. signatures), ctx->need in all:
- * collected in ctx->buf (the info string streams through), hashed, and
+ * collected in ctx->mem.buf (the info string streams through), hashed, and
  * handled once complete.  After the last signature entry, ctx->stage is
  * FWPK_ST_FRAMES: the policy holds and the frames may start. */
 fwpk_err fwpk_prefix_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t take);

@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "window.h"
 #include "frame.h"
+#include "history.h"
 #include "prefix.h"
 #include "resume.h"
 #include "writer.h"
@@ -93,9 +94,11 @@ static int record_fits(fwpk_ctx *ctx, const fwpk_resume *r)
 }
 
 /* Reads the image bytes [0, released) back from flash: they feed the
- * image hash, and (re-filtered) the inflate window. */
+ * image hash, and (re-filtered) the codec's ring.  The writer's staging
+ * buffer is free until the frames start (ctx->mem.buf may be the ring). */
 static fwpk_err replay(fwpk_ctx *ctx, uint32_t released)
 {
+    uint8_t *buf = ctx->writer.wbuf;
     const fwpk_target *t = &ctx->manifest.own;
     int windowed = t->codec == FWPK_CODEC_DEFLATE;
     int filtered = FWPK_FILTERS_ANY && t->filter != FWPK_FILTER_NONE;
@@ -109,16 +112,15 @@ static fwpk_err replay(fwpk_ctx *ctx, uint32_t released)
             n = released - done;
         fwpk_unfilter_segment(&rf, t->filter, seg->addr, seg->len);
         for (off = 0; off < n && err == FWPK_OK; off += chunk) {
-            chunk = n - off < sizeof ctx->buf ? n - off : sizeof ctx->buf;
-            if (ctx->flash.read(ctx->flash.user, seg->addr + off, ctx->buf,
-                                chunk) != FWPK_OK)
+            chunk = n - off < FWPK_WBUF_SIZE ? n - off : FWPK_WBUF_SIZE;
+            if (fwpk_flash_read(&ctx->flash, seg->addr + off, buf, chunk) !=
+                FWPK_OK)
                 return FWPK_ERR_FLASH;
-            fwpk_sha512_update(&ctx->writer.hash, ctx->buf, chunk);
+            fwpk_sha512_update(&ctx->writer.hash, buf, chunk);
             if (windowed && filtered)
-                err = fwpk_refilter_push(&rf, ctx->buf, chunk, ring_put,
-                                         ctx);
+                err = fwpk_refilter_push(&rf, buf, chunk, ring_put, ctx);
             else if (windowed)
-                err = ring_put(ctx, ctx->buf, chunk);
+                err = ring_put(ctx, buf, chunk);
         }
         if (windowed && filtered && n < seg->len)
             fwpk_filter_release_held(&rf, ring_put, ctx);
@@ -135,7 +137,7 @@ fwpk_err fwpk_resume_start(fwpk_ctx *ctx)
     fwpk_err err;
     if (!record_fits(ctx, r))
         return FWPK_ERR_RESUME;
-    if (ctx->flash.read == NULL)
+    if (ctx->flash.read == NULL && ctx->flash.mapped == NULL)
         return FWPK_ERR_ARG;
     err = replay(ctx, released);
     if (err != FWPK_OK)

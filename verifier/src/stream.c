@@ -88,7 +88,7 @@ static fwpk_err inflate_payload(fwpk_ctx *ctx, const uint8_t *p, uint32_t len)
     int full;
     do {
         uint32_t used;
-        err = fwpk_inflate_push(&ctx->inflate, &ctx->win, p, len, &used);
+        err = fwpk_inflate_push(&ctx->mem.codec.inflate, &ctx->win, p, len, &used);
         p += used;
         len -= used;
         full = fwpk_window_room(&ctx->win) == 0;
@@ -117,7 +117,7 @@ static fwpk_err finish_image(fwpk_ctx *ctx)
     fwpk_err err = fwpk_writer_flush(&ctx->writer);
     if (err != FWPK_OK)
         return err;
-    if (t->codec == FWPK_CODEC_DEFLATE && !fwpk_inflate_done(&ctx->inflate))
+    if (t->codec == FWPK_CODEC_DEFLATE && !fwpk_inflate_done(&ctx->mem.codec.inflate))
         return FWPK_ERR_INFLATE;
     if (ctx->payload_seen != t->payload_size)
         return FWPK_ERR_FRAME;
@@ -137,7 +137,7 @@ static int own_frame(const fwpk_ctx *ctx)
 }
 
 /* A frame checked out.  Its payload is decoded now (buffered mode, from
- * ctx->buf) or was decoded as it arrived (streaming); a v1 frame ends on
+ * ctx->mem.buf) or was decoded as it arrived (streaming); a v1 frame ends on
  * a deflate block boundary (SPEC.md 6.1).  Then a record is offered, or
  * the image finished after the own target's last frame. */
 static fwpk_err on_frame_end(fwpk_ctx *ctx)
@@ -146,9 +146,9 @@ static fwpk_err on_frame_end(fwpk_ctx *ctx)
     fwpk_err err = FWPK_OK;
     if (own_frame(ctx)) {
         if (FWPK_FRAME_BUFFER)
-            err = decode_payload(ctx, ctx->buf, ctx->frames.len);
+            err = decode_payload(ctx, ctx->mem.buf, ctx->frames.len);
         if (err == FWPK_OK && m->own.codec == FWPK_CODEC_DEFLATE &&
-            !fwpk_inflate_at_boundary(&ctx->inflate))
+            !fwpk_inflate_at_boundary(&ctx->mem.codec.inflate))
             err = FWPK_ERR_INFLATE;
         if (err == FWPK_OK && fwpk_frames_last(&ctx->frames, m))
             err = finish_image(ctx);
@@ -181,7 +181,7 @@ static fwpk_err frames_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t len,
     if (ev == FWPK_FRAME_PAYLOAD && own_frame(ctx)) {
         if (!FWPK_FRAME_BUFFER)
             return decode_payload(ctx, p, plen);
-        memcpy(ctx->buf + (ctx->frames.have - FWPK_FRAME_HEADER_LEN - plen),
+        memcpy(ctx->mem.buf + (ctx->frames.have - FWPK_FRAME_HEADER_LEN - plen),
                p, plen);
     }
     if (ev == FWPK_FRAME_END)
@@ -210,10 +210,10 @@ static fwpk_err start_frames(fwpk_ctx *ctx)
         if (far && (t->filter == FWPK_FILTER_RV32 ||
                     (ctx->flash.read == NULL && ctx->flash.mapped == NULL)))
             return FWPK_ERR_LIMIT; /* history.h */
-        fwpk_window_init(&ctx->win, ctx->window, FWPK_RING_SIZE, dict,
+        fwpk_window_init(&ctx->win, ctx->mem.codec.ring, FWPK_RING_SIZE, dict,
                          far ? RING_RESERVE : 0u,
                          far ? fwpk_history_read : NULL, ctx);
-        fwpk_inflate_init(&ctx->inflate);
+        fwpk_inflate_init(&ctx->mem.codec.inflate);
     }
     fwpk_frames_start(&ctx->frames, 0, 0, ctx->manifest.anchor[0]);
     if (FWPK_RESUME && ctx->resuming)

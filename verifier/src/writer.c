@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "history.h"
 #include "writer.h"
 
 #define ERASED 0xff
@@ -109,7 +110,7 @@ static fwpk_err compare_flash(fwpk_writer *w, uint32_t addr,
 {
     while (n > 0) {
         uint32_t chunk = n < sizeof w->wbuf ? n : sizeof w->wbuf;
-        if (w->flash->read(w->flash->user, addr, w->wbuf, chunk) != FWPK_OK)
+        if (fwpk_flash_read(w->flash, addr, w->wbuf, chunk) != FWPK_OK)
             return FWPK_ERR_FLASH;
         if (memcmp(w->wbuf, d, chunk) != 0)
             return FWPK_ERR_RESUME;

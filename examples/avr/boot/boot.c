@@ -371,7 +371,7 @@ static void update(void)
     policy.window_lo = BOOT_STAGING;
     policy.window_hi = BOOT_STAGING + BOOT_SLOT_SIZE;
     policy.min_security_counter = 0;
-    fwpk_flash cb = {fl_erase, fl_write, fl_read, NULL, NULL};
+    fwpk_flash cb = {fl_erase, fl_write, fl_read, NULL, NULL, NULL, 0};
 
     uint32_t bytes = 0;
     uint16_t n = get_piece(0);

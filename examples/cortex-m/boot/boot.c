@@ -264,7 +264,7 @@ static void update(const char *path)
     policy.window_lo = BOOT_STAGING;
     policy.window_hi = BOOT_STAGING + BOOT_SLOT_SIZE;
     policy.min_security_counter = min_counter;
-    fwpk_flash cb = {fm_erase, fm_write, fm_read, &flash, checkpoint};
+    fwpk_flash cb = {fm_erase, fm_write, fm_read, &flash, checkpoint, NULL, 0};
 
     /* st.last changes with every record appended: keep a copy. */
     fwpk_resume from;
