@@ -3,14 +3,19 @@
  *
  * A freestanding C99 library: no malloc, no stdio, no global state.  The
  * caller owns every byte of memory through struct fwpk_ctx, whose size is
- * fixed at compile time by FWPK_MAX_FRAME_SIZE and FWPK_WINDOW_BITS.
+ * fixed at compile time (FWPK_FRAME_BUFFER, FWPK_RING_BITS and the limits
+ * below; docs/porting.md section 3).
  *
  *   fwpk_begin(&ctx, &policy, &flash);
  *   while (more) fwpk_feed(&ctx, piece, piece_len);   // any piece size
  *   fwpk_finish(&ctx);                                // FWPK_OK = installed
  *
  * Nothing is erased or written before the manifest's signature checks out,
- * every frame is hashed before it is inflated, and the first error sticks.
+ * and the first error sticks.  In the default (buffered) design every frame
+ * is hashed before it is inflated; in the streaming design (FWPK_FRAME_BUFFER
+ * 0, below) bytes reach flash before their frame is checked, and only
+ * fwpk_finish() returning FWPK_OK says the image is the signed one: run
+ * nothing before it (format/SPEC.md 9).
  */
 #ifndef FWPK_VERIFY_H
 #define FWPK_VERIFY_H
