@@ -141,6 +141,12 @@ void fwpk_sha512(uint8_t out[64], const uint8_t *msg, size_t len);
 /* 0 = valid, -1 = invalid; accepts exactly what libsodium 1.0.18 accepts. */
 int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
                         const uint8_t *msg, size_t len);
+/* The same with its big temporaries in 'ws': FWPK_ED25519_WORKSPACE bytes,
+ * 4-byte aligned, that the caller does not need meanwhile (the streaming
+ * verifier lends its idle buffers: about 1 KB off the deepest stack). */
+#define FWPK_ED25519_WORKSPACE 1024
+int fwpk_ed25519_verify_ws(const uint8_t sig[64], const uint8_t pk[32],
+                           const uint8_t *msg, size_t len, void *ws);
 
 /* ---- raw inflate (RFC 1951), one frame of whole blocks at a time ----
  * The v1 interface, over the resumable decoder (verifier/src/inflate.h),

@@ -593,15 +593,36 @@ static int digit_index(int digit)
     return (digit < 0 ? -digit : digit) >> 1;
 }
 
+/* The verification's big temporaries, which the caller may lend from
+ * RAM it has free at that time (stream.c lends its buffers, idle between
+ * the manifest and the first frame) instead of the stack. */
+typedef struct {
+    point neg_a;
+    union {
+        struct { /* hash_ram */
+            fwpk_sha512_ctx hs;
+            uint8_t digest[64];
+        } h;
+        struct { /* double_scalarmult, then r's encoding in h.digest */
+            cached ta[TABLE_LEN];
+            uint8_t naf[NAF_LEN];
+            point r;
+        } m;
+    } u;
+} workspace;
+
+typedef char workspace_fits[sizeof(workspace) <= FWPK_ED25519_WORKSPACE
+                                ? 1 : -1];
+
 /* r = h * (-A) + s * B (Straus, both scalars in width-4 NAF).  T is kept
  * only where an addition follows. */
-static void double_scalarmult(point *r, const uint32_t h[LIMBS],
-                              const point *neg_a, const uint32_t s[LIMBS])
+static void double_scalarmult(workspace *w, const uint32_t h[LIMBS],
+                              const uint32_t s[LIMBS])
 {
-    cached ta[TABLE_LEN];
-    uint8_t naf[NAF_LEN];
+    point *r = &w->u.m.r;
+    uint8_t *naf = w->u.m.naf;
     int i;
-    odd_multiples(ta, neg_a);
+    odd_multiples(w->u.m.ta, &w->neg_a);
     memset(naf, NAF_BIAS << 4 | NAF_BIAS, NAF_LEN);
     scalar_naf(naf, h, 0);
     scalar_naf(naf, s, 4);
@@ -616,7 +637,7 @@ static void double_scalarmult(point *r, const uint32_t h[LIMBS],
         int da = (naf[i] & 15) - NAF_BIAS, db = (naf[i] >> 4) - NAF_BIAS;
         point_double(r, r, da != 0 || db != 0);
         if (da != 0) {
-            const cached *q = &ta[digit_index(da)];
+            const cached *q = &w->u.m.ta[digit_index(da)];
             point_add(r, r, &q->n, q->z2, da < 0, db != 0);
         }
         if (db != 0)
@@ -626,36 +647,33 @@ static void double_scalarmult(point *r, const uint32_t h[LIMBS],
 }
 
 /* h = SHA-512(R || A || M) mod L, RFC 8032 5.1.7 step 2. */
-static void hash_ram(uint32_t h[LIMBS], const uint8_t sig[64],
+static void hash_ram(workspace *w, uint32_t h[LIMBS], const uint8_t sig[64],
                      const uint8_t pk[32], const uint8_t *msg, size_t len)
 {
-    fwpk_sha512_ctx hs;
-    uint8_t digest[64];
-    fwpk_sha512_init(&hs);
-    fwpk_sha512_update(&hs, sig, 32);
-    fwpk_sha512_update(&hs, pk, 32);
-    fwpk_sha512_update(&hs, msg, len);
-    fwpk_sha512_final(&hs, digest);
-    scalar_reduce(h, digest);
+    fwpk_sha512_init(&w->u.h.hs);
+    fwpk_sha512_update(&w->u.h.hs, sig, 32);
+    fwpk_sha512_update(&w->u.h.hs, pk, 32);
+    fwpk_sha512_update(&w->u.h.hs, msg, len);
+    fwpk_sha512_final(&w->u.h.hs, w->u.h.digest);
+    scalar_reduce(h, w->u.h.digest);
 }
 
 /* Whether s B - h A encodes as R, RFC 8032 5.1.7 step 3 without the
  * cofactor, comparing encodings as libsodium does. */
-static int check_r(const uint8_t r_enc[32], const uint32_t h[LIMBS],
-                   const point *neg_a, const uint32_t s[LIMBS])
+static int check_r(workspace *w, const uint8_t r_enc[32],
+                   const uint32_t h[LIMBS], const uint32_t s[LIMBS])
 {
-    point r;
-    uint8_t check[32];
-    double_scalarmult(&r, h, neg_a, s);
-    point_encode(check, &r);
-    return memcmp(check, r_enc, 32) == 0;
+    uint8_t enc[32];
+    double_scalarmult(w, h, s);
+    point_encode(enc, &w->u.m.r);
+    return memcmp(enc, r_enc, 32) == 0;
 }
 
-int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
-                        const uint8_t *msg, size_t len)
+int fwpk_ed25519_verify_ws(const uint8_t sig[64], const uint8_t pk[32],
+                           const uint8_t *msg, size_t len, void *ws)
 {
+    workspace *w = (workspace *)ws;
     uint32_t h[LIMBS], s[LIMBS];
-    point neg_a;
     int i;
 
     for (i = 0; i < LIMBS; i++)
@@ -664,8 +682,15 @@ int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
         return -1;
     if (!is_canonical_y(pk) || has_small_order(pk))
         return -1;
-    if (point_decode_neg(&neg_a, pk) != 0)
+    if (point_decode_neg(&w->neg_a, pk) != 0)
         return -1;
-    hash_ram(h, sig, pk, msg, len);
-    return check_r(sig, h, &neg_a, s) ? 0 : -1;
+    hash_ram(w, h, sig, pk, msg, len);
+    return check_r(w, sig, h, s) ? 0 : -1;
+}
+
+int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
+                        const uint8_t *msg, size_t len)
+{
+    workspace w;
+    return fwpk_ed25519_verify_ws(sig, pk, msg, len, &w);
 }

@@ -86,6 +86,25 @@ static fwpk_err on_sig_count(fwpk_ctx *ctx)
     return FWPK_OK;
 }
 
+/* Ed25519's temporaries go into the context's buffers, which hold only the
+ * signature entry now (the manifest is parsed, the frames not begun): its
+ * deepest stack shrinks by about 1 KB.  Too small a build keeps them on
+ * the stack. */
+#define WS_ALIGN 8u
+#define WS_NEED (FWPK_SIG_ENTRY_LEN + WS_ALIGN - 1u + FWPK_ED25519_WORKSPACE)
+
+static int ed25519_check(fwpk_ctx *ctx, const uint8_t *sig,
+                         const uint8_t *pk)
+{
+    uintptr_t ws = (uintptr_t)(ctx->mem.buf + FWPK_SIG_ENTRY_LEN);
+    if (sizeof ctx->mem < WS_NEED)
+        return fwpk_ed25519_verify(sig, pk, ctx->signed_digest,
+                                   FWPK_SIGNED_DIGEST_LEN);
+    ws = (ws + WS_ALIGN - 1u) & ~(uintptr_t)(WS_ALIGN - 1u);
+    return fwpk_ed25519_verify_ws(sig, pk, ctx->signed_digest,
+                                  FWPK_SIGNED_DIGEST_LEN, (void *)ws);
+}
+
 static void check_signature(fwpk_ctx *ctx, const uint8_t entry[72])
 {
     const fwpk_policy *pol = &ctx->policy;
@@ -95,9 +114,7 @@ static void check_signature(fwpk_ctx *ctx, const uint8_t entry[72])
         if (memcmp(key->id, entry, FWPK_KEY_ID_LEN) != 0 ||
             (ctx->keys_used >> k & 1u))
             continue;
-        if (fwpk_ed25519_verify(entry + FWPK_KEY_ID_LEN, key->pk,
-                                ctx->signed_digest,
-                                FWPK_SIGNED_DIGEST_LEN) != 0)
+        if (ed25519_check(ctx, entry + FWPK_KEY_ID_LEN, key->pk) != 0)
             continue;
         ctx->keys_used |= 1u << k;
         if (key->revoked || key->generation < pol->min_generation)
