@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,7 +46,7 @@ void emu_sleep_until(double t)
 void emu_line_defaults(emu_line *l)
 {
     memset(l, 0, sizeof *l);
-    l->master = -1;
+    l->master = l->watch = -1;
     l->bits = 10;
 }
 
@@ -147,9 +148,7 @@ int emu_line_open(emu_line *l)
         return -1;
     }
     snprintf(l->path, sizeof l->path, "%s", ptsname(l->master));
-    /* Raw from the start, and opened once: until then a pty's master
-     * shows no hang-up, after the first close it does while nobody has
-     * the slave open, which is how a host's open is seen. */
+    /* Raw from the start: a host that does not set it gets no echo. */
     slave = open(l->path, O_RDWR | O_NOCTTY);
     if (slave < 0 || tcgetattr(slave, &t) != 0) {
         perror(l->path);
@@ -158,6 +157,12 @@ int emu_line_open(emu_line *l)
     cfmakeraw(&t);
     tcsetattr(slave, TCSANOW, &t);
     close(slave);
+    l->watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (l->watch < 0 ||
+        inotify_add_watch(l->watch, l->path, IN_OPEN | IN_CLOSE) < 0) {
+        perror("emu: inotify");
+        return -1;
+    }
     return write_port_file(l);
 }
 
@@ -165,7 +170,9 @@ void emu_line_close(emu_line *l)
 {
     if (l->master >= 0)
         close(l->master);
-    l->master = -1;
+    if (l->watch >= 0)
+        close(l->watch);
+    l->master = l->watch = -1;
     if (l->port_file)
         unlink(l->port_file);
     if (l->log)
@@ -173,21 +180,35 @@ void emu_line_close(emu_line *l)
     l->log = NULL;
 }
 
-/* 1 when a host has the slave open (no hang-up on the master). */
-static int host_present(const emu_line *l)
+/* Opens and closes of the port, from inotify: a host that closes the
+ * port and opens it again between two polls of the master (which would
+ * show no hang-up) still starts a new session. */
+static void port_events(emu_line *l)
 {
-    struct pollfd p = {l->master, POLLIN, 0};
-    if (l->master < 0 || poll(&p, 1, 0) < 0)
-        return 0;
-    return !(p.revents & POLLHUP);
+    char buf[4096]
+        __attribute__((aligned(__alignof__(struct inotify_event))));
+    ssize_t n;
+    while (l->watch >= 0 && (n = read(l->watch, buf, sizeof buf)) > 0) {
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *e = (const struct inotify_event *)p;
+            if (e->mask & IN_OPEN && l->handles++ == 0)
+                l->opened++;
+            if (e->mask & IN_CLOSE && l->handles > 0 && --l->handles == 0)
+                l->closed++;
+            p += sizeof *e + e->len;
+        }
+    }
 }
 
 int emu_line_wait_host(emu_line *l, int timeout_ms)
 {
     double until = emu_now() + timeout_ms / 1000.0;
     for (;;) {
-        if (host_present(l)) {
+        port_events(l);
+        if (l->opened > l->session) {
+            l->session = l->opened;
             l->connected = 1;
+            l->stalled = 0; /* a new session: the target was reset */
             l->have = l->pos = 0;
             l->free_at = 0;
             l->rx0 = l->rx;
@@ -197,8 +218,16 @@ int emu_line_wait_host(emu_line *l, int timeout_ms)
         }
         if (emu_stop || emu_now() >= until)
             return 0;
-        usleep(1000);
+        struct pollfd p = {l->watch, POLLIN, 0};
+        poll(&p, 1, 10);
     }
+}
+
+/* The session's host closed the port (perhaps opening it again since). */
+static int session_over(emu_line *l)
+{
+    port_events(l);
+    return l->closed >= l->session;
 }
 
 static void lost(emu_line *l)
@@ -253,25 +282,20 @@ static void pace(emu_line *l, size_t n)
 
 long emu_line_read(emu_line *l, uint8_t *buf, size_t cap, int timeout_ms)
 {
-    struct pollfd p = {l->master, POLLIN, 0};
+    struct pollfd p[2] = {{l->master, POLLIN, 0}, {l->watch, POLLIN, 0}};
     ssize_t n;
     if (l->master < 0 || !l->connected)
         return -1;
-    if (poll(&p, 1, timeout_ms) < 0)
+    if (poll(p, 2, timeout_ms) < 0)
         return errno == EINTR ? 0 : -1;
-    if (!(p.revents & POLLIN)) {
-        if (p.revents & POLLHUP) {
+    /* what this session's host sent before it closed is still its own */
+    n = p[0].revents & POLLIN ? read(l->master, buf, cap) : 0;
+    if (n <= 0) {
+        if (session_over(l)) {
             lost(l);
             return -1;
         }
         return 0;
-    }
-    n = read(l->master, buf, cap);
-    if (n < 0) {
-        if (errno == EAGAIN || errno == EINTR)
-            return 0;
-        lost(l); /* EIO: the slave was closed */
-        return -1;
     }
     pace(l, (size_t)n);
     return (long)faults(l, buf, (size_t)n);

@@ -5,13 +5,15 @@
  *
  * A pty has no modem lines and no baud rate, so the line adds what the
  * emulators need from a real one:
- *   - a host opening the port is seen (it is what an adapter's DTR does to
- *     an Arduino through its auto-reset capacitor: the emulators reset);
+ *   - a host opening the port is seen, through inotify, even a close and
+ *     an open in quick succession (it is what an adapter's DTR does to an
+ *     Arduino through its auto-reset capacitor: the emulators reset);
  *   - pacing: bytes take (bits per byte) / baud seconds each way, and a
  *     target's busy time (flash erase, write) delays its answer;
  *   - faults on the bytes from the host, counted from 1 over the whole run:
- *     one dropped, one with a bit flipped, no answer at all after one
- *     (a target that stops), the pty closed after one (a pulled cable).
+ *     one dropped, one with a bit flipped, no answer after one for the
+ *     rest of the session (a target that hangs until it is reset), the
+ *     pty closed at one (a pulled cable).
  * Events go to a log, one line each, for the tests to read.
  */
 #ifndef EMU_LINE_H
@@ -24,11 +26,16 @@
 typedef struct {
     int master;             /* the pty's master side, or -1 */
     char path[128];         /* its slave: the port to open */
+    int watch;              /* inotify on it: opens and closes */
+    unsigned handles;       /* hosts' descriptors open on it */
+    unsigned long opened, closed; /* 0 -> 1 and 1 -> 0 transitions */
+    unsigned long session;  /* the one being served (opened at its start) */
     int connected;          /* a host has the port open */
     unsigned long rx, tx;   /* bytes from / to the host, whole run */
     unsigned long rx0, tx0; /* their values when the session began */
     unsigned long drop_at, flip_at, stall_at, hangup_at; /* faults; 0 none */
-    int stalled;            /* after stall_at: nothing is answered */
+    int stalled;            /* after stall_at: nothing is answered (until
+                               the next session: a reset) */
     unsigned baud;          /* pacing; 0: as fast as the pty goes */
     unsigned bits;          /* bits per byte on the wire: 10 (8N1), 11 (8E1) */
     double free_at;         /* pacing: when the line is next idle */

@@ -64,9 +64,11 @@ static const char help[] =
     "      --min-security-counter N  refuse a lower security counter (0)\n"
     "      --min-signatures N        valid signatures needed (1)\n"
     "      --json                    print one JSON object: ok, error,\n"
-    "                                stage, target, mcu, chip_id, pages,\n"
-    "                                written range, bytes on the wire,\n"
-    "                                seconds, and the stages as \"events\"\n"
+    "                                stage, target, mcu, chip_id, pages\n"
+    "                                written (of page_size bytes: AN3155\n"
+    "                                256-byte blocks), written range,\n"
+    "                                bytes on the wire, seconds, and the\n"
+    "                                stages as \"events\"\n"
     "  -v, --verbose                 print a summary when done\n"
     "  -h, --help                    this text\n"
     "\n"
@@ -398,6 +400,12 @@ static int run(flash_run *r)
 
 /* ---- the report ---- */
 
+/* AN3155 "pages" are 256-byte blocks of the 2 KiB erase pages. */
+static const char *page_unit(const fwpk_prog *p)
+{
+    return p->drv->block ? " of 256 bytes" : "";
+}
+
 /* What the target holds after a failure, in words. */
 static void state_text(const fwpk_prog *p, char *buf, size_t cap)
 {
@@ -407,13 +415,13 @@ static void state_text(const fwpk_prog *p, char *buf, size_t cap)
         snprintf(buf, cap, "erased, nothing written: run the same command "
                            "again");
     else if (p->pages >= p->page_total)
-        snprintf(buf, cap, "all %u pages written and read back",
-                 (unsigned)p->page_total);
+        snprintf(buf, cap, "all %u pages%s written and read back",
+                 (unsigned)p->page_total, page_unit(p));
     else
-        snprintf(buf, cap, "%u of %u pages (0x%x..0x%x) written and read "
+        snprintf(buf, cap, "%u of %u pages%s (0x%x..0x%x) written and read "
                            "back, the rest not: run the same command again "
                            "(it starts over)",
-                 (unsigned)p->pages, (unsigned)p->page_total,
+                 (unsigned)p->pages, (unsigned)p->page_total, page_unit(p),
                  (unsigned)p->lo, (unsigned)(p->hi - 1));
 }
 
@@ -422,6 +430,20 @@ static void chip_text(uint8_t family, uint32_t id, char *buf, size_t cap)
     const fwpk_prog_chip *c = fwpk_prog_chip_by_id(family, id);
     snprintf(buf, cap, family == FWPK_PROG_AVR ? "%06x%s%s%s" : "0x%03x%s%s%s",
              (unsigned)id, c ? " (" : "", c ? c->mcu : "", c ? ")" : "");
+}
+
+/* "while ..." for where it stopped. */
+static const char *doing(uint8_t stage)
+{
+    switch (stage) {
+    case FWPK_PROG_STAGE_CONNECT: return "connecting";
+    case FWPK_PROG_STAGE_IDENTIFY: return "reading the chip id";
+    case FWPK_PROG_STAGE_ERASE: return "erasing";
+    case FWPK_PROG_STAGE_WRITE: return "writing";
+    case FWPK_PROG_STAGE_READ_BACK: return "reading back";
+    case FWPK_PROG_STAGE_GO: return "starting the application";
+    default: return "verifying";
+    }
 }
 
 static void error_text(const flash_run *r, char *buf, size_t cap)
@@ -458,16 +480,16 @@ static void error_text(const flash_run *r, char *buf, size_t cap)
         break;
     }
     if (p->op_len)
-        snprintf(buf, cap, "%s: %s: %s%s%s at %s 0x%x+%u; %s", r->o->port,
-                 p->drv->name, fwpk_prog_strerror(p->err),
+        snprintf(buf, cap, "%s: %s: %s%s%s while %s 0x%x..0x%x; %s",
+                 r->o->port, p->drv->name, fwpk_prog_strerror(p->err),
                  r->serial.problem[0] ? ": " : "", r->serial.problem,
-                 fwpk_prog_stage_name(p->stage), (unsigned)p->op_addr,
-                 (unsigned)p->op_len, state);
+                 doing(p->stage), (unsigned)p->op_addr,
+                 (unsigned)(p->op_addr + p->op_len - 1), state);
     else
-        snprintf(buf, cap, "%s: %s: %s%s%s (%s); %s", r->o->port,
+        snprintf(buf, cap, "%s: %s: %s%s%s while %s; %s", r->o->port,
                  p->drv->name, fwpk_prog_strerror(p->err),
                  r->serial.problem[0] ? ": " : "", r->serial.problem,
-                 fwpk_prog_stage_name(p->stage), state);
+                 doing(p->stage), state);
 }
 
 static int exit_code(const fwpk_prog *p)
@@ -487,11 +509,11 @@ static void print_summary(const flash_run *r)
     const fwpk_prog *p = &r->prog;
     char chip[64];
     chip_text(p->drv->family, p->id, chip, sizeof chip);
-    printf("%s: target %s programmed through %s on %s: chip %s, %u pages "
+    printf("%s: target %s programmed through %s on %s: chip %s, %u pages%s "
            "(0x%x..0x%x) written and read back, %u bytes sent, %u "
            "received, %.2f s\n",
            r->o->input, r->target, p->drv->name, r->o->port, chip,
-           (unsigned)p->pages, (unsigned)p->lo,
+           (unsigned)p->pages, page_unit(p), (unsigned)p->lo,
            (unsigned)(p->hi ? p->hi - 1 : 0), (unsigned)p->sent,
            (unsigned)p->received, r->seconds);
 }
@@ -529,9 +551,10 @@ static void print_json(const flash_run *r, const char *error)
     else
         fwp_buf_printf(&b, "null");
     fwp_buf_printf(&b, ",\"offset\":%u,\"erased\":%s,\"pages\":%u,"
-                       "\"page_total\":%u,\"written\":",
+                       "\"page_total\":%u,\"page_size\":%u,\"written\":",
                    (unsigned)p->voffset, p->erased ? "true" : "false",
-                   (unsigned)p->pages, (unsigned)p->page_total);
+                   (unsigned)p->pages, (unsigned)p->page_total,
+                   (unsigned)p->page);
     if (p->hi)
         fwp_buf_printf(&b, "[%u,%u]", (unsigned)p->lo, (unsigned)p->hi);
     else

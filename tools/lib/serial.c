@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +33,15 @@ static int speed_of(uint32_t baud, speed_t *speed)
     return -1;
 }
 
+/* A pseudo-terminal's slave: Unix98 pty slaves have majors 136..143
+ * (Linux's devices.txt). */
+static int is_pty(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+           major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143;
+}
+
 int fwp_serial_open(fwp_serial *s, const char *path, uint32_t baud,
                     int even_parity, fwp_err *err)
 {
@@ -55,7 +66,10 @@ int fwp_serial_open(fwp_serial *s, const char *path, uint32_t baud,
     cfmakeraw(&t);
     t.c_cflag |= CLOCAL | CREAD;
     t.c_cflag &= ~(tcflag_t)(CSTOPB | PARENB | PARODD | CRTSCTS);
-    if (even_parity)
+    /* A pty has no parity bit on its "wire": Linux clears PARENB on one,
+     * and glibc's tcsetattr then says EINVAL (not always the first time). */
+    s->no_parity = even_parity && is_pty(s->fd);
+    if (even_parity && !s->no_parity)
         t.c_cflag |= PARENB;
     t.c_cc[VMIN] = 0;
     t.c_cc[VTIME] = 0;
@@ -82,8 +96,8 @@ void fwp_serial_close(fwp_serial *s)
 static fwpk_prog_err broken(fwp_serial *s, const char *op)
 {
     if (!s->problem[0])
-        snprintf(s->problem, sizeof s->problem, "%s: %s", op,
-                 errno ? strerror(errno) : "the port was closed");
+        snprintf(s->problem, sizeof s->problem, "%s (%s)",
+                 errno ? strerror(errno) : "the port was closed", op);
     return FWPK_PROG_ERR_IO;
 }
 

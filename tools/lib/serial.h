@@ -20,6 +20,7 @@ typedef struct {
     const char *path;
     volatile sig_atomic_t *stop; /* may be NULL */
     int has_lines;               /* the port has modem control lines */
+    int no_parity;               /* a pty: 8E1 asked for, 8N1 it is */
     char problem[160];
 } fwp_serial;
 

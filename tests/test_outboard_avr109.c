@@ -1,0 +1,298 @@
+/* test_outboard_avr109.c - fwpack flash --protocol avr109 against the
+ * AVR109 emulator (tests/emu/avr109_emu.c, written from Atmel's
+ * application note), after the emulator itself has been checked against
+ * a real client, Debian's avrdude -c avr109:
+ *
+ *   avrdude    writes the application (chip erase, page blocks) and reads
+ *              it back: the emulator's flash and avrdude's read-back both
+ *              hold the image
+ *   fwpack     programs the same image from a signed container: the same
+ *              flash as avrdude's; one chip erase before the first block,
+ *              every block read back, the bootloader left ('E')
+ *   tamper     one bit flipped in the last frame: refused (exit 1) before
+ *              anything is sent, the port never opened, the flash blank
+ *   wrong chip the emulator reports an ATmega32U4: exit 5 before the erase
+ *   faults     a NACK ('?') to a block, a byte from the host dropped, a
+ *              bit that did not program, a target that stops answering, a
+ *              port that goes away: exit 5 with one line that names the
+ *              operation and says how many pages were written; the same
+ *              command again programs the image (the faults are one-time)
+ *
+ * Needs avrdude (make deps); its absence fails the test with a message.
+ * Runs from the repo root: FWPACK (build/test/fwpack), EMU_DIR
+ * (build/test/emu), OB_DIR (build/outboard: the application image). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu_util.h"
+#include "pack_util.h"
+
+#define PAGE 128
+/* Bytes fwpack sends before the first block: ESC S a b P s e. */
+#define PREAMBLE 7
+/* Per page: A hi lo, B hi lo F + 128 data, A hi lo, g hi lo F. */
+#define PER_PAGE (3 + 4 + PAGE + 3 + 4)
+#define TIMEOUT "--timeout 300"
+
+static const char *dir;
+static char app_bin[512], app_hex[512];
+static uint8_t *image;
+static size_t image_len;
+static uint8_t *avrdude_flash;
+static size_t avrdude_len;
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *ob = getenv("OB_DIR");
+    if (!pu_have("avrdude")) {
+        fprintf(stderr, "test_outboard_avr109: avrdude is not installed "
+                        "(make deps, or apt-get install avrdude)\n");
+        return -1;
+    }
+    ob = ob && *ob ? ob : "build/outboard";
+    snprintf(app_bin, sizeof app_bin, "%s/app_v2.bin", ob);
+    snprintf(app_hex, sizeof app_hex, "%s/app_v2.hex", ob);
+    image = (uint8_t *)pu_read(app_bin, &image_len);
+    if (!image || image_len < 3 * PAGE) {
+        fprintf(stderr, "test_outboard_avr109: %s missing or short (make "
+                        "outboard-build)\n", app_bin);
+        return -1;
+    }
+    dir = pu_tmpdir();
+    eu_keys(dir);
+    if (pu_run("pack -k %s/key.pem --mcu atmega328p --load-addr 0 "
+               "--version 2.0.0 %s -o %s/app.fwpk", dir, app_bin, dir) != 0) {
+        fprintf(stderr, "pack: %s\n", pu_err);
+        return -1;
+    }
+    eu_tamper(pu_path(dir, "app.fwpk"), pu_path(dir, "tampered.fwpk"));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(image);
+    free(avrdude_flash);
+    pu_run_free();
+    pu_rmdir(dir);
+    return 0;
+}
+
+static int flash(const eu_emu *e, const char *extra, const char *box)
+{
+    return pu_run("flash -p %s/pub.pem --port %s --protocol avr109 %s %s "
+                  "%s/%s", dir, e->port, TIMEOUT, extra, dir, box);
+}
+
+static void expect_programmed(const eu_emu *e)
+{
+    size_t n;
+    uint8_t *d = eu_read_dump(e, &n);
+    assert_int_equal(n, 32768);
+    eu_expect_image(d, n, 0, image, image_len, PAGE);
+    eu_expect_blank(d, (image_len + PAGE - 1) / PAGE * PAGE,
+                    n - (image_len + PAGE - 1) / PAGE * PAGE);
+    free(d);
+}
+
+static void test_avrdude_writes_and_reads_back(void **state)
+{
+    (void)state;
+    eu_emu e;
+    char cmd[2048], out[8192];
+    eu_start(&e, dir, "avrdude", "avr109_emu", "");
+    snprintf(cmd, sizeof cmd, "avrdude -q -q -c avr109 -p m328p -P %s "
+             "-b 115200 -U flash:w:%s:i", e.port, app_hex);
+    if (pu_capture(cmd, out, sizeof out) != 0)
+        fail_msg("%s:\n%s", cmd, out);
+    snprintf(cmd, sizeof cmd, "avrdude -q -q -c avr109 -p m328p -P %s "
+             "-b 115200 -U flash:r:%s/read.bin:r", e.port, dir);
+    if (pu_capture(cmd, out, sizeof out) != 0)
+        fail_msg("%s:\n%s", cmd, out);
+    eu_stop(&e);
+    size_t n;
+    uint8_t *back = (uint8_t *)pu_read(pu_path(dir, "read.bin"), &n);
+    assert_non_null(back);
+    /* avrdude drops the trailing 0xFF bytes of what it read */
+    assert_true(n >= image_len);
+    assert_memory_equal(back, image, image_len);
+    free(back);
+    expect_programmed(&e);
+    assert_int_equal(eu_log_count(&e, "erase"), 1);
+    avrdude_flash = eu_read_dump(&e, &avrdude_len);
+}
+
+static void test_fwpack_programs_the_same_flash(void **state)
+{
+    (void)state;
+    eu_emu e;
+    eu_start(&e, dir, "fwpack", "avr109_emu", "");
+    int rc = flash(&e, "--json", "app.fwpk");
+    eu_stop(&e);
+    if (rc != 0)
+        fail_msg("fwpack flash: %d\n%s%s", rc, pu_out, pu_err);
+    eu_expect_in(pu_out, "\"ok\":true", "the JSON");
+    eu_expect_in(pu_out, "\"chip_id\":\"1e950f\"", "the JSON");
+    char pages[64];
+    snprintf(pages, sizeof pages, "\"pages\":%zu,\"page_total\":%zu",
+             (image_len + PAGE - 1) / PAGE, (image_len + PAGE - 1) / PAGE);
+    eu_expect_in(pu_out, pages, "the JSON");
+    assert_string_equal(pu_err, "");
+    expect_programmed(&e);
+    /* one chip erase, before the first block; each block read back */
+    char *log = eu_read_log(&e);
+    char *erase = strstr(log, "erase"), *write = strstr(log, "write ");
+    assert_non_null(erase);
+    assert_true(write && erase < write);
+    free(log);
+    assert_int_equal(eu_log_count(&e, "erase"), 1);
+    assert_int_equal(eu_log_count(&e, "write 0x"), eu_log_count(&e, "read 0x"));
+    assert_int_equal(eu_log_count(&e, "\nexit\n"), 1);
+    /* byte for byte what avrdude left */
+    size_t n;
+    uint8_t *d = eu_read_dump(&e, &n);
+    assert_non_null(avrdude_flash);
+    assert_int_equal(n, avrdude_len);
+    assert_memory_equal(d, avrdude_flash, n);
+    free(d);
+}
+
+static void test_tampered_refused_before_anything(void **state)
+{
+    (void)state;
+    eu_emu e;
+    eu_start(&e, dir, "tamper", "avr109_emu", "");
+    int rc = flash(&e, "", "tampered.fwpk");
+    eu_stop(&e);
+    assert_int_equal(rc, 1);
+    eu_expect_in(pu_err, "refused at offset", "stderr");
+    eu_expect_in(pu_err, "frame does not match the hash chain", "stderr");
+    eu_expect_in(pu_err, "nothing sent to", "stderr");
+    assert_int_equal(eu_log_count(&e, "open"), 0); /* never opened */
+    size_t n;
+    uint8_t *d = eu_read_dump(&e, &n);
+    eu_expect_blank(d, 0, n);
+    free(d);
+}
+
+static void test_wrong_chip_refused_before_erase(void **state)
+{
+    (void)state;
+    eu_emu e;
+    eu_start(&e, dir, "wrongchip", "avr109_emu", "-m atmega32u4");
+    int rc = flash(&e, "", "app.fwpk");
+    eu_stop(&e);
+    assert_int_equal(rc, 5);
+    eu_expect_in(pu_err, "the target is 1e9587 (atmega32u4), not the "
+                         "container's atmega328p; nothing erased or "
+                         "written", "stderr");
+    assert_int_equal(eu_log_count(&e, "erase"), 0);
+}
+
+/* A fault, then the same command again on the same target. */
+static void fault_then_rerun(const char *name, const char *emu_args,
+                             const char *message, const char *state_text)
+{
+    eu_emu e;
+    eu_start(&e, dir, name, "avr109_emu", emu_args);
+    int rc = flash(&e, "", "app.fwpk");
+    if (rc != 5) {
+        eu_stop(&e);
+        fail_msg("%s: exit %d, not 5:\n%s", name, rc, pu_err);
+    }
+    eu_expect_in(pu_err, message, "stderr");
+    eu_expect_in(pu_err, state_text, "stderr");
+    eu_expect_one_line(pu_err);
+    rc = flash(&e, "", "app.fwpk");
+    eu_stop(&e);
+    if (rc != 0)
+        fail_msg("%s: the rerun: exit %d\n%s", name, rc, pu_err);
+    expect_programmed(&e);
+}
+
+static void test_nack_then_rerun(void **state)
+{
+    (void)state;
+    fault_then_rerun("nack", "--nack 3",
+                     "avr109: the target refused a command (NACK) while "
+                     "writing 0x100..0x17f",
+                     "2 of 5 pages (0x0..0xff) written and read back");
+}
+
+static void test_dropped_byte_then_rerun(void **state)
+{
+    (void)state;
+    char args[64];
+    /* a byte in the middle of the third block's data */
+    snprintf(args, sizeof args, "--drop %d", PREAMBLE + 2 * PER_PAGE + 7 + 64);
+    fault_then_rerun("drop", args,
+                     "avr109: the target stopped answering while writing "
+                     "0x100..0x17f",
+                     "2 of 5 pages (0x0..0xff) written and read back");
+}
+
+static void test_bad_cell_then_rerun(void **state)
+{
+    (void)state;
+    fault_then_rerun("corrupt", "--corrupt 4",
+                     "avr109: a page read back differs from what was "
+                     "written while reading back 0x180..0x1ff",
+                     "3 of 5 pages (0x0..0x17f) written and read back");
+}
+
+static void test_target_stops_answering(void **state)
+{
+    (void)state;
+    char args[64];
+    snprintf(args, sizeof args, "--stall %d", PREAMBLE + PER_PAGE + 1);
+    eu_emu e;
+    eu_start(&e, dir, "stall", "avr109_emu", args);
+    int rc = flash(&e, "--json", "app.fwpk");
+    eu_stop(&e);
+    assert_int_equal(rc, 5);
+    eu_expect_in(pu_err, "the target stopped answering while writing "
+                         "0x80..0xff",
+                 "stderr");
+    eu_expect_in(pu_out, "\"ok\":false", "the JSON");
+    eu_expect_in(pu_out, "\"stage\":\"write\"", "the JSON");
+    eu_expect_in(pu_out, "\"pages\":1,", "the JSON");
+    eu_expect_in(pu_out, "\"written\":[0,128]", "the JSON");
+}
+
+static void test_port_goes_away(void **state)
+{
+    (void)state;
+    char args[64];
+    snprintf(args, sizeof args, "--hangup %d", PREAMBLE + PER_PAGE + 20);
+    eu_emu e;
+    eu_start(&e, dir, "hangup", "avr109_emu", args);
+    int rc = flash(&e, "", "app.fwpk");
+    eu_stop(&e);
+    assert_int_equal(rc, 5);
+    eu_expect_in(pu_err, "the port failed", "stderr");
+    eu_expect_in(pu_err, "1 of 5 pages (0x0..0x7f) written", "stderr");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_avrdude_writes_and_reads_back),
+        cmocka_unit_test(test_fwpack_programs_the_same_flash),
+        cmocka_unit_test(test_tampered_refused_before_anything),
+        cmocka_unit_test(test_wrong_chip_refused_before_erase),
+        cmocka_unit_test(test_nack_then_rerun),
+        cmocka_unit_test(test_dropped_byte_then_rerun),
+        cmocka_unit_test(test_bad_cell_then_rerun),
+        cmocka_unit_test(test_target_stops_answering),
+        cmocka_unit_test(test_port_goes_away),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
