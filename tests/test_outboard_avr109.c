@@ -17,6 +17,10 @@
  *              port that goes away: exit 5 with one line that names the
  *              operation and says how many pages were written; the same
  *              command again programs the image (the faults are one-time)
+ *   Ctrl-C     SIGINT while the pages go out (a 9600-baud line): exit 5,
+ *              "interrupted", the pages written so far
+ *   usage      options checked before anything (exit 2); --reset asked
+ *              for on a port with no modem lines (exit 4)
  *
  * Needs avrdude (make deps); its absence fails the test with a message.
  * Runs from the repo root: FWPACK (build/test/fwpack), EMU_DIR
@@ -26,9 +30,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "emu_util.h"
 #include "pack_util.h"
@@ -281,6 +288,69 @@ static void test_port_goes_away(void **state)
     eu_expect_in(pu_err, "1 of 5 pages (0x0..0x7f) written", "stderr");
 }
 
+static void test_ctrl_c_stops_cleanly(void **state)
+{
+    (void)state;
+    eu_emu e;
+    const char *fw = getenv("FWPACK");
+    char cmd[2048];
+    eu_start(&e, dir, "ctrlc", "avr109_emu", "--baud 9600");
+    snprintf(cmd, sizeof cmd, "exec %s flash -p %s/pub.pem --port %s "
+             "--protocol avr109 %s/app.fwpk >%s/ctrlc.out 2>%s/ctrlc.err",
+             fw && *fw ? fw : "build/test/fwpack", dir, e.port, dir, dir, dir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int seen = eu_wait_log(&e, "write 0x0080", 20000);
+    kill(pid, SIGINT);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    eu_stop(&e);
+    assert_true(seen);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 5);
+    char *err = pu_read(pu_path(dir, "ctrlc.err"), NULL);
+    eu_expect_in(err, "avr109: interrupted while", "stderr");
+    eu_expect_in(err, "of 5 pages", "stderr");
+    eu_expect_in(err, "run the same command again", "stderr");
+    eu_expect_one_line(err);
+    free(err);
+}
+
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    eu_emu e;
+    eu_start(&e, dir, "usage", "avr109_emu", "");
+    assert_int_equal(pu_run("flash -p %s/pub.pem --protocol avr109 "
+                            "%s/app.fwpk", dir, dir), 2);
+    eu_expect_in(pu_err, "--port DEV and --protocol", "stderr");
+    assert_int_equal(pu_run("flash -p %s/pub.pem --port %s --protocol xmodem "
+                            "%s/app.fwpk", dir, e.port, dir), 2);
+    eu_expect_in(pu_err, "--protocol: stk500, avr109 or stm32, not "
+                         "'xmodem'", "stderr");
+    assert_int_equal(pu_run("flash -p %s/pub.pem --port %s --protocol avr109 "
+                            "--boot0 rts %s/app.fwpk", dir, e.port, dir), 2);
+    eu_expect_in(pu_err, "--boot0 is for --protocol stm32", "stderr");
+    assert_int_equal(pu_run("flash -p %s/pub.pem --port %s --protocol avr109 "
+                            "--baud 12345 %s/app.fwpk", dir, e.port, dir), 2);
+    eu_expect_in(pu_err, "--baud 12345 is not a standard rate", "stderr");
+    assert_int_equal(pu_run("flash -p %s/pub.pem --port %s --protocol avr109 "
+                            "--reset dtr %s/app.fwpk", dir, e.port, dir), 4);
+    eu_expect_in(pu_err, "has no modem control lines", "stderr");
+    assert_int_equal(pu_run("flash -p %s/pub.pem --port %s/no-such-port "
+                            "--protocol avr109 %s/app.fwpk", dir, dir, dir),
+                     4);
+    eu_expect_in(pu_err, "no-such-port: No such file or directory", "stderr");
+    assert_int_equal(pu_run("flash --help"), 0);
+    eu_expect_in(pu_out, "usage: fwpack flash", "stdout");
+    eu_stop(&e);
+    /* none of them got as far as programming */
+    assert_int_equal(eu_log_count(&e, "erase"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +363,8 @@ int main(void)
         cmocka_unit_test(test_bad_cell_then_rerun),
         cmocka_unit_test(test_target_stops_answering),
         cmocka_unit_test(test_port_goes_away),
+        cmocka_unit_test(test_ctrl_c_stops_cleanly),
+        cmocka_unit_test(test_usage_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

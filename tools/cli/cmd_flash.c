@@ -165,6 +165,10 @@ static int check_opts(flash_opts *o, int argc, char **argv)
         return cli_error(EXIT_USAGE, "flash: --min-signatures %u needs at "
                                      "least %u keys (-p)",
                          (unsigned)o->min_sigs, (unsigned)o->min_sigs);
+    if (!fwp_serial_rate_ok(o->baud))
+        return cli_error(EXIT_USAGE, "flash: --baud %u is not a standard "
+                                     "rate (1200 .. 921600)",
+                         (unsigned)o->baud);
     if (o->timeout == 0)
         return cli_error(EXIT_USAGE, "flash: --timeout must be at least 1");
     if (o->boot0 && o->drv->family != FWPK_PROG_STM32)

@@ -33,6 +33,12 @@ static int speed_of(uint32_t baud, speed_t *speed)
     return -1;
 }
 
+int fwp_serial_rate_ok(uint32_t baud)
+{
+    speed_t speed;
+    return speed_of(baud, &speed) == 0;
+}
+
 /* A pseudo-terminal's slave: Unix98 pty slaves have majors 136..143
  * (Linux's devices.txt). */
 static int is_pty(int fd)

@@ -24,6 +24,8 @@ typedef struct {
     char problem[160];
 } fwp_serial;
 
+/* Nonzero for a rate fwp_serial_open takes. */
+int fwp_serial_rate_ok(uint32_t baud);
 /* Opens path at baud (1200 .. 921600, a standard rate), even parity when
  * even_parity (AN3155 wants 8E1).  Errors name the port (FWP_E_IO). */
 int fwp_serial_open(fwp_serial *s, const char *path, uint32_t baud,
