@@ -3,7 +3,8 @@
 #   make            build build/host/fwpack and build/host/libfwpk_verify.a
 #   make demo       the main job end to end
 #   make check      every test (ASan/UBSan build), cross builds, fuzz smoke
-#   make bench      figures beside budgets (never asserted)
+#   make bench      figures beside budgets (never asserted), and fwpack
+#                   flash's timing against avrdude/stm32flash
 #   make size       verifier flash/RAM per target and component, and the
 #                   container's overhead over raw deflate, vs budgets
 #   make deps       apt-install what is missing (Debian 12, as root)
@@ -127,6 +128,7 @@ bench: all $(REL)/bench/host_bench
 	@sh bench/boot.sh bench $(BUILD)/bench-boot
 	@$(MAKE) --no-print-directory bench-filters
 	@$(MAKE) --no-print-directory bench-overhead
+	@$(MAKE) --no-print-directory bench-outboard
 
 clean:
 	rm -rf $(BUILD)
