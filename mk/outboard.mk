@@ -4,6 +4,8 @@
 #
 #   make outboard-build   emulators (release and test builds), Optiboot
 #                         placed where it fits, the ATmega328P application
+#   make outboard-size    the programmer library built for a Cortex-M0+
+#                         and an AVR host MCU: its flash and RAM
 #   make bench-outboard   bench/outboard.sh: fwpack flash vs avrdude and
 #                         stm32flash on the same emulated targets, 32 KB
 #                         images (31 KiB under Optiboot: all of its
@@ -32,7 +34,8 @@ OB_APP_CFLAGS := -mmcu=atmega328p -Os -std=gnu99 -Wall -Wextra -Werror \
                  -Wl,--gc-sections
 EMU_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 $(WARN) -Itests/emu
 EMU_LINE := tests/emu/emu_line.c tests/emu/emu_line.h
-EMU_FLASH := tests/emu/emu_flash.c tests/emu/emu_flash.h
+EMU_FLASH := tests/emu/emu_flash.c tests/emu/emu_flash.h tests/emu/emu_target.c \
+             tests/emu/emu_target.h
 
 .PHONY: outboard-build bench-outboard
 
@@ -81,6 +84,32 @@ $(OB_DIR)/%.bin: $(OB_DIR)/%.elf
 $(OB_DIR)/%.hex: $(OB_DIR)/%.bin
 	avr-objcopy -I binary -O ihex $< $@
 
+# ---- the programmer library as a host MCU builds it ---------------------------
+# Freestanding C99 for a Cortex-M0+ and an AVR, no libc but memset/memcmp/
+# memcpy/strcmp: make check builds it (it must compile there), make
+# outboard-size prints its flash and RAM.
+OB_CROSS := $(BUILD)/cross/programmer
+OB_CROSS_FLAGS := -Os -std=c99 -pedantic -ffreestanding -Wall -Wextra -Werror \
+                  -ffunction-sections -fdata-sections \
+                  -Iprogrammer/include -Iverifier/include -Iformat
+OB_CROSS_cortex-m0plus := arm-none-eabi-gcc -mcpu=cortex-m0plus -mthumb
+OB_CROSS_atmega1284p := avr-gcc -mmcu=atmega1284p -DFWPK_WINDOW_BITS=9 -DFWPK_MAX_FRAME_SIZE=512
+define outboard_cross
+$(OB_CROSS)/$(1)/%.o: programmer/src/%.c
+	@mkdir -p $$(@D)
+	$$(OB_CROSS_$(1)) $(OB_CROSS_FLAGS) -c $$< -o $$@
+$(OB_CROSS)/$(1)/libfwpk_prog.a: $(patsubst programmer/src/%.c,$(OB_CROSS)/$(1)/%.o,$(PROG_SRC))
+	@rm -f $$@; $(if $(findstring avr,$(1)),avr-ar,arm-none-eabi-ar) rcs $$@ $$^
+endef
+$(eval $(call outboard_cross,cortex-m0plus))
+$(eval $(call outboard_cross,atmega1284p))
+OB_CROSS_LIBS := $(OB_CROSS)/cortex-m0plus/libfwpk_prog.a $(OB_CROSS)/atmega1284p/libfwpk_prog.a
+.PHONY: outboard-size
+outboard-size: $(OB_CROSS_LIBS)
+	@echo "== programmer library (programmer/src, -Os): flash (text + data) and RAM (data + bss)"
+	@arm-none-eabi-size -t $(OB_CROSS)/cortex-m0plus/libfwpk_prog.a | sed 's/^/cortex-m0plus  /'
+	@avr-size -t $(OB_CROSS)/atmega1284p/libfwpk_prog.a | sed 's/^/atmega1284p    /'
+
 OB_FILES := $(OB_DIR)/optiboot_atmega328.hex $(OB_DIR)/optiboot_atmega168.hex \
             $(OB_DIR)/optiboot-src-7c00.bin $(OB_DIR)/app_v1.bin $(OB_DIR)/app_v2.bin \
             $(OB_DIR)/app_v2.hex
@@ -88,7 +117,7 @@ outboard-build: $(call OB_EMUS,$(REL)) $(call OB_EMUS,$(TST)) $(OB_FILES)
 
 # The tests (tests/test_outboard_*.c) use the test build of the emulators;
 # make demo the release build.
-check: $(call OB_EMUS,$(TST)) $(OB_FILES)
+check: $(call OB_EMUS,$(TST)) $(OB_FILES) $(OB_CROSS_LIBS)
 demo: $(call OB_EMUS,$(REL)) $(OB_FILES)
 
 bench-outboard: $(REL)/fwpack $(call OB_EMUS,$(REL)) $(OB_DIR)/optiboot_atmega328.hex \

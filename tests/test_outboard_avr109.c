@@ -48,39 +48,27 @@
 #define TIMEOUT "--timeout 300"
 
 static const char *dir;
-static char app_bin[512], app_hex[512];
 static uint8_t *image;
 static size_t image_len;
 static uint8_t *avrdude_flash;
 static size_t avrdude_len;
 
+static void expect_programmed(const eu_emu *e);
+static eu_target target = {NULL, "avr109_emu", "", "",
+                           "--protocol avr109 " TIMEOUT, NULL,
+                           expect_programmed};
+
 static int setup(void **state)
 {
     (void)state;
-    const char *ob = getenv("OB_DIR");
     if (!pu_have("avrdude")) {
         fprintf(stderr, "test_outboard_avr109: avrdude is not installed "
                         "(make deps, or apt-get install avrdude)\n");
         return -1;
     }
-    ob = ob && *ob ? ob : "build/outboard";
-    snprintf(app_bin, sizeof app_bin, "%s/app_v2.bin", ob);
-    snprintf(app_hex, sizeof app_hex, "%s/app_v2.hex", ob);
-    image = (uint8_t *)pu_read(app_bin, &image_len);
-    if (!image || image_len < 3 * PAGE) {
-        fprintf(stderr, "test_outboard_avr109: %s missing or short (make "
-                        "outboard-build)\n", app_bin);
-        return -1;
-    }
-    dir = pu_tmpdir();
-    eu_keys(dir);
-    if (pu_run("pack -k %s/key.pem --mcu atmega328p --load-addr 0 "
-               "--version 2.0.0 %s -o %s/app.fwpk", dir, app_bin, dir) != 0) {
-        fprintf(stderr, "pack: %s\n", pu_err);
-        return -1;
-    }
-    eu_tamper(pu_path(dir, "app.fwpk"), pu_path(dir, "tampered.fwpk"));
-    return 0;
+    image = eu_avr_app("test_outboard_avr109", &dir, &image_len);
+    target.dir = dir;
+    return image ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -91,12 +79,6 @@ static int teardown(void **state)
     pu_run_free();
     pu_rmdir(dir);
     return 0;
-}
-
-static int flash(const eu_emu *e, const char *extra, const char *box)
-{
-    return pu_run("flash -p %s/pub.pem --port %s --protocol avr109 %s %s "
-                  "%s/%s", dir, e->port, TIMEOUT, extra, dir, box);
 }
 
 static void expect_programmed(const eu_emu *e)
@@ -117,7 +99,7 @@ static void test_avrdude_writes_and_reads_back(void **state)
     char cmd[2048], out[8192];
     eu_start(&e, dir, "avrdude", "avr109_emu", "");
     snprintf(cmd, sizeof cmd, "avrdude -q -q -c avr109 -p m328p -P %s "
-             "-b 115200 -U flash:w:%s:i", e.port, app_hex);
+             "-b 115200 -U flash:w:%s:i", e.port, eu_ob_path("app_v2.hex"));
     if (pu_capture(cmd, out, sizeof out) != 0)
         fail_msg("%s:\n%s", cmd, out);
     snprintf(cmd, sizeof cmd, "avrdude -q -q -c avr109 -p m328p -P %s "
@@ -141,8 +123,8 @@ static void test_fwpack_programs_the_same_flash(void **state)
 {
     (void)state;
     eu_emu e;
-    eu_start(&e, dir, "fwpack", "avr109_emu", "");
-    int rc = flash(&e, "--json", "app.fwpk");
+    eu_target_start(&target, &e, "fwpack", "");
+    int rc = eu_target_flash(&target, &e, "--json", "app.fwpk");
     eu_stop(&e);
     if (rc != 0)
         fail_msg("fwpack flash: %d\n%s%s", rc, pu_out, pu_err);
@@ -175,84 +157,15 @@ static void test_fwpack_programs_the_same_flash(void **state)
 static void test_tampered_refused_before_anything(void **state)
 {
     (void)state;
-    eu_emu e;
-    eu_start(&e, dir, "tamper", "avr109_emu", "");
-    int rc = flash(&e, "", "tampered.fwpk");
-    eu_stop(&e);
-    assert_int_equal(rc, 1);
-    eu_expect_in(pu_err, "refused at offset", "stderr");
-    eu_expect_in(pu_err, "frame does not match the hash chain", "stderr");
-    eu_expect_in(pu_err, "nothing sent to", "stderr");
-    assert_int_equal(eu_log_count(&e, "open"), 0); /* never opened */
-    size_t n;
-    uint8_t *d = eu_read_dump(&e, &n);
-    eu_expect_blank(d, 0, n);
-    free(d);
+    eu_refused(&target, "tamper", "tampered.fwpk", 1,
+               "frame does not match the hash chain", 32768);
 }
 
 static void test_wrong_chip_refused_before_erase(void **state)
 {
     (void)state;
-    eu_emu e;
-    eu_start(&e, dir, "wrongchip", "avr109_emu", "-m atmega32u4");
-    int rc = flash(&e, "", "app.fwpk");
-    eu_stop(&e);
-    assert_int_equal(rc, 5);
-    eu_expect_in(pu_err, "the target is 1e9587 (atmega32u4), not the "
-                         "container's atmega328p; nothing erased or "
-                         "written", "stderr");
-    assert_int_equal(eu_log_count(&e, "erase"), 0);
-}
-
-/* A fault, then the same command again on the same target. */
-static void fault_then_rerun(const char *name, const char *emu_args,
-                             const char *message, const char *state_text)
-{
-    eu_emu e;
-    eu_start(&e, dir, name, "avr109_emu", emu_args);
-    int rc = flash(&e, "", "app.fwpk");
-    if (rc != 5) {
-        eu_stop(&e);
-        fail_msg("%s: exit %d, not 5:\n%s", name, rc, pu_err);
-    }
-    eu_expect_in(pu_err, message, "stderr");
-    eu_expect_in(pu_err, state_text, "stderr");
-    eu_expect_one_line(pu_err);
-    rc = flash(&e, "", "app.fwpk");
-    eu_stop(&e);
-    if (rc != 0)
-        fail_msg("%s: the rerun: exit %d\n%s", name, rc, pu_err);
-    expect_programmed(&e);
-}
-
-static void test_nack_then_rerun(void **state)
-{
-    (void)state;
-    fault_then_rerun("nack", "--nack 3",
-                     "avr109: the target refused a command (NACK) while "
-                     "writing 0x100..0x17f",
-                     "2 of 5 pages (0x0..0xff) written and read back");
-}
-
-static void test_dropped_byte_then_rerun(void **state)
-{
-    (void)state;
-    char args[64];
-    /* a byte in the middle of the third block's data */
-    snprintf(args, sizeof args, "--drop %d", PREAMBLE + 2 * PER_PAGE + 7 + 64);
-    fault_then_rerun("drop", args,
-                     "avr109: the target stopped answering while writing "
-                     "0x100..0x17f",
-                     "2 of 5 pages (0x0..0xff) written and read back");
-}
-
-static void test_bad_cell_then_rerun(void **state)
-{
-    (void)state;
-    fault_then_rerun("corrupt", "--corrupt 4",
-                     "avr109: a page read back differs from what was "
-                     "written while reading back 0x180..0x1ff",
-                     "3 of 5 pages (0x0..0x17f) written and read back");
+    eu_wrong_chip(&target, "-m atmega32u4", "the target is 1e9587 "
+                  "(atmega32u4), not the container's atmega328p");
 }
 
 static void test_target_stops_answering(void **state)
@@ -261,8 +174,8 @@ static void test_target_stops_answering(void **state)
     char args[64];
     snprintf(args, sizeof args, "--stall %d", PREAMBLE + PER_PAGE + 1);
     eu_emu e;
-    eu_start(&e, dir, "stall", "avr109_emu", args);
-    int rc = flash(&e, "--json", "app.fwpk");
+    eu_target_start(&target, &e, "stall", args);
+    int rc = eu_target_flash(&target, &e, "--json", "app.fwpk");
     eu_stop(&e);
     assert_int_equal(rc, 5);
     eu_expect_in(pu_err, "the target stopped answering while writing "
@@ -277,15 +190,8 @@ static void test_target_stops_answering(void **state)
 static void test_port_goes_away(void **state)
 {
     (void)state;
-    char args[64];
-    snprintf(args, sizeof args, "--hangup %d", PREAMBLE + PER_PAGE + 20);
-    eu_emu e;
-    eu_start(&e, dir, "hangup", "avr109_emu", args);
-    int rc = flash(&e, "", "app.fwpk");
-    eu_stop(&e);
-    assert_int_equal(rc, 5);
-    eu_expect_in(pu_err, "the port failed", "stderr");
-    eu_expect_in(pu_err, "1 of 5 pages (0x0..0x7f) written", "stderr");
+    eu_pulled_cable(&target, PREAMBLE + PER_PAGE + 20,
+                    "1 of 5 pages (0x0..0x7f) written");
 }
 
 static void test_ctrl_c_stops_cleanly(void **state)
@@ -351,6 +257,27 @@ static void test_usage_errors(void **state)
     assert_int_equal(eu_log_count(&e, "erase"), 0);
 }
 
+/* one-time faults: a NACK to the third block, a byte dropped in the middle
+ * of its data, the fourth page programmed one bit wrong */
+static const eu_fault faults[] = {
+    {"nack", "--nack", 3,
+     "avr109: the target refused a command (NACK) while writing 0x100..0x17f",
+     "2 of 5 pages (0x0..0xff) written and read back"},
+    {"drop", "--drop", PREAMBLE + 2 * PER_PAGE + 7 + 64,
+     "avr109: the target stopped answering while writing 0x100..0x17f",
+     "2 of 5 pages (0x0..0xff) written and read back"},
+    {"corrupt", "--corrupt", 4,
+     "avr109: a page read back differs from what was written while reading "
+     "back 0x180..0x1ff",
+     "3 of 5 pages (0x0..0x17f) written and read back"},
+};
+
+static void test_faults_then_rerun(void **state)
+{
+    (void)state;
+    eu_faults_then_rerun(&target, faults, sizeof faults / sizeof faults[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,9 +285,7 @@ int main(void)
         cmocka_unit_test(test_fwpack_programs_the_same_flash),
         cmocka_unit_test(test_tampered_refused_before_anything),
         cmocka_unit_test(test_wrong_chip_refused_before_erase),
-        cmocka_unit_test(test_nack_then_rerun),
-        cmocka_unit_test(test_dropped_byte_then_rerun),
-        cmocka_unit_test(test_bad_cell_then_rerun),
+        cmocka_unit_test(test_faults_then_rerun),
         cmocka_unit_test(test_target_stops_answering),
         cmocka_unit_test(test_port_goes_away),
         cmocka_unit_test(test_ctrl_c_stops_cleanly),

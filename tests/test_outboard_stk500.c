@@ -60,51 +60,38 @@
 #define TIMEOUT "--timeout 600"
 #define APP_WAIT_MS 5000
 
+static void expect_app_runs(const eu_emu *e);
+static void expect_programmed(const eu_emu *e);
+static eu_target target = {NULL, "simavr_pty",
+                           "-m atmega328p -f 16000000 --boot 0x7c00", NULL,
+                           "--protocol stk500 " TIMEOUT, expect_app_runs,
+                           expect_programmed};
 static const char *dir;
-static char ob[512];
+static char optiboot[600]; /* the moved Optiboot HEX */
 static uint8_t *image;
 static size_t image_len;
 static char app_line[128]; /* what the application prints */
 static uint8_t *fwpack_flash;
 static size_t fwpack_len;
 
-static const char *ob_path(const char *name)
-{
-    static char p[4][600];
-    static unsigned n;
-    char *s = p[n++ % 4];
-    snprintf(s, sizeof p[0], "%s/%s", ob, name);
-    return s;
-}
-
 static int setup(void **state)
 {
     (void)state;
-    const char *o = getenv("OB_DIR");
     if (!pu_have("avrdude") || !pu_have("avr-gcc")) {
         fprintf(stderr, "test_outboard_stk500: avrdude or avr-gcc is not "
                         "installed (make deps)\n");
         return -1;
     }
-    snprintf(ob, sizeof ob, "%s", o && *o ? o : "build/outboard");
-    image = (uint8_t *)pu_read(ob_path("app_v2.bin"), &image_len);
-    if (!image || image_len < 3 * PAGE) {
-        fprintf(stderr, "test_outboard_stk500: %s missing or short (make "
-                        "outboard-build)\n", ob_path("app_v2.bin"));
+    image = eu_avr_app("test_outboard_stk500", &dir, &image_len);
+    if (!image)
         return -1;
-    }
     snprintf(app_line, sizeof app_line,
              "app v2.0.0 running, image %zu bytes, crc32 %08lx\n", image_len,
              crc32(0L, image, (uInt)image_len));
-    dir = pu_tmpdir();
-    eu_keys(dir);
-    if (pu_run("pack -k %s/key.pem --mcu atmega328p --load-addr 0 "
-               "--version 2.0.0 %s -o %s/app.fwpk", dir,
-               ob_path("app_v2.bin"), dir) != 0) {
-        fprintf(stderr, "pack: %s\n", pu_err);
-        return -1;
-    }
-    eu_tamper(pu_path(dir, "app.fwpk"), pu_path(dir, "tampered.fwpk"));
+    target.dir = dir;
+    snprintf(optiboot, sizeof optiboot, "%s",
+             eu_ob_path("optiboot_atmega328.hex"));
+    target.tail = optiboot;
     return 0;
 }
 
@@ -116,20 +103,6 @@ static int teardown(void **state)
     pu_run_free();
     pu_rmdir(dir);
     return 0;
-}
-
-static void start_328(eu_emu *e, const char *name, const char *faults)
-{
-    char args[1024];
-    snprintf(args, sizeof args, "-m atmega328p -f 16000000 --boot 0x%x %s %s",
-             BOOT_328, faults, ob_path("optiboot_atmega328.hex"));
-    eu_start(e, dir, name, "simavr_pty", args);
-}
-
-static int flash(const eu_emu *e, const char *box)
-{
-    return pu_run("flash -p %s/pub.pem --port %s --protocol stk500 %s "
-                  "%s/%s", dir, e->port, TIMEOUT, dir, box);
 }
 
 /* The application started by Optiboot prints its line, and stops. */
@@ -144,7 +117,7 @@ static void expect_app_runs(const eu_emu *e)
 }
 
 /* The flash: the image at 0, erased up to the bootloader, Optiboot. */
-static uint8_t *expect_flash(const eu_emu *e, size_t *n)
+static uint8_t *flash_dump(const eu_emu *e, size_t *n)
 {
     fwp_image boot = {0};
     fwp_err err;
@@ -153,13 +126,19 @@ static uint8_t *expect_flash(const eu_emu *e, size_t *n)
     eu_expect_image(d, *n, 0, image, image_len, PAGE);
     size_t end = (image_len + PAGE - 1) / PAGE * PAGE;
     eu_expect_blank(d, end, BOOT_328 - end);
-    if (fwp_hex_load(ob_path("optiboot_atmega328.hex"), &boot, &err))
+    if (fwp_hex_load(eu_ob_path("optiboot_atmega328.hex"), &boot, &err))
         fail_msg("%s", err.msg);
     for (size_t i = 0; i < boot.count; i++)
         assert_memory_equal(d + boot.segs[i].addr, boot.segs[i].data,
                             boot.segs[i].len);
     fwp_image_free(&boot);
     return d;
+}
+
+static void expect_programmed(const eu_emu *e)
+{
+    size_t n;
+    free(flash_dump(e, &n));
 }
 
 static void test_debian_optiboot_moved_exactly(void **state)
@@ -174,7 +153,7 @@ static void test_debian_optiboot_moved_exactly(void **state)
     printf("test_outboard_stk500: Debian's HEX as shipped: %s\n", err.msg);
     /* moved: 532 bytes at 0x7c00 = optiboot.c built for 0x7c00, then the
      * version word (Optiboot 4.4) at 0x7ffe */
-    if (fwp_hex_load(ob_path("optiboot_atmega328.hex"), &img, &err))
+    if (fwp_hex_load(eu_ob_path("optiboot_atmega328.hex"), &img, &err))
         fail_msg("%s", err.msg);
     assert_int_equal(img.count, 2);
     assert_int_equal(img.segs[0].addr, BOOT_328);
@@ -184,7 +163,7 @@ static void test_debian_optiboot_moved_exactly(void **state)
     assert_int_equal(img.segs[1].data[0], 4);
     assert_int_equal(img.segs[1].data[1], 4);
     size_t n;
-    uint8_t *src = (uint8_t *)pu_read(ob_path("optiboot-src-7c00.bin"), &n);
+    uint8_t *src = (uint8_t *)pu_read(eu_ob_path("optiboot-src-7c00.bin"), &n);
     assert_non_null(src);
     assert_int_equal(n, OPTIBOOT_LEN);
     assert_memory_equal(img.segs[0].data, src, OPTIBOOT_LEN);
@@ -196,8 +175,8 @@ static void test_fwpack_programs_and_app_runs(void **state)
 {
     (void)state;
     eu_emu e;
-    start_328(&e, "fwpack", "");
-    int rc = flash(&e, "app.fwpk");
+    eu_target_start(&target, &e, "fwpack", "");
+    int rc = eu_target_flash(&target, &e, "", "app.fwpk");
     if (rc != 0) {
         eu_stop(&e);
         fail_msg("fwpack flash: %d\n%s", rc, pu_err);
@@ -205,7 +184,7 @@ static void test_fwpack_programs_and_app_runs(void **state)
     assert_string_equal(pu_err, "");
     expect_app_runs(&e);
     eu_stop(&e);
-    fwpack_flash = expect_flash(&e, &fwpack_len);
+    fwpack_flash = flash_dump(&e, &fwpack_len);
     printf("test_outboard_stk500: fwpack flash through Optiboot, then: %s",
            app_line);
 }
@@ -215,17 +194,17 @@ static void test_avrdude_programs_the_same_flash(void **state)
     (void)state;
     eu_emu e;
     char cmd[2048], out[8192];
-    start_328(&e, "avrdude", "");
+    eu_target_start(&target, &e, "avrdude", "");
     snprintf(cmd, sizeof cmd, "avrdude -q -q -c arduino -p m328p -P %s "
              "-b 115200 -U flash:w:%s:i 2>&1 | grep -v TIOCM", e.port,
-             ob_path("app_v2.hex"));
+             eu_ob_path("app_v2.hex"));
     pu_capture(cmd, out, sizeof out);
     expect_app_runs(&e);
     eu_stop(&e);
     if (out[0])
         fail_msg("%s:\n%s", cmd, out);
     size_t n;
-    uint8_t *d = expect_flash(&e, &n);
+    uint8_t *d = flash_dump(&e, &n);
     assert_non_null(fwpack_flash);
     assert_int_equal(n, fwpack_len);
     assert_memory_equal(d, fwpack_flash, n);
@@ -235,112 +214,47 @@ static void test_avrdude_programs_the_same_flash(void **state)
 static void test_tampered_refused_before_the_port(void **state)
 {
     (void)state;
-    eu_emu e;
-    start_328(&e, "tamper", "");
-    int rc = flash(&e, "tampered.fwpk");
-    eu_stop(&e);
-    assert_int_equal(rc, 1);
-    eu_expect_in(pu_err, "frame does not match the hash chain", "stderr");
-    eu_expect_in(pu_err, "nothing sent to", "stderr");
-    assert_int_equal(eu_log_count(&e, "open"), 0);
-    size_t n;
-    uint8_t *d = eu_read_dump(&e, &n);
-    eu_expect_blank(d, 0, BOOT_328);
-    free(d);
+    eu_refused(&target, "tamper", "tampered.fwpk", 1,
+               "frame does not match the hash chain", BOOT_328);
 }
 
 static void test_atmega168_refused_before_writing(void **state)
 {
     (void)state;
-    eu_emu e;
-    char args[1024];
-    snprintf(args, sizeof args, "-m atmega168 -f 16000000 --boot 0x3c00 %s",
-             ob_path("optiboot_atmega168.hex"));
-    eu_start(&e, dir, "m168", "simavr_pty", args);
-    int rc = flash(&e, "app.fwpk");
-    eu_stop(&e);
-    assert_int_equal(rc, 5);
-    eu_expect_in(pu_err, "the target is 1e9406 (atmega168), not the "
-                         "container's atmega328p; nothing erased or "
-                         "written", "stderr");
-    size_t n;
-    uint8_t *d = eu_read_dump(&e, &n);
-    assert_int_equal(n, FLASH_168);
-    eu_expect_blank(d, 0, 0x3c00);
-    free(d);
-}
-
-static void fault_then_rerun(const char *name, const char *faults,
-                             const char *message, const char *state_text)
-{
-    eu_emu e;
-    start_328(&e, name, faults);
-    int rc = flash(&e, "app.fwpk");
-    if (rc != 5) {
-        eu_stop(&e);
-        fail_msg("%s: exit %d, not 5:\n%s", name, rc, pu_err);
-    }
-    eu_expect_in(pu_err, message, "stderr");
-    eu_expect_in(pu_err, state_text, "stderr");
-    eu_expect_one_line(pu_err);
-    rc = flash(&e, "app.fwpk");
-    if (rc != 0) {
-        eu_stop(&e);
-        fail_msg("%s: the rerun: exit %d\n%s", name, rc, pu_err);
-    }
-    expect_app_runs(&e);
-    eu_stop(&e);
-    size_t n;
-    free(expect_flash(&e, &n));
-}
-
-static void test_dropped_byte_then_rerun(void **state)
-{
-    (void)state;
-    char faults[64];
-    snprintf(faults, sizeof faults, "--drop %d",
-             PREAMBLE + 2 * PER_PAGE + 8 + 64);
-    fault_then_rerun("drop", faults,
-                     "stk500: the target stopped answering while writing "
-                     "0x100..0x17f",
-                     "2 of 5 pages (0x0..0xff) written and read back");
-}
-
-static void test_flipped_bit_then_rerun(void **state)
-{
-    (void)state;
-    char faults[64];
-    snprintf(faults, sizeof faults, "--flip %d",
-             PREAMBLE + 3 * PER_PAGE + 8 + 10);
-    fault_then_rerun("flip", faults,
-                     "stk500: a page read back differs from what was "
-                     "written while reading back 0x180..0x1ff",
-                     "3 of 5 pages (0x0..0x17f) written and read back");
-}
-
-static void test_silent_target_then_rerun(void **state)
-{
-    (void)state;
-    char faults[64];
-    snprintf(faults, sizeof faults, "--stall %d", PREAMBLE + PER_PAGE + 2);
-    fault_then_rerun("stall", faults,
-                     "stk500: the target stopped answering while writing "
-                     "0x80..0xff",
-                     "1 of 5 pages (0x0..0x7f) written and read back");
+    eu_target m168 = target;
+    m168.head = "-m atmega168 -f 16000000 --boot 0x3c00";
+    m168.tail = eu_ob_path("optiboot_atmega168.hex"); /* used at once */
+    eu_wrong_chip(&m168, "", "the target is 1e9406 (atmega168), not the "
+                             "container's atmega328p");
 }
 
 static void test_port_goes_away(void **state)
 {
     (void)state;
-    char faults[64];
-    eu_emu e;
-    snprintf(faults, sizeof faults, "--hangup %d", PREAMBLE + PER_PAGE + 30);
-    start_328(&e, "hangup", faults);
-    int rc = flash(&e, "app.fwpk");
-    eu_stop(&e);
-    assert_int_equal(rc, 5);
-    eu_expect_in(pu_err, "stk500: the port failed", "stderr");
-    eu_expect_in(pu_err, "1 of 5 pages (0x0..0x7f) written", "stderr");
+    eu_pulled_cable(&target, PREAMBLE + PER_PAGE + 30,
+                    "1 of 5 pages (0x0..0x7f) written");
+}
+
+/* one-time faults: a byte dropped in the third page's data (Optiboot waits
+ * for it), a bit flipped in the fourth's (written wrong), Optiboot silent
+ * from the second page on (until the next session: a reset) */
+static const eu_fault faults[] = {
+    {"drop", "--drop", PREAMBLE + 2 * PER_PAGE + 8 + 64,
+     "stk500: the target stopped answering while writing 0x100..0x17f",
+     "2 of 5 pages (0x0..0xff) written and read back"},
+    {"flip", "--flip", PREAMBLE + 3 * PER_PAGE + 8 + 10,
+     "stk500: a page read back differs from what was written while reading "
+     "back 0x180..0x1ff",
+     "3 of 5 pages (0x0..0x17f) written and read back"},
+    {"stall", "--stall", PREAMBLE + PER_PAGE + 2,
+     "stk500: the target stopped answering while writing 0x80..0xff",
+     "1 of 5 pages (0x0..0x7f) written and read back"},
+};
+
+static void test_faults_then_rerun(void **state)
+{
+    (void)state;
+    eu_faults_then_rerun(&target, faults, sizeof faults / sizeof faults[0]);
 }
 
 int main(void)
@@ -351,9 +265,7 @@ int main(void)
         cmocka_unit_test(test_avrdude_programs_the_same_flash),
         cmocka_unit_test(test_tampered_refused_before_the_port),
         cmocka_unit_test(test_atmega168_refused_before_writing),
-        cmocka_unit_test(test_dropped_byte_then_rerun),
-        cmocka_unit_test(test_flipped_bit_then_rerun),
-        cmocka_unit_test(test_silent_target_then_rerun),
+        cmocka_unit_test(test_faults_then_rerun),
         cmocka_unit_test(test_port_goes_away),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

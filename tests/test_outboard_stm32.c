@@ -49,6 +49,10 @@
 #define PER_BLOCK (2 + 5 + 1 + BLOCK + 1 + 2 + 5 + 2)
 #define TIMEOUT "--timeout 300"
 
+static void expect_programmed(const eu_emu *e);
+static eu_target target = {NULL, "an3155_emu", "", "",
+                           "--protocol stm32 " TIMEOUT, NULL,
+                           expect_programmed};
 static const char *dir;
 static uint8_t image[IMAGE_LEN];
 static uint8_t *stm32flash_flash;
@@ -62,13 +66,13 @@ static int setup(void **state)
                         "(make deps, or apt-get install stm32flash)\n");
         return -1;
     }
-    dir = pu_tmpdir();
+    target.dir = dir = pu_tmpdir();
     pu_firmware(image, sizeof image, 0x5732);
     pu_write(pu_path(dir, "app.bin"), image, sizeof image);
-    eu_keys(dir);
-    if (pu_run("pack -k %s/key.pem --mcu stm32g030k8 --load-addr 0x%x "
-               "--version 1.2.0 %s/app.bin -o %s/app.fwpk", dir, BASE, dir,
-               dir) != 0 ||
+    char args[1024];
+    snprintf(args, sizeof args, "--mcu stm32g030k8 --load-addr 0x%x --version "
+             "1.2.0 %s/app.bin", BASE, dir);
+    if (eu_containers(dir, args) != 0 ||
         pu_run("pack -k %s/key.pem --mcu stm32g030k8 --load-addr 0x%x "
                "--flash-size 0x20000 %s/app.bin -o %s/big.fwpk", dir, BASE,
                dir, dir) != 0 ||
@@ -77,7 +81,6 @@ static int setup(void **state)
         fprintf(stderr, "pack: %s\n", pu_err);
         return -1;
     }
-    eu_tamper(pu_path(dir, "app.fwpk"), pu_path(dir, "tampered.fwpk"));
     return 0;
 }
 
@@ -88,12 +91,6 @@ static int teardown(void **state)
     pu_run_free();
     pu_rmdir(dir);
     return 0;
-}
-
-static int flash(const eu_emu *e, const char *extra, const char *box)
-{
-    return pu_run("flash -p %s/pub.pem --port %s --protocol stm32 %s %s "
-                  "%s/%s", dir, e->port, TIMEOUT, extra, dir, box);
 }
 
 static void expect_programmed(const eu_emu *e)
@@ -154,8 +151,8 @@ static void test_stm32flash_legacy_erase(void **state)
 static void fwpack_programs(const char *name, const char *emu_args)
 {
     eu_emu e;
-    eu_start(&e, dir, name, "an3155_emu", emu_args);
-    int rc = flash(&e, "--json", "app.fwpk");
+    eu_target_start(&target, &e, name, emu_args);
+    int rc = eu_target_flash(&target, &e, "--json", "app.fwpk");
     eu_stop(&e);
     if (rc != 0)
         fail_msg("fwpack flash: %d\n%s%s", rc, pu_out, pu_err);
@@ -195,111 +192,54 @@ static void test_fwpack_legacy_erase(void **state)
     fwpack_programs("fwpack-legacy", "--legacy-erase");
 }
 
-/* Refused with exit code rc and message; the port never opened. */
-static void refused(const char *name, const char *box, int want_rc,
-                    const char *message)
-{
-    eu_emu e;
-    eu_start(&e, dir, name, "an3155_emu", "");
-    int rc = flash(&e, "", box);
-    eu_stop(&e);
-    assert_int_equal(rc, want_rc);
-    eu_expect_in(pu_err, message, "stderr");
-    eu_expect_in(pu_err, "nothing sent to", "stderr");
-    eu_expect_one_line(pu_err);
-    assert_int_equal(eu_log_count(&e, "open"), 0);
-    size_t n;
-    uint8_t *d = eu_read_dump(&e, &n);
-    eu_expect_blank(d, 0, n);
-    free(d);
-}
-
 static void test_refused_before_anything(void **state)
 {
     (void)state;
-    refused("tamper", "tampered.fwpk", 1,
-            "frame does not match the hash chain");
-    refused("big", "big.fwpk", 1,
-            "its flash layout (base, size, erase block, write unit) does "
-            "not fit the stm32g030k8");
-    refused("avr", "avr.fwpk", 2,
-            "target app is for MCU 'atmega328p', which --protocol an3155 "
-            "does not program");
+    eu_refused(&target, "tamper", "tampered.fwpk", 1,
+               "frame does not match the hash chain", FLASH_SIZE);
+    eu_refused(&target, "big", "big.fwpk", 1,
+               "its flash layout (base, size, erase block, write unit) does "
+               "not fit the stm32g030k8", FLASH_SIZE);
+    eu_refused(&target, "avr", "avr.fwpk", 2,
+               "target app is for MCU 'atmega328p', which --protocol an3155 "
+               "does not program", FLASH_SIZE);
 }
 
 static void test_wrong_chip_refused_before_erase(void **state)
 {
     (void)state;
-    eu_emu e;
-    eu_start(&e, dir, "wrongchip", "an3155_emu", "--pid 435");
-    int rc = flash(&e, "", "app.fwpk");
-    eu_stop(&e);
-    assert_int_equal(rc, 5);
-    eu_expect_in(pu_err, "the target is 0x435 (stm32l432kc), not the "
-                         "container's stm32g030k8; nothing erased or "
-                         "written", "stderr");
-    assert_int_equal(eu_log_count(&e, "erase"), 0);
+    eu_wrong_chip(&target, "--id 435", "the target is 0x435 (stm32l432kc), "
+                  "not the container's stm32g030k8");
 }
 
-static void fault_then_rerun(const char *name, const char *emu_args,
-                             const char *message, const char *state_text)
-{
-    eu_emu e;
-    eu_start(&e, dir, name, "an3155_emu", emu_args);
-    int rc = flash(&e, "", "app.fwpk");
-    if (rc != 5) {
-        eu_stop(&e);
-        fail_msg("%s: exit %d, not 5:\n%s", name, rc, pu_err);
-    }
-    eu_expect_in(pu_err, message, "stderr");
-    eu_expect_in(pu_err, state_text, "stderr");
-    eu_expect_one_line(pu_err);
-    rc = flash(&e, "", "app.fwpk");
-    eu_stop(&e);
-    if (rc != 0)
-        fail_msg("%s: the rerun: exit %d\n%s", name, rc, pu_err);
-    expect_programmed(&e);
-}
+/* one-time faults: a NACK to the third write, a byte dropped in its data,
+ * the fifth write one bit wrong, no answer from within the fourth write on
+ * (until the next session: a reset) */
+static const eu_fault faults[] = {
+    {"nack", "--nack", 3,
+     "an3155: the target refused a command (NACK) while writing "
+     "0x8000200..0x80002ff",
+     "2 of 24 pages of 256 bytes (0x8000000..0x80001ff) written and read "
+     "back"},
+    {"drop", "--drop", PREAMBLE + 2 * PER_BLOCK + 100,
+     "an3155: the target stopped answering while writing "
+     "0x8000200..0x80002ff",
+     "2 of 24 pages of 256 bytes (0x8000000..0x80001ff) written and read "
+     "back"},
+    {"corrupt", "--corrupt", 5,
+     "an3155: a page read back differs from what was written while reading "
+     "back 0x8000400..0x80004ff",
+     "4 of 24 pages of 256 bytes"},
+    {"stall", "--stall", PREAMBLE + 3 * PER_BLOCK + 3,
+     "an3155: the target stopped answering while writing "
+     "0x8000300..0x80003ff",
+     "3 of 24 pages of 256 bytes"},
+};
 
-static void test_nack_then_rerun(void **state)
+static void test_faults_then_rerun(void **state)
 {
     (void)state;
-    fault_then_rerun("nack", "--nack 3",
-                     "an3155: the target refused a command (NACK) while "
-                     "writing 0x8000200..0x80002ff",
-                     "2 of 24 pages of 256 bytes (0x8000000..0x80001ff) "
-                     "written and read back");
-}
-
-static void test_dropped_byte_then_rerun(void **state)
-{
-    (void)state;
-    char args[64];
-    snprintf(args, sizeof args, "--drop %d", PREAMBLE + 2 * PER_BLOCK + 100);
-    fault_then_rerun("drop", args,
-                     "while writing 0x8000200..0x80002ff",
-                     "2 of 24 pages of 256 bytes (0x8000000..0x80001ff) "
-                     "written and read back");
-}
-
-static void test_bad_cell_then_rerun(void **state)
-{
-    (void)state;
-    fault_then_rerun("corrupt", "--corrupt 5",
-                     "an3155: a page read back differs from what was "
-                     "written while reading back 0x8000400..0x80004ff",
-                     "4 of 24 pages of 256 bytes");
-}
-
-static void test_target_stops_answering(void **state)
-{
-    (void)state;
-    char args[64];
-    snprintf(args, sizeof args, "--stall %d", PREAMBLE + 3 * PER_BLOCK + 3);
-    fault_then_rerun("stall", args,
-                     "an3155: the target stopped answering while writing "
-                     "0x8000300..0x80003ff",
-                     "3 of 24 pages of 256 bytes");
+    eu_faults_then_rerun(&target, faults, sizeof faults / sizeof faults[0]);
 }
 
 int main(void)
@@ -311,10 +251,7 @@ int main(void)
         cmocka_unit_test(test_fwpack_legacy_erase),
         cmocka_unit_test(test_refused_before_anything),
         cmocka_unit_test(test_wrong_chip_refused_before_erase),
-        cmocka_unit_test(test_nack_then_rerun),
-        cmocka_unit_test(test_dropped_byte_then_rerun),
-        cmocka_unit_test(test_bad_cell_then_rerun),
-        cmocka_unit_test(test_target_stops_answering),
+        cmocka_unit_test(test_faults_then_rerun),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

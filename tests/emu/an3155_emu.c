@@ -4,21 +4,16 @@
  * STM32 bootloader): the target `stm32flash` and `fwpack flash --protocol
  * stm32` are checked against.
  *
- *   an3155_emu [-m stm32g030k8|stm32l432kc] [--dump FILE] [--load FILE]
- *              [--legacy-erase] [--nack N] [--pid HEX] [--corrupt N]
- *              [line options]
+ *   an3155_emu [-m stm32g030k8|stm32l432kc] [--legacy-erase] [options]
  *
  *   -m MCU           the chip: product id and flash (stm32g030k8: 0x466,
  *                    64 KiB; stm32l432kc: 0x435, 256 KiB; 2 KiB pages
  *                    from 0x08000000)
- *   --dump FILE      the flash, saved after each write or erase, and at
- *                    exit
- *   --load FILE      its contents at start (a raw image from 0x08000000)
  *   --legacy-erase   list Erase (0x43) instead of Extended Erase (0x44)
- *   --nack N         NACK the N-th Write Memory (from 1), after its data
- *   --pid HEX        report this product id instead (a wrong chip)
- *   --corrupt N      the N-th write stores one bit wrong
- * and the line options (emu_line.h); bytes are 11 bits on the wire (8E1).
+ * and the options of emu_target.h (--id: the product id; --nack: NACK the
+ * N-th Write Memory, after its data; --dump: saved after each write or
+ * erase, and at exit) and of the line (emu_line.h); bytes are 11 bits on
+ * the wire (8E1).
  *
  * As in AN3155: 0x7F first (ACK; the bootloader takes its baud rate from
  * it), then each command as its code and the code's complement, ACK (0x79)
@@ -37,8 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu_flash.h"
-#include "emu_line.h"
+#include "emu_target.h"
 
 #define ACK 0x79u
 #define NACK 0x1fu
@@ -47,12 +41,10 @@
 #define VERSION 0x31u
 #define PAGE_ERASE_S 22e-3
 #define WRITE_S 3e-3
-#define BYTE_WAIT_MS 2000
 
-static emu_line line;
-static emu_flash flash;
+static emu_target tg;
 static uint16_t pid = 0x466;
-static unsigned long nack_at, writes;
+static unsigned long writes;
 static int legacy_erase;
 
 static struct {
@@ -62,15 +54,12 @@ static struct {
 
 static void reply(uint8_t c)
 {
-    emu_line_putc(&line, c);
+    emu_line_putc(&tg.line, c);
 }
 
 static int next(void)
 {
-    int c = emu_line_getc(&line, BYTE_WAIT_MS);
-    if (c == -2)
-        emu_log(&line, "timeout in a command");
-    return c < 0 ? -1 : c;
+    return emu_target_next(&tg);
 }
 
 /* n bytes and their checksum (XOR of all, seeded with 'seed'): 0 good. */
@@ -99,7 +88,7 @@ static int address(uint32_t *addr, uint32_t len)
         return -1;
     *addr = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 |
             a[3];
-    if (r != 0 || !emu_flash_inside(&flash, *addr, len ? len : 1)) {
+    if (r != 0 || !emu_flash_inside(&tg.flash, *addr, len ? len : 1)) {
         reply(NACK);
         return -1;
     }
@@ -118,7 +107,7 @@ static void cmd_get(void)
     reply(ACK);
     reply(sizeof list); /* N: the version and N codes follow */
     reply(VERSION);
-    emu_line_send(&line, list, sizeof list);
+    emu_line_send(&tg.line, list, sizeof list);
     reply(ACK);
 }
 
@@ -131,13 +120,13 @@ static void cmd_read(void)
     int n = next(), check = next();
     if (n < 0 || check < 0)
         return;
-    if ((n ^ check) != 0xff || !emu_flash_inside(&flash, addr, (uint32_t)n + 1)) {
+    if ((n ^ check) != 0xff || !emu_flash_inside(&tg.flash, addr, (uint32_t)n + 1)) {
         reply(NACK);
         return;
     }
     reply(ACK);
-    emu_log(&line, "read 0x%08x %d", (unsigned)addr, n + 1);
-    emu_line_send(&line, emu_flash_at(&flash, addr), (size_t)n + 1);
+    emu_log(&tg.line, "read 0x%08x %d", (unsigned)addr, n + 1);
+    emu_line_send(&tg.line, emu_flash_at(&tg.flash, addr), (size_t)n + 1);
 }
 
 static void cmd_write(void)
@@ -155,41 +144,41 @@ static void cmd_write(void)
     if (r < 0)
         return;
     writes++;
-    if (r != 0 || len % 4 || !emu_flash_inside(&flash, addr, len) ||
-        !emu_flash_blank(&flash, addr, len)) {
-        emu_log(&line, "write 0x%08x %u refused", (unsigned)addr,
+    if (r != 0 || len % 4 || !emu_flash_inside(&tg.flash, addr, len) ||
+        !emu_flash_blank(&tg.flash, addr, len)) {
+        emu_log(&tg.line, "write 0x%08x %u refused", (unsigned)addr,
                 (unsigned)len);
         reply(NACK);
         return;
     }
-    if (writes == nack_at) {
-        emu_log(&line, "fault nack write %lu", writes);
+    if (writes == tg.nack_at) {
+        emu_log(&tg.line, "fault nack write %lu", writes);
         reply(NACK);
         return;
     }
-    emu_line_busy(&line, WRITE_S);
-    emu_flash_program(&flash, addr, data, len);
-    emu_flash_save(&flash);
-    emu_log(&line, "write 0x%08x %u", (unsigned)addr, (unsigned)len);
+    emu_line_busy(&tg.line, WRITE_S);
+    emu_flash_program(&tg.flash, addr, data, len);
+    emu_flash_save(&tg.flash);
+    emu_log(&tg.line, "write 0x%08x %u", (unsigned)addr, (unsigned)len);
     reply(ACK);
 }
 
 static void erase_pages(const uint16_t *pages, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
-        emu_flash_erase_page(&flash, FLASH_BASE + pages[i] * PAGE);
-    emu_line_busy(&line, PAGE_ERASE_S * n);
-    emu_flash_save(&flash);
-    emu_log(&line, "erase %u pages from %u", (unsigned)n,
+        emu_flash_erase_page(&tg.flash, FLASH_BASE + pages[i] * PAGE);
+    emu_line_busy(&tg.line, PAGE_ERASE_S * n);
+    emu_flash_save(&tg.flash);
+    emu_log(&tg.line, "erase %u pages from %u", (unsigned)n,
             n ? (unsigned)pages[0] : 0u);
 }
 
 static void mass_erase(void)
 {
-    emu_flash_erase_all(&flash);
-    emu_line_busy(&line, PAGE_ERASE_S * (flash.size / PAGE));
-    emu_flash_save(&flash);
-    emu_log(&line, "erase all");
+    emu_flash_erase_all(&tg.flash);
+    emu_line_busy(&tg.line, PAGE_ERASE_S * (tg.flash.size / PAGE));
+    emu_flash_save(&tg.flash);
+    emu_log(&tg.line, "erase all");
 }
 
 /* 0x44: N (2 bytes) + pages (2 bytes each) + checksum, or 0xFFFF mass. */
@@ -224,7 +213,7 @@ static void cmd_ext_erase(void)
         return;
     for (uint32_t i = 0; i < n; i++) {
         pages[i] = (uint16_t)(b[2 * i] << 8 | b[2 * i + 1]);
-        if ((uint32_t)pages[i] * PAGE >= flash.size)
+        if ((uint32_t)pages[i] * PAGE >= tg.flash.size)
             r = 1;
     }
     if (r != 0) {
@@ -261,7 +250,7 @@ static void cmd_erase(void)
         return;
     for (int i = 0; i <= n; i++) {
         pages[i] = b[i];
-        if ((uint32_t)pages[i] * PAGE >= flash.size)
+        if ((uint32_t)pages[i] * PAGE >= tg.flash.size)
             r = 1;
     }
     if (r != 0) {
@@ -278,8 +267,8 @@ static void cmd_go(void)
     reply(ACK);
     if (address(&addr, 0) != 0)
         return;
-    emu_flash_save(&flash);
-    emu_log(&line, "go 0x%08x", (unsigned)addr);
+    emu_flash_save(&tg.flash);
+    emu_log(&tg.line, "go 0x%08x", (unsigned)addr);
     s.gone = 1;
 }
 
@@ -338,75 +327,32 @@ static void command(int c)
 static int usage(void)
 {
     fprintf(stderr, "usage: an3155_emu [-m stm32g030k8|stm32l432kc] "
-                    "[--dump FILE] [--load FILE] [--legacy-erase] "
-                    "[--nack N] [--pid HEX] [--corrupt N] [line options]\n%s",
-            emu_line_usage);
+                    "[--legacy-erase] [options]\n%s%s",
+            emu_target_usage, emu_line_usage);
     return 1;
+}
+
+static void session(void)
+{
+    memset(&s, 0, sizeof s);
 }
 
 int main(int argc, char **argv)
 {
-    const char *dump = NULL, *load = NULL;
-    unsigned long corrupt = 0;
     uint32_t size = 64 * 1024;
-    emu_line_defaults(&line);
-    line.bits = 11; /* 8E1 */
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = emu_line_option(&line, argc, argv, &i);
-        if (r < 0)
-            return usage();
-        if (r > 0)
-            continue;
-        if (!strcmp(a, "--legacy-erase")) {
-            legacy_erase = 1;
-            continue;
-        }
-        if (i + 1 >= argc)
-            return usage();
-        if (!strcmp(a, "-m")) {
-            const char *m = argv[++i];
-            if (!strcmp(m, "stm32g030k8")) {
-                pid = 0x466;
-                size = 64 * 1024;
-            } else if (!strcmp(m, "stm32l432kc")) {
-                pid = 0x435;
-                size = 256 * 1024;
-            } else {
-                return usage();
-            }
-        } else if (!strcmp(a, "--dump"))
-            dump = argv[++i];
-        else if (!strcmp(a, "--load"))
-            load = argv[++i];
-        else if (!strcmp(a, "--nack"))
-            nack_at = strtoul(argv[++i], NULL, 0);
-        else if (!strcmp(a, "--pid"))
-            pid = (uint16_t)strtoul(argv[++i], NULL, 16);
-        else if (!strcmp(a, "--corrupt"))
-            corrupt = strtoul(argv[++i], NULL, 0);
-        else
-            return usage();
+    if (emu_target_args(&tg, argc, argv, "--legacy-erase") != 0)
+        return usage();
+    tg.line.bits = 11; /* 8E1 */
+    legacy_erase = tg.flag;
+    if (tg.model && !strcmp(tg.model, "stm32l432kc")) {
+        pid = 0x435;
+        size = 256 * 1024;
+    } else if (tg.model && strcmp(tg.model, "stm32g030k8") != 0) {
+        return usage();
     }
-    if (emu_flash_init(&flash, FLASH_BASE, size, PAGE, load) != 0)
+    if (tg.id)
+        pid = (uint16_t)strtoul(tg.id, NULL, 16);
+    if (emu_target_open(&tg, FLASH_BASE, size, PAGE) != 0)
         return 1;
-    flash.dump = dump;
-    flash.corrupt_at = corrupt;
-    if (emu_line_open(&line) != 0)
-        return 1;
-    while (!emu_stop) {
-        if (!line.connected) {
-            if (emu_line_wait_host(&line, 100))
-                memset(&s, 0, sizeof s);
-            continue;
-        }
-        int c = emu_line_getc(&line, 100);
-        if (c >= 0 && !s.gone)
-            command(c);
-    }
-    emu_flash_save(&flash);
-    emu_log(&line, "exit-emulator");
-    emu_line_close(&line);
-    emu_flash_free(&flash);
-    return 0;
+    return emu_target_serve(&tg, session, command, &s.gone);
 }

@@ -4,18 +4,14 @@
  * Programming, its command table): the target `avrdude -c avr109` and
  * `fwpack flash --protocol avr109` are checked against.
  *
- *   avr109_emu [-m atmega328p|atmega32u4] [--dump FILE] [--load FILE]
- *              [--nack N] [--sig HEX] [--corrupt N] [line options]
+ *   avr109_emu [-m atmega328p|atmega32u4] [options]
  *
  *   -m MCU       the chip: its signature (atmega328p 1e950f, atmega32u4
  *                1e9587); 32 KiB of flash in 128-byte pages, all of it
  *                the application's (the bootloader is the emulator)
- *   --dump FILE  the flash, saved at 'L', 'E' and exit
- *   --load FILE  the flash's contents at start (a raw image from 0)
- *   --nack N     answer '?' to the N-th flash block load (from 1)
- *   --sig HEX    report this signature instead (a wrong chip)
- *   --corrupt N  the N-th page write stores one bit wrong
- * and the line options (emu_line.h): --port-file, --log, --baud, faults.
+ * and the options of emu_target.h (--id: the signature; --nack: '?' to
+ * the N-th flash block load; --dump: saved at 'L', 'E' and exit) and of
+ * the line (emu_line.h).
  *
  * As in the note: 'A' takes a word address (high byte first), flash
  * blocks ('B' ... 'F') fill the page buffer and write the page without
@@ -31,20 +27,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu_flash.h"
-#include "emu_line.h"
+#include "emu_target.h"
 
 #define FLASH_SIZE 32768u
 #define PAGE 128u
 #define EEPROM_SIZE 1024u
 #define PAGE_MS 4.5e-3   /* ATmega328P: page erase, page write */
-#define BYTE_WAIT_MS 2000 /* the rest of a command */
 #define DONE '\r'
 
-static emu_line line;
-static emu_flash flash;
+static emu_target tg;
 static uint32_t sig = 0x1e950f;
-static unsigned long nack_at, blocks;
+static unsigned long blocks;
 
 static struct {
     uint32_t addr;  /* word address for flash, byte for EEPROM */
@@ -56,16 +49,12 @@ static uint8_t eeprom[EEPROM_SIZE];
 
 static void reply(uint8_t c)
 {
-    emu_line_putc(&line, c);
+    emu_line_putc(&tg.line, c);
 }
 
-/* The next byte of a command; -1 if the host went or was too slow. */
 static int next(void)
 {
-    int c = emu_line_getc(&line, BYTE_WAIT_MS);
-    if (c == -2)
-        emu_log(&line, "timeout in a command");
-    return c < 0 ? -1 : c;
+    return emu_target_next(&tg);
 }
 
 static void page_clear(void)
@@ -76,9 +65,9 @@ static void page_clear(void)
 static void page_write(uint32_t byte_addr)
 {
     uint32_t at = byte_addr / PAGE * PAGE;
-    emu_line_busy(&line, PAGE_MS);
-    emu_flash_program(&flash, at, s.page, PAGE);
-    emu_log(&line, "write 0x%04x %u", (unsigned)at, PAGE);
+    emu_line_busy(&tg.line, PAGE_MS);
+    emu_flash_program(&tg.flash, at, s.page, PAGE);
+    emu_log(&tg.line, "write 0x%04x %u", (unsigned)at, PAGE);
     page_clear();
 }
 
@@ -104,12 +93,12 @@ static void block_load(void)
         reply(DONE);
         return;
     }
-    if (mem != 'F' || !emu_flash_inside(&flash, start, n)) {
+    if (mem != 'F' || !emu_flash_inside(&tg.flash, start, n)) {
         reply('?');
         return;
     }
-    if (++blocks == nack_at) {
-        emu_log(&line, "fault nack block %lu", blocks);
+    if (++blocks == tg.nack_at) {
+        emu_log(&tg.line, "fault nack block %lu", blocks);
         reply('?');
         return;
     }
@@ -133,27 +122,27 @@ static void block_read(void)
             reply(eeprom[(s.addr++) % EEPROM_SIZE]);
         return;
     }
-    if (mem != 'F' || !emu_flash_inside(&flash, start, n)) {
+    if (mem != 'F' || !emu_flash_inside(&tg.flash, start, n)) {
         reply('?');
         return;
     }
-    emu_log(&line, "read 0x%04x %u", (unsigned)start, (unsigned)n);
-    emu_line_send(&line, emu_flash_at(&flash, start), n);
+    emu_log(&tg.line, "read 0x%04x %u", (unsigned)start, (unsigned)n);
+    emu_line_send(&tg.line, emu_flash_at(&tg.flash, start), n);
     s.addr += n / 2u;
 }
 
 static void chip_erase(void)
 {
-    emu_line_busy(&line, PAGE_MS * (FLASH_SIZE / PAGE));
-    emu_flash_erase_all(&flash);
-    emu_log(&line, "erase");
+    emu_line_busy(&tg.line, PAGE_MS * (FLASH_SIZE / PAGE));
+    emu_flash_erase_all(&tg.flash);
+    emu_log(&tg.line, "erase");
     reply(DONE);
 }
 
 static void save(void)
 {
-    if (emu_flash_save(&flash) != 0)
-        emu_log(&line, "cannot save the flash");
+    if (emu_flash_save(&tg.flash) != 0)
+        emu_log(&tg.line, "cannot save the flash");
 }
 
 /* Commands with an argument byte or two. */
@@ -207,7 +196,7 @@ static void command(int c)
     case 'e': chip_erase(); return;
     case 'm': page_write(s.addr * 2u); reply(DONE); return;
     case 'R': /* program memory word: high byte first */
-        w = emu_flash_at(&flash, (s.addr * 2u) % FLASH_SIZE);
+        w = emu_flash_at(&tg.flash, (s.addr * 2u) % FLASH_SIZE);
         reply(w[1]);
         reply(w[0]);
         s.addr++;
@@ -218,12 +207,12 @@ static void command(int c)
     case 'E':
         save();
         reply(DONE);
-        emu_log(&line, "exit");
+        emu_log(&tg.line, "exit");
         s.gone = 1;
         return;
     case 'p': reply('S'); return;
-    case 'S': emu_line_send(&line, "AVRBOOT", 7); return;
-    case 'V': emu_line_send(&line, "10", 2); return;
+    case 'S': emu_line_send(&tg.line, "AVRBOOT", 7); return;
+    case 'V': emu_line_send(&tg.line, "10", 2); return;
     case 's':
         reply((uint8_t)sig);
         reply((uint8_t)(sig >> 8));
@@ -246,69 +235,29 @@ static void command(int c)
 static int usage(void)
 {
     fprintf(stderr, "usage: avr109_emu [-m atmega328p|atmega32u4] "
-                    "[--dump FILE] [--load FILE] [--nack N] [--sig HEX] "
-                    "[--corrupt N] [line options]\n%s",
-            emu_line_usage);
+                    "[options]\n%s%s",
+            emu_target_usage, emu_line_usage);
     return 1;
+}
+
+static void session(void)
+{
+    memset(&s, 0, sizeof s);
+    page_clear();
 }
 
 int main(int argc, char **argv)
 {
-    const char *dump = NULL, *load = NULL;
-    unsigned long corrupt = 0;
-    emu_line_defaults(&line);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = emu_line_option(&line, argc, argv, &i);
-        if (r < 0)
-            return usage();
-        if (r > 0)
-            continue;
-        if (i + 1 >= argc)
-            return usage();
-        if (!strcmp(a, "-m")) {
-            const char *m = argv[++i];
-            if (!strcmp(m, "atmega328p"))
-                sig = 0x1e950f;
-            else if (!strcmp(m, "atmega32u4"))
-                sig = 0x1e9587;
-            else
-                return usage();
-        } else if (!strcmp(a, "--dump"))
-            dump = argv[++i];
-        else if (!strcmp(a, "--load"))
-            load = argv[++i];
-        else if (!strcmp(a, "--nack"))
-            nack_at = strtoul(argv[++i], NULL, 0);
-        else if (!strcmp(a, "--sig"))
-            sig = (uint32_t)strtoul(argv[++i], NULL, 16);
-        else if (!strcmp(a, "--corrupt"))
-            corrupt = strtoul(argv[++i], NULL, 0);
-        else
-            return usage();
-    }
-    if (emu_flash_init(&flash, 0, FLASH_SIZE, PAGE, load) != 0)
+    if (emu_target_args(&tg, argc, argv, NULL) != 0)
+        return usage();
+    if (tg.model && !strcmp(tg.model, "atmega32u4"))
+        sig = 0x1e9587;
+    else if (tg.model && strcmp(tg.model, "atmega328p") != 0)
+        return usage();
+    if (tg.id)
+        sig = (uint32_t)strtoul(tg.id, NULL, 16);
+    if (emu_target_open(&tg, 0, FLASH_SIZE, PAGE) != 0)
         return 1;
-    flash.dump = dump;
-    flash.corrupt_at = corrupt;
-    page_clear();
-    if (emu_line_open(&line) != 0)
-        return 1;
-    while (!emu_stop) {
-        if (!line.connected) {
-            if (emu_line_wait_host(&line, 100)) {
-                memset(&s, 0, sizeof s);
-                page_clear();
-            }
-            continue;
-        }
-        int c = emu_line_getc(&line, 100);
-        if (c >= 0 && !s.gone)
-            command(c);
-    }
-    save();
-    emu_log(&line, "exit-emulator");
-    emu_line_close(&line);
-    emu_flash_free(&flash);
-    return 0;
+    session();
+    return emu_target_serve(&tg, session, command, &s.gone);
 }

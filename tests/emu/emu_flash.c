@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "emu_flash.h"
+#include "emu_line.h"
 
 int emu_flash_init(emu_flash *f, uint32_t base, uint32_t size, uint32_t page,
                    const char *load)
@@ -79,16 +80,5 @@ const uint8_t *emu_flash_at(const emu_flash *f, uint32_t addr)
 
 int emu_flash_save(const emu_flash *f)
 {
-    char tmp[4096];
-    FILE *out;
-    if (!f->dump)
-        return 0;
-    snprintf(tmp, sizeof tmp, "%s.tmp", f->dump);
-    out = fopen(tmp, "wb");
-    if (!out || fwrite(f->mem, 1, f->size, out) != f->size ||
-        fclose(out) != 0 || rename(tmp, f->dump) != 0) {
-        perror(f->dump);
-        return -1;
-    }
-    return 0;
+    return f->dump ? emu_save_file(f->dump, f->mem, f->size) : 0;
 }

@@ -115,20 +115,27 @@ static void on_signal(int sig)
     emu_stop = 1;
 }
 
-static int write_port_file(const emu_line *l)
+int emu_save_file(const char *path, const void *data, size_t len)
 {
     char tmp[4096];
     FILE *f;
-    if (!l->port_file)
-        return 0;
-    snprintf(tmp, sizeof tmp, "%s.tmp", l->port_file);
-    f = fopen(tmp, "w");
-    if (!f || fprintf(f, "%s\n", l->path) < 0 || fclose(f) != 0 ||
-        rename(tmp, l->port_file) != 0) {
-        perror(l->port_file);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    f = fopen(tmp, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0 ||
+        rename(tmp, path) != 0) {
+        perror(path);
         return -1;
     }
     return 0;
+}
+
+static int write_port_file(const emu_line *l)
+{
+    char text[sizeof l->path + 1];
+    if (!l->port_file)
+        return 0;
+    snprintf(text, sizeof text, "%s\n", l->path);
+    return emu_save_file(l->port_file, text, strlen(text));
 }
 
 int emu_line_open(emu_line *l)

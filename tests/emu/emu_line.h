@@ -50,6 +50,10 @@ double emu_now(void);
 /* Sleeps until emu_now() >= t. */
 void emu_sleep_until(double t);
 
+/* Writes a file whole, through a temporary file and a rename (a reader
+ * sees all of it or nothing): 0, or -1 with a message on stderr. */
+int emu_save_file(const char *path, const void *data, size_t len);
+
 /* Defaults: no faults, no pacing, 10 bits per byte, no log. */
 void emu_line_defaults(emu_line *l);
 /* Takes one of the common options at argv[*i] (and its argument), moving

@@ -4,7 +4,7 @@
  * arduino-core-avr) talking to a real programmer (avrdude, fwpack flash)
  * through the port it opens.
  *
- *   simavr_pty -m MCU [-f HZ] [--boot ADDR] [options] FIRMWARE.hex|FILE@ADDR ...
+ *   simavr_pty -m MCU [-f HZ] [--boot ADDR] [options] FIRMWARE.hex ...
  *
  *   -m MCU          simavr core (atmega328p, atmega168, ...)
  *   -f HZ           clock (16000000).  Optiboot's 115200-baud build run at
@@ -15,7 +15,6 @@
  *   --dump FILE     at exit, save the whole flash to FILE
  *   --uart-log F    append every byte the AVR sends to F
  *   FIRMWARE.hex    Intel HEX loaded into flash at its addresses
- *   FILE@ADDR       a raw binary loaded at ADDR
  * and the line options (emu_line.h): --port-file, --log, faults.
  *
  * The AVR is held in reset until a host opens the port, and reset each
@@ -66,19 +65,16 @@ static void uart_out(struct avr_irq_t *irq, uint32_t value, void *param)
         emu_line_putc(&line, c);
 }
 
-static void uart_xon(struct avr_irq_t *irq, uint32_t value, void *param)
-{
-    (void)irq;
-    (void)value;
-    (void)param;
-    xon = 1;
-}
+/* simavr's flow control: XON (param XON_IRQ) when the UART's input FIFO
+ * has room, XOFF (value 1) when it is full. */
+static const char XON_IRQ[] = "xon";
 
-static void uart_xoff(struct avr_irq_t *irq, uint32_t value, void *param)
+static void uart_flow(struct avr_irq_t *irq, uint32_t value, void *param)
 {
     (void)irq;
-    (void)param;
-    if (value)
+    if (param == XON_IRQ)
+        xon = 1;
+    else if (value)
         xon = 0;
 }
 
@@ -145,30 +141,6 @@ bad:
     return -1;
 }
 
-static int load(avr_t *avr, const char *arg)
-{
-    const char *at = strrchr(arg, '@');
-    if (!at)
-        return load_hex(avr, arg);
-    char path[4096], *end;
-    unsigned long addr = strtoul(at + 1, &end, 0);
-    snprintf(path, sizeof path, "%.*s", (int)(at - arg), arg);
-    FILE *f = *end ? NULL : fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "%s: cannot load %s\n", prog, arg);
-        return -1;
-    }
-    size_t room = addr <= avr->flashend ? avr->flashend + 1 - addr : 0;
-    size_t n = fread(avr->flash + addr, 1, room, f);
-    int more = fgetc(f) != EOF;
-    fclose(f);
-    if (more || n == 0) {
-        fprintf(stderr, "%s: %s does not fit in flash\n", prog, arg);
-        return -1;
-    }
-    return 0;
-}
-
 /* An external reset (the RESET pin pulled low by the auto-reset circuit):
  * the CPU starts at the reset address with EXTRF in MCUSR. */
 static void external_reset(avr_t *avr)
@@ -178,17 +150,6 @@ static void external_reset(avr_t *avr)
     pending_len = pending_pos = 0;
     xon = 1;
     emu_log(&line, "reset");
-}
-
-static int save(const avr_t *avr, const char *path)
-{
-    FILE *f = fopen(path, "wb");
-    size_t n = (size_t)avr->flashend + 1;
-    if (!f || fwrite(avr->flash, 1, n, f) != n || fclose(f) != 0) {
-        fprintf(stderr, "%s: cannot write %s\n", prog, path);
-        return -1;
-    }
-    return 0;
 }
 
 /* Takes what the host sent, while the UART has room for it. */
@@ -244,7 +205,7 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: %s -m MCU [-f HZ] [--boot ADDR] [--dump FILE] "
-            "[--uart-log FILE] [line options] FIRMWARE.hex|FILE@ADDR ...\n%s",
+            "[--uart-log FILE] [line options] FIRMWARE.hex ...\n%s",
             prog, emu_line_usage);
     return 1;
 }
@@ -295,7 +256,7 @@ int main(int argc, char **argv)
     avr->log = LOG_WARNING;
     avr->reset_pc = (avr_flashaddr_t)boot;
     for (int i = 0; i < nload; i++)
-        if (load(avr, loads[i]) != 0)
+        if (load_hex(avr, loads[i]) != 0)
             return 1;
 
     uint32_t flags = 0; /* no console echo, no sleeping while it polls */
@@ -305,16 +266,17 @@ int main(int argc, char **argv)
         uart_out, NULL);
     avr_irq_register_notify(
         avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XON),
-        uart_xon, NULL);
+        uart_flow, (void *)XON_IRQ);
     avr_irq_register_notify(
         avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XOFF),
-        uart_xoff, NULL);
+        uart_flow, NULL);
     uart_in = avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_INPUT);
 
     if (emu_line_open(&line) != 0)
         return 1;
     run(avr);
-    int rc = dump ? save(avr, dump) : 0;
+    int rc = dump ? emu_save_file(dump, avr->flash, (size_t)avr->flashend + 1)
+                  : 0;
     emu_log(&line, "exit cycles=%llu", (unsigned long long)avr->cycle);
     emu_line_close(&line);
     avr_terminate(avr);

@@ -195,3 +195,145 @@ void eu_expect_one_line(const char *s)
     if (!nl || nl[1] != 0)
         fail_msg("expected one line:\n%s", s ? s : "(none)");
 }
+
+const char *eu_ob_path(const char *name)
+{
+    static char p[4][600];
+    static unsigned n;
+    const char *ob = getenv("OB_DIR");
+    char *s = p[n++ % 4];
+    snprintf(s, sizeof p[0], "%s/%s", ob && *ob ? ob : "build/outboard",
+             name);
+    return s;
+}
+
+void eu_target_start(const eu_target *t, eu_emu *e, const char *name,
+                     const char *faults)
+{
+    char args[2048];
+    snprintf(args, sizeof args, "%s %s %s", t->head ? t->head : "", faults,
+             t->tail ? t->tail : "");
+    eu_start(e, t->dir, name, t->emu, args);
+}
+
+int eu_target_flash(const eu_target *t, const eu_emu *e, const char *extra,
+                    const char *box)
+{
+    return pu_run("flash -p %s/pub.pem --port %s %s %s %s/%s", t->dir,
+                  e->port, t->flash_args, extra, t->dir, box);
+}
+
+static void fault_then_rerun(const eu_target *t, const eu_fault *f)
+{
+    eu_emu e;
+    char faults[96];
+    snprintf(faults, sizeof faults, "%s %ld", f->option, f->at);
+    eu_target_start(t, &e, f->name, faults);
+    int rc = eu_target_flash(t, &e, "", "app.fwpk");
+    if (rc != 5) {
+        eu_stop(&e);
+        fail_msg("%s: exit %d, not 5:\n%s", f->name, rc, pu_err);
+    }
+    eu_expect_in(pu_err, f->message, "stderr");
+    eu_expect_in(pu_err, f->state_text, "stderr");
+    eu_expect_one_line(pu_err);
+    rc = eu_target_flash(t, &e, "", "app.fwpk");
+    if (rc != 0) {
+        eu_stop(&e);
+        fail_msg("%s: the rerun: exit %d\n%s", f->name, rc, pu_err);
+    }
+    if (t->running)
+        t->running(&e);
+    eu_stop(&e);
+    t->programmed(&e);
+}
+
+void eu_faults_then_rerun(const eu_target *t, const eu_fault *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fault_then_rerun(t, &f[i]);
+}
+
+void eu_refused(const eu_target *t, const char *name, const char *box,
+                int want_rc, const char *message, size_t blank)
+{
+    eu_emu e;
+    size_t n;
+    eu_target_start(t, &e, name, "");
+    int rc = eu_target_flash(t, &e, "", box);
+    eu_stop(&e);
+    if (rc != want_rc)
+        fail_msg("%s: exit %d, not %d:\n%s", name, rc, want_rc, pu_err);
+    eu_expect_in(pu_err, message, "stderr");
+    eu_expect_in(pu_err, "nothing sent to", "stderr");
+    eu_expect_one_line(pu_err);
+    if (eu_log_count(&e, "open") != 0)
+        fail_msg("%s: the port was opened", name);
+    uint8_t *d = eu_read_dump(&e, &n);
+    eu_expect_blank(d, 0, blank < n ? blank : n);
+    free(d);
+}
+
+int eu_containers(const char *dir, const char *pack_args)
+{
+    eu_keys(dir);
+    if (pu_run("pack -k %s/key.pem %s -o %s/app.fwpk", dir, pack_args,
+               dir) != 0) {
+        fprintf(stderr, "pack: %s\n", pu_err);
+        return -1;
+    }
+    eu_tamper(pu_path(dir, "app.fwpk"), pu_path(dir, "tampered.fwpk"));
+    return 0;
+}
+
+void eu_wrong_chip(const eu_target *t, const char *emu_args,
+                   const char *message)
+{
+    eu_emu e;
+    eu_target_start(t, &e, "wrongchip", emu_args);
+    int rc = eu_target_flash(t, &e, "", "app.fwpk");
+    eu_stop(&e);
+    if (rc != 5)
+        fail_msg("exit %d, not 5:\n%s", rc, pu_err);
+    eu_expect_in(pu_err, message, "stderr");
+    eu_expect_in(pu_err, "; nothing erased or written", "stderr");
+    eu_expect_one_line(pu_err);
+    if (eu_log_count(&e, "erase") || eu_log_count(&e, "write 0x"))
+        fail_msg("the target was erased or written");
+}
+
+void eu_pulled_cable(const eu_target *t, long at, const char *state_text)
+{
+    eu_emu e;
+    char faults[64];
+    snprintf(faults, sizeof faults, "--hangup %ld", at);
+    eu_target_start(t, &e, "hangup", faults);
+    int rc = eu_target_flash(t, &e, "", "app.fwpk");
+    eu_stop(&e);
+    if (rc != 5)
+        fail_msg("exit %d, not 5:\n%s", rc, pu_err);
+    eu_expect_in(pu_err, "the port failed", "stderr");
+    eu_expect_in(pu_err, state_text, "stderr");
+    eu_expect_one_line(pu_err);
+}
+
+uint8_t *eu_avr_app(const char *test, const char **dir, size_t *len)
+{
+    char args[1024];
+    const char *app = eu_ob_path("app_v2.bin");
+    uint8_t *image = (uint8_t *)pu_read(app, len);
+    if (!image || *len < 3 * 128) {
+        fprintf(stderr, "%s: %s missing or short (make outboard-build)\n",
+                test, app);
+        free(image);
+        return NULL;
+    }
+    *dir = pu_tmpdir();
+    snprintf(args, sizeof args, "--mcu atmega328p --load-addr 0 --version "
+             "2.0.0 %s", app);
+    if (eu_containers(*dir, args) != 0) {
+        free(image);
+        return NULL;
+    }
+    return image;
+}
