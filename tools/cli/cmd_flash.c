@@ -22,9 +22,8 @@
 #define EVENTS_MAX 16
 
 static const char help[] =
-    "usage: fwpack flash -p PUB.pem [-p PUB2.pem ...] --port DEV "
-    "--protocol P\n"
-    "                    [options] FILE.fwpk\n"
+    "usage: fwpack flash -p PUB.pem [-p PUB2.pem ...] --port DEV\n"
+    "                    --protocol stk500|avr109|stm32 [options] FILE.fwpk\n"
     "\n"
     "Programs a second MCU (a co-processor, a board with no room for the\n"
     "verifier) through its serial bootloader, with the device verifier in\n"
@@ -48,7 +47,8 @@ static const char help[] =
     "\n"
     "  -p, --pubkey FILE             a trusted public key (repeat: keyring)\n"
     "      --port DEV                the serial port (/dev/ttyUSB0, ...)\n"
-    "      --protocol P              stk500, avr109 or stm32 (required)\n"
+    "      --protocol stk500|avr109|stm32\n"
+    "                                the bootloader's protocol (required)\n"
     "      --baud N                  115200\n"
     "      --target NAME             the container's target to program (the\n"
     "                                only one if there is one)\n"
