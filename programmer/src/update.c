@@ -18,6 +18,15 @@
 
 #define ERASED 0xffu
 
+/* The first pass has no flash to read the window's history back from, and
+ * the second must write only checked frames (fwpk_verify.h). */
+#if FWPK_RING_BITS < FWPK_WINDOW_BITS
+#error "the programmer needs the whole window in RAM (FWPK_RING_BITS)"
+#endif
+#if !FWPK_FRAME_BUFFER
+#error "the programmer writes only checked frames: FWPK_FRAME_BUFFER 1"
+#endif
+
 void fwpk_prog_init(fwpk_prog *p, const fwpk_prog_driver *drv,
                     const fwpk_prog_port *port)
 {
@@ -285,8 +294,12 @@ static fwpk_prog_err verify_only(fwpk_prog *p, fwpk_ctx *ctx,
                                  const fwpk_prog_source *src, uint8_t *piece,
                                  uint32_t piece_len)
 {
-    fwpk_flash none = {dry_erase, dry_write, dry_read, NULL, NULL};
+    fwpk_flash none;
     fwpk_err err;
+    memset(&none, 0, sizeof none);
+    none.erase = dry_erase;
+    none.write = dry_write;
+    none.read = dry_read;
     none.user = p;
     enter(p, FWPK_PROG_STAGE_VERIFY);
     p->vctx = ctx;
@@ -328,8 +341,11 @@ static fwpk_prog_err program_target(fwpk_prog *p, fwpk_ctx *ctx,
                                     const fwpk_prog_source *src,
                                     uint8_t *piece, uint32_t piece_len)
 {
-    fwpk_flash target = {target_erase, target_write, NULL, NULL, NULL};
+    fwpk_flash target;
     fwpk_err err;
+    memset(&target, 0, sizeof target);
+    target.erase = target_erase;
+    target.write = target_write;
     target.user = p;
     err = fwpk_begin(ctx, policy, &target);
     if (err == FWPK_OK)
