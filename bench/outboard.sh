@@ -5,11 +5,11 @@
 #   sh bench/outboard.sh FWPACK EMU_DIR OB_DIR
 #
 # Targets (tests/emu), each paced like a real line: simavr runs Debian's
-# Optiboot in real time and its UART takes 11 bit times a byte (simavr
-# counts a parity bit even for 8N1), the AVR109 and AN3155 emulators take
-# 10 and 11 (8E1) bit times a byte and the datasheets' flash times (4.5 ms
-# per AVR page erase or write; 22 ms per STM32 page erase, 3 ms per
-# 256-byte write).  Images: 32 KiB of pseudo-random bytes for AN3155 and
+# Optiboot in real time with its own UART timing (about 11 bit times a
+# byte at 16 MHz: it counts a parity bit even for 8N1), the AVR109 and
+# AN3155 emulators take 10 and 11 (8E1) bit times a byte and the
+# datasheets' flash times (4.5 ms per AVR page erase or write; 22 ms per
+# STM32 page erase, 3 ms per 256-byte write).  Images: 32 KiB of pseudo-random bytes for AN3155 and
 # AVR109 (the application, then filler), 31 KiB under Optiboot (all of its
 # application section).  Optiboot at 57600: the same HEX on an 8 MHz
 # ATmega328P talks at 58824 baud, as on an 8 MHz board.
@@ -126,6 +126,6 @@ cmd="stm32flash -m 8n1 -b 115200 -w $DIR/stm32.bin -v -g 0x0 PORT"
 row "AN3155 emulator, G030K8" 115200 11 "stm32flash" 32768
 
 echo "(s: wall clock of the tool on the emulated target, flash times included; to/from tgt:"
-echo " bytes on the line; wire s: those bytes on a real line at that baud, 8N1 or 8E1.  simavr"
-echo " paces 11 bit times a byte even for 8N1, so Optiboot's wall clock runs ~10% over a real"
-echo " line's; avrdude -c arduino also waits 300 ms for a DTR reset, which a pty cannot do)"
+echo " bytes on the line; wire s: those bytes on a real line at that baud, 8N1 or 8E1.  simavr's"
+echo " UART timing is not a real line's (about 11 bit times a byte at 16 MHz, fewer at 8 MHz);"
+echo " avrdude -c arduino also waits 300 ms for a DTR reset, which a pty cannot do)"
