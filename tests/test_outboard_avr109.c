@@ -21,6 +21,8 @@
  *              "interrupted", the pages written so far
  *   usage      options checked before anything (exit 2); --reset asked
  *              for on a port with no modem lines (exit 4)
+ *   targets    of a container with two, --target programs the one named;
+ *              without it, a usage error
  *
  * Needs avrdude (make deps); its absence fails the test with a message.
  * Runs from the repo root: FWPACK (build/test/fwpack), EMU_DIR
@@ -278,6 +280,31 @@ static void test_faults_then_rerun(void **state)
     eu_faults_then_rerun(&target, faults, sizeof faults / sizeof faults[0]);
 }
 
+/* A container with two targets: --target picks one, without it the
+ * command asks. */
+static void test_one_target_of_two(void **state)
+{
+    (void)state;
+    eu_emu e;
+    size_t n;
+    if (pu_run("pack -k %s/key.pem --mcu atmega328p -t main=%s@0 "
+               "-t radio=%s@0x4000 -o %s/two.fwpk", dir,
+               eu_ob_path("app_v2.bin"), eu_ob_path("app_v2.bin"), dir) != 0)
+        fail_msg("pack: %s", pu_err);
+    eu_target_start(&target, &e, "two", "");
+    assert_int_equal(eu_target_flash(&target, &e, "", "two.fwpk"), 2);
+    eu_expect_in(pu_err, "two.fwpk has 2 targets: say which with --target",
+                 "stderr");
+    int rc = eu_target_flash(&target, &e, "--target radio", "two.fwpk");
+    eu_stop(&e);
+    if (rc != 0)
+        fail_msg("--target radio: exit %d\n%s", rc, pu_err);
+    uint8_t *d = eu_read_dump(&e, &n);
+    eu_expect_blank(d, 0, 0x4000);
+    eu_expect_image(d, n, 0x4000, image, image_len, PAGE);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_port_goes_away),
         cmocka_unit_test(test_ctrl_c_stops_cleanly),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_one_target_of_two),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -44,8 +44,12 @@ static void report(fwpk_prog *p)
         p->progress(p->user, p);
 }
 
+/* A new stage, reported when it changes (writes and read-backs take
+ * turns page by page). */
 static void enter(fwpk_prog *p, fwpk_prog_stage stage)
 {
+    if (p->stage == stage && stage != FWPK_PROG_STAGE_VERIFY)
+        return;
     p->stage = (uint8_t)stage;
     report(p);
 }
@@ -139,12 +143,12 @@ static fwpk_err program(fwpk_prog *p, uint32_t addr, const uint8_t *data,
                         uint32_t len)
 {
     fwpk_prog_err err;
-    p->stage = FWPK_PROG_STAGE_WRITE;
+    enter(p, FWPK_PROG_STAGE_WRITE);
     if (p->drv->erase_kind == FWPK_PROG_ERASE_BY_WRITE)
         p->erased = 1;
     err = p->drv->write(p, addr, data, len);
     if (err == FWPK_PROG_OK) {
-        p->stage = FWPK_PROG_STAGE_READ_BACK;
+        enter(p, FWPK_PROG_STAGE_READ_BACK);
         err = p->drv->read(p, addr, p->back, len);
     }
     if (err == FWPK_PROG_OK && memcmp(p->back, data, len) != 0)
@@ -192,7 +196,6 @@ static fwpk_err target_erase(void *user, uint32_t addr, uint32_t len)
 {
     fwpk_prog *p = user;
     fwpk_prog_err err = FWPK_PROG_OK;
-    p->stage = FWPK_PROG_STAGE_ERASE;
     switch (p->drv->erase_kind) {
     case FWPK_PROG_ERASE_BY_WRITE:
         /* blocks come in address order: a gap ends the pending run */
@@ -206,12 +209,14 @@ static fwpk_err target_erase(void *user, uint32_t addr, uint32_t len)
     case FWPK_PROG_ERASE_CHIP:
         if (p->chip_erased)
             return FWPK_OK;
+        enter(p, FWPK_PROG_STAGE_ERASE);
         p->erased = 1;
         p->erases++;
         err = p->drv->erase(p, 0, 0);
         p->chip_erased = err == FWPK_PROG_OK;
         break;
     default:
+        enter(p, FWPK_PROG_STAGE_ERASE);
         p->erased = 1;
         p->erases++;
         err = p->drv->erase(p, addr, len);

@@ -67,8 +67,8 @@ static const char help[] =
     "                                stage, target, mcu, chip_id, pages\n"
     "                                written (of page_size bytes: AN3155\n"
     "                                256-byte blocks), written range,\n"
-    "                                bytes on the wire, seconds, and the\n"
-    "                                stages as \"events\"\n"
+    "                                bytes on the wire, seconds, and when\n"
+    "                                each stage began as \"events\"\n"
     "  -v, --verbose                 print a summary when done\n"
     "  -h, --help                    this text\n"
     "\n"
@@ -240,7 +240,7 @@ typedef struct {
     double t0, seconds;
     flash_event events[EVENTS_MAX];
     unsigned nevents;
-    uint8_t last_stage;
+    unsigned seen;                    /* bit s: stage s has an event */
     int tty;                          /* progress on stderr */
 } flash_run;
 
@@ -262,12 +262,12 @@ static double now(void)
 static void progress(void *user, const fwpk_prog *p)
 {
     flash_run *r = user;
-    if (p->stage != r->last_stage || r->nevents == 0) {
-        r->last_stage = p->stage;
-        if (r->nevents < EVENTS_MAX) {
-            r->events[r->nevents].stage = p->stage;
-            r->events[r->nevents++].t = now() - r->t0;
-        }
+    /* each stage once, when it is first reached (writes and read-backs
+     * take turns page by page) */
+    if (!(r->seen & 1u << p->stage) && r->nevents < EVENTS_MAX) {
+        r->seen |= 1u << p->stage;
+        r->events[r->nevents].stage = p->stage;
+        r->events[r->nevents++].t = now() - r->t0;
     }
     if (r->tty && p->stage >= FWPK_PROG_STAGE_ERASE &&
         p->stage <= FWPK_PROG_STAGE_READ_BACK)
