@@ -256,6 +256,20 @@ static fwpk_err target_write(void *user, uint32_t addr, const uint8_t *data,
 
 /* ---- the passes ---- */
 
+/* Field by field: the verifier's flash may grow optional fields. */
+static void callbacks(fwpk_flash *f, fwpk_prog *p,
+                      fwpk_err (*erase)(void *, uint32_t, uint32_t),
+                      fwpk_err (*write)(void *, uint32_t, const uint8_t *,
+                                        uint32_t),
+                      fwpk_err (*read)(void *, uint32_t, uint8_t *, uint32_t))
+{
+    memset(f, 0, sizeof *f);
+    f->erase = erase;
+    f->write = write;
+    f->read = read;
+    f->user = p;
+}
+
 /* Feeds the whole container; the verifier's verdict. */
 static fwpk_err feed(fwpk_prog *p, fwpk_ctx *ctx,
                      const fwpk_prog_source *src, uint8_t *piece,
@@ -301,11 +315,7 @@ static fwpk_prog_err verify_only(fwpk_prog *p, fwpk_ctx *ctx,
 {
     fwpk_flash none;
     fwpk_err err;
-    memset(&none, 0, sizeof none);
-    none.erase = dry_erase;
-    none.write = dry_write;
-    none.read = dry_read;
-    none.user = p;
+    callbacks(&none, p, dry_erase, dry_write, dry_read);
     enter(p, FWPK_PROG_STAGE_VERIFY);
     p->vctx = ctx;
     err = fwpk_begin(ctx, policy, &none);
@@ -348,10 +358,7 @@ static fwpk_prog_err program_target(fwpk_prog *p, fwpk_ctx *ctx,
 {
     fwpk_flash target;
     fwpk_err err;
-    memset(&target, 0, sizeof target);
-    target.erase = target_erase;
-    target.write = target_write;
-    target.user = p;
+    callbacks(&target, p, target_erase, target_write, NULL);
     err = fwpk_begin(ctx, policy, &target);
     if (err == FWPK_OK)
         err = feed(p, ctx, src, piece, piece_len);

@@ -176,6 +176,19 @@ void eu_expect_image(const uint8_t *dump, size_t dump_len, size_t off,
     eu_expect_blank(dump, off + len, end - off - len);
 }
 
+void eu_expect_dump(const eu_emu *e, const uint8_t *want, size_t len)
+{
+    size_t n;
+    uint8_t *d = eu_read_dump(e, &n);
+    if (!want || n != len)
+        fail_msg("flash dump of %zu bytes, %zu expected", n, len);
+    for (size_t i = 0; i < n; i++)
+        if (d[i] != want[i])
+            fail_msg("flash at +0x%zx is 0x%02x, not 0x%02x", i, d[i],
+                     want[i]);
+    free(d);
+}
+
 void eu_expect_blank(const uint8_t *dump, size_t off, size_t len)
 {
     for (size_t i = off; i < off + len; i++)

@@ -50,6 +50,8 @@ void eu_tamper(const char *src, const char *dst);
 /* dump[off, off + len) holds img, the rest of its last page is 0xFF. */
 void eu_expect_image(const uint8_t *dump, size_t dump_len, size_t off,
                      const uint8_t *img, size_t len, size_t page);
+/* The emulator's flash is want, len bytes, byte for byte. */
+void eu_expect_dump(const eu_emu *e, const uint8_t *want, size_t len);
 /* Every byte of dump[off, off + len) is 0xFF. */
 void eu_expect_blank(const uint8_t *dump, size_t off, size_t len);
 /* Fails the test unless 'text' is in s (named 'what' in the message). */
