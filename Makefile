@@ -3,7 +3,8 @@
 #   make            build build/host/fwpack and build/host/libfwpk_verify.a
 #   make demo       the main job end to end
 #   make check      every test (ASan/UBSan build), cross builds, fuzz smoke
-#   make bench      figures beside budgets (never asserted)
+#   make bench      figures beside budgets (never asserted), and fwpack
+#                   flash's timing against avrdude/stm32flash
 #   make size       verifier flash/RAM per target and component, and the
 #                   container's overhead over raw deflate, vs budgets
 #   make deps       apt-install what is missing (Debian 12, as root)
@@ -15,15 +16,19 @@ PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev liblzma-dev libz
              clang libclang-rt-14-dev cppcheck softhsm2 opensc p11-kit-modules cmake groff-base
 PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
               gcc-avr avr-libc binutils-avr simavr libsimavr-dev qemu-system-arm
-PKGS := $(PKGS_HOST) $(PKGS_CROSS)
+# Outboard updates (mk/outboard.mk): the clients and the firmware fwpack
+# flash is checked against.
+PKGS_OUTBOARD := avrdude stm32flash arduino-core-avr
+PKGS := $(PKGS_HOST) $(PKGS_CROSS) $(PKGS_OUTBOARD)
 
 WARN := -Wall -Wextra -Werror
-INC := -Iverifier/include -Iformat -Itools/lib -Ikeys
+INC := -Iverifier/include -Iformat -Itools/lib -Ikeys -Iprogrammer/include
 VERIFIER_CFLAGS := -std=c99 -pedantic $(WARN)
 HOST_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN)
 HOST_LIBS := -lsodium -lcbor -lz -lzopfli
 
 VERIFIER_SRC := $(wildcard verifier/src/*.c)
+PROG_SRC := $(wildcard programmer/src/*.c)
 LIB_SRC := $(wildcard tools/lib/*.c) $(wildcard keys/*.c)
 CLI_SRC := $(wildcard tools/cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -40,7 +45,7 @@ obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
 DEPFLAGS := -MMD -MP
 .PHONY: all deps check test demo bench size cross clean
-all: deps $(REL)/fwpack $(REL)/libfwpk_verify.a $(REL)/libfwpack.a
+all: deps $(REL)/fwpack $(REL)/libfwpk_verify.a $(REL)/libfwpack.a $(REL)/libfwpk_prog.a
 
 # ---- dependencies --------------------------------------------------------
 deps:
@@ -51,6 +56,13 @@ $(REL)/obj/verifier/%.o: verifier/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(VERIFIER_CFLAGS) $(REL_OPT) $(INC) $(DEPFLAGS) -c $< -o $@
 $(TST)/obj/verifier/%.o: verifier/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(VERIFIER_CFLAGS) $(TST_OPT) $(INC) $(DEPFLAGS) -c $< -o $@
+# The programmer library is freestanding C99 too (a host MCU runs it).
+$(REL)/obj/programmer/%.o: programmer/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(VERIFIER_CFLAGS) $(REL_OPT) $(INC) $(DEPFLAGS) -c $< -o $@
+$(TST)/obj/programmer/%.o: programmer/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(VERIFIER_CFLAGS) $(TST_OPT) $(INC) $(DEPFLAGS) -c $< -o $@
 $(REL)/obj/%.o: %.c
@@ -65,14 +77,16 @@ $(TST)/obj/%.o: %.c
 	@rm -f $@; ar rcs $@ $^
 %/libfwpack.a: $$(call obj,%,$(LIB_SRC))
 	@rm -f $@; ar rcs $@ $^
-$(REL)/fwpack: $(call obj,$(REL),$(CLI_SRC)) $(REL)/libfwpack.a $(REL)/libfwpk_verify.a
+%/libfwpk_prog.a: $$(call obj,%,$(PROG_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(REL)/fwpack: $(call obj,$(REL),$(CLI_SRC)) $(REL)/libfwpack.a $(REL)/libfwpk_prog.a $(REL)/libfwpk_verify.a
 	$(CC) $(REL_OPT) $^ $(HOST_LIBS) -o $@
-$(TST)/fwpack: $(call obj,$(TST),$(CLI_SRC)) $(TST)/libfwpack.a $(TST)/libfwpk_verify.a
+$(TST)/fwpack: $(call obj,$(TST),$(CLI_SRC)) $(TST)/libfwpack.a $(TST)/libfwpk_prog.a $(TST)/libfwpk_verify.a
 	$(CC) $(TST_OPT) $^ $(HOST_LIBS) -o $@
 
 # ---- tests -----------------------------------------------------------------
 TEST_BINS := $(patsubst tests/%.c,$(TST)/tests/%,$(TEST_SRC))
-$(TST)/tests/%: $(TST)/obj/tests/%.o $(call obj,$(TST),$(SUPPORT_SRC)) $(TST)/libfwpack.a $(TST)/libfwpk_verify.a
+$(TST)/tests/%: $(TST)/obj/tests/%.o $(call obj,$(TST),$(SUPPORT_SRC)) $(TST)/libfwpack.a $(TST)/libfwpk_prog.a $(TST)/libfwpk_verify.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TST_OPT) $^ $(HOST_LIBS) -lcmocka -llzma -o $@
 
@@ -96,8 +110,9 @@ CPPCHECK := cppcheck --quiet --inline-suppr --error-exitcode=1 \
 .PHONY: lint
 lint:
 	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat -Iverifier/src verifier/src
-	@$(CPPCHECK) --std=c11 -Iverifier/include -Iformat -Itools/lib -Ikeys tools keys
-	@echo "cppcheck: verifier/src, tools, keys clean"
+	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat -Iprogrammer/include programmer/src
+	@$(CPPCHECK) --std=c11 -Iverifier/include -Iformat -Itools/lib -Ikeys -Iprogrammer/include tools keys
+	@echo "cppcheck: verifier/src, programmer/src, tools, keys clean"
 
 demo: all
 	@FWPACK=$(REL)/fwpack examples/demo.sh
@@ -113,6 +128,7 @@ bench: all $(REL)/bench/host_bench
 	@sh bench/boot.sh bench $(BUILD)/bench-boot
 	@$(MAKE) --no-print-directory bench-filters
 	@$(MAKE) --no-print-directory bench-overhead
+	@$(MAKE) --no-print-directory bench-outboard
 
 clean:
 	rm -rf $(BUILD)
@@ -125,5 +141,6 @@ size: $(REL)/fwpack
 include mk/bench-emu.mk
 include mk/avr-example.mk
 include mk/bench-filters.mk
+include mk/outboard.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -15,7 +15,8 @@ enum {
     EXIT_VERIFY = 1, /* verification failed, or a malformed container */
     EXIT_USAGE = 2,  /* bad option or argument */
     EXIT_INPUT = 3,  /* bad input file: ELF, HEX, S-record, bin, key */
-    EXIT_IO = 4      /* a file could not be read or written */
+    EXIT_IO = 4,     /* a file (or port) could not be read or written */
+    EXIT_TARGET = 5  /* flash: the target failed (no answer, wrong chip) */
 };
 
 /* Prints "fwpack: <message>" on stderr; returns code. */
@@ -45,5 +46,6 @@ int cmd_verify(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_attach_sig(int argc, char **argv);
+int cmd_flash(int argc, char **argv);
 
 #endif

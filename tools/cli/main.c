@@ -20,6 +20,8 @@ static const cli_command commands[] = {
     {"digest", cmd_digest, "write the 64 bytes to sign (external signing)"},
     {"attach-sig", cmd_attach_sig,
      "add an external signature to a container, after checking it"},
+    {"flash", cmd_flash,
+     "verify, then program a second MCU through its serial bootloader"},
 };
 
 static void usage(FILE *f)
@@ -33,7 +35,8 @@ static void usage(FILE *f)
                "  1  verification failed, or the container is malformed\n"
                "  2  usage error (bad option or argument)\n"
                "  3  bad input file (ELF, HEX, S-record, bin, key)\n"
-               "  4  I/O error (cannot read or write a file)\n"
+               "  4  I/O error (cannot read or write a file or port)\n"
+               "  5  flash: the target failed (no answer, wrong chip, ...)\n"
                "\nErrors are one line on stderr; commands are quiet on "
                "success unless -v\n(verify prints one line per target).\n");
 }
