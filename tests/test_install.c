@@ -465,7 +465,7 @@ static void test_cmake_example(void **state)
     expect_in(out, "Machine:                           ARM");
     MUST("arm-none-eabi-nm %s/boot.elf", b);
     expect_in(out, " T fwpk_feed\n");
-    expect_in(out, " T fwpk_ed25519_verify\n");
+    expect_in(out, " T fwpk_ed25519_verify_ws\n");
     MUST("grep -rl '%s/share/fwpk_verify/src/inflate.c' %s", prefix, b);
     /* each link repacks */
     MUST("rm %s/blinky.elf && cmake --build %s", b, b);

@@ -87,10 +87,12 @@ static fwpk_err install(const uint8_t *container, uint32_t len)
     policy.window_lo = APP_BASE;
     policy.window_hi = APP_BASE + APP_SIZE;
     memset(&flash, 0, sizeof flash);
-    memset(&flash, 0, sizeof flash);
     flash.erase = on_erase;
     flash.write = on_write;
     flash.read = on_read;
+    /* the deflate window is read back from the slot: flash is memory */
+    flash.mapped = (const uint8_t *)APP_BASE;
+    flash.mapped_base = APP_BASE;
     fwpk_err err = fwpk_begin(&ctx, &policy, &flash);
     for (uint32_t off = 0; err == FWPK_OK && off < len; off += PIECE)
         err = fwpk_feed(&ctx, container + off,

@@ -85,7 +85,6 @@ int main(int argc, char **argv)
     policy.window_lo = FLASH_BASE;
     policy.window_hi = FLASH_BASE + FLASH_SIZE;
     memset(&cb, 0, sizeof cb);
-    memset(&cb, 0, sizeof cb);
     cb.erase = on_erase;
     cb.write = on_write;
     cb.read = on_read;

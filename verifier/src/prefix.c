@@ -86,20 +86,22 @@ static fwpk_err on_sig_count(fwpk_ctx *ctx)
     return FWPK_OK;
 }
 
-/* Ed25519's temporaries go into the context's buffers, which hold only the
- * signature entry now (the manifest is parsed, the frames not begun): its
- * deepest stack shrinks by about 1 KB.  Too small a build keeps them on
- * the stack. */
+/* Ed25519's temporaries go into the context's buffers (ctx->mem), idle
+ * between the manifest (parsed) and the first frame, once the signature is
+ * copied out of them: the deepest stack shrinks by about 1 KB.  A build
+ * with smaller buffers keeps them on the stack. */
 #define WS_ALIGN 8u
-#define WS_NEED (FWPK_SIG_ENTRY_LEN + WS_ALIGN - 1u + FWPK_ED25519_WORKSPACE)
+#define WS_NEED (FWPK_ED25519_WORKSPACE + WS_ALIGN - 1u)
 
-static int ed25519_check(fwpk_ctx *ctx, const uint8_t *sig,
+static int ed25519_check(fwpk_ctx *ctx, const uint8_t *entry_sig,
                          const uint8_t *pk)
 {
-    uintptr_t ws = (uintptr_t)(ctx->mem.buf + FWPK_SIG_ENTRY_LEN);
+    uint8_t sig[FWPK_SIG_LEN];
+    uintptr_t ws = (uintptr_t)&ctx->mem;
     if (sizeof ctx->mem < WS_NEED)
-        return fwpk_ed25519_verify(sig, pk, ctx->signed_digest,
+        return fwpk_ed25519_verify(entry_sig, pk, ctx->signed_digest,
                                    FWPK_SIGNED_DIGEST_LEN);
+    memcpy(sig, entry_sig, sizeof sig);
     ws = (ws + WS_ALIGN - 1u) & ~(uintptr_t)(WS_ALIGN - 1u);
     return fwpk_ed25519_verify_ws(sig, pk, ctx->signed_digest,
                                   FWPK_SIGNED_DIGEST_LEN, (void *)ws);
