@@ -1,5 +1,7 @@
 /*
- * test_inflate.c - the verifier's frame-at-a-time raw inflate, against zlib.
+ * test_inflate.c - the verifier's raw inflate, against zlib: the resumable
+ * decoder (inflate.h, fwpk_inflate_push) and the v1 frame-at-a-time API
+ * over it (fwpk_inflate_frame).
  *
  * Round trips: a corpus (empty, 1 byte, random, text, runs, periodic data
  * whose matches reach back across frames, 300 KB of firmware-like bytes) is
@@ -7,16 +9,26 @@
  * HUFFMAN_ONLY, RLE and FILTERED strategies, window bits 8..15, with a sync
  * flush every N input bytes (the fwpack frame rule) and Z_FINISH at the end;
  * each frame goes to fwpk_inflate_frame in order with a window of exactly
- * 2^window bits, and the output must be the input.
+ * 2^window bits, and the output must be the input.  The resumable decoder
+ * gets streams of every level 0..9 and those strategies, window bits 9..15,
+ * as v1 frames or one continuous stream, in pieces of every size 1..64 and
+ * 4096, its output drained in random amounts, through a RAM window and a
+ * flash-backed one (a ring of 1..256 bytes, some held back, older history
+ * read back from the output, never from bytes not yet in "flash"); after
+ * each v1 frame it must be at a block boundary, and it must never use
+ * more room than the window gave it.
  *
- * Refusals (FWPK_ERR_INFLATE, never a crash under ASan): every prefix of a
- * frame, random bit flips and garbage judged against zlib's own verdict,
- * hand-built streams with a distance beyond the output or the window, bad
- * stored lengths, block type 3, invalid symbols, data or frames after the
- * final block, and malformed dynamic headers (over-subscribed, incomplete,
- * no end-of-block code, bad repeats, too many codes); each hand-built bad
- * stream has a good twin that must decode.  A sink's error stops decoding
- * and is returned as is.
+ * Refusals (FWPK_ERR_INFLATE, never a crash under ASan), by both APIs, the
+ * resumable one in several piece sizes and rings: every prefix of a frame
+ * (the resumable decoder waits instead, at a block boundary exactly where
+ * zlib sees one), random bit flips and garbage judged against zlib's own
+ * verdict, hand-built streams with a distance beyond the output or the
+ * window, bad stored lengths, block type 3, invalid symbols, data or
+ * frames after the final block, nonzero padding after it, and malformed
+ * dynamic headers (over-subscribed, incomplete, no end-of-block code, bad
+ * repeats, HLIT 287, HDIST 31); each hand-built bad stream has a good twin
+ * that must decode.  A sink's or far reader's error stops decoding and is
+ * returned as is; the resumable decoder's errors stick.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +42,7 @@
 #include <zlib.h>
 
 #include "fwpk_verify.h"
+#include "inflate.h"
 #include "pack_util.h"
 
 static uint32_t rng_state = 0x9e3779b9u;
@@ -366,6 +379,258 @@ static void decode_and_check(const cstream *c, const uint8_t *want, size_t n,
     dec_free(&d);
 }
 
+/* ---- our side: the resumable decoder (inflate.h) ------------------------------ */
+
+/* As the driver uses it: input in pieces, output drained from the window's
+ * ring in random amounts into 'out' (the flash).  Two kinds of ring: RAM
+ * (the ring is the whole dictionary, no far reader) and flash-backed (a
+ * ring of a few bytes; history older than it is read back from 'out',
+ * never from bytes the ring still holds back: 'reserve' of the drained
+ * ones, nor from bytes not drained yet). */
+typedef struct {
+    uint32_t ring;    /* ring size; 0: the dictionary, in RAM */
+    uint32_t reserve; /* drained bytes the ring keeps (later stages) */
+} ringcfg;
+
+typedef struct {
+    fwpk_inflate s;
+    fwpk_window w;
+    uint8_t *ring;
+    uint8_t *out;
+    size_t cap;
+    size_t far_reads;  /* calls of the far reader */
+    long far_fail_at;  /* that call fails with FWPK_ERR_FLASH; -1 never */
+    int overflow;      /* more output than 'cap' */
+} pdec;
+
+static fwpk_err far_read(void *arg, uint32_t off, uint8_t *buf, uint32_t len)
+{
+    pdec *d = arg;
+    uint32_t in_flash = d->w.drained - d->w.reserve;
+    assert_true(len > 0);
+    assert_false(d->overflow);
+    if (off > in_flash || len > in_flash - off) {
+        printf("far read of [%u, %u) with only %u bytes in flash\n", off,
+               off + len, in_flash);
+        fail();
+    }
+    if ((long)d->far_reads++ == d->far_fail_at)
+        return FWPK_ERR_FLASH;
+    memcpy(buf, d->out + off, len);
+    return FWPK_OK;
+}
+
+static void pdec_init(pdec *d, uint32_t dict, ringcfg rc, size_t cap)
+{
+    uint32_t size = rc.ring ? rc.ring : dict;
+    memset(d, 0, sizeof *d);
+    d->ring = malloc(size); /* exact size: ASan sees any overrun */
+    d->out = malloc(cap ? cap : 1);
+    assert_true(d->ring && d->out);
+    memset(d->ring, 0xa5, size); /* junk: nothing may depend on it */
+    d->cap = cap;
+    d->far_fail_at = -1;
+    fwpk_inflate_init(&d->s);
+    fwpk_window_init(&d->w, d->ring, size, dict, rc.reserve,
+                     rc.ring ? far_read : NULL, d);
+    assert_true(fwpk_inflate_at_boundary(&d->s));
+    assert_false(fwpk_inflate_done(&d->s));
+}
+
+static void pdec_free(pdec *d)
+{
+    free(d->ring);
+    free(d->out);
+    d->ring = d->out = NULL;
+}
+
+/* Hands on pending bytes: all of them, or (all == 0) a random amount, at
+ * least one. */
+static void pdec_drain(pdec *d, int all)
+{
+    for (;;) {
+        const uint8_t *p;
+        uint32_t n = fwpk_window_pending(&d->w, &p), k;
+        if (n == 0)
+            return;
+        k = all ? n : 1 + rnd() % n;
+        if (d->w.drained + k > d->cap)
+            d->overflow = 1;
+        else
+            memcpy(d->out + d->w.drained, p, k);
+        fwpk_window_drain(&d->w, k);
+        if (!all && rnd() % 2)
+            return;
+    }
+}
+
+/* Feeds in[0..len) in pieces of 'piece' bytes (each in its own exact-size
+ * allocation), draining between calls, until all is used and the window
+ * has room: what the driver does with one frame. */
+static fwpk_err pdec_feed(pdec *d, const uint8_t *in, size_t len,
+                          size_t piece)
+{
+    int full = 0;
+    while (len > 0 || full) {
+        uint32_t n = (uint32_t)(len < piece ? len : piece), used = 12345;
+        uint8_t *copy = malloc(n ? n : 1);
+        assert_non_null(copy);
+        if (n)
+            memcpy(copy, in, n);
+        fwpk_err e = fwpk_inflate_push(&d->s, &d->w, copy, n, &used);
+        free(copy);
+        assert_true(used <= n);
+        /* never more output than the room it was given */
+        assert_true(d->w.total - d->w.drained + d->w.reserve <=
+                    d->w.mask + 1u);
+        full = fwpk_window_room(&d->w) == 0;
+        /* it stops early only for a full window */
+        if (e == FWPK_OK && used < n && !full) {
+            printf("push used %u of %u bytes, window not full\n", used, n);
+            fail();
+        }
+        in += used;
+        len -= used;
+        pdec_drain(d, 0);
+        if (e != FWPK_OK)
+            return e;
+    }
+    return FWPK_OK;
+}
+
+/* The whole stream in one go: FWPK_OK only if it decodes and ends with
+ * the final block; the output drained into d->out. */
+static fwpk_err pdec_stream(pdec *d, const uint8_t *in, size_t len,
+                            size_t piece)
+{
+    fwpk_err e = pdec_feed(d, in, len, piece);
+    pdec_drain(d, 1);
+    if (e == FWPK_OK && !fwpk_inflate_done(&d->s))
+        e = FWPK_ERR_INFLATE; /* cut off: what the driver's finish says */
+    return e;
+}
+
+/* A few ways to run the decoder, for each hand-built stream: byte by byte
+ * through a one-byte ring, odd pieces through small rings holding bytes
+ * back, whole through a RAM window. */
+static const struct {
+    size_t piece;
+    ringcfg rc;
+} PUSH_WAYS[] = {{1, {1, 0}},  {3, {16, 5}},         {64, {64, 0}},
+                 {7, {0, 0}},  {(size_t)-1, {0, 2}}, {5, {2, 1}},
+                 {2, {1024, 3}}}; /* a ring larger than a 2^9 dictionary */
+enum { N_PUSH_WAYS = sizeof PUSH_WAYS / sizeof PUSH_WAYS[0] };
+
+static size_t push_far_reads; /* far reads over the round trips */
+
+/* Every frame fed in pieces; after each the decoder is at a block
+ * boundary (v1 frames end on one; a v2-like stream is one frame), and the
+ * output is exactly want[0..n). */
+static void push_decode_and_check(const cstream *c, const uint8_t *want,
+                                  size_t n, uint32_t dict, size_t piece,
+                                  ringcfg rc, const char *label)
+{
+    pdec d;
+    pdec_init(&d, dict, rc, n + 1);
+    size_t start = 0;
+    for (size_t f = 0; f < c->nframes; f++) {
+        fwpk_err e = pdec_feed(&d, c->data + start, c->end[f] - start, piece);
+        if (e != FWPK_OK || !fwpk_inflate_at_boundary(&d.s))
+            printf("%s; pieces of %zu, ring %u (reserve %u): frame %zu of "
+                   "%zu: %s, at a boundary: %d (output so far %u of %zu)\n",
+                   label, piece, rc.ring, rc.reserve, f, c->nframes,
+                   fwpk_strerror(e), fwpk_inflate_at_boundary(&d.s),
+                   d.w.total, n);
+        assert_int_equal(e, FWPK_OK);
+        assert_true(fwpk_inflate_at_boundary(&d.s));
+        assert_int_equal(fwpk_inflate_done(&d.s), f + 1 == c->nframes);
+        start = c->end[f];
+    }
+    pdec_drain(&d, 1);
+    assert_false(d.overflow);
+    if (d.w.drained != n || memcmp(d.out, want, n) != 0) {
+        size_t i = 0;
+        while (i < d.w.drained && i < n && d.out[i] == want[i])
+            i++;
+        printf("%s; pieces of %zu, ring %u (reserve %u): output differs at "
+               "byte %zu (got %u bytes, want %zu)\n", label, piece, rc.ring,
+               rc.reserve, i, d.w.drained, n);
+    }
+    assert_int_equal(d.w.drained, n);
+    assert_memory_equal(d.out, want, n);
+    push_far_reads += d.far_reads;
+    pdec_free(&d);
+}
+
+/* The resumable decoder's verdict on a whole stream, each of PUSH_WAYS:
+ * a good stream gives zlib's output and ends with the final block; a bad
+ * one FWPK_ERR_INFLATE (at once or as a stream cut off), having handed on
+ * no more than zlib did, and every later call says the same. */
+static void push_verdict(const uint8_t *p, size_t n, int wb,
+                         const zresult *z, int good, const char *what)
+{
+    for (int i = 0; i < N_PUSH_WAYS; i++) {
+        pdec d;
+        uint32_t used;
+        pdec_init(&d, 1u << wb, PUSH_WAYS[i].rc, z->out_len + 1100 * n + 1024);
+        fwpk_err e = pdec_stream(&d, p, n, PUSH_WAYS[i].piece);
+        assert_false(d.overflow);
+        if (e != (good ? FWPK_OK : FWPK_ERR_INFLATE))
+            printf("'%s' in pieces of %zu, ring %u: got %s, want %s\n", what,
+                   PUSH_WAYS[i].piece, PUSH_WAYS[i].rc.ring, fwpk_strerror(e),
+                   good ? "OK" : fwpk_strerror(FWPK_ERR_INFLATE));
+        if (good) {
+            assert_int_equal(e, FWPK_OK);
+            assert_int_equal(d.w.drained, z->out_len);
+        } else {
+            assert_int_equal(e, FWPK_ERR_INFLATE);
+            assert_true(d.w.drained <= z->out_len);
+            /* refused by the decoder: it says so again, whatever comes;
+             * or cut off: it still waits for more */
+            if (fwpk_inflate_push(&d.s, &d.w, p, 0, &used) == FWPK_OK)
+                assert_false(fwpk_inflate_done(&d.s));
+            else
+                assert_int_equal(fwpk_inflate_push(&d.s, &d.w, p, n ? 1 : 0,
+                                                   &used),
+                                 FWPK_ERR_INFLATE);
+        }
+        assert_memory_equal(d.out, z->out, d.w.drained);
+        pdec_free(&d);
+    }
+}
+
+/* The resumable decoder on a damaged stream, one of PUSH_WAYS ('way'),
+ * judged by zlib: what zlib decodes cleanly it gives back the same (but
+ * refuses nonzero padding after the final block, SPEC.md 6.1); what zlib
+ * refuses, or finds cut off, it refuses; before refusing it hands on no
+ * more than zlib and the same bytes.  Returns whether it accepted. */
+static int push_judge(const uint8_t *p, size_t n, int wb, const zresult *z,
+                      unsigned way)
+{
+    pdec d;
+    way %= N_PUSH_WAYS;
+    pdec_init(&d, 1u << wb, PUSH_WAYS[way].rc, z->out_len + 1100 * n + 1024);
+    fwpk_err e = pdec_stream(&d, p, n, PUSH_WAYS[way].piece);
+    assert_false(d.overflow);
+    int clean = z->status == Z_CLEAN && !z->pad_nonzero;
+    int bad = e != (clean ? FWPK_OK : FWPK_ERR_INFLATE) ||
+              d.w.drained > z->out_len ||
+              memcmp(d.out, z->out, d.w.drained) != 0 ||
+              (clean && d.w.drained != z->out_len);
+    if (bad) {
+        printf("resumable decoder, pieces of %zu, ring %u: zlib says %s%s "
+               "(%zu bytes out), we say %s (%u bytes out)\n",
+               PUSH_WAYS[way].piece, PUSH_WAYS[way].rc.ring,
+               zstatus_name[z->status],
+               z->pad_nonzero ? " with nonzero padding" : "", z->out_len,
+               fwpk_strerror(e), d.w.drained);
+        print_hex("stream", p, n < 256 ? n : 256);
+    }
+    assert_false(bad);
+    pdec_free(&d);
+    return e == FWPK_OK;
+}
+
 /* ---- corpus ----------------------------------------------------------------- */
 
 typedef struct {
@@ -663,6 +928,96 @@ static void test_empty_frames(void **state)
     cs_free(&cs);
 }
 
+/* ---- the resumable decoder: round trips ---------------------------------------- */
+
+/* Every zlib level and strategy, window bits 9..15 (each combination
+ * meets several), v1 frames (a sync flush every 500..3000 input bytes) or
+ * one continuous stream; the input in pieces of every size 1..64 and
+ * 4096; each through a RAM window and through a flash-backed one (a ring
+ * of 1..256 bytes, some held back, the rest of the history read back from
+ * the output). */
+static const zmode PUSH_MODES[] = {
+    {"level 0", 0, Z_DEFAULT_STRATEGY}, {"level 1", 1, Z_DEFAULT_STRATEGY},
+    {"level 2", 2, Z_DEFAULT_STRATEGY}, {"level 3", 3, Z_DEFAULT_STRATEGY},
+    {"level 4", 4, Z_DEFAULT_STRATEGY}, {"level 5", 5, Z_DEFAULT_STRATEGY},
+    {"level 6", 6, Z_DEFAULT_STRATEGY}, {"level 7", 7, Z_DEFAULT_STRATEGY},
+    {"level 8", 8, Z_DEFAULT_STRATEGY}, {"level 9", 9, Z_DEFAULT_STRATEGY},
+    {"fixed", 6, Z_FIXED},              {"huffman only", 6, Z_HUFFMAN_ONLY},
+    {"rle", 6, Z_RLE},                  {"filtered", 9, Z_FILTERED},
+};
+enum { N_PUSH_MODES = sizeof PUSH_MODES / sizeof PUSH_MODES[0] };
+#define PIECE_SIZES 65 /* 1..64, then 4096 */
+
+static size_t piece_size(size_t i)
+{
+    return i < 64 ? i + 1 : 4096;
+}
+
+static void test_push_round_trips(void **state)
+{
+    (void)state;
+    /* text, then data repeating every 1500 bytes (matches reaching past
+     * any small ring), then firmware */
+    static uint8_t mixed[2000 + 4000 + 3000];
+    memcpy(mixed, cor[C_TEXT].p, 2000);
+    memcpy(mixed + 2000, cor[C_PERIOD1500].p, 4000);
+    memcpy(mixed + 6000, cor[C_FIRMWARE].p, 3000);
+    static const size_t chunks[] = {(size_t)-1 / 2, 500, 1024, 3000};
+    size_t streams = 0, far_streams = 0;
+    push_far_reads = 0;
+    for (int m = 0; m < N_PUSH_MODES; m++) {
+        for (size_t i = 0; i < PIECE_SIZES; i++) {
+            for (int flash = 0; flash <= 1; flash++) {
+                int wb = 9 + (int)((2 * i + (size_t)flash + (size_t)m) % 7);
+                size_t chunk = chunks[(i + (size_t)m) % 4];
+                uint32_t ring = 1u << (i % 9);
+                ringcfg rc = {0, (uint32_t)(i % 4)};
+                if (flash) {
+                    rc.ring = ring;
+                    rc.reserve = (uint32_t)(i % 5) < ring ? (uint32_t)(i % 5)
+                                                          : ring - 1;
+                }
+                cstream cs;
+                assert_int_equal(deflate_frames(&cs, mixed, sizeof mixed,
+                                                PUSH_MODES[m].level, wb, 8,
+                                                PUSH_MODES[m].strategy,
+                                                chunk), 0);
+                char label[160];
+                snprintf(label, sizeof label, "%s, window bits %d, %zu "
+                         "frames", PUSH_MODES[m].name, wb, cs.nframes);
+                size_t before = push_far_reads;
+                push_decode_and_check(&cs, mixed, sizeof mixed, 1u << wb,
+                                      piece_size(i), rc, label);
+                far_streams += push_far_reads > before;
+                streams++;
+                cs_free(&cs);
+            }
+        }
+    }
+    printf("resumable decoder: %zu streams, %zu of them flash-backed with "
+           "far reads (%zu reads)\n", streams, far_streams, push_far_reads);
+    /* the flash-backed runs really read history back */
+    assert_true(far_streams > streams / 3);
+}
+
+/* 300 KB of firmware at the packer's settings, v1 frames and one stream. */
+static void test_push_firmware(void **state)
+{
+    (void)state;
+    static const size_t pieces[] = {1, 13, 64, 4096};
+    static const ringcfg rings[] = {{0, 0}, {32, 3}, {256, 0}, {1, 0}};
+    const corpus *c = &cor[C_FIRMWARE];
+    for (int k = 0; k < 4; k++) {
+        cstream cs;
+        size_t chunk = k % 2 ? 4096 : (size_t)-1 / 2;
+        assert_int_equal(deflate_frames(&cs, c->p, c->n, 9, 15, 9,
+                                        Z_DEFAULT_STRATEGY, chunk), 0);
+        push_decode_and_check(&cs, c->p, c->n, 1u << 15, pieces[k], rings[k],
+                              "firmware, level 9, window bits 15");
+        cs_free(&cs);
+    }
+}
+
 /* ---- hand-built streams ------------------------------------------------------- */
 
 typedef struct {
@@ -809,6 +1164,7 @@ static void expect_bad(const bw *w, int wb, const char *what)
                "%zu\n", what, b.len, z.out_len);
     assert_true(b.len <= z.out_len);
     assert_memory_equal(b.p, z.out, b.len);
+    push_verdict(w->buf, w->n, wb, &z, 0, what);
     sb_free(&b);
     zr_free(&z);
 }
@@ -836,6 +1192,7 @@ static void expect_good(const bw *w, int wb, const char *want, size_t want_len,
     assert_int_equal(e, FWPK_OK);
     assert_int_equal(b.len, z.out_len);
     assert_memory_equal(b.p, z.out, z.out_len);
+    push_verdict(w->buf, w->n, wb, &z, 1, what);
     sb_free(&b);
     zr_free(&z);
 }
@@ -1089,6 +1446,126 @@ static void test_after_final(void **state)
         sb_free(&b);
         dec_free(&d);
     }
+}
+
+/* SPEC.md 6.1: the bits after the final block's last code, to the end of
+ * its byte, are zero.  zlib ignores them; both decoders refuse any set.
+ * Bits skipped before a stored block's LEN are not checked (nor by zlib). */
+static void test_final_padding(void **state)
+{
+    (void)state;
+    static bw w, bad;
+    bw_init(&w);
+    fixed_header(&w, 1);
+    fixed_literals(&w, "end");
+    fixed_sym(&w, 256);
+    int pad = 8 - w.bits;
+    assert_true(w.bits > 0 && pad > 0);
+    for (int j = 0; j < pad; j++) {
+        bad = w;
+        bw_put(&bad, 1u << j, pad);
+        zresult z;
+        zlib_analyze(&z, bad.buf, bad.n, 15);
+        assert_int_equal(z.status, Z_CLEAN);
+        assert_true(z.pad_nonzero);
+        sinkbuf b;
+        sb_init(&b, 64);
+        assert_int_equal(decode_one(bad.buf, bad.n, 1u << 15, &b),
+                         FWPK_ERR_INFLATE);
+        push_verdict(bad.buf, bad.n, 15, &z, 0, "nonzero padding");
+        sb_free(&b);
+        zr_free(&z);
+    }
+    bw_align(&w);
+    expect_good(&w, 15, "end", 3, "zero padding");
+
+    /* ones before a stored block's LEN */
+    bw_init(&w);
+    fixed_header(&w, 0);
+    fixed_literals(&w, "ab");
+    fixed_sym(&w, 256);
+    bw_put(&w, 1, 1);
+    bw_put(&w, 0, 2);
+    assert_true(w.bits > 0);
+    bw_put(&w, 0xff, 8 - w.bits);
+    bw_put(&w, 2, 16);
+    bw_put(&w, ~2u & 0xffffu, 16);
+    bw_byte(&w, 'c');
+    bw_byte(&w, 'd');
+    expect_good(&w, 15, "abcd", 4, "ones before a stored block's length");
+}
+
+/* The resumable decoder's calls: empty ones, bytes after the final block
+ * (in the same piece or a later one), errors that stick, and a failing
+ * far reader, whose error comes back as it is. */
+static void test_push_calls(void **state)
+{
+    (void)state;
+    static bw w;
+    static const uint8_t tail[] = {0x00, 0x03, 0xff};
+    const ringcfg tiny = {16, 0}, ram = {0, 0};
+    uint32_t used = 99;
+    pdec d;
+
+    pdec_init(&d, 512, tiny, 64);
+    assert_int_equal(fwpk_inflate_push(&d.s, &d.w, tail, 0, &used), FWPK_OK);
+    assert_int_equal(used, 0);
+    assert_int_equal(d.w.total, 0);
+    assert_true(fwpk_inflate_at_boundary(&d.s));
+    assert_false(fwpk_inflate_done(&d.s));
+    pdec_free(&d);
+
+    bw_init(&w);
+    fixed_header(&w, 1);
+    fixed_literals(&w, "end");
+    fixed_sym(&w, 256);
+    bw_align(&w);
+    for (size_t t = 0; t < sizeof tail; t++) {
+        /* a later piece */
+        pdec_init(&d, 512, t ? tiny : ram, 64);
+        assert_int_equal(pdec_feed(&d, w.buf, w.n, 1 + t), FWPK_OK);
+        assert_true(fwpk_inflate_done(&d.s));
+        assert_true(fwpk_inflate_at_boundary(&d.s));
+        assert_int_equal(fwpk_inflate_push(&d.s, &d.w, tail, 0, &used),
+                         FWPK_OK);
+        assert_true(fwpk_inflate_done(&d.s));
+        assert_int_equal(fwpk_inflate_push(&d.s, &d.w, tail + t, 1, &used),
+                         FWPK_ERR_INFLATE);
+        assert_int_equal(fwpk_inflate_push(&d.s, &d.w, tail, 0, &used),
+                         FWPK_ERR_INFLATE); /* and ever after */
+        pdec_drain(&d, 1);
+        assert_int_equal(d.w.drained, 3);
+        assert_memory_equal(d.out, "end", 3);
+        pdec_free(&d);
+        /* the same piece */
+        static bw more;
+        more = w;
+        bw_byte(&more, tail[t]);
+        pdec_init(&d, 512, t ? ram : tiny, 64);
+        assert_int_equal(pdec_stream(&d, more.buf, more.n, more.n),
+                         FWPK_ERR_INFLATE);
+        pdec_free(&d);
+    }
+
+    /* far reads that fail, early and late */
+    cstream cs;
+    const corpus *c = &cor[C_PERIOD1500];
+    assert_int_equal(deflate_frames(&cs, c->p, 6000, 9, 12, 8,
+                                    Z_DEFAULT_STRATEGY, 6000), 0);
+    const long fail_at[] = {0, 1, 7, 100};
+    for (size_t k = 0; k < sizeof fail_at / sizeof fail_at[0]; k++) {
+        pdec_init(&d, 1u << 12, (ringcfg){64, 1}, 6001);
+        d.far_fail_at = fail_at[k];
+        assert_int_equal(pdec_stream(&d, cs.data, cs.len, 5), FWPK_ERR_FLASH);
+        assert_int_equal(d.far_reads, fail_at[k] + 1);
+        assert_int_equal(fwpk_inflate_push(&d.s, &d.w, cs.data, 1, &used),
+                         FWPK_ERR_FLASH);
+        assert_false(fwpk_inflate_done(&d.s));
+        assert_true(d.w.drained < 6000);
+        assert_memory_equal(d.out, c->p, d.w.drained);
+        pdec_free(&d);
+    }
+    cs_free(&cs);
 }
 
 /* ---- dynamic headers ---------------------------------------------------------- */
@@ -1417,6 +1894,41 @@ static void test_dynamic_headers(void **state)
     bw_align(&w);
     expect_good(&w, 15, "hellooooo", 9, "a single distance code");
 
+    /* a literal/length code of one one-bit code, end of block (zlib
+     * takes a lone one-bit code in either code): an empty block */
+    bw_init(&w);
+    dyn_good(&d);
+    memset(d.lit, 0, sizeof d.lit);
+    d.lit[256] = 1;
+    d.nlit = 257;
+    d.ndist = 1;
+    d.dist[0] = 0;
+    d.dist[1] = 0;
+    dyn_header(&w, &d, 1, NULL, 0);
+    dyn_sym(&w, &d, 256);
+    bw_align(&w);
+    expect_good(&w, 15, "", 0, "a lone one-bit literal/length code");
+    /* ... but not of two bits */
+    bw_init(&w);
+    d.lit[256] = 2;
+    dyn_header(&w, &d, 1, NULL, 0);
+    dyn_sym(&w, &d, 256);
+    bw_align(&w);
+    expect_bad(&w, 15, "a lone two-bit literal/length code");
+    /* a code-length code must be complete, even a lone one-bit code */
+    bw_init(&w);
+    dyn_good(&d);
+    memset(d.cl, 0, sizeof d.cl);
+    d.cl[8] = 1;
+    memset(d.lit, 8, 257);
+    d.nlit = 257;
+    d.ndist = 1;
+    d.dist[0] = 8;
+    dyn_header(&w, &d, 1, NULL, 0);
+    for (int i = 0; i < 16; i++)
+        bw_byte(&w, 0);
+    expect_bad(&w, 15, "a lone one-bit code-length code");
+
     /* no distance codes at all (one length of zero): literals only */
     bw_init(&w);
     dyn_good(&d);
@@ -1437,6 +1949,47 @@ static void test_dynamic_headers(void **state)
     for (int i = 0; i < 8; i++)
         bw_byte(&w, 0);
     expect_bad(&w, 15, "a match with no distance codes");
+
+    /* HLIT 287 and HDIST 31, in streams otherwise good (complete codes
+     * that give the extra symbol a code it never uses), and their twins at
+     * the limits, 286 and 30 */
+    for (int extra = 0; extra <= 1; extra++) {
+        char what[80];
+        /* literals 9 bits (1/2); 30 or 31 length codes: two or one of 5
+         * bits, the rest 6 (1/2) */
+        bw_init(&w);
+        dyn_good(&d);
+        d.nlit = 286 + extra;
+        for (int i = 256; i < d.nlit; i++)
+            d.lit[i] = 6;
+        d.lit[256] = 5;
+        if (!extra)
+            d.lit[257] = 5;
+        dyn_header(&w, &d, 1, NULL, 0);
+        dyn_body(&w, &d, 1);
+        snprintf(what, sizeof what, "HLIT %d", d.nlit);
+        if (extra)
+            expect_bad(&w, 15, what);
+        else
+            expect_good(&w, 15, "helloooooooo", 12, what);
+        /* 30 or 31 distance codes: 30 of 5 bits, and one of 4 bits (31)
+         * or two of 5 bits made one of 4 (30) */
+        bw_init(&w);
+        dyn_good(&d);
+        d.ndist = 30 + extra;
+        for (int i = 0; i < d.ndist; i++)
+            d.dist[i] = 5;
+        d.dist[0] = 4;
+        if (!extra)
+            d.dist[1] = 4;
+        dyn_header(&w, &d, 1, NULL, 0);
+        dyn_body(&w, &d, 1);
+        snprintf(what, sizeof what, "HDIST %d", d.ndist);
+        if (extra)
+            expect_bad(&w, 15, what);
+        else
+            expect_good(&w, 15, "helloooooooo", 12, what);
+    }
 
     /* too many litlen (287) or distance (31, 32) codes */
     for (int k = 0; k < 3; k++) {
@@ -1461,6 +2014,33 @@ static void test_dynamic_headers(void **state)
  * boundary (zlib's reading), in which case it decodes to zlib's output so
  * far.  Output given before a refusal is always a prefix of the truth. */
 static size_t prefix_cases, prefix_ok;
+
+/* The resumable decoder on the first p bytes of a stream: never an error
+ * (it waits for more), never done; at a block boundary exactly when zlib
+ * finds one there (boundary 'at', or -1), with zlib's output so far;
+ * otherwise a prefix of zlib's output. */
+static void push_prefix(const uint8_t *frame, size_t p, int wb,
+                        const zresult *z, long at)
+{
+    unsigned way = (unsigned)p % N_PUSH_WAYS;
+    pdec d;
+    pdec_init(&d, 1u << wb, PUSH_WAYS[way].rc, z->out_len + 1);
+    fwpk_err e = pdec_feed(&d, frame, p, PUSH_WAYS[way].piece);
+    pdec_drain(&d, 1);
+    assert_false(d.overflow);
+    if (e != FWPK_OK || fwpk_inflate_at_boundary(&d.s) != (at >= 0))
+        printf("resumable decoder, prefix of %zu bytes: %s, at a boundary: "
+               "%d (zlib: %s)\n", p, fwpk_strerror(e),
+               fwpk_inflate_at_boundary(&d.s), at >= 0 ? "yes" : "no");
+    assert_int_equal(e, FWPK_OK);
+    assert_false(fwpk_inflate_done(&d.s));
+    assert_int_equal(fwpk_inflate_at_boundary(&d.s), at >= 0);
+    if (at >= 0)
+        assert_int_equal(d.w.drained, z->out_at[at]);
+    assert_true(d.w.drained <= z->out_len);
+    assert_memory_equal(d.out, z->out, d.w.drained);
+    pdec_free(&d);
+}
 
 static void prefixes_of(const uint8_t *frame, size_t n, int wb)
 {
@@ -1495,6 +2075,7 @@ static void prefixes_of(const uint8_t *frame, size_t n, int wb)
         prefix_cases++;
         sb_free(&b);
         dec_free(&d);
+        push_prefix(frame, p, wb, &z, at);
     }
     zr_free(&z);
 }
@@ -1560,8 +2141,8 @@ static void judge_single(const uint8_t *p, size_t n, int wb)
     case Z_ERROR:
     case Z_TRAILING:
         break;
-    case Z_CLEAN:
-        may_ok = 1;
+    case Z_CLEAN: /* nonzero padding after the final block: refused */
+        may_ok = !z.pad_nonzero;
         must_ok = !z.pad_nonzero;
         break;
     case Z_INCOMPLETE:
@@ -1579,6 +2160,7 @@ static void judge_single(const uint8_t *p, size_t n, int wb)
         print_hex("frame", p, n);
     }
     assert_false(bad);
+    push_judge(p, n, wb, &z, (unsigned)fz_cases);
     fz_cases++;
     fz_zerr += z.status == Z_ERROR || z.status == Z_TRAILING;
     fz_ok += ok;
@@ -1694,6 +2276,7 @@ static void test_bit_flips_multi_frame(void **state)
         } else {
             refused++;
         }
+        push_judge(p, cs.len, 12, &z, (unsigned)t);
         sb_free(&b);
         dec_free(&d);
         zr_free(&z);
@@ -1757,10 +2340,14 @@ int main(void)
         cmocka_unit_test(test_frames_grouped),
         cmocka_unit_test(test_cross_frame_matches),
         cmocka_unit_test(test_empty_frames),
+        cmocka_unit_test(test_push_round_trips),
+        cmocka_unit_test(test_push_firmware),
         cmocka_unit_test(test_fixed_and_distances),
         cmocka_unit_test(test_distance_across_frames),
         cmocka_unit_test(test_stored_and_block_types),
         cmocka_unit_test(test_after_final),
+        cmocka_unit_test(test_final_padding),
+        cmocka_unit_test(test_push_calls),
         cmocka_unit_test(test_dynamic_headers),
         cmocka_unit_test(test_truncated_frames),
         cmocka_unit_test(test_bit_flips_single_frame),

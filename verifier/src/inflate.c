@@ -352,22 +352,16 @@ static enum step stored_len(fwpk_inflate *s, bitin *b)
     return GO;
 }
 
+/* The bytes of a stored block come straight from the input: the bit
+ * buffer is empty here (LEN and NLEN filled it to exactly 32 bits from a
+ * byte boundary, and used them all). */
 static enum step stored(fwpk_inflate *s, fwpk_window *w, bitin *b,
                         uint32_t *room)
 {
     while (s->len > 0) {
-        uint8_t c;
-        if (*room == 0)
+        if (*room == 0 || b->p == b->end)
             return STOP;
-        if (b->n >= 8) { /* whole bytes taken into the bit buffer */
-            c = (uint8_t)b->bits;
-            drop_bits(b, 8);
-        } else if (b->p < b->end) {
-            c = *b->p++;
-        } else {
-            return STOP;
-        }
-        fwpk_window_put(w, c);
+        fwpk_window_put(w, *b->p++);
         --*room;
         s->len--;
     }
