@@ -9,7 +9,8 @@
 #   verify    the streaming verifier, a mutated container in mutated piece
 #             sizes, optionally re-signed so lying manifests reach the writer
 #   manifest  the device's CBOR manifest reader, against the host's reader
-#   inflate   the device's inflater, frame by frame, against zlib
+#   inflate   the device's inflaters against zlib: the v1 API frame by frame,
+#             the resumable decoder in pieces through a flash-backed window
 #   hex       the packer's Intel HEX parser, with a format/parse round trip
 #   pem       the key parser (PEM/DER, PKCS#8/SPKI), with a round trip
 #
