@@ -127,8 +127,9 @@ $(EMU_DIR)/$(1)/bench_verify.o: $(EMU_SRC)/bench_verify.c $(EMU_DIR)/$(1)/stream
 	@mkdir -p $$(@D)
 	$(CM_CC) $(call EMU_CM_CFLAGS,$(1)) -std=c99 -Werror $$(EMU_$(1)_DEFS) $$(EMU_$(1)_BENCH) \
 	    $(EMU_INC) -I$(CM_DIR) -I$(EMU_DIR)/$(1) -I$(EMU_DIR) -MMD -MP -c $$< -o $$@
-$(EMU_DIR)/$(1)/blobs.o: $(EMU_SRC)/blobs.S $(EMU_DIR)/$(1)/stream.h $(EMU_DIR)/$(1)/container.fwpk
-	$(CM_CC) $$(EMU_$(1)_ARCH) -DBENCH_CONTAINER -Wa,-I$(EMU_DIR)/$(1) -c $$< -o $$@
+$(EMU_DIR)/$(1)/blobs.o: $(EMU_SRC)/blobs.S $(EMU_DIR)/$(1)/stream.h $(EMU_DIR)/$(1)/container.fwpk \
+        $(EMU_DIR)/$(1)/image.bin
+	$(CM_CC) $$(EMU_$(1)_ARCH) -DBENCH_CONTAINER -DBENCH_IMAGE -Wa,-I$(EMU_DIR)/$(1) -c $$< -o $$@
 EMU_$(1)_OBJ := $(EMU_VERIFIER_NAMES:%=$(EMU_DIR)/$(1)/verifier/%.o) \
     $(EMU_CM_COMMON:%=$(EMU_DIR)/$(1)/common/%.o) \
     $(EMU_DIR)/$(1)/bench_verify.o $(EMU_DIR)/$(1)/blobs.o

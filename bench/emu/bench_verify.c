@@ -19,6 +19,12 @@
  *              BENCH_FLUSH input bytes), into a sink that only counts;
  *              then, untimed, again into a sink that hashes the output,
  *              which must match the image's SHA-512
+ *   push       the resumable decoder (inflate.h) over the same frames, in
+ *              pieces of a frame each, into a flash-backed window: a ring
+ *              of BENCH_RING bytes (BENCH_RESERVE of them held back), the
+ *              older history read from the image as from memory-mapped
+ *              flash (bench_image); then into a RAM window (the context's);
+ *              untimed, again with the output hashed, which must match
  *   container  fwpk_begin / fwpk_feed (BENCH_PIECE-byte pieces) /
  *              fwpk_finish on a container packed by build/host/fwpack, with
  *              the flash callbacks writing to RAM (BENCH_FLASH_RAM) or
@@ -36,12 +42,19 @@
 #include <string.h>
 
 #include "fwpk_verify.h"
+#include "inflate.h"
 #include "keyring.h"
 #include "stream.h"
 #include "vector.h"
 
 #ifndef BENCH_PIECE
 #define BENCH_PIECE 4096u
+#endif
+#ifndef BENCH_RING
+#define BENCH_RING 256u
+#endif
+#ifndef BENCH_RESERVE
+#define BENCH_RESERVE 4u
 #endif
 
 #define REG32(a) (*(volatile uint32_t *)(a))
@@ -273,6 +286,90 @@ static void bench_inflate(void)
         fail("inflate: output differs from the image");
 }
 
+/* ---- the resumable decoder ---- */
+
+extern const uint8_t bench_image[];
+static fwpk_inflate push_state; /* as a driver's context would hold it */
+static uint8_t push_ring[BENCH_RING];
+/* the RAM window run uses the context's ring */
+typedef char ram_ring_fits[sizeof ctx.mem.codec.ring >= WINDOW_SIZE ? 1 : -1];
+static uint32_t far_reads;
+
+static fwpk_err far_image(void *arg, uint32_t off, uint8_t *buf, uint32_t len)
+{
+    (void)arg;
+    memcpy(buf, bench_image + off, len);
+    far_reads++;
+    return FWPK_OK;
+}
+
+/* Every frame in one piece, the window drained into 'sink' after each
+ * call; each frame must end on a block boundary (v1), the last with the
+ * final block. */
+static fwpk_err push_all(uint8_t *ring, uint32_t ring_size, fwpk_far_read far,
+                         fwpk_sink sink)
+{
+    fwpk_window w;
+    const uint8_t *p = bench_stream;
+    fwpk_err err = FWPK_OK;
+    fwpk_inflate_init(&push_state);
+    fwpk_window_init(&w, ring, ring_size, WINDOW_SIZE, BENCH_RESERVE, far,
+                     NULL);
+    sunk = 0;
+    far_reads = 0;
+    for (unsigned i = 0; i < BENCH_FRAMES && err == FWPK_OK; i++) {
+        uint32_t len = bench_frame_len[i];
+        int full = 0;
+        while (err == FWPK_OK && (len > 0 || full)) {
+            const uint8_t *q;
+            uint32_t used, k;
+            err = fwpk_inflate_push(&push_state, &w, p, len, &used);
+            p += used;
+            len -= used;
+            full = fwpk_window_room(&w) == 0;
+            while ((k = fwpk_window_pending(&w, &q)) > 0) {
+                sink(NULL, q, k);
+                fwpk_window_drain(&w, k);
+            }
+        }
+        if (err == FWPK_OK && !fwpk_inflate_at_boundary(&push_state))
+            err = FWPK_ERR_INFLATE;
+    }
+    if (err == FWPK_OK && !fwpk_inflate_done(&push_state))
+        err = FWPK_ERR_INFLATE;
+    return err;
+}
+
+static void bench_push(void)
+{
+    STACK_BEGIN();
+    uint32_t t0 = clk_ticks();
+    fwpk_err err = push_all(push_ring, BENCH_RING, far_image, count_sink);
+    uint32_t t = clk_ticks() - t0;
+    report("push_stack", stack_used());
+    report("push_out_bytes", sunk);
+    report("push_ring", BENCH_RING);
+    report("push_far_reads", far_reads);
+    report("push_state_bytes", sizeof push_state);
+    report("push_insns", insns(t));
+    if (err != FWPK_OK || sunk != BENCH_IMAGE_LEN)
+        fail("push: error or wrong length");
+
+    uint8_t d[64];
+    fwpk_sha512_init(&out_hash);
+    err = push_all(push_ring, BENCH_RING, far_image, hash_sink);
+    fwpk_sha512_final(&out_hash, d);
+    if (err != FWPK_OK || memcmp(d, bench_image_sha512, 64) != 0)
+        fail("push: output differs from the image");
+
+    t0 = clk_ticks();
+    err = push_all(ctx.mem.codec.ring, WINDOW_SIZE, NULL, count_sink);
+    t = clk_ticks() - t0;
+    report("push_ram_insns", insns(t));
+    if (err != FWPK_OK || sunk != BENCH_IMAGE_LEN)
+        fail("push (RAM window): error or wrong length");
+}
+
 /* ---- a whole container ---- */
 
 extern const uint8_t bench_container[], bench_container_end[];
@@ -401,6 +498,7 @@ int main(void)
     bench_verify();
     bench_sha512();
     bench_inflate();
+    bench_push();
     bench_container_run();
     report("failed", (uint32_t)failed);
     return failed;

@@ -2,6 +2,9 @@
  * blobs.S - the benchmarks' binary test data, included as is (.incbin):
  *   bench_stream     stream.bin, the framed raw deflate stream (gen deflate)
  *   bench_container  container.fwpk, packed by fwpack (when BENCH_CONTAINER)
+ *   bench_image      image.bin, what the stream inflates to: the flash
+ *                    that the resumable decoder reads history back from
+ *                    (when BENCH_IMAGE)
  * Found through the assembler's include path (-Wa,-I<data dir>).  In
  * read-only data on Cortex-M; in program memory on AVR (read with
  * memcpy_P / pgm_read_byte).
@@ -17,6 +20,13 @@ bench_stream:
     .incbin "stream.bin"
     .global bench_stream_end
 bench_stream_end:
+
+#ifdef BENCH_IMAGE
+    .balign 4
+    .global bench_image
+bench_image:
+    .incbin "image.bin"
+#endif
 
 #ifdef BENCH_CONTAINER
     .balign 4

@@ -28,6 +28,9 @@
 #   avr.*  simavr, Timer1 at clk/1 counts cycles; run on the atmega328p when
 #          its build fits in 2 KB of RAM, else on the atmega1284p (same AVR
 #          core and instruction timings, 16 KB RAM)
+#   *.inflate_push  the resumable decoder (inflate.h) on the same stream,
+#          through a flash-backed window (a small ring; older history read
+#          from the image as memory-mapped flash) and through a RAM window
 #   *.hash_inflate  a whole container's cost per image byte without its one
 #          Ed25519 verify (measured alone on the same signature, same run):
 #          frame hashes, inflate, inverse filter, image hash, flash writes
@@ -148,6 +151,14 @@ cm() { # cm PREFIX DIR VERIFY_BUDGET VERIFY_REFS INFLATE_BUDGET THRU_BUDGET IMAG
         n="$(v "$d" inflate_out_bytes)")" insn/B "$5" \
         "$REF_INF (per output byte, $(kib "$d" inflate_out_bytes) KB, window $(kib "$d" inflate_window) KB)"
     fig "$p.inflate_stack" "$(v "$d" inflate_stack)" B - -
+    fig "$p.inflate_push" "$(calc 'printf("%.1f", x / n)' x="$(v "$d" push_insns)" \
+        n="$(v "$d" push_out_bytes)")" insn/B - \
+        "resumable decoder, flash-backed: $(v "$d" push_ring) B ring, older history from memory-mapped flash ($(v "$d" push_far_reads) reads)"
+    fig "$p.inflate_push_ram" "$(calc 'printf("%.1f", x / n)' x="$(v "$d" push_ram_insns)" \
+        n="$(v "$d" push_out_bytes)")" insn/B - \
+        "resumable decoder, RAM window $(kib "$d" inflate_window) KB"
+    fig "$p.inflate_push_stack" "$(v "$d" push_stack)" B - -
+    fig "$p.inflate_state" "$(v "$d" push_state_bytes)" B - "sizeof(fwpk_inflate), tables included"
     fig "$p.container_$7" "$(calc 'printf("%.2f", x / 1e6)' x="$(v "$d" container_insns)")" \
         Minsn - "begin/feed/finish, $(v "$d" container_bytes) B container, $(v "$d" container_image_bytes) B image"
     fig "$p.container_per_byte" "$(calc 'printf("%.1f", x / n)' x="$(v "$d" container_insns)" \
