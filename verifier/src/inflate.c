@@ -515,9 +515,11 @@ static unsigned distance_of(unsigned sym)
  * out or the window is full.  This is the loop that runs once or twice
  * per output byte: the bit buffer, the input pointer, the mode and the
  * room stay in locals meanwhile, literals take the shortest way, and the
- * buffer is topped up to 25 bits or more before each step, so that a code
- * and its extra bits fit.  A step that lacks bits or room stops with
- * nothing used; the next call redoes it. */
+ * buffer is topped up to 25 bits or more before each pass, so that a code
+ * and its extra bits fit: a match takes two passes, one for the length,
+ * one for the distance and the copy.  A step that lacks bits or room
+ * stops with nothing used; the next call redoes it (the modes LENEXT and
+ * DISTEXT are where a code's extra bits were still missing). */
 static NOINLINE enum step codes(fwpk_inflate *s, fwpk_window *w, bitin *in,
                                 uint32_t *room_p)
 {
@@ -567,67 +569,65 @@ static NOINLINE enum step codes(fwpk_inflate *s, fwpk_window *w, bitin *in,
             e = length_of(sym);
             s->len = (uint16_t)(e >> 4);
             s->extra = (uint8_t)(e & 15u);
-            mode = LENEXT;
+            mode = LENEXT; /* its extra bits, at once if they are here */
         }
-        switch (mode) {
-        case LENEXT:
+        if (mode == LENEXT) {
             if (n < s->extra) {
                 r = STOP;
-                break;
+                continue;
             }
             s->len = (uint16_t)(s->len + low_bits(bits, s->extra));
             bits >>= s->extra;
             n -= s->extra;
             mode = DIST;
-            break;
-        case DIST:
+            continue; /* topped up first */
+        }
+        if (mode == DIST) {
             e = decode(&s->dist_code, s->dist_sym, dist_root, bits, n);
             sym = e >> SYM_SHIFT;
             if (e == NEED_BITS) {
                 r = STOP;
-            } else if (sym >= DIST_CODES) {
+                continue;
+            }
+            if (sym >= DIST_CODES) {
                 mode = BAD;
                 r = FAIL;
-            } else {
-                bits >>= e & CODE_LEN;
-                n -= e & CODE_LEN;
-                e = distance_of(sym);
-                s->dist = (uint16_t)(e >> 4);
-                s->extra = (uint8_t)(e & 15u);
-                mode = DISTEXT;
+                continue;
             }
-            break;
-        case DISTEXT:
+            bits >>= e & CODE_LEN;
+            n -= e & CODE_LEN;
+            e = distance_of(sym);
+            s->dist = (uint16_t)(e >> 4);
+            s->extra = (uint8_t)(e & 15u);
+            mode = DISTEXT; /* its extra bits, at once if they are here */
+        }
+        if (mode == DISTEXT) {
             if (n < s->extra) {
                 r = STOP;
-                break;
+                continue;
             }
             s->dist = (uint16_t)(s->dist + low_bits(bits, s->extra));
             bits >>= s->extra;
             n -= s->extra;
             mode = COPY;
-            break;
-        case COPY:
-            k = s->len < room ? s->len : room;
-            if (k == 0) {
-                r = STOP;
-                break;
-            }
-            err = fwpk_window_copy(w, s->dist, k);
-            if (err != FWPK_OK) {
-                s->err = (uint8_t)err;
-                mode = BAD;
-                r = FAIL;
-                break;
-            }
-            room -= k;
-            s->len = (uint16_t)(s->len - k);
-            if (s->len == 0)
-                mode = LEN;
-            break;
-        default: /* LEN, done above */
-            break;
         }
+        /* COPY: as much of the match as there is room for */
+        k = s->len < room ? s->len : room;
+        if (k == 0) {
+            r = STOP;
+            continue;
+        }
+        err = fwpk_window_copy(w, s->dist, k);
+        if (err != FWPK_OK) {
+            s->err = (uint8_t)err;
+            mode = BAD;
+            r = FAIL;
+            continue;
+        }
+        room -= k;
+        s->len = (uint16_t)(s->len - k);
+        if (s->len == 0)
+            mode = LEN;
     }
     in->p = p;
     in->bits = bits;
