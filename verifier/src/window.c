@@ -59,16 +59,17 @@ static fwpk_err copy_far(fwpk_window *w, uint32_t dist, uint32_t len)
 
 fwpk_err fwpk_window_copy(fwpk_window *w, uint32_t dist, uint32_t len)
 {
-    uint32_t from;
+    uint8_t *ring = w->ring;
+    uint32_t mask = w->mask, from, to;
     if (!dist_ok(w, dist))
         return FWPK_ERR_INFLATE;
     if (!in_ring(w, dist))
         return w->far ? copy_far(w, dist, len) : FWPK_ERR_INFLATE;
-    from = w->total - dist;
-    while (len-- > 0) {
-        w->ring[w->total & w->mask] = w->ring[from++ & w->mask];
-        w->total++;
-    }
+    to = w->total;
+    from = to - dist;
+    w->total = to + len;
+    while (len-- > 0)
+        ring[to++ & mask] = ring[from++ & mask];
     return FWPK_OK;
 }
 
