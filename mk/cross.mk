@@ -15,7 +15,8 @@
 # Targets: cortex-m0plus cortex-m3 cortex-m4 rv32imc atmega328p, and
 # cortex-m0plus-min: the same M0+ with the features a small Cortex-M
 # bootloader can go without left out (fwpk_verify.h: no resume, the Thumb
-# filter only, the smallest inflate fast table), for the 8 KB budget.
+# filter only; inflate's 7-bit table, the default, costs no RAM), for the
+# 8 KB budget.
 # The library is whatever verifier/src/*.c exists (wildcard), so the rules work
 # while the verifier is being written.  The harness is linked with
 # --gc-sections against bench/size_libc.c (memcpy & co.; riscv64-unknown-elf on

@@ -168,7 +168,8 @@ void fwpk_inflate_frame_init(fwpk_inflate_state *s, uint8_t *win,
 /* Decodes 'len' bytes holding whole deflate blocks (SPEC.md: frames end at
  * block boundaries).  Returns FWPK_ERR_INFLATE for bad data, a block cut
  * off by the end of input, a distance beyond the output so far or the
- * window, or data after the final block; or the sink's error. */
+ * window, data after the final block or nonzero padding bits after it;
+ * or the sink's error. */
 fwpk_err fwpk_inflate_frame(fwpk_inflate_state *s, const uint8_t *in,
                             size_t len, fwpk_sink sink, void *arg);
 
