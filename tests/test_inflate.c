@@ -1681,6 +1681,21 @@ static void dyn_body(bw *w, const dyn *d, int eob)
     bw_align(w);
 }
 
+/* d's header and body: good at a limit, bad one past it. */
+static void expect_at_limit(bw *w, dyn *d, int past, const char *field,
+                            int count)
+{
+    char what[80];
+    bw_init(w);
+    dyn_header(w, d, 1, NULL, 0);
+    dyn_body(w, d, 1);
+    snprintf(what, sizeof what, "%s %d", field, count);
+    if (past)
+        expect_bad(w, 15, what);
+    else
+        expect_good(w, 15, "helloooooooo", 12, what);
+}
+
 static void test_dynamic_headers(void **state)
 {
     (void)state;
@@ -1954,10 +1969,8 @@ static void test_dynamic_headers(void **state)
      * that give the extra symbol a code it never uses), and their twins at
      * the limits, 286 and 30 */
     for (int extra = 0; extra <= 1; extra++) {
-        char what[80];
         /* literals 9 bits (1/2); 30 or 31 length codes: two or one of 5
          * bits, the rest 6 (1/2) */
-        bw_init(&w);
         dyn_good(&d);
         d.nlit = 286 + extra;
         for (int i = 256; i < d.nlit; i++)
@@ -1965,16 +1978,9 @@ static void test_dynamic_headers(void **state)
         d.lit[256] = 5;
         if (!extra)
             d.lit[257] = 5;
-        dyn_header(&w, &d, 1, NULL, 0);
-        dyn_body(&w, &d, 1);
-        snprintf(what, sizeof what, "HLIT %d", d.nlit);
-        if (extra)
-            expect_bad(&w, 15, what);
-        else
-            expect_good(&w, 15, "helloooooooo", 12, what);
+        expect_at_limit(&w, &d, extra, "HLIT", d.nlit);
         /* 30 or 31 distance codes: 30 of 5 bits, and one of 4 bits (31)
          * or two of 5 bits made one of 4 (30) */
-        bw_init(&w);
         dyn_good(&d);
         d.ndist = 30 + extra;
         for (int i = 0; i < d.ndist; i++)
@@ -1982,13 +1988,7 @@ static void test_dynamic_headers(void **state)
         d.dist[0] = 4;
         if (!extra)
             d.dist[1] = 4;
-        dyn_header(&w, &d, 1, NULL, 0);
-        dyn_body(&w, &d, 1);
-        snprintf(what, sizeof what, "HDIST %d", d.ndist);
-        if (extra)
-            expect_bad(&w, 15, what);
-        else
-            expect_good(&w, 15, "helloooooooo", 12, what);
+        expect_at_limit(&w, &d, extra, "HDIST", d.ndist);
     }
 
     /* too many litlen (287) or distance (31, 32) codes */

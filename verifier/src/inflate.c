@@ -571,17 +571,6 @@ static NOINLINE enum step codes(fwpk_inflate *s, fwpk_window *w, bitin *in,
             s->extra = (uint8_t)(e & 15u);
             mode = LENEXT; /* its extra bits, at once if they are here */
         }
-        if (mode == LENEXT) {
-            if (n < s->extra) {
-                r = STOP;
-                continue;
-            }
-            s->len = (uint16_t)(s->len + low_bits(bits, s->extra));
-            bits >>= s->extra;
-            n -= s->extra;
-            mode = DIST;
-            continue; /* topped up first */
-        }
         if (mode == DIST) {
             e = decode(&s->dist_code, s->dist_sym, dist_root, bits, n);
             sym = e >> SYM_SHIFT;
@@ -601,14 +590,19 @@ static NOINLINE enum step codes(fwpk_inflate *s, fwpk_window *w, bitin *in,
             s->extra = (uint8_t)(e & 15u);
             mode = DISTEXT; /* its extra bits, at once if they are here */
         }
-        if (mode == DISTEXT) {
+        if (mode == LENEXT || mode == DISTEXT) {
+            uint16_t *value = mode == LENEXT ? &s->len : &s->dist;
             if (n < s->extra) {
                 r = STOP;
                 continue;
             }
-            s->dist = (uint16_t)(s->dist + low_bits(bits, s->extra));
+            *value = (uint16_t)(*value + low_bits(bits, s->extra));
             bits >>= s->extra;
             n -= s->extra;
+            if (mode == LENEXT) {
+                mode = DIST;
+                continue; /* topped up first */
+            }
             mode = COPY;
         }
         /* COPY: as much of the match as there is room for */
