@@ -2,6 +2,8 @@
  * blobs.S - the benchmarks' binary test data, included as is (.incbin):
  *   bench_stream     stream.bin, the framed raw deflate stream (gen deflate)
  *   bench_container  container.fwpk, packed by fwpack (when BENCH_CONTAINER)
+ *   bench_image      container-image.bin, the image that container holds
+ *                    (when BENCH_IMAGE: what a resumed run reads back)
  * Found through the assembler's include path (-Wa,-I<data dir>).  In
  * read-only data on Cortex-M; in program memory on AVR (read with
  * memcpy_P / pgm_read_byte).
@@ -25,4 +27,13 @@ bench_container:
     .incbin "container.fwpk"
     .global bench_container_end
 bench_container_end:
+#endif
+
+#ifdef BENCH_IMAGE
+    .balign 4
+    .global bench_image
+bench_image:
+    .incbin "container-image.bin"
+    .global bench_image_end
+bench_image_end:
 #endif
