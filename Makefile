@@ -3,6 +3,7 @@
 #   make            build build/host/fwpack and build/host/libfwpk_verify.a
 #   make demo       the main job end to end
 #   make check      every test (ASan/UBSan build), cross builds, fuzz smoke
+#   make resume-invariant  issue 21's invariant at length (a few minutes)
 #   make bench      figures beside budgets (never asserted), and fwpack
 #                   flash's timing against avrdude/stm32flash
 #   make size       verifier flash/RAM per target and component, and the
@@ -102,6 +103,14 @@ check: deps $(TEST_BINS) $(MIN_TEST_BINS) $(MODE_TEST_BINS) $(TST)/fwpack cross 
 	@$(MAKE) --no-print-directory lint
 
 test: check
+
+# test_resume_invariant at length: 20,000 random interleavings of
+# interrupted updates and issue 21's sweeps in full (make check runs 300,
+# download cuts every 4096th byte and at frame ends, and part of the
+# power-cut sweep).
+.PHONY: resume-invariant
+resume-invariant: $(TST)/tests/test_resume_invariant
+	RESUME_INVARIANT_RUNS=20000 RESUME_INVARIANT_FULL=1 $<
 
 # cppcheck over the device library and the host code; inline suppressions
 # (cppcheck-suppress) mark its known false positives, each with a reason.

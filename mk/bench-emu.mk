@@ -110,6 +110,10 @@ EMU_m0_DEFS := -DFWPK_WINDOW_BITS=12 -DFWPK_MAX_FRAME_SIZE=1024
 EMU_m0_BENCH := -DBENCH_MICROBIT -DBENCH_MCU='"stm32g030k8"' -DBENCH_FLASH_BASE=0x08000000u \
                 -DBENCH_FLASH_SIZE=0x10000u -DBENCH_FLASH_RAM=0
 EMU_m0_LD := $(EMU_SRC)/microbit.ld
+# No RAM for a copy of the flash: a resumed run reads the image back from
+# a copy linked into flash.
+EMU_m0_BENCH += -DBENCH_CIMAGE
+EMU_m0_BLOBS := -DBENCH_CIMAGE
 
 EMU_CM_COMMON := startup semihost timer
 EMU_CM_CFLAGS = $(EMU_$(1)_ARCH) -Os -g -Wall -Wextra -ffunction-sections -fdata-sections
@@ -128,8 +132,8 @@ $(EMU_DIR)/$(1)/bench_verify.o: $(EMU_SRC)/bench_verify.c $(EMU_DIR)/$(1)/stream
 	$(CM_CC) $(call EMU_CM_CFLAGS,$(1)) -std=c99 -Werror $$(EMU_$(1)_DEFS) $$(EMU_$(1)_BENCH) \
 	    $(EMU_INC) -I$(CM_DIR) -I$(EMU_DIR)/$(1) -I$(EMU_DIR) -MMD -MP -c $$< -o $$@
 $(EMU_DIR)/$(1)/blobs.o: $(EMU_SRC)/blobs.S $(EMU_DIR)/$(1)/stream.h $(EMU_DIR)/$(1)/container.fwpk \
-        $(EMU_DIR)/$(1)/image.bin
-	$(CM_CC) $$(EMU_$(1)_ARCH) -DBENCH_CONTAINER -DBENCH_IMAGE -Wa,-I$(EMU_DIR)/$(1) -c $$< -o $$@
+        $(EMU_DIR)/$(1)/image.bin $(EMU_DIR)/$(1)/container-image.bin
+	$(CM_CC) $$(EMU_$(1)_ARCH) -DBENCH_CONTAINER -DBENCH_IMAGE $$(EMU_$(1)_BLOBS) -Wa,-I$(EMU_DIR)/$(1) -c $$< -o $$@
 EMU_$(1)_OBJ := $(EMU_VERIFIER_NAMES:%=$(EMU_DIR)/$(1)/verifier/%.o) \
     $(EMU_CM_COMMON:%=$(EMU_DIR)/$(1)/common/%.o) \
     $(EMU_DIR)/$(1)/bench_verify.o $(EMU_DIR)/$(1)/blobs.o

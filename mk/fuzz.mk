@@ -13,6 +13,9 @@
 #             the resumable decoder in pieces through a flash-backed window
 #   hex       the packer's Intel HEX parser, with a format/parse round trip
 #   pem       the key parser (PEM/DER, PKCS#8/SPKI), with a round trip
+#   resume    interleavings of interrupted updates (issue 21): the input
+#             picks boots, cuts, records and flash changes; FWPK_OK must
+#             mean the image is in flash byte for byte
 #
 # Seed corpora come from containers, keys and HEX files made by the real
 # packer (tests/fuzz/make_seeds.c, into $(FUZZ_DIR)/seeds/<target>); what
@@ -25,7 +28,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_DIR := $(BUILD)/fuzz
-FUZZ_TARGETS := verify manifest inflate hex pem
+FUZZ_TARGETS := verify manifest inflate hex pem resume
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
               -Wall -Wextra -Werror $(INC) -Iverifier/src
@@ -44,6 +47,14 @@ $(FUZZ_DIR)/ed25519.o: $(FUZZ_ED25519) verifier/include/fwpk_verify.h
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_SRC) $(FUZZ_DIR)/ed25519.o
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_LIB_SRC) $(FUZZ_DIR)/ed25519.o $(HOST_LIBS) -o $@
+
+# fuzz_resume shares its interleavings with test_resume_invariant.
+FUZZ_INTERLEAVE := tests/support/interleave.c
+$(FUZZ_DIR)/fuzz_resume: tests/fuzz/fuzz_resume.c tests/fuzz/fuzz_common.h $(FUZZ_INTERLEAVE) \
+        tests/support/interleave.h $(FUZZ_LIB_SRC) $(FUZZ_DIR)/ed25519.o
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Itests/support $< $(FUZZ_INTERLEAVE) $(FUZZ_LIB_SRC) \
+	    $(FUZZ_DIR)/ed25519.o $(HOST_LIBS) -o $@
 
 $(FUZZ_DIR)/make_seeds: tests/fuzz/make_seeds.c tests/fuzz/fuzz_common.h $(REL)/libfwpack.a $(REL)/libfwpk_verify.a
 	@mkdir -p $(dir $@)

@@ -1,6 +1,7 @@
 # More host builds of the verifier, each in one of its memory designs
 # (fwpk_verify.h: FWPK_FRAME_BUFFER, FWPK_RING_BITS), with the suites that
-# must hold in every design: stream, tamper, power cut, resume, robustness.
+# must hold in every design: stream, tamper, power cut, resume, robustness,
+# issue 21's invariant.
 # make check runs them beside the default build's tests (mk/min.mk is the
 # same idea for the feature switches).  Included by the top Makefile.
 #
@@ -8,7 +9,8 @@
 #                  ring): the smallest RAM design
 #   test-flashwin  buffered frames, window in flash
 
-MODE_TESTS := test_stream test_powercut test_tamper test_robust test_spec_example test_stream_min
+MODE_TESTS := test_stream test_powercut test_tamper test_robust test_spec_example test_stream_min \
+              test_resume_invariant
 
 define mode_build
 MODE_DIR_$(1) := $(BUILD)/$(1)

@@ -5,6 +5,8 @@
  *   bench_image      image.bin, what the stream inflates to: the flash
  *                    that the resumable decoder reads history back from
  *                    (when BENCH_IMAGE)
+ *   bench_cimage     container-image.bin, the image that container holds
+ *                    (when BENCH_CIMAGE: what a resumed run reads back)
  * Found through the assembler's include path (-Wa,-I<data dir>).  In
  * read-only data on Cortex-M; in program memory on AVR (read with
  * memcpy_P / pgm_read_byte).
@@ -35,4 +37,13 @@ bench_container:
     .incbin "container.fwpk"
     .global bench_container_end
 bench_container_end:
+#endif
+
+#ifdef BENCH_CIMAGE
+    .balign 4
+    .global bench_cimage
+bench_cimage:
+    .incbin "container-image.bin"
+    .global bench_cimage_end
+bench_cimage_end:
 #endif

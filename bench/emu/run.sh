@@ -34,6 +34,9 @@
 #   *.hash_inflate  a whole container's cost per image byte without its one
 #          Ed25519 verify (measured alone on the same signature, same run):
 #          frame hashes, inflate, inverse filter, image hash, flash writes
+#   *.resume_*  the same container resumed from the record at the middle of
+#          the image (a power cut there): the whole resumed run, and its
+#          part up to the resume point (signature, image read back)
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -173,6 +176,18 @@ cm() { # cm PREFIX DIR VERIFY_BUDGET VERIFY_REFS INFLATE_BUDGET THRU_BUDGET IMAG
             KB/s ">=128" "$REF_THRU"
     fi
     fig "$p.container_stack" "$(v "$d" container_stack)" B - -
+    fig "$p.resume_mid" "$(calc 'printf("%.2f", x / 1e6)' x="$(v "$d" resume_insns)")" \
+        Minsn - "resumed at $(v "$d" resume_flushed) B of $(v "$d" container_image_bytes) B, begin/feed/finish, one Ed25519 verify"
+    fig "$p.resume_mid_vs_full" "$(calc 'printf("%.0f", 100 * x / y)' x="$(v "$d" resume_insns)" \
+        y="$(v "$d" container_insns)")" % - "of the whole container from scratch"
+    fig "$p.resume_setup" "$(calc 'printf("%.2f", x / 1e6)' x="$(v "$d" resume_setup_insns)")" \
+        Minsn - "to the resume point: verify, $(v "$d" resume_replayed) B read back into the image hash and window"
+    fig "$p.resume_readback" "$(calc 'printf("%.1f", (x - y) / n)' x="$(v "$d" resume_setup_insns)" \
+        y="$(v "$d" container_verify_insns)" n="$(v "$d" resume_replayed)")" insn/B - \
+        "per byte read back, without the verify"
+    fig "$p.resume_compared" "$(v "$d" resume_compared)" B - \
+        "of the record's frame, compared with flash before they are skipped (issue 21)"
+    fig "$p.resume_stack" "$(v "$d" resume_stack)" B - -
     fig "$p.ram_beyond_buffers" "$(calc 'print x - w - b + s' x="$(v "$d" ctx_bytes)" \
         w="$(v "$d" ctx_window_bytes)" b="$(v "$d" ctx_buf_bytes)" \
         s="$(v "$d" container_stack)")" B "<=3072" \

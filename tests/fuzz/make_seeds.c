@@ -5,7 +5,7 @@
  * Ed25519 keys in PEM and DER.
  *
  * Usage: make_seeds DIR   (writes DIR/verify, DIR/manifest, DIR/inflate,
- * DIR/hex, DIR/pem)
+ * DIR/hex, DIR/pem, DIR/resume)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +168,23 @@ static void inflate_seeds(const char *dir)
     }
 }
 
+/* fuzz_resume's input is a string of decisions: any bytes make a sequence
+ * of boots.  Pseudo-random ones of a few lengths (about ten bytes an
+ * event) start it off. */
+static void resume_seeds(const char *dir)
+{
+    static uint8_t d[400];
+    uint32_t x = 21;
+    for (int n = 0; n < 4; n++) {
+        size_t len = 40 + (size_t)n * 120;
+        for (size_t i = 0; i < len; i++) {
+            x = x * 1103515245u + 12345u;
+            d[i] = (uint8_t)(x >> 16);
+        }
+        put(dir, "resume", n, NULL, 0, d, len);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -182,5 +199,6 @@ int main(int argc, char **argv)
     container_seeds(argv[1], &kp);
     inflate_seeds(argv[1]);
     pem_seeds(argv[1], &kp);
+    resume_seeds(argv[1]);
     return 0;
 }

@@ -119,7 +119,9 @@ typedef enum {
     FWPK_ERR_TRUNCATED,    /* finish() before the container ended */
     FWPK_ERR_TRAILING,     /* bytes after the end of the container */
     FWPK_ERR_FLASH,        /* an erase/write/read callback failed */
-    FWPK_ERR_RESUME,       /* resume record torn or not for this container */
+    FWPK_ERR_RESUME,       /* resume record torn, stale (flash no longer
+                              holds what it says) or not for this
+                              container: start over with fwpk_begin */
     FWPK_ERR_COUNT
 } fwpk_err;
 
@@ -459,7 +461,10 @@ fwpk_err fwpk_finish(fwpk_ctx *ctx);
 
 /* Like fwpk_begin, continuing the update that 'rec' was offered for.
  * A record that is torn or belongs to another container makes the run
- * fail with FWPK_ERR_RESUME once the signature block has been checked. */
+ * fail with FWPK_ERR_RESUME once the signature block has been checked; a
+ * stale one (flash no longer holds the image bytes it covers) as soon as
+ * that shows: where the record's frame decodes over them, or at the
+ * latest at the image digest, after the last frame. */
 fwpk_err fwpk_resume_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
                            const fwpk_flash *flash, const fwpk_resume *rec);
 /* In a resumed run, after the signature block: skips the frames already

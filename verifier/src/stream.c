@@ -124,8 +124,13 @@ static fwpk_err finish_image(fwpk_ctx *ctx)
     if (!fwpk_writer_complete(&ctx->writer))
         return FWPK_ERR_SIZE;
     fwpk_sha512_final(&ctx->writer.hash, digest);
+    /* Resumed, the digest also covers the bytes the resume read back below
+     * the record's frame, which nothing else checks: a mismatch may be a
+     * stale record (another container wrote there) as much as a bad
+     * container, so start over and let a fresh run decide. */
     if (memcmp(digest, t->image_digest, FWPK_HASH_LEN) != 0)
-        return FWPK_ERR_DIGEST;
+        return FWPK_RESUME && ctx->resuming ? FWPK_ERR_RESUME
+                                            : FWPK_ERR_DIGEST;
     return FWPK_OK;
 }
 

@@ -28,7 +28,7 @@ static const char *const messages[FWPK_ERR_COUNT] = {
     "container truncated",
     "bytes after the end of the container",
     "flash erase, write or read failed",
-    "resume record torn or not for this container",
+    "resume record torn, stale or not for this container",
 };
 
 const char *fwpk_strerror(fwpk_err err)
