@@ -191,10 +191,16 @@ static void test_errors(void **state)
     uint8_t *box;
     size_t len;
     init(&s, 1000);
+    s.t[0].erase_block = 512;
     s.t[0].flash_size = 512; /* image does not fit */
     assert_int_equal(fwp_pack(&s.o, &box, &len, &err), -1);
     assert_non_null(strstr(err.msg, "outside flash"));
     s.t[0].flash_size = 4096;
+    /* a flash that is not whole erase blocks (SPEC.md 4.2) */
+    s.t[0].erase_block = 8192;
+    assert_int_equal(fwp_pack(&s.o, &box, &len, &err), -1);
+    assert_non_null(strstr(err.msg, "not whole erase blocks"));
+    s.t[0].erase_block = 512;
     s.t[0].write_unit = 12;
     assert_int_equal(fwp_pack(&s.o, &box, &len, &err), -1);
     assert_non_null(strstr(err.msg, "write unit"));
@@ -244,8 +250,8 @@ static void test_manifest_canonical(void **state)
     t->codec = 1;
     t->window_bits = 15;
     t->frame_size = 300;
-    t->frame_count = 1;
-    t->payload_size = 65536;
+    t->frame_count = 256;
+    t->payload_size = 65536; /* <= frame count x frame size (SPEC.md 4.2) */
     uint8_t *cbor;
     size_t len;
     assert_int_equal(fwp_manifest_encode(&m, &cbor, &len, &err), 0);

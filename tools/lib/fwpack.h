@@ -260,7 +260,7 @@ int fwp_p11_sign(const char *uri, const fwp_p11_opts *o, const uint8_t *msg,
 
 typedef struct {
     uint32_t major, minor, patch, build;
-    char pre[32];
+    char pre[FWPK_VERSION_MAX + 1]; /* whatever room the string leaves */
 } fwp_version;
 
 int fwp_version_parse(const char *s, fwp_version *v, fwp_err *err);

@@ -36,6 +36,12 @@ static int check_opts(const fwp_target_opts *t, fwp_err *err)
         return fwp_fail(err, "target %s: flash 0x%08x + 0x%x is empty or "
                              "beyond 4 GiB", n, (unsigned)t->flash_base,
                         (unsigned)t->flash_size);
+    if ((t->flash_base | t->flash_size) & (t->erase_block - 1))
+        return fwp_fail(err, "target %s: flash 0x%08x + 0x%x is not whole "
+                             "erase blocks of %u bytes (SPEC.md 4.2: base and "
+                             "size must be multiples of the erase block)",
+                        n, (unsigned)t->flash_base, (unsigned)t->flash_size,
+                        (unsigned)t->erase_block);
     if (t->codec > FWPK_CODEC_DEFLATE || t->level < 0 ||
         (t->level > 9 && t->level != FWP_LEVEL_MAX) ||
         t->filter > FWPK_FILTER_MAX)
