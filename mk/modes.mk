@@ -8,6 +8,10 @@
 #   test-stream    streaming (no frame buffer), window in flash (512-byte
 #                  ring): the smallest RAM design
 #   test-flashwin  buffered frames, window in flash
+#
+# The designs change struct fwpk_ctx, so everything that includes
+# fwpk_verify.h is compiled again in each (docs/porting.md 3): the tests,
+# their support code and libfwpack, whose pack runs the verifier too.
 
 MODE_TESTS := test_stream test_powercut test_tamper test_robust test_spec_example test_stream_min \
               test_resume_invariant
@@ -17,13 +21,14 @@ MODE_DIR_$(1) := $(BUILD)/$(1)
 $(BUILD)/$(1)/obj/verifier/%.o: verifier/%.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(VERIFIER_CFLAGS) $$(TST_OPT) $(2) $$(INC) $$(DEPFLAGS) -c $$< -o $$@
-$(BUILD)/$(1)/obj/tests/%.o: tests/%.c
+$(BUILD)/$(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(HOST_CFLAGS) $$(TST_OPT) $(2) $$(INC) -Iverifier/src -Itests/support $$(DEPFLAGS) -c $$< -o $$@
 $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/obj/tests/%.o $$(call obj,$(BUILD)/$(1),$$(VERIFIER_SRC)) \
-                $$(call obj,$(BUILD)/$(1),$$(SUPPORT_SRC)) $$(TST)/libfwpack.a
+                $$(call obj,$(BUILD)/$(1),$$(SUPPORT_SRC)) $(BUILD)/$(1)/libfwpack.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(TST_OPT) $$^ $$(HOST_LIBS) -lcmocka -llzma -o $$@
+.SECONDARY: $(BUILD)/$(1)/libfwpack.a
 MODE_TEST_BINS += $(patsubst %,$(BUILD)/$(1)/tests/%,$(MODE_TESTS))
 endef
 

@@ -791,6 +791,27 @@ static void test_versions(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (fwp_version_parse(bad[i], &v, &err) == 0)
             fail_msg("version '%s' accepted", bad[i]);
+    /* each refusal says what is wrong */
+    assert_int_equal(fwp_version_parse("1.2.3-r_c", &v, &err), -1);
+    expect_in(err.msg, "PRE is 1 or more of 0-9 a-z A-Z . -");
+    assert_int_equal(fwp_version_parse("1.2.3+abc", &v, &err), -1);
+    expect_in(err.msg, "BUILD is a number");
+    assert_int_equal(fwp_version_parse("1.2.3 ", &v, &err), -1);
+    expect_in(err.msg, "unexpected ' ' at byte 5");
+    /* SPEC.md 4.1: the version string may be 63 bytes, so PRE up to 57
+     * (issue 24: PRE over 31 bytes was refused as "BUILD a number") */
+    char pre57[64] = "1.2.3-", longer[66];
+    memset(pre57 + 6, 'p', 57);
+    pre57[63] = 0;
+    assert_int_equal(fwp_version_parse(pre57, &v, &err), 0);
+    assert_int_equal(strlen(v.pre), 57);
+    snprintf(longer, sizeof longer, "%.61s+7", pre57); /* 63 with BUILD */
+    assert_int_equal(fwp_version_parse(longer, &v, &err), 0);
+    assert_int_equal(strlen(v.pre), 55);
+    assert_int_equal(v.build, 7);
+    snprintf(longer, sizeof longer, "%sp", pre57);
+    assert_int_equal(fwp_version_parse(longer, &v, &err), -1);
+    expect_in(err.msg, "longer than 63 bytes");
 
     /* the info string Notehub reads: version fields, built, builder */
     const char *o = pu_path(dir, "v.fwpk");

@@ -98,6 +98,10 @@ static void check_box(setup *s, const uint8_t *box, size_t len)
     assert_int_equal(m.build_time, 1700000000);
     assert_int_equal(m.target_count, s->o.target_count);
     size_t off = lay.frames_offset;
+    fwp_walk w[FWPK_MAX_TARGETS];
+    int ok = 0;
+    assert_int_equal(fwp_container_walk(box, len, &lay, &m, w, &ok, &err), 0);
+    assert_true(ok);
     for (uint32_t i = 0; i < m.target_count; i++) {
         const fwp_mtarget *t = &m.targets[i];
         assert_string_equal(t->name, s->t[i].name);
@@ -106,12 +110,13 @@ static void check_box(setup *s, const uint8_t *box, size_t len)
         fwp_hash(h, box + off, FWPK_FRAME_HEADER_LEN +
                                    (box[off] | box[off + 1] << 8));
         assert_memory_equal(h, t->anchor, FWPK_HASH_LEN);
-        fwp_walk w;
-        assert_int_equal(fwp_frames_walk(box, len, &off, t, &w, &err), 0);
-        assert_true(w.chain_ok);
-        assert_int_equal(w.digest_ok, 1);
-        assert_int_equal(w.count, t->frame_count);
-        fwp_walk_free(&w);
+        assert_true(w[i].chain_ok);
+        assert_int_equal(w[i].digest_ok, 1);
+        assert_string_equal(w[i].problem, "");
+        assert_int_equal(w[i].count, t->frame_count);
+        for (uint32_t f = 0; f < w[i].count; f++)
+            off += FWPK_FRAME_HEADER_LEN + w[i].lens[f];
+        fwp_walk_free(&w[i]);
     }
     assert_int_equal(off, len);
     uint8_t digest[64];
@@ -142,14 +147,15 @@ static void test_round_trip(void **state)
     fwp_layout lay;
     fwp_manifest m;
     fwp_err err;
-    fwp_walk w;
+    fwp_walk w[FWPK_MAX_TARGETS];
+    int ok = 1;
     fwp_layout_parse(box, len, "box", &lay, &err);
     fwp_manifest_decode(lay.manifest, lay.manifest_len, "m", &m, &err);
-    size_t off = lay.frames_offset;
-    assert_int_equal(fwp_frames_walk(box, len, &off, &m.targets[0], &w, &err),
-                     0);
-    assert_false(w.chain_ok);
-    fwp_walk_free(&w);
+    assert_int_equal(fwp_container_walk(box, len, &lay, &m, w, &ok, &err), 0);
+    assert_false(ok);
+    assert_false(w[0].chain_ok);
+    assert_int_equal(w[0].device.err, FWPK_ERR_FRAME_HASH);
+    fwp_walk_free(&w[0]);
     free(box);
     done(&s);
 }
@@ -191,10 +197,16 @@ static void test_errors(void **state)
     uint8_t *box;
     size_t len;
     init(&s, 1000);
+    s.t[0].erase_block = 512;
     s.t[0].flash_size = 512; /* image does not fit */
     assert_int_equal(fwp_pack(&s.o, &box, &len, &err), -1);
     assert_non_null(strstr(err.msg, "outside flash"));
     s.t[0].flash_size = 4096;
+    /* a flash that is not whole erase blocks (SPEC.md 4.2) */
+    s.t[0].erase_block = 8192;
+    assert_int_equal(fwp_pack(&s.o, &box, &len, &err), -1);
+    assert_non_null(strstr(err.msg, "not whole erase blocks"));
+    s.t[0].erase_block = 512;
     s.t[0].write_unit = 12;
     assert_int_equal(fwp_pack(&s.o, &box, &len, &err), -1);
     assert_non_null(strstr(err.msg, "write unit"));
@@ -244,8 +256,8 @@ static void test_manifest_canonical(void **state)
     t->codec = 1;
     t->window_bits = 15;
     t->frame_size = 300;
-    t->frame_count = 1;
-    t->payload_size = 65536;
+    t->frame_count = 256;
+    t->payload_size = 65536; /* <= frame count x frame size (SPEC.md 4.2) */
     uint8_t *cbor;
     size_t len;
     assert_int_equal(fwp_manifest_encode(&m, &cbor, &len, &err), 0);

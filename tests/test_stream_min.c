@@ -1,9 +1,12 @@
-/* test_stream_min.c - the verifier's compile-time features (fwpk_verify.h:
- * FWPK_RESUME, FWPK_FILTERS).  Built twice: with the defaults, as every test,
- * and by mk/min.mk against a verifier compiled like make size's
- * cortex-m0plus-min (-DFWPK_RESUME=0 -DFWPK_FILTERS=2).  Each build checks
- * what its own configuration promises: a filter left out is refused before
- * anything is erased, and without resume no record is ever offered. */
+/* test_stream_min.c - the verifier's compile-time features and limits
+ * (fwpk_verify.h: FWPK_RESUME, FWPK_FILTERS, FWPK_MAX_FRAME_SIZE,
+ * FWPK_WINDOW_BITS).  Built twice: with the defaults, as every test, and by
+ * mk/min.mk against a verifier compiled like make size's cortex-m0plus-min
+ * (-DFWPK_RESUME=0 -DFWPK_FILTERS=2) with the M0 demo's limits (12-bit
+ * window, 1 KiB frames).  Each build checks what its own configuration
+ * promises: a filter left out, or a frame size or window above the limits
+ * (SPEC.md 7), is refused before anything is erased, and without resume no
+ * record is ever offered. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -61,6 +64,47 @@ static fwpk_err run(box_setup *s, fwp_flash *flash)
     return err;
 }
 
+/* A container every build can install: 1 KiB frames, a 12-bit window. */
+static void small_box(box_setup *s, size_t len)
+{
+    box_init(s, len);
+    s->t[0].frame_size = 1024;
+    s->t[0].window_bits = 12;
+}
+
+/* SPEC.md 7: frame sizes and windows above this build's limits are
+ * FWPK_ERR_LIMIT, the other target's frame size too (every frame goes
+ * through the frame buffer); at the limits they install. */
+static void test_limits(void **state)
+{
+    static const struct {
+        uint32_t frame, window, other_frame;
+    } cases[] = {{1024, 12, 1024}, {2048, 12, 1024}, {1024, 13, 1024},
+                 {8192, 15, 1024}, {1024, 12, 2048}, {1024, 12, 8192}};
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        box_setup s;
+        fwp_flash f;
+        int over = cases[i].frame > FWPK_MAX_FRAME_SIZE ||
+                   cases[i].other_frame > FWPK_MAX_FRAME_SIZE ||
+                   cases[i].window > FWPK_WINDOW_BITS;
+        small_box(&s, 9000);
+        s.t[0].frame_size = cases[i].frame;
+        s.t[0].window_bits = cases[i].window;
+        box_add_target(&s, "radio", BOX_BASE + 0x20000, 3000, 2);
+        s.t[1].frame_size = cases[i].other_frame;
+        s.t[1].window_bits = 9;
+        assert_int_equal(run(&s, &f), over ? FWPK_ERR_LIMIT : FWPK_OK);
+        if (over)
+            assert_int_equal(f.erases + f.writes, 0);
+        else
+            assert_true(box_flash_matches(&s, 0, &f));
+        fwp_flash_free(&f);
+        box_free(&s);
+    }
+}
+
 static void test_filters(void **state)
 {
     static const uint32_t filters[] = {FWPK_FILTER_NONE, FWPK_FILTER_THUMB,
@@ -68,14 +112,17 @@ static void test_filters(void **state)
     box_setup s;
     size_t i;
     (void)state;
-    box_init(&s, 9000);
+    small_box(&s, 9000);
     for (i = 0; i < sizeof filters / sizeof filters[0]; i++) {
         fwp_flash f;
         uint32_t filter = filters[i];
         int built = filter == FWPK_FILTER_NONE || (FWPK_FILTERS >> filter & 1);
         s.t[0].filter = filter;
-        s.t[0].window_bits =
-            filter == FWPK_FILTER_RV32 ? BOX_RV32_WINDOW_BITS : 15;
+        /* small_box's 12 bits, or less where RV32 needs it */
+        s.t[0].window_bits = filter == FWPK_FILTER_RV32 &&
+                                     BOX_RV32_WINDOW_BITS < 12
+                                 ? BOX_RV32_WINDOW_BITS
+                                 : 12;
         if (built) {
             assert_int_equal(run(&s, &f), FWPK_OK);
             assert_true(box_flash_matches(&s, 0, &f));
@@ -99,7 +146,7 @@ static void test_resume(void **state)
     fwp_flash f;
     box_setup s;
     (void)state;
-    box_init(&s, 9000);
+    small_box(&s, 9000);
     /* 2 KiB erase blocks, 9000 bytes: a build with resume offers records */
     assert_int_equal(run(&s, &f), FWPK_OK);
     if (FWPK_RESUME)
@@ -126,6 +173,7 @@ static void test_resume(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_resume),
     };

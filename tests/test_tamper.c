@@ -74,6 +74,7 @@ static const char *err_name(fwpk_err e)
     case FWPK_ERR_TRUNCATED: return "TRUNCATED";
     case FWPK_ERR_TRAILING: return "TRAILING";
     case FWPK_ERR_FLASH: return "FLASH";
+    case FWPK_ERR_SIG_COUNT: return "SIG_COUNT";
     default: return fwpk_strerror(e);
     }
 }
@@ -278,9 +279,9 @@ static uint32_t allowed_at(const fwp_layout *lay, size_t off)
         return E(FWPK_ERR_MANIFEST) | E(FWPK_ERR_SIGNATURE);
     if (off == lay->signed_len) /* count 0, > 8, or more entries than
                                    there are: the frames are misread */
-        return E(FWPK_ERR_UNSIGNED) | E(FWPK_ERR_SIGNATURE) |
-               E(FWPK_ERR_FRAME) | E(FWPK_ERR_FRAME_HASH) |
-               E(FWPK_ERR_TRUNCATED);
+        return E(FWPK_ERR_UNSIGNED) | E(FWPK_ERR_SIG_COUNT) |
+               E(FWPK_ERR_SIGNATURE) | E(FWPK_ERR_FRAME) |
+               E(FWPK_ERR_FRAME_HASH) | E(FWPK_ERR_TRUNCATED);
     if (off < lay->frames_offset)
         return E(FWPK_ERR_SIGNATURE);
     /* a changed length field reads a different span: too long, or the
@@ -942,70 +943,6 @@ static void test_other_target(void **state)
 
 /* ---- validly signed containers whose manifest lies ------------------ */
 
-/* header + info + manifest + signature block + frames (SPEC.md 1, 2, 5):
- * what fwp_pack does, from a manifest the test may have edited. */
-static uint8_t *assemble(const fwp_pack_opts *o, const fwp_manifest *m,
-                         const fwp_keypair *signers, size_t nsig,
-                         const fwp_frames *fr, size_t nfr, size_t *len)
-{
-    fwp_buf info = {0}, out = {0};
-    fwp_err err;
-    uint8_t *cbor = NULL, digest[64], count = (uint8_t)nsig;
-    size_t cbor_len = 0, i;
-    if (fwp_info_build(o, &info, &err) ||
-        fwp_manifest_encode(m, &cbor, &cbor_len, &err))
-        fail_msg("assemble: %s", err.msg);
-    uint8_t h[FWPK_HEADER_LEN] = {'F', 'W', 'P', 'K', FWPK_FORMAT_VERSION, 0,
-                                  (uint8_t)info.len, (uint8_t)(info.len >> 8),
-                                  (uint8_t)cbor_len, (uint8_t)(cbor_len >> 8),
-                                  0, 0};
-    assert_int_equal(fwp_buf_put(&out, h, sizeof h), 0);
-    assert_int_equal(fwp_buf_put(&out, info.data, info.len), 0);
-    assert_int_equal(fwp_buf_put(&out, cbor, cbor_len), 0);
-    crypto_hash_sha512(digest, (const uint8_t *)out.data, out.len);
-    assert_int_equal(fwp_buf_put(&out, &count, 1), 0);
-    for (i = 0; i < nsig; i++) {
-        uint8_t e[FWPK_SIG_ENTRY_LEN];
-        fwp_key_id(signers[i].pk, e);
-        crypto_sign_detached(e + FWPK_KEY_ID_LEN, NULL, digest, sizeof digest,
-                             signers[i].sk);
-        assert_int_equal(fwp_buf_put(&out, e, sizeof e), 0);
-    }
-    for (i = 0; i < nfr; i++)
-        assert_int_equal(fwp_buf_put(&out, fr[i].data, fr[i].len), 0);
-    free(cbor);
-    fwp_buf_free(&info);
-    *len = out.len;
-    return (uint8_t *)out.data;
-}
-
-/* The manifest fwp_pack wrote for s, decoded so that it can be edited. */
-static void genuine_manifest(box_setup *s, fwp_manifest *m)
-{
-    size_t len;
-    fwp_layout lay;
-    fwp_err err;
-    uint8_t *box = box_pack(s, &len);
-    if (fwp_layout_parse(box, len, "box", &lay, &err) ||
-        fwp_manifest_decode(lay.manifest, lay.manifest_len, "box", m, &err))
-        fail_msg("genuine manifest: %s", err.msg);
-    free(box);
-}
-
-/* Frames of 'stream' (the bytes as the codec carries them) and the
- * manifest fields that describe them. */
-static void frames_of(fwp_mtarget *t, fwp_frames *fr, const uint8_t *stream,
-                      size_t n, uint32_t codec, uint32_t wbits, uint32_t fs)
-{
-    fwp_err err;
-    if (fwp_frames_build(stream, n, codec, 9, wbits, fs, fr, &err))
-        fail_msg("frames: %s", err.msg);
-    t->frame_count = fr->count;
-    t->payload_size = fr->payload;
-    t->frame_size = fs;
-    memcpy(t->anchor, fr->anchor, FWPK_HASH_LEN);
-}
-
 static void one_segment(fwp_mtarget *t, uint32_t addr, uint32_t len)
 {
     t->seg_count = 1;
@@ -1050,7 +987,7 @@ static void lie(box_setup *s, const fwp_manifest *m, const fwp_frames *fr,
 {
     size_t len;
     fwp_flash f;
-    uint8_t *box = assemble(&s->o, m, s->kp, 1, fr, 1, &len);
+    uint8_t *box = box_assemble(&s->o, m, s->kp, 1, fr, 1, &len);
     fwpk_err e = refuse_ex(s, NULL, box, len, allowed, flags | NO_CLEAN, what,
                            &f);
     if (!flash_within(&f, &m->targets[0], ref))
@@ -1073,10 +1010,10 @@ static void test_assemble_matches_pack(void **state)
     box_policy p = {0};
     box_init(&s, 20000);
     s.t[0].frame_size = 1024;
-    genuine_manifest(&s, &m);
-    frames_of(&m.targets[0], &fr, s.image[0], s.image_len[0],
+    box_manifest(&s, &m);
+    box_frames(&m.targets[0], &fr, s.image[0], s.image_len[0],
               FWPK_CODEC_DEFLATE, 15, 1024);
-    uint8_t *box = assemble(&s.o, &m, s.kp, 1, &fr, 1, &len);
+    uint8_t *box = box_assemble(&s.o, &m, s.kp, 1, &fr, 1, &len);
     uint8_t *g = box_pack(&s, &glen);
     assert_int_equal(len, glen);
     assert_memory_equal(box, g, len);
@@ -1102,7 +1039,7 @@ static void test_lying_manifests(void **state)
     size_t i;
     box_init(&s, N);
     s.t[0].frame_size = 1024;
-    genuine_manifest(&s, &g);
+    box_manifest(&s, &g);
     const uint8_t *img = s.image[0];
 
     /* decompression bombs: the stream inflates far beyond the 4 KiB the
@@ -1114,7 +1051,7 @@ static void test_lying_manifests(void **state)
         m = g;
         one_segment(t, BOX_BASE, 4096);
         fwp_hash(t->image_digest, zeros, 4096);
-        frames_of(t, &fr, zeros, big_n, FWPK_CODEC_DEFLATE, 15, 1024);
+        box_frames(t, &fr, zeros, big_n, FWPK_CODEC_DEFLATE, 15, 1024);
         lie(&s, &m, &fr, zeros, E(FWPK_ERR_SIZE), 0,
             "bomb: 8 MiB of zeros declared as 4 KiB");
         fwp_frames_free(&fr);
@@ -1127,7 +1064,7 @@ static void test_lying_manifests(void **state)
         m = g;
         one_segment(t, BOX_BASE, 8192);
         fwp_hash(t->image_digest, rep, 8192);
-        frames_of(t, &fr, rep, 1u << 20, FWPK_CODEC_DEFLATE, 15, 1024);
+        box_frames(t, &fr, rep, 1u << 20, FWPK_CODEC_DEFLATE, 15, 1024);
         lie(&s, &m, &fr, rep, E(FWPK_ERR_SIZE), 0,
             "bomb: 1 MiB of repeats declared as 8 KiB");
         fwp_frames_free(&fr);
@@ -1139,7 +1076,7 @@ static void test_lying_manifests(void **state)
     m = g;
     one_segment(t, BOX_BASE, (uint32_t)N - 1);
     fwp_hash(t->image_digest, img, N - 1);
-    frames_of(t, &fr, img, N, FWPK_CODEC_DEFLATE, 15, 1024);
+    box_frames(t, &fr, img, N, FWPK_CODEC_DEFLATE, 15, 1024);
     lie(&s, &m, &fr, img, E(FWPK_ERR_SIZE), 0,
         "stream 1 byte longer than its segment");
     fwp_frames_free(&fr);
@@ -1156,7 +1093,7 @@ static void test_lying_manifests(void **state)
         t->image_size = 6001;
         t->filter = (uint32_t)filter;
         fwp_hash(t->image_digest, img, 6001);
-        frames_of(t, &fr, img, N, FWPK_CODEC_DEFLATE, 15, 1024);
+        box_frames(t, &fr, img, N, FWPK_CODEC_DEFLATE, 15, 1024);
         lie(&s, &m, &fr, filter ? NULL : img, E(FWPK_ERR_SIZE), 0,
             filter ? "stream past its 2 segments, thumb filter"
                    : "stream past its 2 segments");
@@ -1167,7 +1104,7 @@ static void test_lying_manifests(void **state)
     m = g;
     t->codec = FWPK_CODEC_NONE;
     t->window_bits = 0;
-    frames_of(t, &fr, img, N, FWPK_CODEC_NONE, 0, 1024);
+    box_frames(t, &fr, img, N, FWPK_CODEC_NONE, 0, 1024);
     one_segment(t, BOX_BASE, 5000);
     t->payload_size = 5000; /* codec none: payload size == image size */
     fwp_hash(t->image_digest, img, 5000);
@@ -1177,7 +1114,7 @@ static void test_lying_manifests(void **state)
 
     /* declared sizes larger than the data */
     m = g;
-    frames_of(t, &fr, img, N, FWPK_CODEC_DEFLATE, 15, 1024);
+    box_frames(t, &fr, img, N, FWPK_CODEC_DEFLATE, 15, 1024);
     one_segment(t, BOX_BASE, (uint32_t)N + 1);
     lie(&s, &m, &fr, img, E(FWPK_ERR_SIZE), 0,
         "image size 1 byte larger than the stream");
@@ -1218,7 +1155,7 @@ static void test_lying_manifests(void **state)
     {
         size_t len;
         fwp_flash f;
-        uint8_t *box = assemble(&s.o, &m, s.kp, 1, &fr, 1, &len);
+        uint8_t *box = box_assemble(&s.o, &m, s.kp, 1, &fr, 1, &len);
         /* the bytes are the genuine image, only the digest lies */
         refuse_ex(&s, NULL, box, len, E(FWPK_ERR_DIGEST), 0,
                   "image digest wrong", &f);
@@ -1235,7 +1172,7 @@ static void test_lying_manifests(void **state)
     /* codec none claimed, deflate payload: sizes consistent with the
      * payload, digest of the real image */
     m = g;
-    frames_of(t, &fr, img, N, FWPK_CODEC_DEFLATE, 15, 1024);
+    box_frames(t, &fr, img, N, FWPK_CODEC_DEFLATE, 15, 1024);
     {
         uint8_t *payload = malloc(t->payload_size), *p = payload;
         size_t off = 0;
@@ -1263,7 +1200,7 @@ static void test_lying_manifests(void **state)
 
     /* deflate claimed, payload stored as is */
     m = g;
-    frames_of(t, &fr, img, N, FWPK_CODEC_NONE, 0, 1024);
+    box_frames(t, &fr, img, N, FWPK_CODEC_NONE, 0, 1024);
     lie(&s, &m, &fr, NULL, E(FWPK_ERR_INFLATE), 0,
         "deflate claimed, payload is the raw image");
     fwp_frames_free(&fr);
@@ -1278,7 +1215,7 @@ static void test_lying_manifests(void **state)
         m = g;
         one_segment(t, BOX_BASE, 16384);
         fwp_hash(t->image_digest, twice, 16384);
-        frames_of(t, &fr, twice, 16384, FWPK_CODEC_DEFLATE, 15, 1024);
+        box_frames(t, &fr, twice, 16384, FWPK_CODEC_DEFLATE, 15, 1024);
         t->window_bits = 9;
         lie(&s, &m, &fr, twice, E(FWPK_ERR_INFLATE), 0,
             "window 2^9 claimed, stream uses 2^15");

@@ -39,7 +39,7 @@
  *              does after a power cut.  The verifier reads the image below
  *              the record back through the read callback (from the RAM
  *              flash stub, or on the microbit from the image itself, linked
- *              into flash: BENCH_IMAGE); timed in all, and up to the resume
+ *              into flash: BENCH_CIMAGE); timed in all, and up to the resume
  *              point (signature and read-back)
  *
  * Output: one "R NAME VALUE" line per figure (bench/emu/run.sh reads them),

@@ -21,7 +21,10 @@
  *   - FWPK_OK means the declared segments in flash hash to the manifest's
  *     image digest;
  *   - the pieces do not matter: fed in one piece, the container gives the
- *     same result and leaves the same flash.
+ *     same result and leaves the same flash;
+ *   - inspect agrees (issue 21): once the signature and the policy have
+ *     passed, the host's reading (fwp_container_walk, what fwpack inspect
+ *     runs) says "app" is ok exactly when the device returned FWPK_OK.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -232,6 +235,38 @@ static fwpk_err run(const uint8_t *data, size_t size, uint8_t control,
     return e;
 }
 
+/* The errors of a run that got past the signature and the policy. */
+static int frames_error(fwpk_err e)
+{
+    return e == FWPK_OK || e == FWPK_ERR_FRAME || e == FWPK_ERR_FRAME_HASH ||
+           e == FWPK_ERR_INFLATE || e == FWPK_ERR_SIZE ||
+           e == FWPK_ERR_DIGEST || e == FWPK_ERR_TRUNCATED ||
+           e == FWPK_ERR_TRAILING;
+}
+
+static void check_inspect(const uint8_t *data, size_t size, fwpk_err e)
+{
+    static fwp_manifest m;
+    static fwp_walk w[FWPK_MAX_TARGETS];
+    fwp_layout lay;
+    fwp_err err;
+    int all;
+    if (ctx.sig_valid == 0 || !frames_error(e))
+        return;
+    if (fwp_layout_parse(data, size, "fuzz", &lay, &err) ||
+        fwp_manifest_decode(lay.manifest, lay.manifest_len, "fuzz", &m, &err))
+        abort(); /* the device read what the host cannot */
+    int rc = fwp_container_walk(data, size, &lay, &m, w, &all, &err);
+    for (uint32_t t = 0; t < m.target_count; t++) {
+        if (rc == 0 && strcmp(m.targets[t].name, "app") == 0 &&
+            (w[t].problem[0] == 0) != (e == FWPK_OK))
+            abort(); /* inspect and the device disagree */
+        fwp_walk_free(&w[t]);
+    }
+    if (rc != 0 && e == FWPK_OK)
+        abort(); /* inspect cannot delimit what the device installed */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const size_t caps[8] = {1, 7, 64, 300, 1100, 4096, 9000, 0};
@@ -255,5 +290,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (run(data, size, control, 0) != e ||
         memcmp(first, flash.mem, sizeof first) != 0)
         abort();
+    check_inspect(data, size, e);
     return 0;
 }

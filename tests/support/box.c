@@ -160,3 +160,62 @@ int box_flash_clean(const box_setup *s, int t, const fwp_flash *flash)
     }
     return 1;
 }
+
+uint8_t *box_assemble(const fwp_pack_opts *o, const fwp_manifest *m,
+                      const fwp_keypair *signers, size_t nsig,
+                      const fwp_frames *fr, size_t nfr, size_t *len)
+{
+    fwp_buf info = {0}, out = {0};
+    fwp_err err;
+    uint8_t *cbor = NULL, digest[64], count = (uint8_t)nsig;
+    size_t cbor_len = 0, i;
+    if (fwp_info_build(o, &info, &err) ||
+        fwp_manifest_encode(m, &cbor, &cbor_len, &err))
+        fail_msg("box_assemble: %s", err.msg);
+    uint8_t h[FWPK_HEADER_LEN] = {'F', 'W', 'P', 'K', FWPK_FORMAT_VERSION, 0,
+                                  (uint8_t)info.len, (uint8_t)(info.len >> 8),
+                                  (uint8_t)cbor_len, (uint8_t)(cbor_len >> 8),
+                                  0, 0};
+    assert_int_equal(fwp_buf_put(&out, h, sizeof h), 0);
+    assert_int_equal(fwp_buf_put(&out, info.data, info.len), 0);
+    assert_int_equal(fwp_buf_put(&out, cbor, cbor_len), 0);
+    crypto_hash_sha512(digest, (const uint8_t *)out.data, out.len);
+    assert_int_equal(fwp_buf_put(&out, &count, 1), 0);
+    for (i = 0; i < nsig; i++) {
+        uint8_t e[FWPK_SIG_ENTRY_LEN];
+        fwp_key_id(signers[i].pk, e);
+        crypto_sign_detached(e + FWPK_KEY_ID_LEN, NULL, digest, sizeof digest,
+                             signers[i].sk);
+        assert_int_equal(fwp_buf_put(&out, e, sizeof e), 0);
+    }
+    for (i = 0; i < nfr; i++)
+        assert_int_equal(fwp_buf_put(&out, fr[i].data, fr[i].len), 0);
+    free(cbor);
+    fwp_buf_free(&info);
+    *len = out.len;
+    return (uint8_t *)out.data;
+}
+
+void box_manifest(box_setup *s, fwp_manifest *m)
+{
+    size_t len;
+    fwp_layout lay;
+    fwp_err err;
+    uint8_t *box = box_pack(s, &len);
+    if (fwp_layout_parse(box, len, "box", &lay, &err) ||
+        fwp_manifest_decode(lay.manifest, lay.manifest_len, "box", m, &err))
+        fail_msg("genuine manifest: %s", err.msg);
+    free(box);
+}
+
+void box_frames(fwp_mtarget *t, fwp_frames *fr, const uint8_t *stream,
+                size_t n, uint32_t codec, uint32_t wbits, uint32_t fs)
+{
+    fwp_err err;
+    if (fwp_frames_build(stream, n, codec, 9, wbits, fs, fr, &err))
+        fail_msg("frames: %s", err.msg);
+    t->frame_count = fr->count;
+    t->payload_size = fr->payload;
+    t->frame_size = fs;
+    memcpy(t->anchor, fr->anchor, FWPK_HASH_LEN);
+}

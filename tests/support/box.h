@@ -49,6 +49,23 @@ typedef struct {
     int mapped;              /* flash read through fwpk_flash.mapped */
 } box_policy;
 
+/* Containers made by hand, for manifests that lie and frames that a
+ * packer would never make. */
+
+/* header + info + manifest + signature block + frames (SPEC.md 1, 2, 5):
+ * what fwp_pack does, from a manifest the test may have edited, signed by
+ * signers[0..nsig).  The container is malloc'd. */
+uint8_t *box_assemble(const fwp_pack_opts *o, const fwp_manifest *m,
+                      const fwp_keypair *signers, size_t nsig,
+                      const fwp_frames *fr, size_t nfr, size_t *len);
+/* The manifest fwp_pack writes for s, decoded so that it can be edited. */
+void box_manifest(box_setup *s, fwp_manifest *m);
+/* Frames of 'stream' (the bytes as the codec carries them: codec none
+ * cuts them as they are) and the manifest fields of t that describe
+ * them: frame count, payload size, frame size, anchor. */
+void box_frames(fwp_mtarget *t, fwp_frames *fr, const uint8_t *stream,
+                size_t n, uint32_t codec, uint32_t wbits, uint32_t fs);
+
 /* Runs begin/feed.../finish over box with policy p on a fresh flash model
  * (which the caller frees with fwp_flash_free). */
 fwpk_err box_verify(const box_setup *s, const box_policy *p,

@@ -190,3 +190,12 @@ void pu_sh(const char *fmt, ...)
     if (system(cmd) != 0)
         fail_msg("command failed: %s", cmd);
 }
+
+uint32_t pu_rand(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}

@@ -31,6 +31,9 @@ int pu_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pu_run_free(void);
 /* Firmware-like bytes: Thumb-ish opcodes, literal pools, tables. */
 void pu_firmware(uint8_t *p, size_t n, uint32_t seed);
+/* xorshift32: the next of a test's repeatable pseudo-random numbers, from
+ * and into *state (never 0). */
+uint32_t pu_rand(uint32_t *state);
 
 /* Runs a shell command with stdout and stderr into text (its first cap - 1
  * bytes, NUL-terminated; the rest is read and dropped, so the command is

@@ -72,9 +72,10 @@ static const char help[] =
     "  -v, --verbose             print a summary\n"
     "  -h, --help                this text\n"
     "\n"
-    "Without an MCU profile: flash base = lowest address rounded down to 4 "
-    "KiB,\n"
-    "flash size = span rounded up to 4 KiB, erase block 4096, write unit 4.\n"
+    "Without an MCU profile: erase block 4096, write unit 4, flash base =\n"
+    "lowest address rounded down to the erase block (at least 4 KiB), flash\n"
+    "size = span rounded up to it. Flash base and size must be whole erase\n"
+    "blocks (format/SPEC.md 4.2).\n"
     "The build time is SOURCE_DATE_EPOCH if set, else the clock.\n";
 
 #define GEO_BASE 0
@@ -360,13 +361,16 @@ static int geometry(const pack_cli *c, fwp_target_opts *t, const fwp_mcu *m)
     const fwp_image *im = &t->image;
     uint64_t lo = im->segs[0].addr, hi = (uint64_t)im->segs[im->count - 1].addr +
                                          im->segs[im->count - 1].len;
-    t->flash_base = pick(c, GEO_BASE, m, (uint32_t)(lo & ~0xfffULL));
+    /* The flash a reader accepts is whole erase blocks (SPEC.md 4.2): the
+     * default one is the image's span in blocks of at least 4 KiB. */
+    t->erase_block = pick(c, GEO_ERASE, m, 4096);
+    uint64_t unit = t->erase_block > 4096 ? t->erase_block : 4096;
+    t->flash_base = pick(c, GEO_BASE, m, (uint32_t)(lo / unit * unit));
     uint64_t span = hi > t->flash_base ? hi - t->flash_base : 1;
-    span = (span + 0xfff) & ~0xfffULL;
+    span = (span + unit - 1) / unit * unit;
     if (span > 0x100000000ULL - t->flash_base)
         span = 0x100000000ULL - t->flash_base;
     t->flash_size = pick(c, GEO_SIZE, m, (uint32_t)span);
-    t->erase_block = pick(c, GEO_ERASE, m, 4096);
     t->write_unit = pick(c, GEO_WRITE, m, 4);
     t->window_bits = pick(c, GEO_WINDOW, m, 15);
     t->frame_size = pick(c, GEO_FRAME, m, FWPK_FRAME_SIZE_DEFAULT);

@@ -167,10 +167,10 @@ static int frames_deflate(const uint8_t *img, size_t len, int level,
     return rc;
 }
 
-/* Fills every frame's 'next' and the anchor, back to front. */
-static int chain(fwp_frames *fr)
+int fwp_frames_chain(fwp_frames *fr)
 {
     size_t cap = 64, n = 0;
+    fr->payload = 0;
     size_t *offs = malloc(cap * sizeof *offs);
     if (!offs)
         return -1;
@@ -227,7 +227,7 @@ int fwp_frames_build(const uint8_t *img, size_t len, uint32_t codec,
                                   &b);
     fr->data = (uint8_t *)b.data;
     fr->len = b.len;
-    if (rc || chain(fr)) {
+    if (rc || fwp_frames_chain(fr)) {
         fwp_frames_free(fr);
         return fwp_fail(err, "frames: compression failed (out of memory?)");
     }

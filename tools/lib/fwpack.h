@@ -260,7 +260,7 @@ int fwp_p11_sign(const char *uri, const fwp_p11_opts *o, const uint8_t *msg,
 
 typedef struct {
     uint32_t major, minor, patch, build;
-    char pre[32];
+    char pre[FWPK_VERSION_MAX + 1]; /* whatever room the string leaves */
 } fwp_version;
 
 int fwp_version_parse(const char *s, fwp_version *v, fwp_err *err);
@@ -312,7 +312,9 @@ typedef struct {
 } fwp_pack_opts;
 
 /* Builds a whole container in memory (malloc'd).  NULL strings take the
- * SPEC.md section 3 defaults. */
+ * SPEC.md section 3 defaults.  What it made is read back as a reader would
+ * before it is handed out: the manifest by fwp_manifest_decode, every
+ * target's frames by the device verifier (fwp_device_run). */
 int fwp_pack(const fwp_pack_opts *opts, uint8_t **out, size_t *out_len,
              fwp_err *err);
 
@@ -373,24 +375,11 @@ int fwp_frames_build(const uint8_t *img, size_t len, uint32_t codec,
  * appended to out with zero 'next' fields; fwp_frames_build chains them. */
 int fwp_frames_zopfli(const uint8_t *img, size_t len, uint32_t frame_size,
                       fwp_buf *out);
+/* Fills every frame's 'next' and the anchor, back to front, and counts
+ * the frames and their payload: for fwp_frames_build, and for tests that
+ * edit payload bytes.  -1 when out of memory or the frames are empty. */
+int fwp_frames_chain(fwp_frames *fr);
 void fwp_frames_free(fwp_frames *fr);
-
-/* What walking one target's frames found (fwp_frames_walk). */
-typedef struct {
-    uint32_t count;       /* frames read */
-    uint32_t *lens;       /* payload length of each (malloc'd) */
-    uint32_t payload;
-    int chain_ok;         /* every hash matched and the last next is 0 */
-    int digest_ok;        /* 1 ok, 0 mismatch, -1 not checked */
-    char problem[128];    /* first problem found, "" if none */
-} fwp_walk;
-
-/* Walks target t's frames starting at *off (advanced past them).  Returns
- * -1 only when the frames cannot be delimited (truncated, bad length);
- * a broken chain or digest is reported in w. */
-int fwp_frames_walk(const uint8_t *data, size_t len, size_t *off,
-                    const fwp_mtarget *t, fwp_walk *w, fwp_err *err);
-void fwp_walk_free(fwp_walk *w);
 
 /* ---- reading containers on the host (inspect, digest, attach-sig) ---- */
 
@@ -408,6 +397,51 @@ typedef struct {
 /* Splits a container into its parts, checking the header's limits. */
 int fwp_layout_parse(const uint8_t *data, size_t len, const char *name,
                      fwp_layout *lay, fwp_err *err);
+
+/* ---- the device verifier over a container, signatures aside ---- */
+
+/* Where and why the device verifier stopped (fwp_device_run). */
+typedef struct {
+    fwpk_err err;       /* FWPK_OK: a device of the target installs it */
+    size_t offset;      /* container bytes read when it stopped */
+    int in_frames;      /* it stopped in the frames (or accepted) */
+    uint32_t target;    /* then: the target it stopped in (all targets
+                           before it were accepted); target_count if none */
+    uint32_t frame;     /* and that frame's index in its target */
+} fwp_device_verdict;
+
+/* Runs the device verifier (libfwpk_verify) over the container as a device
+ * of target 'target' whose policy allows any MCU, counter and flash window,
+ * with the signature block replaced by one signature that the run trusts:
+ * every rule of format/SPEC.md but the signatures' is the device's own.
+ * Returns -1 only when out of memory. */
+int fwp_device_run(const uint8_t *data, size_t len, const fwp_layout *lay,
+                   const char *target, fwp_device_verdict *v, fwp_err *err);
+
+/* One target's frames, and what a device of that target makes of the
+ * container (fwp_container_walk). */
+typedef struct {
+    uint32_t count;       /* frames delimited */
+    uint32_t *lens;       /* payload length of each (malloc'd) */
+    uint32_t payload;     /* their sum */
+    int chain_ok;         /* every hash matched and the last next is 0 */
+    int digest_ok;        /* the device decoded the payload to the image
+                             and its digest matched: 1; it could not or the
+                             digest differs: 0; it did not get there: -1 */
+    fwp_device_verdict device;
+    char problem[192];    /* why a device of this target refuses the
+                             container, "" if it accepts it */
+} fwp_walk;
+
+/* Delimits every target's frames into w[i] and checks each hash chain on
+ * its own, then runs the device verifier once per target (fwp_device_run).
+ * Returns -1 when the frames cannot be delimited or bytes follow the last
+ * one; else 0, with *ok set when a device of every target accepts the
+ * container (signatures aside). */
+int fwp_container_walk(const uint8_t *data, size_t len, const fwp_layout *lay,
+                       const fwp_manifest *m, fwp_walk *w, int *ok,
+                       fwp_err *err);
+void fwp_walk_free(fwp_walk *w);
 
 /* A malloc'd copy of the container with one more signature entry (pk's key
  * id, sig), after checking that sig verifies with pk over the signed

@@ -1,7 +1,8 @@
 /*
  * manifest_read.c - decodes a manifest with libcbor and checks it against
- * every rule of format/SPEC.md section 4 (the host's view, for inspect and
- * the tests; the device has its own parser).
+ * every rule of format/SPEC.md sections 4 and 7 (the host's view, for
+ * inspect, pack's self-check and the tests; the device has its own parser,
+ * which has the last word: see device_agrees()).
  */
 #include <cbor.h>
 #include <stdlib.h>
@@ -166,6 +167,8 @@ static int check_target(rd *r, const fwp_mtarget *t)
     else if (!pow2(t->erase_block) || t->erase_block < t->write_unit ||
              t->erase_block > FWPK_ERASE_BLOCK_MAX)
         why = "erase block not a power of two in write unit..256 KiB";
+    else if ((t->flash_base | t->flash_size) & (t->erase_block - 1))
+        why = "flash base or size not a multiple of the erase block";
     else if (t->image_size < 1 || t->image_size > FWPK_MAX_IMAGE_SIZE)
         why = "image size out of range";
     else if (t->codec > FWPK_CODEC_DEFLATE)
@@ -179,6 +182,12 @@ static int check_target(rd *r, const fwp_mtarget *t)
         why = "frame size out of range";
     else if (t->frame_count < 1 || t->frame_count > FWPK_MAX_FRAMES)
         why = "frame count out of range";
+    else if (t->payload_size < t->frame_count ||
+             t->payload_size > (uint64_t)t->frame_count * t->frame_size)
+        why = "payload size not in frame count..frame count x frame size "
+              "(every frame holds 1..frame size bytes)";
+    else if (t->codec == FWPK_CODEC_NONE && t->payload_size != t->image_size)
+        why = "codec none, but the payload size is not the image size";
     else if (t->filter > FWPK_FILTER_MAX)
         why = "unknown filter";
     if (why)
@@ -243,6 +252,18 @@ static int check_canonical(rd *r, const fwp_manifest *m, const uint8_t *cbor,
     return 0;
 }
 
+/* The rules above are meant to be the device's (verifier/src/manifest.c)
+ * one for one; should one ever be missing, the device's own reader still
+ * has the last word, so the host never accepts what a device refuses. */
+static int device_agrees(rd *r, const uint8_t *cbor, size_t len)
+{
+    fwpk_manifest dev;
+    if (fwpk_manifest_parse(&dev, cbor, len, NULL) != FWPK_OK)
+        return BAD(r, "%s: manifest: refused by the device's reader (a rule "
+                      "the host check does not name)", r->name);
+    return 0;
+}
+
 /* Walks the CBOR item at p without allocating; NULL when a declared
  * length or count cannot fit in the bytes left (libcbor would allocate the
  * declared count first: a hostile 2^32-entry map must never reach it), the
@@ -304,5 +325,7 @@ int fwp_manifest_decode(const uint8_t *cbor, size_t len, const char *name,
                        len - res.read)
                  : get_container(&r, root, m);
     cbor_decref(&root);
-    return rc ? rc : check_canonical(&r, m, cbor, len);
+    if (rc == 0)
+        rc = check_canonical(&r, m, cbor, len);
+    return rc ? rc : device_agrees(&r, cbor, len);
 }

@@ -1,6 +1,7 @@
 /*
  * pack.c - fwp_pack: header, info string, manifest, signature block and
- * frames (format/SPEC.md), in memory.
+ * frames (format/SPEC.md), in memory, read back as a reader would before
+ * they are handed out.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -36,6 +37,12 @@ static int check_opts(const fwp_target_opts *t, fwp_err *err)
         return fwp_fail(err, "target %s: flash 0x%08x + 0x%x is empty or "
                              "beyond 4 GiB", n, (unsigned)t->flash_base,
                         (unsigned)t->flash_size);
+    if ((t->flash_base | t->flash_size) & (t->erase_block - 1))
+        return fwp_fail(err, "target %s: flash 0x%08x + 0x%x is not whole "
+                             "erase blocks of %u bytes (SPEC.md 4.2: base and "
+                             "size must be multiples of the erase block)",
+                        n, (unsigned)t->flash_base, (unsigned)t->flash_size,
+                        (unsigned)t->erase_block);
     if (t->codec > FWPK_CODEC_DEFLATE || t->level < 0 ||
         (t->level > 9 && t->level != FWP_LEVEL_MAX) ||
         t->filter > FWPK_FILTER_MAX)
@@ -202,6 +209,32 @@ static int prefix(const fwp_pack_opts *o, const fwp_buf *info,
     return 0;
 }
 
+/* The device verifier's word on what was just made, for every target:
+ * pack never hands out a container that a device would refuse (its
+ * signatures aside, which the device run replaces). */
+static int device_accepts(const fwp_buf *box, const fwp_manifest *m,
+                          fwp_err *err)
+{
+    const uint8_t *d = (const uint8_t *)box->data;
+    fwp_layout lay;
+    if (fwp_layout_parse(d, box->len, "pack", &lay, err))
+        return -1;
+    for (uint32_t i = 0; i < m->target_count; i++) {
+        fwp_device_verdict v;
+        if (fwp_device_run(d, box->len, &lay, m->targets[i].name, &v, err))
+            return -1;
+        /* FWPK_ERR_LIMIT is about the verifier linked in, not the
+         * container: one built for a smaller device than the format allows
+         * (fwpk_verify.h) cannot judge these frames. */
+        if (v.err != FWPK_OK && v.err != FWPK_ERR_LIMIT)
+            return fwp_fail(err, "target %s: the device verifier refuses the "
+                                 "container at offset %zu (%s): a packer "
+                                 "bug, nothing written", m->targets[i].name,
+                            v.offset, fwpk_strerror(v.err));
+    }
+    return 0;
+}
+
 static int assemble(const fwp_pack_opts *o, const fwp_manifest *m,
                     fwp_frames *fr, fwp_buf *out, fwp_err *err)
 {
@@ -219,6 +252,8 @@ static int assemble(const fwp_pack_opts *o, const fwp_manifest *m,
     for (size_t i = 0; rc == 0 && i < o->target_count; i++)
         if (fwp_buf_put(out, fr[i].data, fr[i].len))
             rc = fwp_fail(err, "out of memory");
+    if (rc == 0)
+        rc = device_accepts(out, m, err);
     free(cbor);
     fwp_buf_free(&info);
     return rc;

@@ -29,15 +29,16 @@ static int pre_ok(const char *s, size_t n)
     return 1;
 }
 
-static int bad(const char *s, fwp_err *err)
+static int bad(const char *s, const char *why, fwp_err *err)
 {
     return fwp_fail(err, "version '%s': expected MAJOR.MINOR.PATCH[-PRE]"
-                         "[+BUILD], BUILD a number",
-                    s);
+                         "[+BUILD]: %s", s, why);
 }
 
 int fwp_version_parse(const char *s, fwp_version *v, fwp_err *err)
 {
+    static const char numbers[] = "MAJOR, MINOR and PATCH are numbers "
+                                  "0..4294967295";
     memset(v, 0, sizeof *v);
     if (strlen(s) > FWPK_VERSION_MAX)
         return fwp_fail(err, "version '%s': longer than %d bytes", s,
@@ -45,16 +46,21 @@ int fwp_version_parse(const char *s, fwp_version *v, fwp_err *err)
     const char *p = number(s, &v->major);
     if (!p || *p++ != '.' || !(p = number(p, &v->minor)) || *p++ != '.' ||
         !(p = number(p, &v->patch)))
-        return bad(s, err);
+        return bad(s, numbers, err);
     if (*p == '-') {
         const char *plus = strchr(p, '+');
         size_t n = plus ? (size_t)(plus - p - 1) : strlen(p + 1);
-        if (!pre_ok(p + 1, n) || n >= sizeof v->pre)
-            return bad(s, err);
+        /* n < sizeof v->pre: the whole string is at most FWPK_VERSION_MAX */
+        if (!pre_ok(p + 1, n))
+            return bad(s, "PRE is 1 or more of 0-9 a-z A-Z . -", err);
         memcpy(v->pre, p + 1, n);
         p += 1 + n;
     }
     if (*p == '+' && !(p = number(p + 1, &v->build)))
-        return bad(s, err);
-    return *p ? bad(s, err) : 0;
+        return bad(s, "BUILD is a number 0..4294967295", err);
+    if (*p)
+        return fwp_fail(err, "version '%s': expected MAJOR.MINOR.PATCH[-PRE]"
+                             "[+BUILD]: unexpected '%c' at byte %zu", s, *p,
+                        (size_t)(p - s));
+    return 0;
 }

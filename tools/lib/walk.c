@@ -1,13 +1,14 @@
 /*
- * walk.c - walks one target's frames in a container (host side, for
- * inspect): delimits them, checks the hash chain, and inflates to check
- * the image digest, undoing the branch filter per segment.
+ * walk.c - a container's frames as inspect reports them: every target's
+ * frames delimited and listed, its hash chain checked on its own, and the
+ * verdict of the device verifier for each target (device_run.c).  The
+ * verdict is the device's own code, not a host imitation of it: whatever
+ * inspect calls ok, every device accepts (signatures aside), and the
+ * reverse.
  */
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "fwpack.h"
 
@@ -17,52 +18,14 @@ void fwp_walk_free(fwp_walk *w)
     w->lens = NULL;
 }
 
-static void problem(fwp_walk *w, const char *fmt, uint32_t i)
+/* Delimits target t's frames from *off on and checks its chain.  -1 when
+ * a frame is cut off or its length is out of range. */
+static int delimit(const uint8_t *d, size_t len, size_t *off,
+                   const fwp_mtarget *t, fwp_walk *w, fwp_err *err)
 {
-    if (!w->problem[0])
-        snprintf(w->problem, sizeof w->problem, fmt, (unsigned)i);
-}
-
-/* Decodes the concatenated payloads and compares the image digest. */
-static int check_digest(const uint8_t *pay, size_t n, const fwp_mtarget *t)
-{
-    uint8_t *img = malloc(t->image_size ? t->image_size : 1);
-    int ok = 0;
-    if (!img)
-        return -1;
-    if (t->codec == FWPK_CODEC_NONE) {
-        ok = n == t->image_size;
-        if (ok)
-            memcpy(img, pay, n);
-    } else {
-        z_stream z;
-        memset(&z, 0, sizeof z);
-        if (inflateInit2(&z, -(int)t->window_bits) == Z_OK) {
-            z.next_in = (Bytef *)(uintptr_t)pay;
-            z.avail_in = (uInt)n;
-            z.next_out = img;
-            z.avail_out = t->image_size;
-            ok = inflate(&z, Z_FINISH) == Z_STREAM_END && z.avail_in == 0 &&
-                 z.avail_out == 0;
-            inflateEnd(&z);
-        }
-    }
-    for (uint32_t i = 0, off = 0; ok && i < t->seg_count;
-         off += t->seg_len[i++])
-        fwp_unfilter_apply(t->filter, img + off, t->seg_len[i],
-                           t->seg_addr[i]);
-    uint8_t h[FWPK_HASH_LEN] = {0};
-    if (ok)
-        fwp_hash(h, img, t->image_size);
-    free(img);
-    return ok && memcmp(h, t->image_digest, FWPK_HASH_LEN) == 0;
-}
-
-static int read_frames(const uint8_t *d, size_t len, size_t *off,
-                       const fwp_mtarget *t, fwp_walk *w, fwp_buf *pay,
-                       fwp_err *err)
-{
+    static const uint8_t zero[FWPK_HASH_LEN];
     uint8_t expect[FWPK_HASH_LEN], h[FWPK_HASH_LEN];
+    w->chain_ok = 1;
     memcpy(expect, t->anchor, FWPK_HASH_LEN);
     for (uint32_t i = 0; i < t->frame_count; i++) {
         if (len - *off < FWPK_FRAME_HEADER_LEN)
@@ -78,41 +41,76 @@ static int read_frames(const uint8_t *d, size_t len, size_t *off,
         w->lens[w->count++] = n;
         w->payload += n;
         fwp_hash(h, f, FWPK_FRAME_HEADER_LEN + n);
-        if (memcmp(h, expect, FWPK_HASH_LEN))
-            problem(w, "frame %u does not match the hash chain", i);
+        w->chain_ok &= memcmp(h, expect, FWPK_HASH_LEN) == 0;
         memcpy(expect, f + 2, FWPK_HASH_LEN);
-        if (fwp_buf_put(pay, f + FWPK_FRAME_HEADER_LEN, n))
-            return fwp_fail(err, "out of memory");
         *off += FWPK_FRAME_HEADER_LEN + n;
     }
-    static const uint8_t zero[FWPK_HASH_LEN];
-    if (memcmp(expect, zero, FWPK_HASH_LEN))
-        problem(w, "last frame (%u) has a nonzero next hash", w->count - 1);
+    w->chain_ok &= memcmp(expect, zero, FWPK_HASH_LEN) == 0;
     return 0;
 }
 
-int fwp_frames_walk(const uint8_t *data, size_t len, size_t *off,
-                    const fwp_mtarget *t, fwp_walk *w, fwp_err *err)
+/* Errors the device meets while decoding its own target's payload. */
+static int decode_error(fwpk_err e)
 {
-    fwp_buf pay = {0};
-    memset(w, 0, sizeof *w);
-    w->digest_ok = -1;
-    w->lens = malloc(t->frame_count * sizeof *w->lens);
-    if (!w->lens)
-        return fwp_fail(err, "out of memory");
-    int rc = read_frames(data, len, off, t, w, &pay, err);
-    w->chain_ok = rc == 0 && !w->problem[0];
-    if (rc == 0 && w->payload != t->payload_size)
-        problem(w, "payload size differs from the manifest (%u)",
-                t->payload_size);
-    if (rc == 0 && w->chain_ok) {
-        w->digest_ok = check_digest((const uint8_t *)pay.data, pay.len, t);
-        if (w->digest_ok < 0)
-            rc = fwp_fail(err, "out of memory");
-        else if (!w->digest_ok)
-            problem(w, "image digest mismatch (target frame count %u)",
-                    t->frame_count);
+    return e == FWPK_ERR_INFLATE || e == FWPK_ERR_SIZE ||
+           e == FWPK_ERR_DIGEST;
+}
+
+/* Target i's digest_ok and problem, from its device run. */
+static void explain(fwp_walk *w, uint32_t i, const fwp_manifest *m,
+                    const fwp_walk *all)
+{
+    const fwp_device_verdict *v = &w->device;
+    int at = 0;
+    w->digest_ok = v->err == FWPK_OK || (v->in_frames && v->target > i) ? 1
+                   : v->in_frames && v->target == i && decode_error(v->err)
+                       ? 0
+                       : -1;
+    w->problem[0] = 0;
+    if (v->err == FWPK_OK)
+        return;
+    if (!v->in_frames || v->target >= m->target_count) {
+        snprintf(w->problem, sizeof w->problem, "%s (offset %zu)",
+                 fwpk_strerror(v->err), v->offset);
+        return;
     }
-    fwp_buf_free(&pay);
-    return rc;
+    const fwp_mtarget *t = &m->targets[v->target];
+    if (v->target != i)
+        at = snprintf(w->problem, sizeof w->problem, "target %s, ", t->name);
+    at += snprintf(w->problem + at, sizeof w->problem - (size_t)at,
+                   "frame %u: ", (unsigned)v->frame);
+    if (v->err == FWPK_ERR_FRAME && all[v->target].payload != t->payload_size)
+        snprintf(w->problem + at, sizeof w->problem - (size_t)at,
+                 "the frames hold %u bytes, the manifest's payload size is "
+                 "%u", (unsigned)all[v->target].payload,
+                 (unsigned)t->payload_size);
+    else
+        snprintf(w->problem + at, sizeof w->problem - (size_t)at, "%s",
+                 fwpk_strerror(v->err));
+}
+
+int fwp_container_walk(const uint8_t *data, size_t len, const fwp_layout *lay,
+                       const fwp_manifest *m, fwp_walk *w, int *ok,
+                       fwp_err *err)
+{
+    size_t off = lay->frames_offset;
+    *ok = 1;
+    memset(w, 0, m->target_count * sizeof *w);
+    for (uint32_t i = 0; i < m->target_count; i++) {
+        w[i].lens = malloc(m->targets[i].frame_count * sizeof *w[i].lens);
+        if (!w[i].lens)
+            return fwp_fail(err, "out of memory");
+        if (delimit(data, len, &off, &m->targets[i], &w[i], err))
+            return -1;
+    }
+    if (off != len)
+        return fwp_fail(err, "%zu bytes after the last frame", len - off);
+    for (uint32_t i = 0; i < m->target_count; i++) {
+        if (fwp_device_run(data, len, lay, m->targets[i].name, &w[i].device,
+                           err))
+            return -1;
+        explain(&w[i], i, m, w);
+        *ok &= w[i].device.err == FWPK_OK;
+    }
+    return 0;
 }

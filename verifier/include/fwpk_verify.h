@@ -111,7 +111,9 @@ typedef enum {
     FWPK_ERR_UNSIGNED,     /* no signature block entries */
     FWPK_ERR_SIGNATURE,    /* not enough valid signatures from trusted keys */
     FWPK_ERR_REVOKED,      /* the only valid signatures are by revoked keys */
-    FWPK_ERR_FRAME,        /* frame length out of range */
+    FWPK_ERR_FRAME,        /* frame length out of range, the chain ends
+                              early or late, or a target's frame lengths do
+                              not add up to its payload size */
     FWPK_ERR_FRAME_HASH,   /* frame does not match the hash chain */
     FWPK_ERR_INFLATE,      /* compressed data invalid */
     FWPK_ERR_SIZE,         /* decompressed size differs from the manifest */
@@ -122,6 +124,7 @@ typedef enum {
     FWPK_ERR_RESUME,       /* resume record torn, stale (flash no longer
                               holds what it says) or not for this
                               container: start over with fwpk_begin */
+    FWPK_ERR_SIG_COUNT,    /* more signature entries than FWPK_MAX_SIGNATURES */
     FWPK_ERR_COUNT
 } fwpk_err;
 
@@ -280,6 +283,7 @@ typedef struct {
     /* for every target, what the stream needs to walk its frames */
     uint32_t frame_count[FWPK_MAX_TARGETS];
     uint32_t frame_size[FWPK_MAX_TARGETS];
+    uint32_t payload_size[FWPK_MAX_TARGETS];
     uint8_t anchor[FWPK_MAX_TARGETS][FWPK_HASH_LEN];
 } fwpk_manifest;
 
@@ -439,7 +443,8 @@ typedef struct {
     uint32_t info_len, manifest_len;
     uint32_t sig_count, sig_index, sig_valid, sig_retired;
     uint32_t keys_used;    /* bit k: keyring key k already counted */
-    uint32_t payload_seen; /* own target's frame payload bytes so far */
+    uint32_t payload_seen; /* the current target's frame payload bytes so
+                              far (every target's must add up, SPEC.md 6) */
     uint32_t decoded;      /* bytes out of the codec so far */
     uint32_t filter_seg;   /* next segment for the inverse filter */
     fwpk_resume snap;      /* own frame's start; or the record */

@@ -240,13 +240,16 @@ static int codec_ok(const fwpk_target *t)
                     FWPK_WINDOW_BITS_MAX);
 }
 
-/* The rules of sections 4.2 and 7 for one target. */
+/* The rules of sections 4.2 and 7 for one target.  The flash is whole
+ * erase blocks: a device erases a block at a time, so a block that stuck
+ * out of the flash could never be erased. */
 static int check_target(const fwpk_target *t)
 {
     return (uint64_t)t->flash_base + t->flash_size <= FLASH_TOP &&
            pow2(t->write_unit) && t->write_unit <= FWPK_WRITE_UNIT_MAX &&
            pow2(t->erase_block) &&
            in_range(t->erase_block, t->write_unit, FWPK_ERASE_BLOCK_MAX) &&
+           ((t->flash_base | t->flash_size) & (t->erase_block - 1u)) == 0 &&
            in_range(t->image_size, 1, FWPK_MAX_IMAGE_SIZE) &&
            codec_ok(t) &&
            in_range(t->frame_size, FWPK_FRAME_SIZE_MIN, FWPK_FRAME_SIZE_MAX) &&
@@ -377,6 +380,7 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
                 return reject(m);
         m->frame_count[i] = m->own.frame_count;
         m->frame_size[i] = m->own.frame_size;
+        m->payload_size[i] = m->own.payload_size;
         memcpy(m->anchor[i], m->own.anchor, FWPK_HASH_LEN);
         if (target && span_is(names[i], target)) {
             own_at = at;

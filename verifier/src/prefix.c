@@ -81,7 +81,7 @@ static fwpk_err on_sig_count(fwpk_ctx *ctx)
     if (ctx->sig_count == 0)
         return FWPK_ERR_UNSIGNED;
     if (ctx->sig_count > FWPK_MAX_SIGNATURES)
-        return FWPK_ERR_SIGNATURE;
+        return FWPK_ERR_SIG_COUNT;
     fwpk_want(ctx, FWPK_ST_SIG, FWPK_SIG_ENTRY_LEN);
     return FWPK_OK;
 }

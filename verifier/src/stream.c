@@ -99,10 +99,24 @@ static fwpk_err inflate_payload(fwpk_ctx *ctx, const uint8_t *p, uint32_t len)
     return err;
 }
 
+/* Adds payload bytes to the current target's sum, which never passes the
+ * manifest's payload size and at the target's last frame equals it
+ * (SPEC.md 6).  Other targets' frames are not decoded, but are counted
+ * all the same: every device class refuses the same containers. */
+static int payload_fits(fwpk_ctx *ctx, uint32_t len, int last)
+{
+    uint32_t size = ctx->manifest.payload_size[ctx->frames.target];
+    if (len > size - ctx->payload_seen)
+        return 0;
+    ctx->payload_seen += len;
+    return !last || ctx->payload_seen == size;
+}
+
+/* The own target's sum is compared at its end by finish_image(), after
+ * the decoder had its say. */
 static fwpk_err decode_payload(fwpk_ctx *ctx, const uint8_t *p, uint32_t len)
 {
-    ctx->payload_seen += len;
-    if (ctx->payload_seen > ctx->manifest.own.payload_size)
+    if (!payload_fits(ctx, len, 0))
         return FWPK_ERR_FRAME;
     if (ctx->manifest.own.codec == FWPK_CODEC_NONE)
         return decoded_put(ctx, p, len);
@@ -159,9 +173,14 @@ static fwpk_err on_frame_end(fwpk_ctx *ctx)
             err = finish_image(ctx);
         else if (err == FWPK_OK)
             err = fwpk_resume_offer(ctx);
+    } else if (!payload_fits(ctx, ctx->frames.len,
+                             fwpk_frames_last(&ctx->frames, m))) {
+        err = FWPK_ERR_FRAME;
     }
     if (err != FWPK_OK)
         return err;
+    if (fwpk_frames_last(&ctx->frames, m))
+        ctx->payload_seen = 0; /* the next target's sum starts */
     if (fwpk_frames_next(&ctx->frames, m) == FWPK_FRAME_ALL)
         fwpk_want(ctx, FWPK_ST_DONE, 0);
     return FWPK_OK;

@@ -20,7 +20,7 @@ static const char *const messages[FWPK_ERR_COUNT] = {
     "container is unsigned",
     "no valid signature from a trusted key",
     "only revoked or retired keys signed this container",
-    "frame length out of range",
+    "frame length out of range, or frames do not match the manifest",
     "frame does not match the hash chain",
     "compressed data invalid",
     "decompressed size differs from the manifest",
@@ -29,6 +29,7 @@ static const char *const messages[FWPK_ERR_COUNT] = {
     "bytes after the end of the container",
     "flash erase, write or read failed",
     "resume record torn, stale or not for this container",
+    "more signatures than a container may hold (8)",
 };
 
 const char *fwpk_strerror(fwpk_err err)

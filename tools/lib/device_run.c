@@ -1,0 +1,121 @@
+/*
+ * device_run.c - the device verifier (libfwpk_verify, the code that goes
+ * into bootloaders) over a container, signatures aside: what inspect and
+ * pack's self-check ask, so that the host's "ok" is the device's.
+ *
+ * The host has no trusted key, so the run replaces the signature block by
+ * one entry of its own, made with a key that only this run trusts, over
+ * the container's own signed digest.  Everything else is fed unchanged:
+ * the device reads the header, info string and manifest, walks every
+ * target's frames (hash chain, frame lengths against the manifest) and
+ * decodes the own target's payload as a device does (its inflate with the
+ * manifest's window, frame by frame, the inverse filter, the image
+ * digest).  The policy allows any MCU, counter and flash window, and the
+ * flash callbacks keep nothing: the question is what the container is,
+ * not where a device would put it (fwpack verify does that).
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwpack.h"
+
+/* The run's key: fixed, since it signs nothing but a digest that the run
+ * hands to the verifier in memory. */
+static const uint8_t run_seed[crypto_sign_SEEDBYTES + 1] =
+    "fwpack device run: trusts itself";
+
+static fwpk_err keep_nothing_erase(void *user, uint32_t addr, uint32_t len)
+{
+    (void)user;
+    (void)addr;
+    (void)len;
+    return FWPK_OK;
+}
+
+static fwpk_err keep_nothing_write(void *user, uint32_t addr,
+                                   const uint8_t *data, uint32_t len)
+{
+    (void)user;
+    (void)addr;
+    (void)data;
+    (void)len;
+    return FWPK_OK;
+}
+
+/* sig_count 1 and one entry: the run key's id and its signature. */
+static void run_signature(const fwp_layout *lay, fwpk_key *key,
+                          uint8_t block[1 + FWPK_SIG_ENTRY_LEN])
+{
+    uint8_t sk[crypto_sign_SECRETKEYBYTES];
+    memset(key, 0, sizeof *key);
+    crypto_sign_seed_keypair(key->pk, sk, run_seed);
+    fwp_key_id(key->pk, key->id);
+    block[0] = 1;
+    memcpy(block + 1, key->id, FWPK_KEY_ID_LEN);
+    crypto_sign_detached(block + 1 + FWPK_KEY_ID_LEN, NULL, lay->signed_digest,
+                         FWPK_SIGNED_DIGEST_LEN, sk);
+    sodium_memzero(sk, sizeof sk);
+}
+
+/* The prefix, the run's signature block, then the frames: any piece size
+ * will do for the verifier. */
+static fwpk_err feed(fwpk_ctx *ctx, const uint8_t *data, size_t len,
+                     const fwp_layout *lay, const uint8_t *block)
+{
+    fwpk_err err = fwpk_feed(ctx, data, lay->signed_len);
+    if (err == FWPK_OK)
+        err = fwpk_feed(ctx, block, 1 + FWPK_SIG_ENTRY_LEN);
+    if (err == FWPK_OK)
+        err = fwpk_feed(ctx, data + lay->frames_offset,
+                        len - lay->frames_offset);
+    return err == FWPK_OK ? fwpk_finish(ctx) : err;
+}
+
+/* Where the run stopped, in the container's own offsets. */
+static void locate(const fwpk_ctx *ctx, const fwp_layout *lay,
+                   fwp_device_verdict *v)
+{
+    size_t frames_at = lay->signed_len + 1 + FWPK_SIG_ENTRY_LEN;
+    v->in_frames = ctx->offset > frames_at ||
+                   (ctx->offset == frames_at && v->err == FWPK_OK);
+    if (!v->in_frames) {
+        v->offset = ctx->offset < lay->signed_len ? ctx->offset
+                                                  : lay->signed_len;
+        return;
+    }
+    v->offset = ctx->offset - frames_at + lay->frames_offset;
+    v->target = ctx->frames.target;
+    v->frame = ctx->frames.index;
+    /* bytes after the last frame belong to no target */
+    if (v->err == FWPK_ERR_TRAILING)
+        v->target = ctx->manifest.target_count;
+}
+
+int fwp_device_run(const uint8_t *data, size_t len, const fwp_layout *lay,
+                   const char *target, fwp_device_verdict *v, fwp_err *err)
+{
+    uint8_t block[1 + FWPK_SIG_ENTRY_LEN];
+    fwpk_key key;
+    fwpk_policy pol;
+    fwpk_flash flash;
+    fwpk_ctx *ctx = calloc(1, sizeof *ctx);
+    memset(v, 0, sizeof *v);
+    if (!ctx)
+        return fwp_fail(err, "out of memory");
+    run_signature(lay, &key, block);
+    memset(&pol, 0, sizeof pol);
+    pol.keys = &key;
+    pol.key_count = 1;
+    pol.target = target;
+    /* window_lo = window_hi = 0: all of the 32-bit address space */
+    memset(&flash, 0, sizeof flash);
+    flash.erase = keep_nothing_erase;
+    flash.write = keep_nothing_write;
+    v->err = fwpk_begin(ctx, &pol, &flash);
+    if (v->err == FWPK_OK)
+        v->err = feed(ctx, data, len, lay, block);
+    locate(ctx, lay, v);
+    free(ctx);
+    return 0;
+}
