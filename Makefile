@@ -6,6 +6,8 @@
 #   make bench      figures beside budgets (never asserted)
 #   make size       verifier flash/RAM per target and component, and the
 #                   container's overhead over raw deflate, vs budgets
+#   make powercut   the example bootloaders through every single and
+#                   double power cut (mk/powercut.mk; minutes)
 #   make deps       apt-install what is missing (Debian 12, as root)
 #   make install    PREFIX=/usr/local DESTDIR=...: see mk/install.mk
 
@@ -89,7 +91,8 @@ check: deps $(TEST_BINS) $(MIN_TEST_BINS) $(MODE_TEST_BINS) $(TST)/fwpack cross 
 
 test: check
 
-# cppcheck over the device library and the host code; inline suppressions
+# cppcheck over the device library, the host code and the example
+# bootloaders' shared A/B logic; inline suppressions
 # (cppcheck-suppress) mark its known false positives, each with a reason.
 CPPCHECK := cppcheck --quiet --inline-suppr --error-exitcode=1 \
             --enable=warning,portability
@@ -97,7 +100,8 @@ CPPCHECK := cppcheck --quiet --inline-suppr --error-exitcode=1 \
 lint:
 	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat -Iverifier/src verifier/src
 	@$(CPPCHECK) --std=c11 -Iverifier/include -Iformat -Itools/lib -Ikeys tools keys
-	@echo "cppcheck: verifier/src, tools, keys clean"
+	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat examples/abboot
+	@echo "cppcheck: verifier/src, tools, keys, examples/abboot clean"
 
 demo: all
 	@FWPACK=$(REL)/fwpack examples/demo.sh
@@ -125,5 +129,6 @@ size: $(REL)/fwpack
 include mk/bench-emu.mk
 include mk/avr-example.mk
 include mk/bench-filters.mk
+include mk/powercut.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -44,8 +44,12 @@ END {
         if (c ~ /^(ed25519|sha512|inflate|manifest|stream|filter|strerror)$/) {
             vc += code[c]; vd += data[c]; vb += bss[c]
         }
+        if (c ~ /^(abboot|promote|state)$/) {
+            ac += code[c]; ad += data[c]; ab += bss[c]
+        }
     }
     printf "%-26s %7d %7d %7d\n", "verifier (verifier/src)", vc, vd, vb
+    printf "%-26s %7d %7d %7d\n", "A/B logic (examples/abboot)", ac, ad, ab
     printf "%-26s %7d %7d %7d\n", "total", tc, td, tb
     printf "flash = code + const = %d bytes; RAM = const + bss = %d bytes, plus the stack\n", tc + td, td + tb
 }
