@@ -108,7 +108,7 @@ static const config configs[] = {
      * pages, window 2^9, frames <= 512), boot.c (64-byte pieces, every 4th
      * resume record, state blocks of 1 KiB) */
     {"avr",
-     {0xd000, 0x10000, 0x3000, 256, 256, 0x13000, 1024, 4},
+     {0xe000, 0x10000, 0x2000, 256, 256, 0x12000, 1024, 4},
      64,
      "",
      9,
@@ -516,7 +516,8 @@ static void on_event(void *user, const abboot *b, abboot_event ev)
 static void peek_state(device *d, uint32_t *min, uint32_t *kind)
 {
     const abboot_layout *l = &w.c->layout;
-    fwpk_flash io = {d_erase, d_write, d_read, d, NULL};
+    fwpk_flash io = {.erase = d_erase, .write = d_write, .read = d_read,
+                     .user = d};
     d->state_io = io;
     if (!d->state_known &&
         state_open(&d->state, &d->state_io, l->state, l->state_block,
@@ -532,8 +533,9 @@ static uint8_t piece[4096];
 
 static void boot(device *d, int offer_id)
 {
-    const abboot_io io = {{d_erase, d_write, d_read, d, NULL}, d_get,
-                          on_event, d};
+    const abboot_io io = {
+        {.erase = d_erase, .write = d_write, .read = d_read, .user = d},
+        d_get, on_event, d};
     abboot b;
     uint32_t min, kind;
     int before = d->active_ok ? active_image(d) : -1, img;

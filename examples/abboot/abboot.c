@@ -74,11 +74,16 @@ static uint32_t skip(abboot *b, uint32_t pos)
 
 static fwpk_err verify(abboot *b)
 {
-    fwpk_flash cb = {v_erase, v_write, v_read, b, v_checkpoint};
+    fwpk_flash cb = b->io->flash; /* 'mapped' included, if set */
     uint32_t pos = 0;
-    fwpk_err err = b->resuming ? fwpk_resume_begin(b->ctx, &b->policy, &cb,
-                                                   &b->from)
-                               : fwpk_begin(b->ctx, &b->policy, &cb);
+    fwpk_err err;
+    cb.erase = v_erase;
+    cb.write = v_write;
+    cb.read = v_read;
+    cb.user = b;
+    cb.checkpoint = v_checkpoint;
+    err = b->resuming ? fwpk_resume_begin(b->ctx, &b->policy, &cb, &b->from)
+                      : fwpk_begin(b->ctx, &b->policy, &cb);
     while (err == FWPK_OK) {
         int32_t n = b->io->get(b->io->user, pos, b->piece, b->piece_size);
         if (n < 0 || (uint32_t)n > b->piece_size)

@@ -83,8 +83,8 @@ typedef struct abboot abboot;
 
 typedef struct {
     /* Erase, write and read over the slots and the state area (the
-     * checkpoint member is not used).  After a power cut every call must
-     * fail. */
+     * checkpoint member is not used; 'mapped', if set, is passed on to the
+     * verifier).  After a power cut every call must fail. */
     fwpk_flash flash;
     /* The container, dfu.get style: up to len bytes from offset into buf;
      * the count, 0 at its end, -1 for a transport error. */

@@ -87,7 +87,8 @@
 #ifndef BOOT_STATE_BLOCK
 #define BOOT_STATE_BLOCK 1024UL /* whole pages, two of them */
 #endif
-/* Every 4th resume record (one per KiB of image with 256-byte pages): a
+/* Every 4th resume record the verifier offers (it offers one after each
+ * frame that completed a page: about one per 500 bytes of image here): a
  * record costs a page write, and every few a block erase, and page
  * endurance is 10 000 cycles. */
 #ifndef BOOT_CHECKPOINT_EVERY
@@ -525,7 +526,7 @@ static const abboot_layout layout = {
 };
 
 static const abboot_io io = {
-    {fl_erase, fl_write, fl_read, NULL, NULL},
+    {.erase = fl_erase, .write = fl_write, .read = fl_read},
     host_get,
     on_event,
     NULL,

@@ -23,8 +23,8 @@
  *  3. If a container is offered (semihosting command line), read it in
  *     BOOT_PIECE-byte pieces (standing in for Notecard dfu.get reads) and
  *     feed it to the verifier, which erases and writes the staging slot and
- *     offers a resume record at each erase-block boundary; every one is
- *     appended to the state area.  With an update in progress, resume:
+ *     offers a resume record after each frame that completed an erase
+ *     block; every one is appended to the state area.  With an update in progress, resume:
  *     fwpk_resume_begin() with the record, and once the signature checks
  *     out, fwpk_resume_skip() names the container offset to read on from.
  *     A record that does not fit is retired (idle) before starting over.
@@ -327,7 +327,7 @@ static void on_event(void *user, const abboot *b, abboot_event ev)
 }
 
 static const abboot_io io = {
-    {fm_erase, fm_write, fm_read, &flash, NULL},
+    {.erase = fm_erase, .write = fm_write, .read = fm_read, .user = &flash},
     file_get,
     on_event,
     NULL,
