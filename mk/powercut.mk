@@ -2,12 +2,14 @@
 # examples/cortex-m and examples/avr) on the host, through power cuts:
 # tests/test_bootcut.c.  Included by the top Makefile.
 #
-#   make check       runs it with every single cut and a fixed sample of
-#                    cut pairs and triples (ASan/UBSan build, ~20 s)
-#   make powercut    every single and every double cut, 2000 sampled
-#                    triples per offer sequence (release build, minutes)
+#   make check       runs it with every single power cut, every third
+#                    single flash error, and a fixed sample of second
+#                    faults and triple cuts (ASan/UBSan build, ~20 s of CPU)
+#   make powercut    every single cut and flash error, every second fault
+#                    (cut or error) after each, 2000 sampled triple cuts per
+#                    offer sequence (release build, about ten minutes of CPU)
 #
-# Each prints its figures: trials, boots, cut pairs, time.
+# Each prints its figures: trials, boots, fault pairs, time.
 
 ABBOOT_SRC := $(wildcard examples/abboot/*.c)
 

@@ -30,9 +30,12 @@
  *     anti-rollback minimum to the container's security counter, and
  *     keeps the digest), copy staging -> active, check the active slot by
  *     the digest, append IDLE.
- *  5. Refused: a broken download or a flash error (transient) keeps the
- *     RESUME record for the next boot while it still describes the
- *     staging slot; any other refusal retires it.
+ *  5. Refused: the RESUME record in force stays only while it still
+ *     describes the staging slot and can be used: this container's after
+ *     a transient failure (a broken download, a flash error), another
+ *     container's if this run wrote nothing.  Otherwise it is retired.
+ * Then the platform starts the active slot, unless abboot_active_ok()
+ * says a copy is still pending.
  *
  * Power cuts: every flash operation may be the last one.  The flash
  * callbacks return an error from then on; abboot_run() returns, and the
