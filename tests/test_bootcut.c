@@ -554,12 +554,7 @@ static void boot(device *d, int offer_id)
     if (d->o && d->o->image != NONE && d->o->counter >= min)
         d->allowed |= 1u << d->o->image;
 
-    memset(&b, 0, sizeof b);
-    b.layout = &w.c->layout;
-    b.io = &io;
-    b.ctx = &ctx;
-    b.piece = piece;
-    b.piece_size = w.c->piece;
+    abboot_init(&b, &w.c->layout, &io, &ctx, piece, w.c->piece);
     b.policy.keys = &w.keyring;
     b.policy.key_count = 1;
     b.policy.min_signatures = 1;

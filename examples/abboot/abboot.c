@@ -216,6 +216,17 @@ static abboot_result complete_copy(abboot *b)
     return copy_then_idle(b, 1, ABBOOT_COPIED);
 }
 
+void abboot_init(abboot *b, const abboot_layout *layout, const abboot_io *io,
+                 fwpk_ctx *ctx, uint8_t *piece, uint32_t piece_size)
+{
+    memset(b, 0, sizeof *b);
+    b->layout = layout;
+    b->io = io;
+    b->ctx = ctx;
+    b->piece = piece;
+    b->piece_size = piece_size;
+}
+
 abboot_result abboot_run(abboot *b, int offered)
 {
     const abboot_layout *l = b->layout;

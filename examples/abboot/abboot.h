@@ -122,6 +122,11 @@ struct abboot {
     uint8_t buf[FWPK_WRITE_UNIT_MAX]; /* copy and digest scratch */
 };
 
+/* Zeroes b and sets what every boot needs; the platform then fills in
+ * b->policy's keys, target, MCU and signatures. */
+void abboot_init(abboot *b, const abboot_layout *layout, const abboot_io *io,
+                 fwpk_ctx *ctx, uint8_t *piece, uint32_t piece_size);
+
 /* One boot: steps 1-5 above; 'offered' says whether io->get has a
  * container.  Does not start the application. */
 abboot_result abboot_run(abboot *b, int offered);

@@ -536,11 +536,7 @@ static abboot boot;
 
 static void update(void)
 {
-    boot.layout = &layout;
-    boot.io = &io;
-    boot.ctx = &ctx;
-    boot.piece = piece;
-    boot.piece_size = BOOT_PIECE;
+    abboot_init(&boot, &layout, &io, &ctx, piece, BOOT_PIECE);
     boot.policy.keys = fwpk_keyring; /* in RAM: avr-gcc puts const data there */
     boot.policy.key_count = FWPK_KEYRING_COUNT;
     boot.policy.min_signatures = 1;

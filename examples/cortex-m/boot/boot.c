@@ -337,12 +337,7 @@ static const abboot_io io = {
  * boot's update logic. */
 static void update(const char *path)
 {
-    memset(&boot, 0, sizeof boot);
-    boot.layout = &layout;
-    boot.io = &io;
-    boot.ctx = &ctx;
-    boot.piece = piece;
-    boot.piece_size = sizeof piece;
+    abboot_init(&boot, &layout, &io, &ctx, piece, sizeof piece);
     boot.policy.keys = fwpk_keyring;
     boot.policy.key_count = FWPK_KEYRING_COUNT;
     boot.policy.min_signatures = 1;
