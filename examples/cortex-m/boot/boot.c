@@ -24,9 +24,10 @@
  *     BOOT_PIECE-byte pieces (standing in for Notecard dfu.get reads) and
  *     feed it to the verifier, which erases and writes the staging slot and
  *     offers a resume record after each frame that completed an erase
- *     block; every one is appended to the state area.  With an update in progress, resume:
- *     fwpk_resume_begin() with the record, and once the signature checks
- *     out, fwpk_resume_skip() names the container offset to read on from.
+ *     block; every one is appended to the state area.  With an update in
+ *     progress, resume: fwpk_resume_begin() with the record, and once the
+ *     signature checks out, fwpk_resume_skip() names the container offset
+ *     to read on from.
  *     A record that does not fit is retired (idle) before starting over.
  *  4. When fwpk_finish() says FWPK_OK: check the staging slot by the
  *     image digest, record "copy pending" (the commit point, which also
