@@ -8,6 +8,8 @@
 #                   flash's timing against avrdude/stm32flash
 #   make size       verifier flash/RAM per target and component, and the
 #                   container's overhead over raw deflate, vs budgets
+#   make powercut   the example bootloaders through every single and
+#                   double power cut (mk/powercut.mk; minutes)
 #   make deps       apt-install what is missing (Debian 12, as root)
 #   make install    PREFIX=/usr/local DESTDIR=...: see mk/install.mk
 
@@ -112,7 +114,8 @@ test: check
 resume-invariant: $(TST)/tests/test_resume_invariant
 	RESUME_INVARIANT_RUNS=20000 RESUME_INVARIANT_FULL=1 $<
 
-# cppcheck over the device library and the host code; inline suppressions
+# cppcheck over the device library, the host code, the programmer and the
+# example bootloaders' shared A/B logic; inline suppressions
 # (cppcheck-suppress) mark its known false positives, each with a reason.
 CPPCHECK := cppcheck --quiet --inline-suppr --error-exitcode=1 \
             --enable=warning,portability
@@ -121,7 +124,8 @@ lint:
 	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat -Iverifier/src verifier/src
 	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat -Iprogrammer/include programmer/src
 	@$(CPPCHECK) --std=c11 -Iverifier/include -Iformat -Itools/lib -Ikeys -Iprogrammer/include tools keys
-	@echo "cppcheck: verifier/src, programmer/src, tools, keys clean"
+	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat examples/abboot
+	@echo "cppcheck: verifier/src, programmer/src, tools, keys, examples/abboot clean"
 
 demo: all
 	@FWPACK=$(REL)/fwpack examples/demo.sh
@@ -151,5 +155,6 @@ include mk/bench-emu.mk
 include mk/avr-example.mk
 include mk/bench-filters.mk
 include mk/outboard.mk
+include mk/powercut.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

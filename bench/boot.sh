@@ -81,7 +81,7 @@ if [ "$what" = size ]; then
         return v }
     function comp(f) {
         if (f ~ /\/boot\/verifier\//) return "verifier"
-        if (f ~ /\/boot\/(boot|flash_model|state)\.o$/) return "boot"
+        if (f ~ /\/boot\/(boot|flash_model)\.o$/ || f ~ /\/boot\/abboot\//) return "boot"
         if (f ~ /\/boot\/common\//) return "startup"
         return "libc" }
     function add(sz, f) { if (out != "") tot[out "_" comp(f)] += hex(sz) }
@@ -104,7 +104,7 @@ if [ "$what" = size ]; then
     echo "# make size: the QEMU bootloader example, $ELF ($ARCH); bytes"
     line boot.flash "$((text + data))" bytes ".text+.rodata+.data (arm-none-eabi-size text+data)"
     line boot.flash.verifier "${text_verifier:-0}" bytes "verifier/src, after --gc-sections"
-    line boot.flash.bootloader "$((${text_boot:-0} + ${data_boot:-0}))" bytes "boot.c, flash_model.c, state.c"
+    line boot.flash.bootloader "$((${text_boot:-0} + ${data_boot:-0}))" bytes "boot.c, flash_model.c, examples/abboot"
     line boot.flash.runtime "$((text + data - ${text_verifier:-0} - ${text_boot:-0} - ${data_boot:-0}))" bytes "startup, semihosting, newlib-nano printf/stdio, libgcc"
     line boot.ram "$((data + bss))" bytes ".data+.bss (arm-none-eabi-size data+bss)"
     line boot.ram.ctx "$ctx" bytes "fwpk_ctx (window 2^15, frames <= 4096)"
@@ -147,7 +147,7 @@ echo "# a $image-byte image from a $box-byte container (window 2^15, 4 KiB frame
 echo "# every resume record persisted ($recs); instructions, exact to 40"
 line boot.cm3.update "$upd" insns "verify + write staging + $recs resume records (fwpk_begin/feed/finish)"
 line boot.cm3.update_per_image_byte "$(calc "printf \"%.1f\", $upd / $image")" insns/B "of image ($(calc "printf \"%.1f\", $upd / $box") per container byte)"
-line boot.cm3.commit "$copy" insns "copy-pending record, staging -> active copy + compare, idle record"
+line boot.cm3.commit "$copy" insns "staging digest check, copy-pending record, staging -> active copy, active digest check, idle record"
 line boot.cm3.total "$((upd + copy))" insns "$(calc "printf \"%.1f\", ($upd + $copy) / $image") per image byte"
 line boot.cm3.resumed "$res" insns "after a power cut half way: resumed at frame $frame, read $read_again of $box bytes"
 exit 0

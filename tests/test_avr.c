@@ -11,6 +11,14 @@
  *              nothing erased (staging slot still blank), v1 runs
  *   truncated  the download stops half way: refused, v1 runs
  *   none       no update offered: v1 runs
+ *   rollback   v2 installed, the flash kept, v1 offered at the next boot:
+ *              refused (the minimum security counter 2 persisted in the
+ *              state area), v2 runs
+ *   powercut   the simulation stopped (a power cut) half way through
+ *              writing the staging slot: the next boot, offered the same
+ *              container, resumes from the state area's record; stopped
+ *              after the commit: the next boot, offered nothing,
+ *              completes the copy; both end with v2's exact bytes
  *   atmega328p the same bootloader built for the ATmega328P: its flash and
  *              RAM needs beside what the part has, printed (it does not
  *              fit: the figures are shown, never hidden)
@@ -46,7 +54,7 @@ static struct {
 static char fwpack[512];
 static struct {
     char chip[32];
-    unsigned long f_cpu, active, staging, slot, page;
+    unsigned long f_cpu, active, staging, slot, page, state, state_block;
     unsigned long ram328, flash328;
 } cfg;
 static unsigned long good_stack; /* measured by the good run */
@@ -146,6 +154,8 @@ static int setup(void **state)
     if (NUM(cfg.chip, "ACTIVE", cfg.active) ||
         NUM(cfg.chip, "STAGING", cfg.staging) ||
         NUM(cfg.chip, "SLOT", cfg.slot) || NUM(cfg.chip, "PAGE", cfg.page) ||
+        NUM(cfg.chip, "STATE", cfg.state) ||
+        NUM(cfg.chip, "STATE_BLOCK", cfg.state_block) ||
         NUM("atmega328p", "RAM", cfg.ram328) ||
         NUM("atmega328p", "FLASH", cfg.flash328)) {
         fprintf(stderr, "test_avr: incomplete print-config:\n%s\n", out.text);
@@ -178,26 +188,45 @@ static uint8_t *must_read(const char *path, size_t *len)
     return b;
 }
 
-/* ---- one boot: v1 in the active slot, the container (or none) on the
- * UART; the active and staging slots are saved after the run ---- */
+/* ---- one boot: the container (or none) on the UART.  The flash holds
+ * the bootloader and either app v1 in the active slot (a new device) or,
+ * with 'again', the slots and state area the previous boot saved; after
+ * the run they are saved (active.bin, staging.bin, state.bin).  'opts':
+ * more avrhost options; 'status': the exit status wanted (0: the program
+ * ended, 3: stopped by --max-cycles, a power cut). ---- */
+
+static void boot_run(const char *container, long limit, int again,
+                     const char *opts, int status)
+{
+    char cmd[2048], lim[32] = "", flash[512];
+    if (limit >= 0)
+        snprintf(lim, sizeof lim, "-n %ld ", limit);
+    if (again)
+        snprintf(flash, sizeof flash,
+                 AVR_O "/active.bin@%#lx " AVR_O "/staging.bin@%#lx " AVR_O
+                       "/state.bin@%#lx",
+                 cfg.active, cfg.staging, cfg.state);
+    else
+        snprintf(flash, sizeof flash, AVR_O "/app_v1.bin@%#lx", cfg.active);
+    snprintf(cmd, sizeof cmd,
+             AVR_O "/avrhost -m %s -f %lu %s%s %s%s -s %#lx:%#lx:" AVR_O
+                   "/active.bin -s %#lx:%#lx:" AVR_O "/staging.bin -s "
+                   "%#lx:%#lx:" AVR_O "/state.bin " AVR_O "/%s/boot.hex %s",
+             cfg.chip, cfg.f_cpu, container ? "-c " AVR_O "/" : "",
+             container ? container : "", lim, opts, cfg.active, cfg.slot,
+             cfg.staging, cfg.slot, cfg.state, 2 * cfg.state_block, cfg.chip,
+             flash);
+    /* Without a cut the bootloader ends by starting an application that
+     * stops the simulation: exit 0 (2 crashed, 3 stopped, 4 protocol). */
+    if (run(cmd) != status)
+        fail_msg("%s: exit status %d, not %d:\n%s", cmd, out.status, status,
+                 out.text);
+    printf("%s", out.text);
+}
 
 static void boot(const char *container, long limit)
 {
-    char cmd[2048], lim[32] = "";
-    if (limit >= 0)
-        snprintf(lim, sizeof lim, "-n %ld ", limit);
-    snprintf(cmd, sizeof cmd,
-             AVR_O "/avrhost -m %s -f %lu %s%s %s-s %#lx:%#lx:" AVR_O
-                   "/active.bin -s %#lx:%#lx:" AVR_O "/staging.bin " AVR_O
-                   "/%s/boot.hex " AVR_O "/app_v1.bin@%#lx",
-             cfg.chip, cfg.f_cpu, container ? "-c " AVR_O "/" : "",
-             container ? container : "", lim, cfg.active, cfg.slot,
-             cfg.staging, cfg.slot, cfg.chip, cfg.active);
-    /* The bootloader always ends by starting an application that stops
-     * the simulation: exit 0 (2 crashed, 3 timeout, 4 protocol error). */
-    if (run(cmd) != 0)
-        fail_msg("%s: exit status %d:\n%s", cmd, out.status, out.text);
-    printf("%s", out.text);
+    boot_run(container, limit, 0, "", 0);
 }
 
 static void expect(const char *needle)
@@ -367,6 +396,74 @@ static void test_no_update_boots_v1(void **state)
     expect_blank(AVR_O "/staging.bin");
 }
 
+static void test_rollback_refused(void **state)
+{
+    (void)state;
+    boot("app_v2.fwpk", -1);
+    expect("fwboot: result=installed version=2.0.0 ");
+    expect(" security_counter=2 ");
+    /* the next boot, the flash kept, is offered the older v1 */
+    boot_run("app_v1.fwpk", -1, 1, "", 0);
+    expect(", idle; minimum security counter 2\n");
+    char line[160];
+    snprintf(line, sizeof line, "fwboot: result=refused error=\"%s\"",
+             fwpk_strerror(FWPK_ERR_ROLLBACK));
+    expect(line);
+    assert_int_equal(field("erased_pages"), 0);
+    expect_app("2.0.0", AVR_O "/app_v2.bin");
+    expect_slot(AVR_O "/active.bin", AVR_O "/app_v2.bin");
+}
+
+/* "@CYCLE line" of the first line starting with 'text' (avrhost -t). */
+static unsigned long stamp(const char *text)
+{
+    for (const char *p = out.text; (p = strchr(p, '@')) != NULL; p++) {
+        char *rest;
+        unsigned long c = strtoul(p + 1, &rest, 10);
+        if (*rest == ' ' && strncmp(rest + 1, text, strlen(text)) == 0)
+            return c;
+    }
+    fail_msg("no line \"%s\" in:\n%s", text, out.text);
+    return 0;
+}
+
+static void test_powercut_resumes_and_completes(void **state)
+{
+    (void)state;
+    char opt[64];
+    /* The good update, timed: when its install ended, how long the
+     * commit (digest checks, records, copy) and the writing took. */
+    boot_run("app_v2.fwpk", -1, 0, "-t", 0);
+    unsigned long done = stamp("fwboot: active slot image crc32=");
+    unsigned long commit = field("copy_cycles");
+    unsigned long writing = field("verify_cycles") - field("auth_cycles");
+    unsigned long verified = done - commit;
+
+    /* Power lost half way through writing the staging slot: the next
+     * boot resumes from the last record and installs the same bytes. */
+    snprintf(opt, sizeof opt, "--max-cycles %lu", verified - writing / 2);
+    boot_run("app_v2.fwpk", -1, 0, opt, 3);
+    refuse("fwboot: result=");
+    boot_run("app_v2.fwpk", -1, 1, "", 0);
+    expect(", update in progress: resume at frame ");
+    expect("fwboot: resuming at frame ");
+    expect("fwboot: result=installed version=2.0.0 ");
+    expect_app("2.0.0", AVR_O "/app_v2.bin");
+    expect_slot(AVR_O "/active.bin", AVR_O "/app_v2.bin");
+
+    /* Power lost after the commit, while the copy is checked: the next
+     * boot, offered nothing, completes it. */
+    snprintf(opt, sizeof opt, "--max-cycles %lu", done - commit / 4);
+    boot_run("app_v2.fwpk", -1, 0, opt, 3);
+    refuse("fwboot: result=");
+    boot_run(NULL, -1, 1, "", 0);
+    expect(", copy pending; minimum security counter 2\n");
+    expect("fwboot: copy pending: the staging slot holds verified 2.0.0");
+    expect("fwboot: result=installed version=2.0.0 completed_copy=1 ");
+    expect_app("2.0.0", AVR_O "/app_v2.bin");
+    expect_slot(AVR_O "/active.bin", AVR_O "/app_v2.bin");
+}
+
 /* avr-size -A: the size of one section, 0 if absent. */
 static unsigned long section(const char *name)
 {
@@ -403,6 +500,8 @@ int main(void)
         cmocka_unit_test(test_untrusted_key_refused),
         cmocka_unit_test(test_truncated_refused),
         cmocka_unit_test(test_no_update_boots_v1),
+        cmocka_unit_test(test_rollback_refused),
+        cmocka_unit_test(test_powercut_resumes_and_completes),
         cmocka_unit_test(test_atmega328p_figures),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -274,8 +274,8 @@ static void test_record_for_other_container_starts_over(void **state)
      * still allowed): the record is refused and v1 installed from 0. */
     boot_cut(ops_update / 2,
              DEMO_DIR "/app_v2.fwpk " DEMO_DIR "/app_v1.fwpk");
-    expect("fwboot: the resume record is not for this container: starting "
-           "over");
+    expect("fwboot: the resume record is not for this container (or flash "
+           "no longer holds what it says): retired, starting over");
     expect("fwboot: result=installed version=1.0.0 ");
     expect("app v1.0.0 running");
     refuse("app v2");

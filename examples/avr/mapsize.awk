@@ -1,7 +1,8 @@
 # mapsize.awk - flash and RAM per component from an avr-ld map file
 # (-Wl,-Map): code (.text*, .progmem*, .bootspm: flash only), const data
 # (.rodata*, .data*: avr-gcc keeps them in RAM, copied from flash at reset,
-# so they cost both) and .bss (RAM only), summed per input file.
+# so they cost both) and .bss (RAM only), summed per input file, then per
+# group: the verifier (verifier/src) and the A/B logic (examples/abboot).
 #   awk -f mapsize.awk boot.map
 function component(f) {
     if (f ~ /libgcc\.a/) return "libgcc"
@@ -18,14 +19,25 @@ function hex(s,    i, n) {
         n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
     return n
 }
-function add(name, size, file,    c, n) {
+# The groups: the verifier's and the A/B logic's objects, by their path.
+function group(f) {
+    if (f ~ /\/verifier\/[^\/]*\.o$/) return "verifier (verifier/src)"
+    if (f ~ /\/abboot\/[^\/]*\.o$/) return "A/B logic (examples/abboot)"
+    return ""
+}
+function add(name, size, file,    c, g, n, k) {
     n = hex(size)
     if (n == 0) return
     c = component(file)
+    g = group(file)
     if (!(c in seen)) { seen[c] = 1; order[++count] = c }
-    if (name ~ /^\.(text|progmem|bootspm|init|fini|vectors|trampolines|ctors|dtors|jumptables|lowtext|hightext)/) code[c] += n
-    else if (name ~ /^\.(rodata|data)/) data[c] += n
-    else if (name ~ /^(\.bss|COMMON|\.noinit)/) bss[c] += n
+    if (g != "" && !(g in gseen)) { gseen[g] = 1; gorder[++gcount] = g }
+    if (name ~ /^\.(text|progmem|bootspm|init|fini|vectors|trampolines|ctors|dtors|jumptables|lowtext|hightext)/) k = "code"
+    else if (name ~ /^\.(rodata|data)/) k = "data"
+    else if (name ~ /^(\.bss|COMMON|\.noinit)/) k = "bss"
+    else return
+    sum[c, k] += n
+    if (g != "") sum[g, k] += n
 }
 /^Linker script and memory map/ { on = 1; next }
 !on { next }
@@ -36,16 +48,16 @@ function add(name, size, file,    c, n) {
     pend = ""
 }
 END {
-    printf "%-26s %7s %7s %7s\n", "component", "code", "const", "bss"
+    printf "%-28s %7s %7s %7s\n", "component", "code", "const", "bss"
     for (i = 1; i <= count; i++) {
         c = order[i]
-        printf "%-26s %7d %7d %7d\n", c, code[c], data[c], bss[c]
-        tc += code[c]; td += data[c]; tb += bss[c]
-        if (c ~ /^(ed25519|sha512|inflate|manifest|stream|filter|strerror)$/) {
-            vc += code[c]; vd += data[c]; vb += bss[c]
-        }
+        printf "%-28s %7d %7d %7d\n", c, sum[c, "code"], sum[c, "data"], sum[c, "bss"]
+        tc += sum[c, "code"]; td += sum[c, "data"]; tb += sum[c, "bss"]
     }
-    printf "%-26s %7d %7d %7d\n", "verifier (verifier/src)", vc, vd, vb
-    printf "%-26s %7d %7d %7d\n", "total", tc, td, tb
+    for (i = 1; i <= gcount; i++) {
+        g = gorder[i]
+        printf "%-28s %7d %7d %7d\n", g, sum[g, "code"], sum[g, "data"], sum[g, "bss"]
+    }
+    printf "%-28s %7d %7d %7d\n", "total", tc, td, tb
     printf "flash = code + const = %d bytes; RAM = const + bss = %d bytes, plus the stack\n", tc + td, td + tb
 }

@@ -3,43 +3,59 @@
  * source builds for the ATmega328P, which it does not fit: see README.md)
  * that installs fwpack containers with the device verifier (verifier/src,
  * linked in) through the real self-programming path: SPM page erase and
- * page write, from the boot section (spm.c).
+ * page write, from the boot section (spm.c).  The update logic is the
+ * examples' shared A/B core (examples/abboot: state area, resume, commit,
+ * copy checked by the image digest, anti-rollback); this file is the
+ * chip: UART, SPM, timing, output, the jump.
  *
  *   flash (byte addresses, ATmega1284P build; the Makefile sets them)
  *   0x00000        this bootloader (reset vector, verifier, UART)
  *   BOOT_ACTIVE    active slot: the application is linked and runs here
  *   BOOT_STAGING   staging slot, upper flash: the verifier writes here
+ *   BOOT_STATE     state area, two blocks of BOOT_STATE_BLOCK bytes
+ *                  (abboot/state.h): resume records, "copy pending", the
+ *                  anti-rollback minimum
  *   .bootspm       the SPM routines, at the start of the boot section
  *
- * At reset it asks the host on the UART for the container, one piece at a
- * time, the way a host MCU passes Notecard dfu.get data on:
+ * At reset it reads the state area and completes a copy that a power cut
+ * interrupted, then asks the host on the UART for the container, one piece
+ * at a time, the way a host MCU passes Notecard dfu.get data on:
  *
  *   bootloader -> host   "dfu.get offset=N length=L\n"   (L = BOOT_PIECE)
  *   host -> bootloader   2 bytes little-endian count C <= L, then C bytes;
  *                        C = 0: the container ended (or no update offered)
  *
  * The host sends only what was asked for, when asked, so nothing is lost
- * while the verifier is busy (the Ed25519 check takes ~9 s at 16 MHz)
+ * while the verifier is busy (the Ed25519 check takes ~7 s at 16 MHz)
  * and the AVR needs no more than its 2-byte receive buffer.  Each piece
  * goes to fwpk_feed(); the verifier erases and writes the staging slot
- * (spm_erase / spm_write) only after the signature checked out.  Only when
- * fwpk_finish() says FWPK_OK are the image's pages copied into the active
- * slot (spm_copy), compared with staging, and the image's CRC-32 printed.  Any failure leaves the active
- * slot untouched.  Then the active slot's application is started.
+ * (spm_erase / spm_write) only after the signature checked out, and every
+ * BOOT_CHECKPOINT_EVERY-th resume record it offers is appended to the
+ * state area, so a cut or a broken download resumes at the next boot.
+ * Only when fwpk_finish() says FWPK_OK, and the staging slot matches the
+ * signed image digest, is "copy pending" recorded (raising the
+ * anti-rollback minimum to the container's security counter); then the
+ * image's pages are copied into the active slot, checked against the
+ * digest, the image's CRC-32 printed, and "idle" recorded.  A failure
+ * before that record leaves the active slot untouched; a cut after it is
+ * completed at the next reset.  Then the active slot's application starts.
  *
  * Output lines start with "fwboot: "; the result line is one of
  *   fwboot: result=installed version=V container_bytes=N image_bytes=N
- *           verify_cycles=N auth_cycles=N flash_cycles=N copy_cycles=N
- *           receive_cycles=N
+ *           security_counter=N verify_cycles=N auth_cycles=N
+ *           flash_cycles=N copy_cycles=N receive_cycles=N pages=N
+ *   fwboot: result=installed version=V completed_copy=1 ...
  *   fwboot: result=refused error="..." container_bytes=N verify_cycles=N
  *           erased_pages=N
+ *   fwboot: result=failed error="copy to the active slot: ..."
  *   fwboot: result=none reason="..."
  * Cycle counts come from Timer1 at clk/1, extended by its overflow
  * interrupt: verify_cycles is all the time in fwpk_begin/feed/finish,
- * flash callbacks included; auth_cycles the part of it before the first
- * erase (header, manifest, Ed25519 signature, first frame); flash_cycles
- * the part in the erase/write callbacks; receive_cycles the UART
- * transfers, not included in verify_cycles.
+ * flash callbacks and resume records included; auth_cycles the part of it
+ * before the first erase of the staging slot (header, manifest, Ed25519
+ * signature, first frame); flash_cycles the part in the erase/write
+ * callbacks; copy_cycles the commit (digest checks, records, copy);
+ * receive_cycles the UART transfers, not included in verify_cycles.
  */
 #include <avr/interrupt.h>
 #include <avr/io.h>
@@ -48,6 +64,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "abboot.h"
 #include "fwpk_verify.h"
 #include "keyring.h" /* generated: fwpack export-key KEY --format c */
 #include "spm.h"
@@ -63,6 +80,19 @@
 #endif
 #ifndef BOOT_SLOT_SIZE
 #define BOOT_SLOT_SIZE 0x08000UL
+#endif
+#ifndef BOOT_STATE
+#define BOOT_STATE (BOOT_STAGING + BOOT_SLOT_SIZE)
+#endif
+#ifndef BOOT_STATE_BLOCK
+#define BOOT_STATE_BLOCK 1024UL /* whole pages, two of them */
+#endif
+/* Every 4th resume record the verifier offers (it offers one after each
+ * frame that completed a page: about one per 500 bytes of image here): a
+ * record costs a page write, and every few a block erase, and page
+ * endurance is 10 000 cycles. */
+#ifndef BOOT_CHECKPOINT_EVERY
+#define BOOT_CHECKPOINT_EVERY 4u
 #endif
 #ifndef BOOT_TARGET
 #define BOOT_TARGET "app"
@@ -217,31 +247,47 @@ static uint16_t stack_used(void)
     return (uint16_t)(RAMEND + 1 - (uint16_t)p);
 }
 
-/* ---- the flash callbacks: the staging slot, through SPM ---- */
+/* ---- the flash callbacks: slots and state area, through SPM ---- */
 
-static uint32_t t_call;     /* cycles() when the current fwpk_* call began */
-static uint32_t t_verify;   /* cycles in fwpk_* calls so far */
-static uint32_t t_auth;     /* ... before the first erase */
+static uint32_t t_update;   /* cycles() when the update began */
+static uint32_t t_verify;   /* cycles in the verifier (no UART) */
+static uint32_t t_auth;     /* ... before the first erase of staging */
 static uint32_t t_flash;    /* ... in the erase/write callbacks */
-static uint16_t erased, written; /* pages */
+static uint32_t t_receive;  /* in UART transfers */
+static uint32_t t_commit;   /* cycles() when the commit began */
+static uint16_t erased, written; /* staging pages */
+static uint8_t bad_reply;   /* the host sent more than was asked */
 
-static uint8_t in_staging(uint32_t addr, uint32_t len)
+static uint8_t inside(uint32_t addr, uint32_t len, uint32_t base,
+                      uint32_t size)
 {
-    return addr >= BOOT_STAGING && len <= BOOT_SLOT_SIZE &&
-           addr - BOOT_STAGING <= BOOT_SLOT_SIZE - len;
+    return addr >= base && len <= size && addr - base <= size - len;
+}
+
+/* Only the slots and the state area: never the bootloader itself. */
+static uint8_t writable(uint32_t addr, uint32_t len)
+{
+    return inside(addr, len, BOOT_ACTIVE, BOOT_SLOT_SIZE) ||
+           inside(addr, len, BOOT_STAGING, BOOT_SLOT_SIZE) ||
+           inside(addr, len, BOOT_STATE, 2 * BOOT_STATE_BLOCK);
+}
+
+static uint8_t staging(uint32_t addr)
+{
+    return inside(addr, 1, BOOT_STAGING, BOOT_SLOT_SIZE);
 }
 
 static fwpk_err fl_erase(void *user, uint32_t addr, uint32_t len)
 {
     (void)user;
     uint32_t t0 = cycles();
-    if (erased == 0 && written == 0)
-        t_auth = t_verify + (t0 - t_call);
-    if (!in_staging(addr, len) || ((addr | len) & (PAGE - 1)))
+    if (staging(addr) && erased == 0 && written == 0)
+        t_auth = t0 - t_update - t_receive;
+    if (!writable(addr, len) || ((addr | len) & (PAGE - 1)))
         return FWPK_ERR_FLASH;
     for (; len; addr += PAGE, len -= PAGE) {
         spm_erase(addr);
-        erased++;
+        erased += staging(addr);
     }
     t_flash += cycles() - t0;
     return FWPK_OK;
@@ -252,11 +298,11 @@ static fwpk_err fl_write(void *user, uint32_t addr, const uint8_t *data,
 {
     (void)user;
     uint32_t t0 = cycles();
-    if (!in_staging(addr, len) || ((addr | len) & (PAGE - 1)))
+    if (!writable(addr, len) || ((addr | len) & (PAGE - 1)))
         return FWPK_ERR_FLASH;
     for (; len; addr += PAGE, len -= PAGE, data += PAGE) {
         spm_write(addr, data);
-        written++;
+        written += staging(addr);
         for (uint16_t i = 0; i < PAGE; i++) /* read back */
             if (FLASH_BYTE(addr + i) != data[i])
                 return FWPK_ERR_FLASH;
@@ -268,15 +314,13 @@ static fwpk_err fl_write(void *user, uint32_t addr, const uint8_t *data,
 static fwpk_err fl_read(void *user, uint32_t addr, uint8_t *buf, uint32_t len)
 {
     (void)user;
-    if (!in_staging(addr, len))
+    if (!writable(addr, len))
         return FWPK_ERR_FLASH;
     memcpy_PF(buf, addr, len);
     return FWPK_OK;
 }
 
-/* ---- the update ---- */
-
-static uint32_t t_receive;
+/* ---- the container: dfu.get round trips ---- */
 
 /* One dfu.get round trip; returns the byte count, 0 at the end, or
  * 0xFFFF for a reply longer than asked (a broken host). */
@@ -298,54 +342,28 @@ static uint16_t get_piece(uint32_t offset)
     return n;
 }
 
-static void refused(const char *why, uint32_t bytes)
+static int32_t host_get(void *user, uint32_t offset, uint8_t *buf,
+                        uint32_t len)
 {
-    OUT("fwboot: result=refused error=\"");
-    out_s(why);
-    OUT("\" container_bytes=");
-    out_u(bytes);
-    OUT(" verify_cycles=");
-    out_u(t_verify);
-    OUT(" erased_pages=");
-    out_u(erased);
-    OUT("\nfwboot: active slot untouched\n");
+    (void)user;
+    (void)buf; /* piece, which get_piece fills */
+    (void)len; /* BOOT_PIECE */
+    uint16_t n = get_piece(offset);
+    if (n == 0xFFFF)
+        bad_reply = 1;
+    return n == 0xFFFF ? -1 : (int32_t)n;
 }
 
-/* Copies the image's pages from staging to active (the verifier left the
- * bytes of those pages outside the segments erased, 0xFF) and compares
- * them.  The staging pages were read back as they were written (fl_write),
- * and what was written is what the verifier hashed against the signed
- * image digest: so the active slot now holds the signed image. */
-static uint8_t promote(const fwpk_target *t)
+/* ---- what happens, as it happens ---- */
+
+/* CRC-32 (zlib's) of the image's bytes as they are now in the active
+ * slot: what the host can compare with the image file. */
+static void print_crc(const state_copy *c)
 {
-    uint32_t done = BOOT_STAGING; /* staging pages below this are copied */
-    for (uint32_t i = 0; i < t->segment_count; i++) {
-        uint32_t lo = t->segments[i].addr & ~(PAGE - 1);
-        uint32_t hi = (t->segments[i].addr + t->segments[i].len + PAGE - 1) &
-                      ~(PAGE - 1);
-        if (lo < done)
-            lo = done;
-        for (uint32_t a = lo; a < hi; a += PAGE) {
-            uint32_t dst = a - BOOT_STAGING + BOOT_ACTIVE;
-            spm_erase(dst);
-            spm_copy(dst, a);
-            for (uint16_t k = 0; k < PAGE; k += 2)
-                if (FLASH_WORD(dst + k) != FLASH_WORD(a + k)) {
-                    OUT("fwboot: read-back mismatch at ");
-                    out_x(dst + k);
-                    out_c('\n');
-                    return 0;
-                }
-        }
-        if (hi > done)
-            done = hi;
-    }
-    /* CRC-32 (zlib's) of the segments' bytes as they are now in the active
-     * slot: what the host can compare with the image file. */
     uint32_t crc = 0xFFFFFFFFul;
-    for (uint32_t i = 0; i < t->segment_count; i++) {
-        uint32_t a = t->segments[i].addr - BOOT_STAGING + BOOT_ACTIVE;
-        for (uint32_t left = t->segments[i].len; left; left--) {
+    for (uint32_t i = 0; i < c->count; i++) {
+        uint32_t a = c->seg[i].addr - BOOT_STAGING + BOOT_ACTIVE;
+        for (uint32_t left = c->seg[i].len; left; left--) {
             crc ^= FLASH_BYTE(a++);
             for (uint8_t k = 0; k < 8; k++)
                 crc = crc >> 1 ^ (0xEDB88320ul & -(crc & 1));
@@ -354,83 +372,44 @@ static uint8_t promote(const fwpk_target *t)
     OUT("fwboot: active slot image crc32=");
     out_hex8(~crc);
     out_c('\n');
-    return 1;
 }
 
-static void update(void)
+static void on_state(const abboot *b)
 {
-    fwpk_policy policy;
-    memset(&policy, 0, sizeof policy);
-    policy.keys = fwpk_keyring; /* in RAM: avr-gcc puts const data there */
-    policy.key_count = FWPK_KEYRING_COUNT;
-    policy.min_signatures = 1;
-    policy.target = BOOT_TARGET;
-#ifdef BOOT_MCU
-    policy.mcu = BOOT_MCU;
-#endif
-    policy.window_lo = BOOT_STAGING;
-    policy.window_hi = BOOT_STAGING + BOOT_SLOT_SIZE;
-    policy.min_security_counter = 0;
-    fwpk_flash cb = {fl_erase, fl_write, fl_read, NULL, NULL, NULL, 0};
-
-    uint32_t bytes = 0;
-    uint16_t n = get_piece(0);
-    if (n == 0 || n == 0xFFFF) {
-        OUT("fwboot: result=none reason=\"");
-        if (n)
-            OUT("bad reply from the host");
-        else
-            OUT("no update offered");
-        OUT("\"\n");
+    const state_record *r = &b->st.last;
+    OUT("fwboot: state: ");
+    if (!b->st.have) {
+        OUT("no record (new device)\n");
         return;
     }
-    OUT("fwboot: update offered, read in ");
-    out_u(BOOT_PIECE);
-    OUT("-byte pieces\n");
+    OUT("record ");
+    out_u(r->seq);
+    if (r->kind == STATE_RESUME) {
+        OUT(", update in progress: resume at frame ");
+        out_u(r->u.resume.frame_index);
+    } else if (r->kind == STATE_COPY) {
+        OUT(", copy pending");
+    } else {
+        OUT(", idle");
+    }
+    OUT("; minimum security counter ");
+    out_u(b->min_counter);
+    out_c('\n');
+}
 
-    t_call = cycles();
-    fwpk_err err = fwpk_begin(&ctx, &policy, &cb);
-    t_verify += cycles() - t_call;
-    while (err == FWPK_OK) {
-        if (n == 0xFFFF) {
-            refused("bad reply from the host", bytes);
-            return;
-        }
-        if (n == 0)
-            break;
-        bytes += n;
-        t_call = cycles();
-        err = fwpk_feed(&ctx, piece, n);
-        t_verify += cycles() - t_call;
-        if (err == FWPK_OK)
-            n = get_piece(bytes);
-    }
-    if (err == FWPK_OK) {
-        t_call = cycles();
-        err = fwpk_finish(&ctx);
-        t_verify += cycles() - t_call;
-    }
-    if (err != FWPK_OK) {
-        refused(fwpk_strerror(err), bytes);
-        return;
-    }
-
-    const fwpk_target *t = &ctx.manifest.own;
-    uint32_t t0 = cycles();
-    uint8_t ok = promote(t);
-    uint32_t copy = cycles() - t0;
-    if (!ok) {
-        /* The active slot is now partly written: a real bootloader would
-         * retry the copy from the intact staging slot at the next reset. */
-        OUT("fwboot: result=failed error=\"copy to the active slot\"\n");
-        return;
-    }
+static void on_installed(const abboot *b)
+{
+    const fwpk_manifest *m = &b->ctx->manifest;
+    uint32_t copy = cycles() - t_commit;
+    print_crc(&b->copy);
     OUT("fwboot: result=installed version=");
-    out_s(ctx.manifest.version);
+    out_s(m->version);
     OUT(" container_bytes=");
-    out_u(bytes);
+    out_u(b->bytes);
     OUT(" image_bytes=");
-    out_u(t->image_size);
+    out_u(m->own.image_size);
+    OUT(" security_counter=");
+    out_u(m->security_counter);
     OUT(" verify_cycles=");
     out_u(t_verify);
     OUT(" auth_cycles=");
@@ -444,6 +423,139 @@ static void update(void)
     OUT(" pages=");
     out_u(written);
     out_c('\n');
+}
+
+static void on_refused(const abboot *b)
+{
+    OUT("fwboot: result=refused error=\"");
+    if (bad_reply)
+        OUT("bad reply from the host");
+    else
+        out_s(fwpk_strerror(b->err));
+    OUT("\" container_bytes=");
+    out_u(b->bytes);
+    OUT(" verify_cycles=");
+    out_u(cycles() - t_update - t_receive);
+    OUT(" erased_pages=");
+    out_u(erased);
+    OUT("\nfwboot: active slot untouched\n");
+}
+
+static void on_event(void *user, const abboot *b, abboot_event ev)
+{
+    (void)user;
+    switch (ev) {
+    case ABBOOT_STATE:
+        on_state(b);
+        break;
+    case ABBOOT_COPY_PENDING:
+        OUT("fwboot: copy pending: the staging slot holds verified ");
+        out_s(b->copy.version);
+        OUT("; completing its copy to the active slot\n");
+        break;
+    case ABBOOT_COPIED:
+        print_crc(&b->copy);
+        OUT("fwboot: result=installed version=");
+        out_s(b->copy.version);
+        OUT(" completed_copy=1 security_counter=");
+        out_u(b->min_counter);
+        out_c('\n');
+        break;
+    case ABBOOT_COPY_FAILED:
+        OUT("fwboot: result=failed error=\"copy to the active slot: ");
+        out_s(fwpk_strerror(b->err));
+        OUT("\"\n");
+        break;
+    case ABBOOT_BUSY:
+        OUT("fwboot: update not started: the copy to the active slot is "
+            "still pending\n");
+        break;
+    case ABBOOT_UPDATE:
+        OUT("fwboot: update offered, read in ");
+        out_u(BOOT_PIECE);
+        OUT("-byte pieces\n");
+        t_update = cycles();
+        t_receive = 0;
+        break;
+    case ABBOOT_RESUMED:
+        OUT("fwboot: resuming at frame ");
+        out_u(b->from.frame_index);
+        OUT(" (offset ");
+        out_u(b->from.frame_offset);
+        OUT("): ");
+        out_u(b->from.flushed);
+        OUT(" image bytes already in flash\n");
+        break;
+    case ABBOOT_START_OVER:
+        OUT("fwboot: the resume record is not for this container (or flash "
+            "no longer holds what it says): retired, starting over\n");
+        break;
+    case ABBOOT_VERIFIED:
+        t_commit = cycles();
+        t_verify = t_commit - t_update - t_receive;
+        break;
+    case ABBOOT_INSTALLED:
+        on_installed(b);
+        break;
+    case ABBOOT_REFUSED:
+        on_refused(b);
+        break;
+    case ABBOOT_KEPT:
+        OUT("fwboot: update in progress kept: the next boot resumes at "
+            "frame ");
+        out_u(b->st.last.u.resume.frame_index);
+        out_c('\n');
+        break;
+    case ABBOOT_ABANDONED:
+        OUT("fwboot: update abandoned: state area idle\n");
+        break;
+    }
+}
+
+/* ---- one boot's update logic ---- */
+
+static const abboot_layout layout = {
+    .active = BOOT_ACTIVE,
+    .staging = BOOT_STAGING,
+    .slot_size = BOOT_SLOT_SIZE,
+    .erase_block = PAGE,
+    .write_unit = PAGE,
+    .state = BOOT_STATE,
+    .state_block = BOOT_STATE_BLOCK,
+    .checkpoint_every = BOOT_CHECKPOINT_EVERY,
+};
+
+static const abboot_io io = {
+    {.erase = fl_erase, .write = fl_write, .read = fl_read},
+    host_get,
+    on_event,
+    NULL,
+};
+
+static abboot boot;
+
+static void update(void)
+{
+    abboot_init(&boot, &layout, &io, &ctx, piece, BOOT_PIECE);
+    boot.policy.keys = fwpk_keyring; /* in RAM: avr-gcc puts const data there */
+    boot.policy.key_count = FWPK_KEYRING_COUNT;
+    boot.policy.min_signatures = 1;
+    boot.policy.target = BOOT_TARGET;
+#ifdef BOOT_MCU
+    boot.policy.mcu = BOOT_MCU;
+#endif
+
+    /* Is there a container?  (The verifier asks for offset 0 again.) */
+    uint16_t n = get_piece(0);
+    t_receive = 0;
+    if (abboot_run(&boot, n > 0 && n != 0xFFFF) != ABBOOT_END_NOTHING)
+        return;
+    OUT("fwboot: result=none reason=\"");
+    if (n)
+        OUT("bad reply from the host");
+    else
+        OUT("no update offered");
+    OUT("\"\n");
 }
 
 /* An application starts with its vector table: "jmp __ctors_end". */
@@ -487,7 +599,11 @@ int main(void)
     out_u(RAMEND + 1 - RAMSTART);
     out_c('\n');
 
-    if (!valid_app()) {
+    uint8_t start = abboot_active_ok(&boot) && valid_app();
+    if (!abboot_active_ok(&boot)) {
+        OUT("fwboot: not starting the active slot: its copy is still "
+            "pending (the next reset retries it)\n");
+    } else if (!start) {
         OUT("fwboot: no valid application in the active slot\n");
     } else {
         OUT("fwboot: booting the application at ");
@@ -497,7 +613,7 @@ int main(void)
     while (!(UCSR0A & (1 << UDRE0)))
         ;
     clk_stop(); /* hand over quiet peripherals, interrupts off */
-    if (valid_app())
+    if (start)
         ((void (*)(void))(uint16_t)(BOOT_ACTIVE / 2))();
     sleep_enable();
     sleep_cpu(); /* simavr stops: sleeping with interrupts off */

@@ -55,20 +55,3 @@ BOOTSPM void spm_write(uint32_t page, const uint8_t *data)
 #endif
     SREG = sreg;
 }
-
-BOOTSPM void spm_copy(uint32_t page, uint32_t src)
-{
-    uint8_t sreg = SREG;
-    __asm__ volatile("cli" ::: "memory");
-    boot_spm_busy_wait();
-    for (uint16_t i = 0; i < SPM_PAGESIZE; i += 2) {
-        uint16_t w = FLASH_WORD(src + i);
-        boot_page_fill(page + i, w);
-    }
-    boot_page_write(page);
-    SPM_DONE();
-#ifdef RAMPZ
-    RAMPZ = 0;
-#endif
-    SREG = sreg;
-}

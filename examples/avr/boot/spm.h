@@ -22,7 +22,5 @@
 void spm_erase(uint32_t page);
 /* Programs one erased page with SPM_PAGESIZE bytes from RAM. */
 void spm_write(uint32_t page, const uint8_t *data);
-/* Programs one erased page with the SPM_PAGESIZE bytes of page 'src'. */
-void spm_copy(uint32_t page, uint32_t src);
 
 #endif

@@ -17,7 +17,10 @@
  *                     is answered "0 bytes" (no update offered)
  *   -n N              serve only its first N bytes (a broken download)
  *   -s ADDR:LEN:FILE  after the run, save that much flash to FILE
- *   --max-cycles N    give up after N cycles (default 1.5e9, 94 s at 16 MHz)
+ *   --max-cycles N    stop after N cycles (default 1.5e9, 94 s at 16 MHz):
+ *                     a runaway program, or a power cut at that cycle (the
+ *                     -s files keep the flash as it was then)
+ *   -t                print each line with the cycle it ended at: "@N line"
  *   -v                also print the requests
  *
  * The reply to a request is a 2-byte little-endian count C (at most L,
@@ -54,6 +57,8 @@ static size_t reply_len, reply_pos;
 static int xon;      /* the UART FIFO has room */
 static int protocol; /* a request could not be parsed */
 static int verbose;
+static int stamps;   /* -t */
+static avr_t *sim;
 
 static avr_irq_t *uart_in;
 
@@ -98,6 +103,8 @@ static void uart_out(struct avr_irq_t *irq, uint32_t value, void *param)
         line[line_len] = 0;
         if (strncmp(line, "dfu.get ", 8) == 0)
             request(line);
+        else if (stamps)
+            printf("@%llu %s\n", (unsigned long long)sim->cycle, line);
         else
             printf("%s\n", line);
         fflush(stdout);
@@ -205,7 +212,7 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: %s -m MCU [-f HZ] [-c CONTAINER [-n N]] [-s ADDR:LEN:FILE]... "
-            "[--max-cycles N] [-v] PROGRAM.hex|FILE@ADDR ...\n",
+            "[--max-cycles N] [-t] [-v] PROGRAM.hex|FILE@ADDR ...\n",
             prog);
     return 1;
 }
@@ -236,6 +243,8 @@ int main(int argc, char **argv)
             max_cycles = strtod(argv[++i], NULL);
         else if (!strcmp(a, "-v"))
             verbose = 1;
+        else if (!strcmp(a, "-t"))
+            stamps = 1;
         else if (a[0] != '-' && nload < 16)
             loads[nload++] = a;
         else
@@ -244,7 +253,7 @@ int main(int argc, char **argv)
     if (!mcu || !nload || !hz)
         return usage();
 
-    avr_t *avr = avr_make_mcu_by_name(mcu);
+    avr_t *avr = sim = avr_make_mcu_by_name(mcu);
     if (!avr) {
         fprintf(stderr, "%s: simavr has no core '%s'\n", prog, mcu);
         return 1;

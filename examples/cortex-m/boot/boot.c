@@ -1,31 +1,40 @@
 /*
  * boot.c - an A/B bootloader for the QEMU mps2-an385 board that installs
  * fwpack containers with the device verifier (verifier/src, linked in),
- * survives power cuts and refuses rollbacks.
+ * survives power cuts and refuses rollbacks.  The update logic is the
+ * examples' shared A/B core (examples/abboot: state area, resume, commit,
+ * copy checked by the image digest); this file is the board: the flash
+ * model, the container read through semihosting, the output, the jump.
  *
  *   flash (SSRAM1, see flash_model.h)
  *   0x00000000    bootloader (this program)
  *   BOOT_ACTIVE   active slot: the application runs from here
  *   BOOT_STAGING  staging slot: the verifier writes the new image here
- *   BOOT_STATE    state area, two erase blocks (state.h): resume records,
- *                 "copy pending", the anti-rollback minimum
+ *   BOOT_STATE    state area, two erase blocks (abboot/state.h): resume
+ *                 records, "copy pending", the anti-rollback minimum
  *
- * At reset:
+ * At reset (abboot.h gives the rules and why):
  *  1. Read the state area: the newest valid record says idle, update in
  *     progress (with the verifier's resume record) or copy pending.
  *  2. Copy pending: the staging slot holds a verified image whose copy to
- *     the active slot was interrupted: copy it again, then record idle.
+ *     the active slot was interrupted: copy it again unless the active
+ *     slot already matches the image digest, check it, record idle.  If
+ *     that fails, no update is started at this boot.
  *  3. If a container is offered (semihosting command line), read it in
  *     BOOT_PIECE-byte pieces (standing in for Notecard dfu.get reads) and
  *     feed it to the verifier, which erases and writes the staging slot and
- *     offers a resume record at each erase-block boundary; every one is
- *     appended to the state area.  With an update in progress, resume:
- *     fwpk_resume_begin() with the record, and once the signature checks
- *     out, fwpk_resume_skip() names the container offset to read on from.
- *  4. When fwpk_finish() says FWPK_OK: record "copy pending" (the commit
- *     point, which also raises the anti-rollback minimum to the container's
- *     security counter), copy staging -> active, record idle.  Any failure
- *     before the commit leaves the active slot untouched.
+ *     offers a resume record after each frame that completed an erase
+ *     block; every one is appended to the state area.  With an update in
+ *     progress, resume: fwpk_resume_begin() with the record, and once the
+ *     signature checks out, fwpk_resume_skip() names the container offset
+ *     to read on from.
+ *     A record that does not fit is retired (idle) before starting over.
+ *  4. When fwpk_finish() says FWPK_OK: check the staging slot by the
+ *     image digest, record "copy pending" (the commit point, which also
+ *     raises the anti-rollback minimum to the container's security
+ *     counter), copy staging -> active, check it by the digest, record
+ *     idle.  Any failure before the commit leaves the active slot
+ *     untouched.
  *  5. Boot the active slot: VTOR = slot, MSP = word 0, jump to word 1.
  *
  * Command line (QEMU -append): [--cut K] [CONTAINER|-]...
@@ -41,6 +50,7 @@
  *           security_counter=N verify_insns=N copy_insns=N
  *   fwboot: result=refused error="..." container_bytes=N verify_insns=N
  *   fwboot: result=interrupted error="power lost" ...
+ *   fwboot: result=failed error="copy to the active slot: ..."
  *   fwboot: result=none reason="..."
  * After an install, "fwboot: flash_ops update=N commit=N ..." gives the
  * erase+write counts of the two phases (to aim --cut at either).  Before
@@ -49,19 +59,21 @@
  * Instruction counts come from timer0 (common/timer.h, qemu -icount
  * shift=0) and are exact to 40 instructions.
  *
- * Exit codes when nothing can be booted: 3 no valid application.
+ * Exit codes when nothing can be booted: 3 no valid application, or a
+ * copy to the active slot still pending (a flash error during the copy:
+ * the slot may be half written, so it is not started).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "abboot.h"
 #include "flash_model.h"
 #include "fwpk_verify.h"
 #include "keyring.h" /* generated: fwpack export-key KEY --format c */
 #include "mps2.h"
 #include "semihost.h"
-#include "state.h"
 #include "timer.h"
 
 #ifndef BOOT_ACTIVE
@@ -98,9 +110,21 @@
 
 static fwpk_ctx ctx; /* all of the verifier's memory */
 static flash_model flash;
-static state_area st;
-static uint32_t min_counter; /* anti-rollback minimum in force */
 static uint8_t piece[BOOT_PIECE];
+static abboot boot;
+
+/* Every resume record is persisted: the finest resume, and the state
+ * area's two 2 KiB blocks take 13 records each. */
+static const abboot_layout layout = {
+    .active = BOOT_ACTIVE,
+    .staging = BOOT_STAGING,
+    .slot_size = BOOT_SLOT_SIZE,
+    .erase_block = BOOT_ERASE_BLOCK,
+    .write_unit = BOOT_WRITE_UNIT,
+    .state = BOOT_STATE,
+    .state_block = BOOT_ERASE_BLOCK,
+    .checkpoint_every = 1,
+};
 
 /* The simulation's power supply, not the device: which boot of this QEMU
  * run this is.  In .noinit, which the reset handler leaves alone; QEMU
@@ -129,265 +153,215 @@ static const char *u64s(uint64_t v, char buf[21])
 
 static unsigned long ul(uint32_t v) { return (unsigned long)v; }
 
-static void refused(const char *why, uint32_t bytes, uint32_t ticks)
+/* ---- the container: a file through semihosting, read like dfu.get ---- */
+
+static struct {
+    const char *path;
+    FILE *f;
+    uint32_t pos;   /* file position */
+    uint32_t ticks; /* spent reading: not the verifier's */
+    int error;      /* a read or seek failed */
+} box;
+
+static int32_t file_get(void *user, uint32_t offset, uint8_t *buf,
+                        uint32_t len)
+{
+    (void)user;
+    uint32_t t0 = timer0_ticks();
+    if (offset != box.pos && fseek(box.f, (long)offset, SEEK_SET) != 0)
+        box.error = 1;
+    size_t n = box.error ? 0 : fread(buf, 1, len, box.f);
+    if (ferror(box.f))
+        box.error = 1;
+    box.pos = offset + (uint32_t)n;
+    box.ticks += timer0_ticks() - t0;
+    return box.error ? -1 : (int32_t)n;
+}
+
+/* ---- what happens, as it happens ---- */
+
+static struct {
+    const char *phase;      /* for "interrupted": update, commit or copy */
+    uint32_t t0;            /* phase start */
+    uint32_t verify;        /* ticks in the verifier */
+    uint32_t ops0, ops1;    /* flash.ops at the update's start, its end */
+    uint32_t rec0, rec1;    /* records appended, the same */
+} run;
+
+static void interrupted(uint32_t bytes, uint32_t ticks)
 {
     char n[21];
+    printf("fwboot: result=interrupted error=\"power lost\" phase=%s "
+           "container_bytes=%lu insns=%s\n",
+           run.phase, ul(bytes), u64s(timer0_insns(ticks), n));
+    printf("fwboot: %s\n", flash.error);
+}
+
+static void on_state(const abboot *b)
+{
+    const state_record *r = &b->st.last;
+    if (!b->st.have)
+        printf("fwboot: state: no record (new device)\n");
+    else if (r->kind == STATE_RESUME)
+        printf("fwboot: state: record %lu, update in progress: resume at "
+               "frame %lu (offset %lu), %lu image bytes in flash; minimum "
+               "security counter %lu\n",
+               ul(r->seq), ul(r->u.resume.frame_index),
+               ul(r->u.resume.frame_offset), ul(r->u.resume.flushed),
+               ul(b->min_counter));
+    else
+        printf("fwboot: state: record %lu, %s; minimum security counter "
+               "%lu\n",
+               ul(r->seq), r->kind == STATE_COPY ? "copy pending" : "idle",
+               ul(b->min_counter));
+}
+
+static void on_refused(const abboot *b)
+{
+    char n[21];
+    uint32_t ticks = timer0_ticks() - run.t0 - box.ticks;
+    if (flash.cut) {
+        interrupted(b->bytes, ticks);
+        return;
+    }
     printf("fwboot: result=refused error=\"%s\" container_bytes=%lu "
            "verify_insns=%s\n",
-           why, ul(bytes), u64s(timer0_insns(ticks), n));
+           box.error ? "read error" : fwpk_strerror(b->err), ul(b->bytes),
+           u64s(timer0_insns(ticks), n));
     if (flash.error[0])
         printf("fwboot: %s\n", flash.error);
     printf("fwboot: active slot untouched\n");
 }
 
-static void interrupted(const char *phase, uint32_t bytes, uint32_t ticks)
+static void on_installed(const abboot *b)
 {
-    char n[21];
-    printf("fwboot: result=interrupted error=\"power lost\" phase=%s "
-           "container_bytes=%lu insns=%s\n",
-           phase, ul(bytes), u64s(timer0_insns(ticks), n));
-    printf("fwboot: %s\n", flash.error);
-}
-
-/* The erase-block ranges of the staging slot an image occupies (segments
- * are sorted by address).  More ranges than a record holds: the last one
- * grows over the gaps, which are then copied too. */
-static void ranges_of(const fwpk_target *t, state_copy *c)
-{
-    const uint32_t eb = BOOT_ERASE_BLOCK;
-    memset(c, 0, sizeof *c);
-    for (uint32_t i = 0; i < t->segment_count; i++) {
-        uint32_t lo = t->segments[i].addr & ~(eb - 1);
-        uint32_t hi = (t->segments[i].addr + t->segments[i].len + eb - 1) &
-                      ~(eb - 1);
-        state_range *last = c->count ? &c->range[c->count - 1] : NULL;
-        if (last && (lo <= last->hi || c->count == STATE_COPY_RANGES)) {
-            if (hi > last->hi)
-                last->hi = hi;
-        } else {
-            c->range[c->count].lo = lo;
-            c->range[c->count].hi = hi;
-            c->count++;
-        }
-    }
-}
-
-/* Copies the image's erase blocks from the staging slot to the active
- * slot (the verifier left every byte of those blocks outside the segments
- * erased, 0xFF), comparing each block after writing it.  Idempotent: after
- * a power cut it is simply done again. */
-static fwpk_err promote(const state_copy *c)
-{
-    const uint32_t eb = BOOT_ERASE_BLOCK;
-    for (uint32_t i = 0; i < c->count && i < STATE_COPY_RANGES; i++)
-        for (uint32_t a = c->range[i].lo; a < c->range[i].hi; a += eb) {
-            uint32_t dst = a - BOOT_STAGING + BOOT_ACTIVE;
-            if (a < BOOT_STAGING || a + eb > BOOT_STAGING + BOOT_SLOT_SIZE)
-                return FWPK_ERR_ARG;
-            fwpk_err e = fm_erase(&flash, dst, eb);
-            if (e == FWPK_OK)
-                e = fm_write(&flash, dst, (const uint8_t *)(uintptr_t)a, eb);
-            if (e != FWPK_OK)
-                return e;
-            if (memcmp((const void *)(uintptr_t)dst,
-                       (const void *)(uintptr_t)a, eb) != 0) {
-                snprintf(flash.error, sizeof flash.error,
-                         "read-back mismatch at 0x%08lx", ul(dst));
-                return FWPK_ERR_FLASH;
-            }
-        }
-    return FWPK_OK;
-}
-
-/* Step 2: a copy that a power cut interrupted.  Returns 1 if it ran. */
-static int complete_copy(void)
-{
-    state_copy c = st.last.u.copy;
-    uint32_t min = st.last.min_counter;
-    char n[21];
-    printf("fwboot: copy pending: the staging slot holds verified %s; "
-           "copying it to the active slot again\n",
-           c.version[0] ? c.version : "image");
-    timer0_start();
-    uint32_t t0 = timer0_ticks();
-    fwpk_err err = promote(&c);
-    if (err == FWPK_OK)
-        err = state_append(&st, STATE_IDLE, min, NULL, 0);
-    uint32_t ticks = timer0_ticks() - t0;
-    if (flash.cut) {
-        interrupted("copy", 0, ticks);
-        return 1;
-    }
-    if (err != FWPK_OK) {
-        printf("fwboot: result=failed error=\"copy to the active slot: "
-               "%s\"\n",
-               flash.error[0] ? flash.error : fwpk_strerror(err));
-        return 1;
-    }
-    printf("fwboot: result=installed version=%s completed_copy=1 "
-           "security_counter=%lu copy_insns=%s\n",
-           c.version, ul(min), u64s(timer0_insns(ticks), n));
-    return 1;
-}
-
-/* The verifier's checkpoints: every one is persisted. */
-static fwpk_err checkpoint(void *user, const fwpk_resume *rec)
-{
-    (void)user;
-    return state_append(&st, STATE_RESUME, min_counter, rec, sizeof *rec);
-}
-
-/* Transient failures keep an update in progress for the next boot; any
- * other refusal is final for this container and ends it. */
-static int transient(fwpk_err err)
-{
-    return err == FWPK_ERR_TRUNCATED || err == FWPK_ERR_FLASH;
-}
-
-static void update(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        printf("fwboot: result=none reason=\"cannot open %s\"\n", path);
-        return;
-    }
-    printf("fwboot: update offered: %s, read in %u-byte pieces\n", path,
-           (unsigned)BOOT_PIECE);
-
-    fwpk_policy policy;
-    memset(&policy, 0, sizeof policy);
-    policy.keys = fwpk_keyring;
-    policy.key_count = FWPK_KEYRING_COUNT;
-    policy.min_signatures = 1;
-    policy.target = BOOT_TARGET;
-    policy.mcu = BOOT_MCU;
-    policy.window_lo = BOOT_STAGING;
-    policy.window_hi = BOOT_STAGING + BOOT_SLOT_SIZE;
-    policy.min_security_counter = min_counter;
-    fwpk_flash cb = {fm_erase, fm_write, fm_read, &flash, checkpoint, NULL, 0};
-
-    /* st.last changes with every record appended: keep a copy. */
-    fwpk_resume from;
-    int resuming = st.have && st.last.kind == STATE_RESUME;
-    if (resuming)
-        from = st.last.u.resume;
-    uint32_t ops0 = flash.ops, rec0 = st.appended, erases0 = st.erases;
-
-    timer0_start();
-    uint32_t ticks = 0, bytes = 0, pos = 0, t0;
-    int announced = 0, read_error = 0;
-    fwpk_err err;
-again:
-    t0 = timer0_ticks();
-    err = resuming ? fwpk_resume_begin(&ctx, &policy, &cb, &from)
-                   : fwpk_begin(&ctx, &policy, &cb);
-    ticks += timer0_ticks() - t0;
-    while (err == FWPK_OK) {
-        size_t n = fread(piece, 1, sizeof piece, f);
-        if (n == 0)
-            break;
-        bytes += n;
-        pos += n;
-        t0 = timer0_ticks();
-        err = fwpk_feed(&ctx, piece, n);
-        uint32_t next = err == FWPK_OK && resuming ? fwpk_resume_skip(&ctx)
-                                                   : pos;
-        ticks += timer0_ticks() - t0;
-        if (err == FWPK_OK && resuming && !announced &&
-            next >= from.frame_offset) {
-            /* Past the signature block, and the record was accepted. */
-            printf("fwboot: resuming at frame %lu (offset %lu): %lu image "
-                   "bytes already in flash, %lu container bytes not read "
-                   "again\n",
-                   ul(from.frame_index), ul(from.frame_offset),
-                   ul(from.flushed), ul(next - pos));
-            announced = 1;
-        }
-        if (next > pos) {
-            if (fseek(f, (long)next, SEEK_SET) != 0) {
-                read_error = 1;
-                break;
-            }
-            pos = next;
-        }
-    }
-    if (err == FWPK_ERR_RESUME && resuming) {
-        printf("fwboot: the resume record is not for this container: "
-               "starting over\n");
-        resuming = 0;
-        rewind(f);
-        pos = 0;
-        goto again;
-    }
-    read_error |= ferror(f);
-    fclose(f);
-    if (err == FWPK_OK && read_error)
-        err = FWPK_ERR_TRUNCATED; /* like a broken download */
-    if (err == FWPK_OK) {
-        t0 = timer0_ticks();
-        err = fwpk_finish(&ctx);
-        ticks += timer0_ticks() - t0;
-    }
-    if (err != FWPK_OK) {
-        if (flash.cut) {
-            interrupted("update", bytes, ticks);
-            return;
-        }
-        refused(read_error ? "read error" : fwpk_strerror(err), bytes,
-                ticks);
-        if (st.have && st.last.kind == STATE_RESUME) {
-            if (transient(err))
-                printf("fwboot: update in progress kept: the next boot "
-                       "resumes at frame %lu\n",
-                       ul(st.last.u.resume.frame_index));
-            else if (state_append(&st, STATE_IDLE, min_counter, NULL, 0) ==
-                     FWPK_OK)
-                printf("fwboot: update abandoned: state area idle\n");
-        }
-        return;
-    }
-
-    /* Commit: from the "copy pending" record on, the new image is the one
-     * the device will run, whatever happens (section 4 of the porting
-     * guide); the anti-rollback minimum rises with it. */
-    const fwpk_target *t = &ctx.manifest.own;
-    uint32_t new_min = ctx.manifest.security_counter > min_counter
-                           ? ctx.manifest.security_counter
-                           : min_counter;
-    state_copy c;
-    ranges_of(t, &c);
-    strncpy(c.version, ctx.manifest.version, sizeof c.version - 1);
-    uint32_t ops1 = flash.ops, rec1 = st.appended;
-    t0 = timer0_ticks();
-    err = state_append(&st, STATE_COPY, new_min, &c, sizeof c);
-    if (err == FWPK_OK)
-        err = promote(&c);
-    if (err == FWPK_OK)
-        err = state_append(&st, STATE_IDLE, new_min, NULL, 0);
-    uint32_t copy = timer0_ticks() - t0;
+    const fwpk_manifest *m = &b->ctx->manifest;
     char n1[21], n2[21];
-    if (flash.cut) {
-        interrupted("commit", bytes, ticks + copy);
-        return;
-    }
-    if (err != FWPK_OK) {
-        /* The copy is still pending: the next reset retries it. */
-        printf("fwboot: result=failed error=\"copy to the active slot: "
-               "%s\"\n",
-               flash.error[0] ? flash.error : fwpk_strerror(err));
-        return;
-    }
-    min_counter = new_min;
     printf("fwboot: result=installed version=%s container_bytes=%lu "
            "image_bytes=%lu security_counter=%lu verify_insns=%s "
            "copy_insns=%s\n",
-           ctx.manifest.version, ul(bytes), ul(t->image_size),
-           ul(ctx.manifest.security_counter), u64s(timer0_insns(ticks), n1),
-           u64s(timer0_insns(copy), n2));
+           m->version, ul(b->bytes), ul(m->own.image_size),
+           ul(m->security_counter), u64s(timer0_insns(run.verify), n1),
+           u64s(timer0_insns(timer0_ticks() - run.t0), n2));
     printf("fwboot: flash_ops update=%lu commit=%lu resume_records=%lu "
            "state_erases=%lu\n",
-           ul(ops1 - ops0), ul(flash.ops - ops1), ul(rec1 - rec0),
-           ul(st.erases - erases0));
+           ul(run.ops1 - run.ops0), ul(flash.ops - run.ops1),
+           ul(run.rec1 - run.rec0), ul(b->st.erases));
+}
+
+static void on_event(void *user, const abboot *b, abboot_event ev)
+{
+    (void)user;
+    char n[21];
+    switch (ev) {
+    case ABBOOT_STATE:
+        on_state(b);
+        break;
+    case ABBOOT_COPY_PENDING:
+        printf("fwboot: copy pending: the staging slot holds verified %s; "
+               "completing its copy to the active slot\n",
+               b->copy.version[0] ? b->copy.version : "image");
+        run.phase = "copy";
+        run.t0 = timer0_ticks();
+        break;
+    case ABBOOT_COPIED:
+        printf("fwboot: result=installed version=%s completed_copy=1 "
+               "security_counter=%lu copy_insns=%s\n",
+               b->copy.version, ul(b->min_counter),
+               u64s(timer0_insns(timer0_ticks() - run.t0), n));
+        break;
+    case ABBOOT_COPY_FAILED:
+        if (flash.cut)
+            interrupted(b->bytes, timer0_ticks() - run.t0);
+        else
+            printf("fwboot: result=failed error=\"copy to the active slot: "
+                   "%s\"\n",
+                   flash.error[0] ? flash.error : fwpk_strerror(b->err));
+        break;
+    case ABBOOT_BUSY:
+        printf("fwboot: update not started: the copy to the active slot is "
+               "still pending\n");
+        break;
+    case ABBOOT_UPDATE:
+        printf("fwboot: update offered: %s, read in %u-byte pieces\n",
+               box.path, (unsigned)BOOT_PIECE);
+        run.phase = "update";
+        run.t0 = timer0_ticks();
+        run.ops0 = flash.ops;
+        run.rec0 = b->st.appended;
+        box.ticks = 0;
+        break;
+    case ABBOOT_RESUMED:
+        printf("fwboot: resuming at frame %lu (offset %lu): %lu image bytes "
+               "already in flash, %lu container bytes not read again\n",
+               ul(b->from.frame_index), ul(b->from.frame_offset),
+               ul(b->from.flushed), ul(b->skipped));
+        break;
+    case ABBOOT_START_OVER:
+        printf("fwboot: the resume record is not for this container (or "
+               "flash no longer holds what it says): retired, starting "
+               "over\n");
+        break;
+    case ABBOOT_VERIFIED:
+        run.verify = timer0_ticks() - run.t0 - box.ticks;
+        run.ops1 = flash.ops;
+        run.rec1 = b->st.appended;
+        run.phase = "commit";
+        run.t0 = timer0_ticks();
+        break;
+    case ABBOOT_INSTALLED:
+        on_installed(b);
+        break;
+    case ABBOOT_REFUSED:
+        on_refused(b);
+        break;
+    case ABBOOT_KEPT:
+        if (!flash.cut)
+            printf("fwboot: update in progress kept: the next boot resumes "
+                   "at frame %lu\n",
+                   ul(b->st.last.u.resume.frame_index));
+        break;
+    case ABBOOT_ABANDONED:
+        printf("fwboot: update abandoned: state area idle\n");
+        break;
+    }
+}
+
+static const abboot_io io = {
+    {.erase = fm_erase, .write = fm_write, .read = fm_read, .user = &flash},
+    file_get,
+    on_event,
+    NULL,
+};
+
+/* Sets up the verifier's policy, offers 'path' (NULL: none), runs the
+ * boot's update logic. */
+static void update(const char *path)
+{
+    abboot_init(&boot, &layout, &io, &ctx, piece, sizeof piece);
+    boot.policy.keys = fwpk_keyring;
+    boot.policy.key_count = FWPK_KEYRING_COUNT;
+    boot.policy.min_signatures = 1;
+    boot.policy.target = BOOT_TARGET;
+    boot.policy.mcu = BOOT_MCU;
+
+    memset(&box, 0, sizeof box);
+    box.path = path;
+    if (path)
+        box.f = fopen(path, "rb");
+    timer0_start();
+    abboot_result r = abboot_run(&boot, box.f != NULL);
+    if (box.f)
+        fclose(box.f);
+    if (flash.cut || r != ABBOOT_END_NOTHING)
+        return;
+    if (path)
+        printf("fwboot: result=none reason=\"cannot open %s\"\n", path);
+    else
+        printf("fwboot: result=none reason=\"no container given\"\n");
+    if (boot.st.have && boot.st.last.kind == STATE_RESUME)
+        printf("fwboot: update in progress, active slot untouched: offer "
+               "the container again to resume\n");
 }
 
 static int valid_app(uint32_t base)
@@ -494,40 +468,18 @@ int main(int argc, char **argv)
         printf("fwboot: power will be lost during flash operation %lu\n",
                ul(cut_at));
     }
-    state_open(&st, &flash, BOOT_STATE, BOOT_ERASE_BLOCK);
-    min_counter = st.have ? st.last.min_counter : 0;
-    if (!st.have)
-        printf("fwboot: state: no record (new device)\n");
-    else if (st.last.kind == STATE_RESUME)
-        printf("fwboot: state: record %lu, update in progress: resume at "
-               "frame %lu (offset %lu), %lu image bytes in flash; minimum "
-               "security counter %lu\n",
-               ul(st.last.seq), ul(st.last.u.resume.frame_index),
-               ul(st.last.u.resume.frame_offset),
-               ul(st.last.u.resume.flushed), ul(min_counter));
-    else
-        printf("fwboot: state: record %lu, %s; minimum security counter "
-               "%lu\n",
-               ul(st.last.seq), state_kind_name(st.last.kind),
-               ul(min_counter));
-
-    int copied = 0;
-    if (st.have && st.last.kind == STATE_COPY)
-        copied = complete_copy();
-    if (!flash.cut && offer)
-        update(offer);
-    else if (!flash.cut && !copied) {
-        printf("fwboot: result=none reason=\"no container given\"\n");
-        if (st.have && st.last.kind == STATE_RESUME)
-            printf("fwboot: update in progress, active slot untouched: "
-                   "offer the container again to resume\n");
-    }
+    update(offer);
     if (flash.cut)
         restart("power cut");
     if ((int)sim.boot + 1 < offers)
         restart("reset for the next update");
 
     report_ram();
+    if (!abboot_active_ok(&boot)) {
+        printf("fwboot: not starting the active slot: its copy is still "
+               "pending (the next reset retries it)\n");
+        return 3;
+    }
     if (!valid_app(BOOT_ACTIVE)) {
         printf("fwboot: no valid application in the active slot\n");
         return 3;
