@@ -44,6 +44,18 @@ int cli_u32(const char *s, uint32_t *out)
     return 0;
 }
 
+int cli_opt_size(const char *opt, const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = *s >= '0' && *s <= '9' ? strtoull(s, &end, 0) : 0;
+    if (!(*s >= '0' && *s <= '9') || errno || *end || v > SIZE_MAX)
+        return cli_error(EXIT_USAGE, "%s: '%s' is not a number of bytes "
+                                     "(decimal or 0x hex)", opt, s);
+    *out = (size_t)v;
+    return 0;
+}
+
 int cli_opt_u32(const char *opt, const char *s, uint32_t *out)
 {
     if (cli_u32(s, out) == 0)

@@ -5,6 +5,7 @@
 #ifndef FWPACK_CLI_H
 #define FWPACK_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fwpack.h"
@@ -31,6 +32,8 @@ int cli_bad_option(const char *cmd, char **argv, int optind_after);
 int cli_u32(const char *s, uint32_t *out);
 /* cli_u32 with a usage error naming the option. */
 int cli_opt_u32(const char *opt, const char *s, uint32_t *out);
+/* A byte count (decimal or 0x hex), with a usage error naming opt. */
+int cli_opt_size(const char *opt, const char *s, size_t *out);
 
 typedef struct {
     const char *name;

@@ -65,6 +65,8 @@ static const char help[] =
     "output:\n"
     "  -o, --output FILE         the container (required)\n"
     "      --force               overwrite FILE if it exists\n"
+    "      --max-input BYTES     refuse a bigger input file (67108864, or\n"
+    "                            FWPACK_MAX_INPUT; 0: no limit)\n"
     "      --max-size BYTES      refuse a bigger container (1572864, the\n"
     "                            most Notehub takes as host firmware; 0: no\n"
     "                            limit); above 921600 bytes (WiFi Notecards'\n"
@@ -135,7 +137,7 @@ enum {
     O_TARGET = 256, O_LOAD, O_MCU, O_UNSIGNED, O_VERSION, O_PRODUCT, O_ORG,
     O_DESC, O_FIRMWARE, O_BUILDER, O_COUNTER, O_BASE, O_SIZE, O_ERASE,
     O_WRITE, O_CODEC, O_LEVEL, O_WINDOW, O_FRAME, O_FILTER, O_FORCE,
-    O_MAX_SIZE,
+    O_MAX_SIZE, O_MAX_INPUT,
     O_PASS_FILE,
     O_PKCS11, O_P11_MODULE, O_P11_PIN
 };
@@ -168,6 +170,7 @@ static const struct option long_opts[] = {
     {"filter", required_argument, 0, O_FILTER},
     {"force", no_argument, 0, O_FORCE},
     {"max-size", required_argument, 0, O_MAX_SIZE},
+    {"max-input", required_argument, 0, O_MAX_INPUT},
     {"passphrase-file", required_argument, 0, O_PASS_FILE},
     {"pkcs11", required_argument, 0, O_PKCS11},
     {"pkcs11-module", required_argument, 0, O_P11_MODULE},
@@ -206,6 +209,13 @@ static int option_more(pack_cli *c, int opt, const char *arg)
     case O_MAX_SIZE:
         c->has_max_size = 1;
         return cli_opt_u32("--max-size", arg, &c->max_size);
+    case O_MAX_INPUT: {
+        size_t max;
+        int rc = cli_opt_size("--max-input", arg, &max);
+        if (rc == 0)
+            fwp_set_read_limit(max);
+        return rc;
+    }
     case O_LOAD:
         c->has_load = 1;
         return cli_opt_u32("--load-addr", arg, &c->load_addr);

@@ -1,6 +1,7 @@
 /* main.c - fwpack: dispatches `fwpack <command> [options]`. */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -41,10 +42,25 @@ static void usage(FILE *f)
                "success unless -v\n(verify prints one line per target).\n");
 }
 
+/* FWPACK_MAX_INPUT: the most bytes any input file may have. */
+static int input_limit(void)
+{
+    const char *s = getenv("FWPACK_MAX_INPUT");
+    size_t max;
+    if (!s)
+        return 0;
+    if (cli_opt_size("FWPACK_MAX_INPUT", s, &max))
+        return EXIT_USAGE;
+    fwp_set_read_limit(max);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0)
         return cli_error(EXIT_IO, "libsodium failed to initialise");
+    if (input_limit())
+        return EXIT_USAGE;
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

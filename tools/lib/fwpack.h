@@ -53,11 +53,33 @@ int fwp_buf_hex(fwp_buf *b, const uint8_t *d, size_t n);
 
 /* ---- files: whole reads, atomic writes (temp file + rename) ---- */
 
+/* Every read is capped: 64 MiB unless fwp_set_read_limit says otherwise
+ * (a firmware of 1.5 MiB, Notehub's limit, is a few MiB as HEX or ELF). */
+#define FWP_READ_MAX (64u << 20)
+void fwp_set_read_limit(size_t max_len); /* 0: no limit */
+size_t fwp_read_limit(void);
+
+/* Reads a whole regular file; FIFOs, devices, sockets and directories are
+ * refused (FWP_E_IO) without blocking.  max_len 0: fwp_read_limit().  More
+ * than max_len bytes: an error (FWP_E_INPUT).  *data (malloc'd) gets a NUL
+ * after the last byte; no copy of the bytes is left on the heap. */
 int fwp_read_file(const char *path, uint8_t **data, size_t *len,
                   size_t max_len, fwp_err *err);
-/* max_len 0: no limit.  *data gets a NUL after the last byte.
- * Writes to "<path>.tmp.<pid>", fsyncs, renames.  mode e.g. 0644 or 0600.
- * If !overwrite and path exists, fails.  Nothing is left behind on error. */
+/* The same for a passphrase or PIN file: a pipe is accepted too, so that
+ * '--passphrase-file <(pass show release)' works.  Free the bytes with
+ * fwp_free_secret, which wipes them. */
+int fwp_read_secret_file(const char *path, uint8_t **data, size_t *len,
+                         size_t max_len, fwp_err *err);
+void fwp_free_secret(uint8_t *data, size_t len);
+/* Warns on stderr ("fwpack: warning: <what> <path> ...") when the regular
+ * file path can be read or written by group or others, or belongs to
+ * another user: for private keys, passphrase and PIN files. */
+void fwp_warn_exposed(const char *path, const char *what);
+/* Writes to "<path>.tmp.<10 random characters>" (created O_EXCL, mode e.g.
+ * 0644 or 0600, umask applied), fsyncs, renames.  Only a regular file is
+ * ever replaced: anything else at path (a device, FIFO, socket, directory,
+ * symbolic link) is refused, with or without overwrite.  If !overwrite and
+ * path exists, fails.  Errors name path; nothing is left behind. */
 int fwp_write_file_atomic(const char *path, const uint8_t *data, size_t len,
                           unsigned mode, int overwrite, fwp_err *err);
 
