@@ -430,6 +430,12 @@ typedef struct {
 /* Splits a container into its parts, checking the header's limits. */
 int fwp_layout_parse(const uint8_t *data, size_t len, const char *name,
                      fwp_layout *lay, fwp_err *err);
+/* Where the container ends: just after its last target's frames (the
+ * manifest decoded from lay, every target walked).  Bytes after that are
+ * not part of it.  -1 when the frames cannot be delimited. */
+int fwp_frames_end(const uint8_t *data, size_t len, const fwp_layout *lay,
+                   const char *name, size_t *end, fwp_err *err);
+
 
 /* A malloc'd copy of the container with one more signature entry (pk's key
  * id, sig), after checking that sig verifies with pk over the signed
