@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -21,7 +22,12 @@ static const char help[] =
     "(export-key and verify -p need no passphrase).  The passphrase comes\n"
     "from --passphrase-file (its first line), else FWPACK_PASSPHRASE, else\n"
     "the terminal (asked twice, not echoed) when stdin is one.  Every command\n"
-    "that signs with -k takes the same sources.\n"
+    "that signs with -k takes the same sources.  Argon2id runs 3 passes over\n"
+    "256 MiB (libsodium's \"moderate\"), under a second per unlock; a\n"
+    "passphrase shorter than 12 characters gets a warning.\n"
+    "\n"
+    "The key is only ever written to a new file or over a regular file (never\n"
+    "to stdout, a device or a FIFO).\n"
     "\n"
     "  -o, --output FILE         the key file (required)\n"
     "      --encrypt             protect the key with a passphrase\n"
@@ -94,17 +100,30 @@ static int parse(int argc, char **argv, keygen_opts *o)
     if (o->pass_file && !o->encrypt)
         return cli_error(EXIT_USAGE, "keygen: --passphrase-file goes with "
                                      "--encrypt");
+    if (strcmp(o->out, "-") == 0)
+        return cli_error(EXIT_USAGE, "keygen: -o -: a private key is written "
+                                     "to a file only, never to stdout");
+    if (!o->encrypt && getenv("FWPACK_PASSPHRASE"))
+        cli_error(0, "warning: FWPACK_PASSPHRASE is set, but without "
+                     "--encrypt %s is written unencrypted", o->out);
     return 0;
 }
+
+/* Shorter passphrases are guessed offline if the key file leaks. */
+#define PASS_WARN_LEN 12
 
 static int save_encrypted(const keygen_opts *o, const fwp_keypair *kp,
                           fwp_err *err)
 {
     char pw[FWP_PASS_MAX];
     cli_secret s = cli_passphrase(o->pass_file);
-    if (cli_secret_get(&s, o->out, 1, pw, sizeof pw, err))
-        return -1;
-    int rc = fwp_key_save_private_encrypted(o->out, kp, pw, strlen(pw),
+    int rc = cli_secret_get(&s, o->out, 1, pw, sizeof pw, err);
+    if (rc == 0 && strlen(pw) < PASS_WARN_LEN)
+        cli_error(0, "warning: %s: a passphrase of %zu characters is quick "
+                     "to guess if the key file leaks; use %d or more",
+                  o->out, strlen(pw), PASS_WARN_LEN);
+    if (rc == 0)
+        rc = fwp_key_save_private_encrypted(o->out, kp, pw, strlen(pw),
                                             o->force, err);
     sodium_memzero(pw, sizeof pw);
     return rc;

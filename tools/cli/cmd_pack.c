@@ -41,6 +41,8 @@ static const char help[] =
     "      --unsigned            no signatures (for external signing)\n"
     "      --passphrase-file F   passphrase of encrypted keys (first line of\n"
     "                            F; else FWPACK_PASSPHRASE, else the terminal)\n"
+    "      --allow-weak-kdf      sign with an encrypted key whose Argon2id\n"
+    "                            costs are below fwpack's minimum (a warning)\n"
     "      --pkcs11 URI          sign with a PKCS#11 token's Ed25519 key\n"
     "                            (CKM_EDDSA), e.g. 'pkcs11:token=fw;object=\n"
     "                            release' (RFC 7512); repeatable, with -k too\n"
@@ -106,6 +108,7 @@ typedef struct {
     uint32_t max_size; /* 0: no limit */
     int has_max_size;
     const char *pass_file; /* --passphrase-file */
+    unsigned kdf_flags;    /* FWP_KDF_ALLOW_WEAK: --allow-weak-kdf */
     cli_p11 p11;           /* --pkcs11 signers */
 } pack_cli;
 
@@ -138,7 +141,7 @@ enum {
     O_DESC, O_FIRMWARE, O_BUILDER, O_COUNTER, O_BASE, O_SIZE, O_ERASE,
     O_WRITE, O_CODEC, O_LEVEL, O_WINDOW, O_FRAME, O_FILTER, O_FORCE,
     O_MAX_SIZE, O_MAX_INPUT,
-    O_PASS_FILE,
+    O_PASS_FILE, O_WEAK_KDF,
     O_PKCS11, O_P11_MODULE, O_P11_PIN
 };
 
@@ -172,6 +175,7 @@ static const struct option long_opts[] = {
     {"max-size", required_argument, 0, O_MAX_SIZE},
     {"max-input", required_argument, 0, O_MAX_INPUT},
     {"passphrase-file", required_argument, 0, O_PASS_FILE},
+    {"allow-weak-kdf", no_argument, 0, O_WEAK_KDF},
     {"pkcs11", required_argument, 0, O_PKCS11},
     {"pkcs11-module", required_argument, 0, O_P11_MODULE},
     {"pkcs11-pin", required_argument, 0, O_P11_PIN},
@@ -252,6 +256,7 @@ static int option(pack_cli *c, int opt, char *arg)
     case O_CODEC: c->codec = arg; return 0;
     case O_FILTER: c->filter = arg; return 0;
     case O_PASS_FILE: c->pass_file = arg; return 0;
+    case O_WEAK_KDF: c->kdf_flags |= FWP_KDF_ALLOW_WEAK; return 0;
     case O_P11_MODULE: c->p11.module = arg; return 0;
     case O_P11_PIN: c->p11.pin = arg; return 0;
     case O_PKCS11:
@@ -420,7 +425,7 @@ static int load_keys(const pack_cli *c, fwp_keypair *kp)
     cli_secret pass = cli_passphrase(c->pass_file);
     for (size_t i = 0; i < c->key_count; i++) {
         if (fwp_key_load_private_pass(c->keys[i], &kp[i], cli_secret_get,
-                                      &pass, &err))
+                                      &pass, c->kdf_flags, &err))
             return cli_fail(&err, EXIT_INPUT);
         for (size_t j = 0; j < i; j++)
             if (memcmp(kp[j].pk, kp[i].pk, 32) == 0)

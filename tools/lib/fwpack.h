@@ -228,9 +228,20 @@ int fwp_keyring_c_header(const fwp_ring_key *keys, size_t n, fwp_buf *out);
 /* ---- passphrase-protected private keys (keys/encrypted.c) ---- */
 
 /* PEM "FWPACK ENCRYPTED PRIVATE KEY": the seed under XChaCha20-Poly1305
- * with an Argon2id key (libsodium, "interactive" costs), the public key in
- * clear.  Layout in keys/encrypted.c and README "Keys". */
+ * with an Argon2id key (libsodium), the public key in clear.  Layout in
+ * keys/encrypted.c and README "Keys". */
 #define FWP_PASS_MAX 1024
+
+/* Argon2id costs written: libsodium's "moderate" (3 passes over 256 MiB,
+ * about 0.7 s), for a long-lived signing key.  The least a reader accepts
+ * without FWP_KDF_ALLOW_WEAK: libsodium's "interactive" (2 passes over
+ * 64 MiB), what fwpack 0.1 wrote. */
+#define FWP_KDF_OPS 3u
+#define FWP_KDF_MEM (256u << 20)
+#define FWP_KDF_MIN_OPS 2u
+#define FWP_KDF_MIN_MEM (64u << 20)
+/* flags: accept costs below the minimum (with a warning on stderr) */
+#define FWP_KDF_ALLOW_WEAK 1u
 
 /* Supplies a passphrase (or PIN) for 'what' (a file name, a token): a
  * NUL-terminated string in buf (cap bytes).  confirm: a new secret (ask
@@ -242,20 +253,34 @@ int fwp_pem_private_encrypted(const fwp_keypair *kp, const char *pass,
                               size_t pass_len, fwp_buf *out);
 /* Nonzero when data holds an FWPACK ENCRYPTED PRIVATE KEY block. */
 int fwp_pem_is_encrypted(const uint8_t *data, size_t len);
-/* The public key stored in clear (no passphrase needed). */
+/* The public key stored in clear (no passphrase needed, so nothing
+ * authenticates it: fwp_pem_decrypt does). */
 int fwp_pem_encrypted_public(const uint8_t *data, size_t len,
                              const char *name, uint8_t pk[32], fwp_err *err);
-/* "NAME: wrong passphrase (or a damaged key file)" when the tag fails. */
+/* 0 when the block's Argon2id costs are at least the minimum, or when
+ * they are not and flags allow it (a warning is printed); else -1 with a
+ * message that names --allow-weak-kdf.  Before asking for a passphrase. */
+int fwp_pem_kdf_check(const uint8_t *data, size_t len, const char *name,
+                      unsigned flags, fwp_err *err);
+/* "NAME: wrong passphrase (or a damaged key file)" when the tag fails;
+ * refuses costs below the minimum unless flags allow them. */
 int fwp_pem_decrypt(const uint8_t *data, size_t len, const char *name,
-                    const char *pass, size_t pass_len, fwp_keypair *kp,
-                    fwp_err *err);
+                    const char *pass, size_t pass_len, unsigned flags,
+                    fwp_keypair *kp, fwp_err *err);
 int fwp_key_save_private_encrypted(const char *path, const fwp_keypair *kp,
                                    const char *pass, size_t pass_len,
                                    int force, fwp_err *err); /* mode 0600 */
 /* fwp_key_load_private for plain and encrypted files: pass (may be NULL)
- * is asked for the passphrase of an encrypted one. */
+ * is asked for the passphrase of an encrypted one; flags as above. */
 int fwp_key_load_private_pass(const char *path, fwp_keypair *kp,
-                              fwp_pass_fn pass, void *arg, fwp_err *err);
+                              fwp_pass_fn pass, void *arg, unsigned flags,
+                              fwp_err *err);
+/* fwp_key_load_public, but the public key of an encrypted private key is
+ * derived after decrypting it with pass (so it is authenticated), not
+ * taken from the clear copy.  The seed is wiped before returning. */
+int fwp_key_load_public_pass(const char *path, uint8_t pk[32],
+                             fwp_pass_fn pass, void *arg, unsigned flags,
+                             fwp_err *err);
 
 /* ---- signing with a PKCS#11 token (tools/lib/pkcs11.c) ---- */
 
