@@ -52,7 +52,7 @@ static int parse(int argc, char **argv, attach_opts *o)
         {0, 0, 0, 0}};
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "p:o:vh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "p:o:vh", opts)) != -1) {
         switch (c) {
         case O_SIG: o->sig = optarg; break;
         case 'p': o->pub = optarg; break;

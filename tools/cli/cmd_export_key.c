@@ -165,7 +165,7 @@ static int parse(int argc, char **argv, export_opts *o)
     int c, rc;
     opterr = 0;
     /* "-": key files come back as 1, in command-line order */
-    while ((c = getopt_long(argc, argv, "-o:f:vh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "-o:f:vh", opts)) != -1) {
         switch (c) {
         case 1:
             if ((rc = add_key(o, optarg, 0)) != 0)

@@ -80,7 +80,7 @@ static int parse(int argc, char **argv, keygen_opts *o)
         {0, 0, 0, 0}};
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "o:vh", opts)) != -1) {
         switch (c) {
         case 'o': o->out = optarg; break;
         case O_FORCE: o->force = 1; break;

@@ -304,8 +304,7 @@ static int parse(pack_cli *c, int argc, char **argv)
 {
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "t:k:o:vh", long_opts, NULL)) !=
-           -1) {
+    while ((opt = cli_getopt(argc, argv, "t:k:o:vh", long_opts)) != -1) {
         if (opt == 'h') {
             fputs(help, stdout);
             return -1;
