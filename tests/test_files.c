@@ -1,8 +1,9 @@
 /* test_files.c - what fwpack reads and what it replaces (tools/lib/file.c),
  * through the commands: only regular files are ever replaced (never a
  * FIFO, a device, a symbolic link or a directory, --force or not), and
- * temporary names cannot be taken in advance by another user; inputs are
- * regular files, never larger than the input limit, and a FIFO never hangs
+ * never a private key anywhere else; temporary names cannot be taken in
+ * advance by another user; inputs are regular files (a pipe only for a
+ * passphrase), never larger than the input limit, and a FIFO never hangs
  * the command. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,6 +121,13 @@ static void test_only_regular_files_replaced(void **state)
     struct stat st;
     assert_int_equal(stat(reg, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
+    /* a private key never goes to stdout */
+    assert_int_equal(kt_run("keygen -o - >%s", pu_path(dir, "stdout")), 2);
+    assert_non_null(strstr(kt_err, "never to stdout"));
+    assert_false(pu_exists(pu_path(dir, "-")));
+    char *out = pu_read(pu_path(dir, "stdout"), NULL);
+    assert_string_equal(out, "");
+    free(out);
 }
 
 /* Another user who knows the PID used to create OUT.tmp.PID first (a FIFO
@@ -231,6 +239,31 @@ static void test_input_limit(void **state)
                             out), 2);
 }
 
+/* Secrets may come through a pipe ('--passphrase-file <(pass show k)');
+ * a FIFO nobody writes to is an empty passphrase, not a hang. */
+static void test_passphrase_from_a_pipe(void **state)
+{
+    (void)state;
+    const char *k = pu_path(dir, "enc.pem"), *out = pu_path(dir, "p.fwpk");
+    const char *fifo = pu_path(dir, "pass.fifo");
+    setenv("FWPACK_PASSPHRASE", "through a pipe, not a file", 1);
+    assert_int_equal(kt_run("keygen --encrypt -o %s", k), 0);
+    unsetenv("FWPACK_PASSPHRASE");
+    assert_int_equal(kt_run("pack -k %s --passphrase-file /dev/stdin "
+                            "--load-addr 0x08000000 %s -o %s <<EOF\n"
+                            "through a pipe, not a file\nEOF", k, app, out),
+                     0);
+    assert_int_equal(kt_run("verify -p %s %s", pub, out), 1); /* other key */
+    assert_int_equal(kt_run("verify -p %s %s", k, out), 0);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    char args[2048], text[4096];
+    snprintf(args, sizeof args, "pack -k %s --passphrase-file %s --load-addr "
+                                "0x08000000 %s -o %s --force", k, fifo, app,
+             out);
+    assert_int_equal(run_timed(args, text, sizeof text), 3);
+    assert_non_null(strstr(text, "pass.fifo: empty passphrase"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_temp_names_unpredictable),
         cmocka_unit_test(test_inputs_regular_files_only),
         cmocka_unit_test(test_input_limit),
+        cmocka_unit_test(test_passphrase_from_a_pipe),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -324,13 +324,12 @@ static void test_weak_kdf(void **state)
     unsetenv("FWPACK_PASSPHRASE");
 }
 
-/* What keygen and pack warn about. */
+/* What keygen warns about, and the key file read only when signing. */
 static void test_warnings(void **state)
 {
     (void)state;
     const char *k = pu_path(dir, "warn.pem"), *app = pu_path(dir, "app.bin");
     const char *pf = pu_path(dir, "warn.pass"), *box = pu_path(dir, "n.fwpk");
-    pu_write_str(pf, "twelve chars\n");
     setenv("FWPACK_PASSPHRASE", "short", 1);
     assert_int_equal(kt_run("keygen --encrypt -o %s", k), 0);
     char want[700];
@@ -346,6 +345,20 @@ static void test_warnings(void **state)
     assert_non_null(strstr(kt_err, "warning: FWPACK_PASSPHRASE is set, but "
                                    "without --encrypt"));
     assert_non_null(strstr(kt_err, "plain2.pem is written unencrypted"));
+    /* a passphrase file others can read or change */
+    unsetenv("FWPACK_PASSPHRASE");
+    pu_write_str(pf, "twelve chars\n");
+    assert_int_equal(chmod(pf, 0600), 0);
+    assert_int_equal(kt_run("pack -k %s --passphrase-file %s " KT_GEO
+                            " %s -o %s --force", k, pf, app, box), 0);
+    assert_string_equal(kt_err, "");
+    assert_int_equal(chmod(pf, 0666), 0);
+    assert_int_equal(kt_run("pack -k %s --passphrase-file %s " KT_GEO
+                            " %s -o %s --force", k, pf, app, box), 0);
+    snprintf(want, sizeof want, "fwpack: warning: passphrase file %s is "
+                                "readable or writable by group or others "
+                                "(mode 666); chmod 600 it\n", pf);
+    assert_string_equal(kt_err, want);
     /* a key file that belongs to someone else */
     if (getuid() == 0) {
         assert_int_equal(chown(k, 65534, 65534), 0);
@@ -356,6 +369,14 @@ static void test_warnings(void **state)
                                        "to you (uid 0)"));
         assert_int_equal(chown(k, 0, 0), 0);
     }
+    /* the key is read after the firmware: a bad input is reported, not
+     * a missing passphrase */
+    const char *bad = pu_path(dir, "bad.hex");
+    pu_write_str(bad, ":00000001FE\n:0400000001020304EE\n");
+    assert_int_equal(kt_run("pack -k %s %s -o %s --force </dev/null", k, bad,
+                            box), 3);
+    assert_non_null(strstr(kt_err, "bad.hex:"));
+    assert_null(strstr(kt_err, "passphrase"));
 }
 
 /* export-key takes the public key from the decrypted seed: a swapped

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "secret.h"
 
 /* Commands live in cmd_<name>.c.  To add one, declare it in cli.h and
  * list it here. */
@@ -59,6 +60,9 @@ int main(int argc, char **argv)
 {
     if (sodium_init() < 0)
         return cli_error(EXIT_IO, "libsodium failed to initialise");
+    /* before anything reads a key, a passphrase or a PIN */
+    if (cli_secrets_init())
+        return cli_error(EXIT_IO, "out of memory for secrets");
     if (input_limit())
         return EXIT_USAGE;
     if (argc < 2) {

@@ -289,12 +289,22 @@ int fwp_key_load_public_pass(const char *path, uint8_t pk[32],
 
 typedef struct {
     const char *module; /* NULL: the URI's module-path, else the default */
-    fwp_pass_fn pin;    /* asked for the PIN ('what' is "token LABEL") when
-                           the token needs a login and the URI has neither
-                           pin-value nor pin-source; may be NULL */
-    void *pin_arg;
+    const char *pin;    /* the PIN given to fwpack (--pkcs11-pin): used
+                           before the URI's pin-value and pin-source */
+    fwp_pass_fn ask;    /* asked for the PIN ('what' is "token LABEL") when
+                           the token needs a login and none of the above
+                           gives one; may be NULL */
+    void *ask_arg;
+    char *loaded;       /* if not NULL: the file of the module loaded */
+    size_t loaded_cap;
 } fwp_p11_opts;
 
+/* Modules: a module-path in the URI must be absolute; any module named by
+ * a path (not a bare file name for the dynamic linker's search) must be
+ * a file that only root or this user can change: it and every directory
+ * above it owned by one of them and not writable by group or others (a
+ * sticky directory such as /tmp excepted).  Checked before dlopen, which
+ * runs the library's code. */
 /* Signs msg with CKM_EDDSA using the Ed25519 private key that the RFC 7512
  * URI names ("pkcs11:token=fw;object=release"); pk is the key's public key
  * (from the public key object with the same CKA_ID, else CKA_LABEL), and
@@ -460,7 +470,6 @@ int fwp_layout_parse(const uint8_t *data, size_t len, const char *name,
  * not part of it.  -1 when the frames cannot be delimited. */
 int fwp_frames_end(const uint8_t *data, size_t len, const fwp_layout *lay,
                    const char *name, size_t *end, fwp_err *err);
-
 
 /* A malloc'd copy of the container with one more signature entry (pk's key
  * id, sig), after checking that sig verifies with pk over the signed
