@@ -16,11 +16,16 @@
  *    88  48  the 32-byte seed encrypted, then the 16-byte tag
  *
  * The AEAD key is Argon2id(passphrase, salt, opslimit, memlimit), 32 bytes;
+ * fwpack writes FWP_KDF_OPS and FWP_KDF_MEM, and refuses to decrypt with
+ * less than FWP_KDF_MIN_OPS and FWP_KDF_MIN_MEM unless allowed (a file
+ * made elsewhere with opslimit 1 and 8 KiB makes guessing the passphrase
+ * thousands of times cheaper, and nothing in it looks wrong).
  * the associated data is bytes 0..87, so the parameters and the public key
  * cannot be changed without the tag failing.  After decrypting, the public
  * key derived from the seed must equal the stored one.
  */
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fwpack.h"
@@ -75,8 +80,8 @@ int fwp_pem_private_encrypted(const fwp_keypair *kp, const char *pass,
     blob[V_OFF] = 1;
     blob[V_OFF + 1] = 1;
     blob[V_OFF + 2] = 1;
-    put_le(blob + OPS_OFF, crypto_pwhash_OPSLIMIT_INTERACTIVE, 4);
-    put_le(blob + MEM_OFF, crypto_pwhash_MEMLIMIT_INTERACTIVE, 8);
+    put_le(blob + OPS_OFF, FWP_KDF_OPS, 4);
+    put_le(blob + MEM_OFF, FWP_KDF_MEM, 8);
     randombytes_buf(blob + SALT_OFF, crypto_pwhash_SALTBYTES);
     randombytes_buf(blob + NONCE_OFF,
                     crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
@@ -161,12 +166,43 @@ int fwp_pem_encrypted_public(const uint8_t *data, size_t len,
     return 0;
 }
 
+/* 0 when the costs are at least the minimum; else -1 with err saying so. */
+static int weak(const uint8_t blob[BLOB_LEN], const char *name, fwp_err *err)
+{
+    uint64_t ops = get_le(blob + OPS_OFF, 4), mem = get_le(blob + MEM_OFF, 8);
+    if (ops >= FWP_KDF_MIN_OPS && mem >= FWP_KDF_MIN_MEM)
+        return 0;
+    return fwp_fail(err, "%s: weak Argon2id costs (opslimit %llu, memlimit "
+                         "%llu bytes; fwpack wants at least %u and %u): the "
+                         "passphrase is cheap to guess",
+                    name, (unsigned long long)ops, (unsigned long long)mem,
+                    FWP_KDF_MIN_OPS, FWP_KDF_MIN_MEM);
+}
+
+int fwp_pem_kdf_check(const uint8_t *data, size_t len, const char *name,
+                      unsigned flags, fwp_err *err)
+{
+    uint8_t blob[BLOB_LEN];
+    fwp_err why;
+    if (unpack(data, len, name, blob, err))
+        return -1;
+    if (weak(blob, name, &why) == 0)
+        return 0;
+    if (!(flags & FWP_KDF_ALLOW_WEAK))
+        return fwp_fail(err, "%s (--allow-weak-kdf uses it anyway)",
+                        why.msg);
+    fprintf(stderr, "fwpack: warning: %s\n", why.msg);
+    return 0;
+}
+
 int fwp_pem_decrypt(const uint8_t *data, size_t len, const char *name,
-                    const char *pass, size_t pass_len, fwp_keypair *kp,
-                    fwp_err *err)
+                    const char *pass, size_t pass_len, unsigned flags,
+                    fwp_keypair *kp, fwp_err *err)
 {
     uint8_t blob[BLOB_LEN], key[32], seed[32];
     if (unpack(data, len, name, blob, err))
+        return -1;
+    if (!(flags & FWP_KDF_ALLOW_WEAK) && weak(blob, name, err))
         return -1;
     if (sodium_init() < 0 || derive(key, pass, pass_len, blob))
         return fwp_fail(err, "%s: out of memory for Argon2id (memlimit %llu "

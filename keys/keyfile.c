@@ -1,13 +1,12 @@
 /*
  * keyfile.c - key files: load (warning when a private key is readable by
- * group or others; encrypted private keys through a passphrase callback),
- * save (private keys 0600, never overwritten without force).
+ * group or others, or belongs to another user; encrypted private keys
+ * through a passphrase callback), save (private keys 0600, never
+ * overwritten without force).
  */
 #include <sodium.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "fwpack.h"
 
@@ -37,30 +36,34 @@ static void drop(uint8_t *data, size_t len)
 
 static void warn_mode(const char *path)
 {
-    struct stat st;
-    if (stat(path, &st) == 0 && (st.st_mode & 077))
-        fprintf(stderr, "fwpack: warning: private key %s is readable by "
-                        "group or others (mode %03o); chmod 600 it\n",
-                path, (unsigned)(st.st_mode & 0777));
+    fwp_warn_exposed(path, "private key");
 }
 
+/* The passphrase lives in locked memory (sodium_malloc: not swapped, not
+ * in core dumps) only while Argon2id runs. */
 static int decrypt(const char *path, const uint8_t *data, size_t len,
                    fwp_keypair *kp, fwp_pass_fn pass, void *arg,
-                   fwp_err *err)
+                   unsigned flags, fwp_err *err)
 {
-    char pw[FWP_PASS_MAX];
     if (!pass)
         return fwp_fail(err, "%s: an encrypted private key: it needs its "
                              "passphrase", path);
-    if (pass(arg, path, 0, pw, sizeof pw, err))
+    if (fwp_pem_kdf_check(data, len, path, flags, err))
         return -1;
-    int rc = fwp_pem_decrypt(data, len, path, pw, strlen(pw), kp, err);
-    sodium_memzero(pw, sizeof pw);
+    char *pw = sodium_malloc(FWP_PASS_MAX);
+    if (!pw)
+        return fwp_fail_io(err, "%s: out of memory", path);
+    int rc = pass(arg, path, 0, pw, FWP_PASS_MAX, err);
+    if (rc == 0)
+        rc = fwp_pem_decrypt(data, len, path, pw, strlen(pw), flags, kp,
+                             err);
+    sodium_free(pw); /* wipes it */
     return rc;
 }
 
 int fwp_key_load_private_pass(const char *path, fwp_keypair *kp,
-                              fwp_pass_fn pass, void *arg, fwp_err *err)
+                              fwp_pass_fn pass, void *arg, unsigned flags,
+                              fwp_err *err)
 {
     uint8_t *data, seed[32];
     size_t len;
@@ -68,7 +71,7 @@ int fwp_key_load_private_pass(const char *path, fwp_keypair *kp,
     if (read_key(path, &data, &len, err))
         return -1;
     if (fwp_pem_is_encrypted(data, len)) {
-        rc = decrypt(path, data, len, kp, pass, arg, err);
+        rc = decrypt(path, data, len, kp, pass, arg, flags, err);
         drop(data, len);
         if (rc == 0)
             warn_mode(path);
@@ -89,10 +92,27 @@ int fwp_key_load_private_pass(const char *path, fwp_keypair *kp,
 
 int fwp_key_load_private(const char *path, fwp_keypair *kp, fwp_err *err)
 {
-    return fwp_key_load_private_pass(path, kp, NULL, NULL, err);
+    return fwp_key_load_private_pass(path, kp, NULL, NULL, 0, err);
 }
 
-int fwp_key_load_public(const char *path, uint8_t pk[32], fwp_err *err)
+/* An encrypted key's public key, derived from the decrypted seed. */
+static int public_of_encrypted(const char *path, const uint8_t *data,
+                               size_t len, uint8_t pk[32], fwp_pass_fn pass,
+                               void *arg, unsigned flags, fwp_err *err)
+{
+    fwp_keypair *kp = sodium_malloc(sizeof *kp);
+    if (!kp)
+        return fwp_fail_io(err, "%s: out of memory", path);
+    int rc = decrypt(path, data, len, kp, pass, arg, flags, err);
+    if (rc == 0)
+        memcpy(pk, kp->pk, 32);
+    sodium_free(kp);
+    return rc;
+}
+
+int fwp_key_load_public_pass(const char *path, uint8_t pk[32],
+                             fwp_pass_fn pass, void *arg, unsigned flags,
+                             fwp_err *err)
 {
     uint8_t *data, key[32];
     size_t len;
@@ -100,7 +120,9 @@ int fwp_key_load_public(const char *path, uint8_t pk[32], fwp_err *err)
     if (read_key(path, &data, &len, err))
         return -1;
     if (fwp_pem_is_encrypted(data, len)) {
-        rc = fwp_pem_encrypted_public(data, len, path, pk, err);
+        rc = pass ? public_of_encrypted(path, data, len, pk, pass, arg,
+                                        flags, err)
+                  : fwp_pem_encrypted_public(data, len, path, pk, err);
         drop(data, len);
         if (rc == 0)
             warn_mode(path);
@@ -120,6 +142,11 @@ int fwp_key_load_public(const char *path, uint8_t pk[32], fwp_err *err)
         memcpy(pk, key, 32);
     }
     return 0;
+}
+
+int fwp_key_load_public(const char *path, uint8_t pk[32], fwp_err *err)
+{
+    return fwp_key_load_public_pass(path, pk, NULL, NULL, 0, err);
 }
 
 static int save(const char *path, fwp_buf *b, unsigned mode, int force,

@@ -20,17 +20,18 @@ static const uint8_t pkcs8_v2_pub[3] = {0x81, 0x21, 0x00};
 static const uint8_t spki[12] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
                                  0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
 
+/* The base64 of a private key is the key: b64 is wiped before returning
+ * (out is the caller's to wipe). */
 static int pem(const char *label, const uint8_t *der, size_t n, fwp_buf *out)
 {
     char b64[256];
     sodium_bin2base64(b64, sizeof b64, der, n,
                       sodium_base64_VARIANT_ORIGINAL);
-    if (fwp_buf_printf(out, "-----BEGIN %s-----\n", label))
-        return -1;
-    for (size_t i = 0, len = strlen(b64); i < len; i += 64)
-        if (fwp_buf_printf(out, "%.64s\n", b64 + i))
-            return -1;
-    return fwp_buf_printf(out, "-----END %s-----\n", label);
+    int rc = fwp_buf_printf(out, "-----BEGIN %s-----\n", label);
+    for (size_t i = 0, len = strlen(b64); rc == 0 && i < len; i += 64)
+        rc = fwp_buf_printf(out, "%.64s\n", b64 + i);
+    sodium_memzero(b64, sizeof b64);
+    return rc ? rc : fwp_buf_printf(out, "-----END %s-----\n", label);
 }
 
 int fwp_pem_private(const fwp_keypair *kp, fwp_buf *out)

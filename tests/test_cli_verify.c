@@ -6,7 +6,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,19 +96,6 @@ static void tamper(const char *src, const char *dst, size_t at, int mask)
     d[at] ^= (char)mask;
     pu_write(dst, d, len);
     free(d);
-}
-
-/* No "*.tmp.*" file (fwp_write_file_atomic's temporaries) in dir. */
-static int temp_files(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        n += strstr(e->d_name, ".tmp.") != NULL;
-    closedir(d);
-    return n;
 }
 
 /* ---- (a) verify: one line when good ---- */
@@ -413,7 +399,7 @@ static void test_unpack_roundtrip(void **state)
     for (size_t a = SEG2_ADDR - SEG1_ADDR + SEG2_LEN; a < len; a++)
         assert_int_equal(b[a], 0xff);
     free(b);
-    assert_int_equal(temp_files(), 0);
+    assert_int_equal(pu_count_tmp(dir), 0);
 }
 
 static void test_unpack_targets(void **state)
@@ -471,7 +457,7 @@ static void test_unpack_targets(void **state)
                             P("odd.fwpk"), P("odd.hex")),
                      0);
     assert_true(pu_exists(P("odd.hex")));
-    assert_int_equal(temp_files(), 0);
+    assert_int_equal(pu_count_tmp(dir), 0);
 }
 
 /* ---- (e) tampered: refused, nothing written ---- */
@@ -524,7 +510,7 @@ static void test_unpack_tampered(void **state)
                      1);
     assert_non_null(strstr(pu_err, "container truncated"));
     assert_false(pu_exists(P("s.hex")));
-    assert_int_equal(temp_files(), 0);
+    assert_int_equal(pu_count_tmp(dir), 0);
 }
 
 /* ---- (f) wrong key, usage ---- */
@@ -569,7 +555,7 @@ static void test_wrong_key_and_usage(void **state)
     assert_int_equal(pu_run("verify -p %s %s", pub, P("none.fwpk")), 4);
     assert_int_equal(
         pu_run("unpack -p %s %s -o /nonexistent/dir/x.hex", pub, app), 4);
-    assert_int_equal(temp_files(), 0);
+    assert_int_equal(pu_count_tmp(dir), 0);
 }
 
 int main(void)

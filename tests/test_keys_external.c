@@ -205,6 +205,44 @@ static void test_refusals(void **state)
     free(s);
 }
 
+/* Bytes after the last frame would ride along in the signed file without
+ * being signed: attach-sig refuses them (exit 1), as inspect does, and a
+ * container cut short. */
+static void test_trailing_bytes(void **state)
+{
+    (void)state;
+    const char *box = pu_path(dir, "t.fwpk"), *sig = pu_path(dir, "t.sig");
+    const char *pub = pu_path(dir, "t.pub"), *out = pu_path(dir, "t2.fwpk");
+    fwp_keypair kp;
+    fwp_err err;
+    fwp_key_generate(&kp);
+    assert_int_equal(fwp_key_save_public(pub, kp.pk, 0, &err), 0);
+    unsigned_box(box);
+    sign_file(box, &kp, sig);
+    size_t n;
+    char *data = pu_read(box, &n);
+    char *longer = malloc(n + 9);
+    memcpy(longer, data, n);
+    memcpy(longer + n, "appended", 8);
+    pu_write(box, longer, n + 8);
+    assert_int_equal(kt_run("attach-sig %s --sig %s -p %s -o %s", box, sig,
+                            pub, out), 1);
+    char want[600];
+    snprintf(want, sizeof want, "fwpack: %s: 8 bytes after the last frame: "
+                                "not a container as pack writes it\n", box);
+    assert_string_equal(kt_err, want);
+    assert_false(pu_exists(out));
+    pu_write(box, data, n - 1); /* the last frame cut short */
+    assert_int_equal(kt_run("attach-sig %s --sig %s -p %s -o %s", box, sig,
+                            pub, out), 1);
+    assert_false(pu_exists(out));
+    pu_write(box, data, n);
+    assert_int_equal(kt_run("attach-sig %s --sig %s -p %s -o %s", box, sig,
+                            pub, out), 0);
+    free(data);
+    free(longer);
+}
+
 /* attach-sig repeated: up to 8 entries, then refused; the device counts
  * each trusted key once. */
 static void test_many(void **state)
@@ -302,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_openssl_signs),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_trailing_bytes),
         cmocka_unit_test(test_many),
         cmocka_unit_test(test_signed_then_more),
     };

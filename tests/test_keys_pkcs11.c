@@ -7,14 +7,17 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "keytest.h"
 #include "pack_util.h"
+#include "procview.h"
 
 #define MODULE "/usr/lib/softhsm/libsofthsm2.so"
 #define PROXY "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so"
@@ -99,6 +102,9 @@ static void test_pack_and_verify(void **state)
                             P11_SOFTHSM " --pkcs11-pin 1234 " KT_GEO
                             " %s -o %s -v", app, box), 0);
     assert_non_null(strstr(kt_out, "1 signature(s)"));
+    /* -v says which module was loaded */
+    assert_non_null(strstr(kt_out, "pkcs11:token=fw;object=release: signed "
+                                   "through PKCS#11 module " MODULE "\n"));
     box_policy pol = {0};
     assert_int_equal(kt_verify_file(box, &pk, 1, &pol), FWPK_OK);
     assert_int_equal(kt_run("verify -p %s %s", pub1, box), 0);
@@ -135,12 +141,24 @@ static void test_pin_sources(void **state)
                             " %s -o %s --force", pinfile, app, box), 0);
     /* wrong PIN: exit 3, one line, no file, no PIN in the message */
     assert_int_equal(unlink(box), 0);
+    setenv("FWPACK_PKCS11_PIN", "9999", 1);
     assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object=release' "
-                            P11_SOFTHSM " --pkcs11-pin 9999 " KT_GEO
-                            " %s -o %s", app, box), 3);
+                            P11_SOFTHSM " " KT_GEO " %s -o %s", app, box), 3);
+    unsetenv("FWPACK_PKCS11_PIN");
     assert_string_equal(kt_err, "fwpack: pkcs11:token=fw;object=release: "
                                 "token fw: wrong PIN\n");
     assert_false(pu_exists(box));
+    /* on the command line: a warning first (ps shows it) */
+    assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object=release' "
+                            P11_SOFTHSM " --pkcs11-pin 9999 " KT_GEO
+                            " %s -o %s", app, box), 3);
+    assert_string_equal(kt_err, "fwpack: warning: --pkcs11-pin puts the "
+                                "secret on the command line, where other "
+                                "users see it (ps) until fwpack has read it; "
+                                "use FWPACK_PKCS11_PIN, or pin-source=file:"
+                                "PATH in the URI\n"
+                                "fwpack: pkcs11:token=fw;object=release: "
+                                "token fw: wrong PIN\n");
     assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object=release?"
                             "pin-value=4321' " P11_SOFTHSM " " KT_GEO
                             " %s -o %s", app, box), 3);
@@ -203,6 +221,187 @@ static void test_errors(void **state)
     /* usage */
     assert_int_equal(kt_run("pack --pkcs11 pkcs11:token=fw --unsigned "
                             KT_GEO " %s -o %s", app, box), 2);
+}
+
+/* Which PIN wins: --pkcs11-pin, then the URI's pin-value, then its
+ * pin-source, then FWPACK_PKCS11_PIN (the README's order); a wrong one
+ * lower down is never tried (a token counts wrong PINs).  A pin-value in
+ * the path (';' typed for '?') is refused without showing it. */
+static void test_pin_order(void **state)
+{
+    (void)state;
+    if (!have_hsm)
+        skip();
+    const char *good = pu_path(dir, "good.pin"), *bad = pu_path(dir, "bad.pin");
+    pu_write_str(good, "1234\n");
+    pu_write_str(bad, "9999\n");
+    chmod(good, 0600);
+    chmod(bad, 0600);
+    assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object=release?"
+                            "pin-value=9999' " P11_SOFTHSM " --pkcs11-pin "
+                            "1234 " KT_GEO " %s -o %s --force", app, box), 0);
+    assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object=release?"
+                            "pin-source=file:%s' " P11_SOFTHSM " --pkcs11-pin "
+                            "1234 " KT_GEO " %s -o %s --force", bad, app, box),
+                     0);
+    setenv("FWPACK_PKCS11_PIN", "9999", 1);
+    assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object=release?"
+                            "pin-value=1234' " P11_SOFTHSM " " KT_GEO
+                            " %s -o %s --force", app, box), 0);
+    assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object=release?"
+                            "pin-source=file:%s' " P11_SOFTHSM " " KT_GEO
+                            " %s -o %s --force", good, app, box), 0);
+    assert_string_equal(kt_err, "");
+    unsetenv("FWPACK_PKCS11_PIN");
+    /* the PIN file readable by others: a warning */
+    chmod(good, 0644);
+    assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object=release?"
+                            "pin-source=file:%s' " P11_SOFTHSM " " KT_GEO
+                            " %s -o %s --force", good, app, box), 0);
+    assert_non_null(strstr(kt_err, "warning: PIN file "));
+    assert_non_null(strstr(kt_err, "(mode 644); chmod 600 it"));
+    /* ';' for '?': refused, the PIN never shown */
+    assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object=release;"
+                            "pin-value=80817263' " P11_SOFTHSM " " KT_GEO
+                            " %s -o %s --force", app, box), 3);
+    assert_non_null(strstr(kt_err, "pkcs11:token=fw;object=release;"
+                                   "pin-value=(hidden): pin-value goes in the "
+                                   "query (after '?'), not in the path"));
+    assert_null(strstr(kt_err, "80817263"));
+    assert_int_equal(kt_run("pack --pkcs11 'pkcs11:pin-value=80817263;token="
+                            "fw;colour=red' " P11_SOFTHSM " " KT_GEO
+                            " %s -o %s --force", app, box), 3);
+    assert_null(strstr(kt_err, "80817263"));
+}
+
+/* A library with a constructor that leaves a mark: what loading it would
+ * run.  Each refused path leaves no mark; the one allowed leaves one. */
+static void test_module_paths(void **state)
+{
+    (void)state;
+    if (!kt_have("cc")) {
+        fprintf(stderr, "test_module_paths: no C compiler: skipped\n");
+        skip();
+    }
+    const char *src = pu_path(dir, "evil.c"), *mark = pu_path(dir, "mark");
+    char so[512], ww[512], args[8192];
+    snprintf(so, sizeof so, "%s", pu_path(dir, "evil.so"));
+    snprintf(ww, sizeof ww, "%s", pu_path(dir, "ww"));
+    pu_write_str(src, "#include <stdio.h>\n#include <stdlib.h>\n"
+                      "__attribute__((constructor)) static void run(void)\n"
+                      "{ FILE *f = fopen(getenv(\"EVIL_MARK\"), \"w\");\n"
+                      "  if (f) fclose(f); }\n");
+    assert_int_equal(kt_sh("cc -shared -fPIC -o %s %s", so, src), 0);
+    assert_int_equal(chmod(so, 0755), 0);
+    assert_int_equal(mkdir(ww, 0777), 0);
+    assert_int_equal(chmod(ww, 0777), 0);
+    pu_sh("cp %s %s/evil.so && ln -s %s %s/link.so", so, ww, so, ww);
+    setenv("EVIL_MARK", mark, 1);
+    /* relative, in the URI: refused even where ./evil.so exists */
+    char bin[PATH_MAX], err[8192];
+    assert_non_null(realpath(getenv("FWPACK") ? getenv("FWPACK")
+                                              : "build/test/fwpack", bin));
+    snprintf(args, sizeof args, "cd %s && %s pack --pkcs11 'pkcs11:token=fw;"
+                                "object=release?module-path=./evil.so' "
+                                KT_GEO " app.bin -o m.fwpk", dir, bin);
+    assert_int_equal(pu_capture(args, err, sizeof err), 3);
+    assert_non_null(strstr(err, "module-path=./evil.so: not an absolute path "
+                                "(give --pkcs11-module to use it)"));
+    assert_false(pu_exists(mark));
+    /* in a directory others can write to, or through a link there */
+    static const char *const how[] = {
+        "--pkcs11 'pkcs11:token=fw;object=release?module-path=%s/evil.so'",
+        "--pkcs11 'pkcs11:token=fw;object=release' --pkcs11-module "
+        "%s/evil.so",
+        "--pkcs11 'pkcs11:token=fw;object=release' --pkcs11-module "
+        "%s/link.so"};
+    for (size_t i = 0; i < sizeof how / sizeof how[0]; i++) {
+        snprintf(args, sizeof args, how[i], ww);
+        int rc = kt_run("pack %s " KT_GEO " %s -o %s --force", args, app,
+                        pu_path(dir, "m.fwpk"));
+        if (rc != 3 || !strstr(kt_err, "/ww is writable by group or others "
+                                        "(mode 777)"))
+            fail_msg("%s: exit %d, %s", args, rc, kt_err);
+        assert_false(pu_exists(mark));
+    }
+    /* writable by others, or someone else's */
+    assert_int_equal(chmod(so, 0666), 0);
+    assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object=release' "
+                            "--pkcs11-module %s " KT_GEO " %s -o %s --force",
+                            so, app, pu_path(dir, "m.fwpk")), 3);
+    assert_non_null(strstr(kt_err, "evil.so is writable by group or others "
+                                   "(mode 666)"));
+    assert_int_equal(chmod(so, 0755), 0);
+    if (getuid() == 0) {
+        assert_int_equal(chown(so, 65534, 65534), 0);
+        assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object="
+                                "release' --pkcs11-module %s " KT_GEO
+                                " %s -o %s --force", so, app,
+                                pu_path(dir, "m.fwpk")), 3);
+        assert_non_null(strstr(kt_err, "belongs to uid 65534 (neither root "
+                                       "nor you)"));
+        assert_int_equal(chown(so, 0, 0), 0);
+    }
+    assert_false(pu_exists(mark));
+    /* absolute, and only root or we can change it: loaded (and found not
+     * to be a PKCS#11 module) - the mark shows the check above could fail */
+    assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object=release?"
+                            "module-path=%s' " KT_GEO " %s -o %s --force", so,
+                            app, pu_path(dir, "m.fwpk")), 3);
+    assert_non_null(strstr(kt_err, "evil.so is not a PKCS#11 module"));
+    assert_true(pu_exists(mark));
+    unsetenv("EVIL_MARK");
+}
+
+/* What another user sees while pack waits for the token's PIN, after a
+ * key file has signed with FWPACK_PASSPHRASE: no passphrase in
+ * /proc/PID/environ (ps e), and the key's seed nowhere in memory. */
+typedef struct {
+    uint8_t seed[32];
+    long environ_len;
+    int env_pass, env_name, mem, seed_dd, seed_other;
+} pin_wait;
+
+static void probe(int pid, int prompt, void *arg)
+{
+    pin_wait *w = arg;
+    static char text[1 << 16];
+    (void)prompt;
+    w->environ_len = pv_read(pid, "environ", text, sizeof text);
+    w->env_pass = pv_has(text, w->environ_len, "passphrase in env", 17);
+    w->env_name = pv_has(text, w->environ_len, "FWPACK_PASSPHRASE=", 18);
+    w->mem = pv_scan(pid, w->seed, 32, &w->seed_dd, &w->seed_other) == 0;
+}
+
+static void test_environment_cleared(void **state)
+{
+    (void)state;
+    if (!have_hsm)
+        skip();
+    static pin_wait w;
+    const char *k = pu_path(dir, "env.pem");
+    setenv("FWPACK_PASSPHRASE", "passphrase in env", 1);
+    assert_int_equal(kt_run("keygen --encrypt -o %s", k), 0);
+    kt_seed(k, "passphrase in env", w.seed);
+    char args[2048], out[8192];
+    snprintf(args, sizeof args, "pack -k %s --pkcs11 'pkcs11:token=fw;object="
+                                "release' " P11_SOFTHSM " " KT_GEO " %s -o %s "
+                                "--force", k, app, box);
+    static const char *const pin[] = {"1234"};
+    kt_tty_opts o = {0, probe, &w};
+    assert_int_equal(kt_tty_ex(args, pin, 1, out, sizeof out, &o), 0);
+    unsetenv("FWPACK_PASSPHRASE");
+    assert_int_equal(kt_count(out, "PIN for token fw: "), 1);
+    assert_true(w.environ_len > 0);
+    assert_true(w.env_name);
+    assert_false(w.env_pass);
+    if (w.mem) {
+        assert_int_equal(w.seed_dd + w.seed_other, 0);
+    } else {
+        assert_true(getuid() != 0);
+        fprintf(stderr, "test_environment_cleared: not root: memory not "
+                        "scanned\n");
+    }
 }
 
 /* A key file and two token keys: three signatures, 3-of-3 met. */
@@ -268,9 +467,14 @@ static void test_default_module(void **state)
                         "p11-kit registration missing: skipped\n");
         skip();
     }
+    setenv("FWPACK_PKCS11_PIN", "1234", 1);
     assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object=release' "
-                            "--pkcs11-pin 1234 " KT_GEO " %s -o %s --force",
-                            app, box), 0);
+                            KT_GEO " %s -o %s --force -v", app, box), 0);
+    unsetenv("FWPACK_PKCS11_PIN");
+    /* -v: the file the dynamic linker found for the bare name */
+    assert_non_null(strstr(kt_out, "object=release: signed through PKCS#11 "
+                                   "module /"));
+    assert_non_null(strstr(kt_out, "/" FWP_PKCS11_DEFAULT_MODULE "\n"));
     uint8_t pk[32];
     kt_pub(pub1, pk);
     box_policy pol = {0};
@@ -285,6 +489,9 @@ int main(void)
         cmocka_unit_test(test_pack_and_verify),
         cmocka_unit_test(test_pin_sources),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_pin_order),
+        cmocka_unit_test(test_module_paths),
+        cmocka_unit_test(test_environment_cleared),
         cmocka_unit_test(test_several_signers),
         cmocka_unit_test(test_external_with_pkcs11_tool),
         cmocka_unit_test(test_default_module),

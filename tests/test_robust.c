@@ -8,7 +8,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -50,19 +49,6 @@ static void test_pem_exact_length(void **state)
     fwp_buf_free(&pem);
 }
 
-static int count_tmp(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    while (d && (e = readdir(d)) != NULL)
-        if (strstr(e->d_name, ".tmp."))
-            n++;
-    if (d)
-        closedir(d);
-    return n;
-}
-
 /* A child writes a large file; SIGINT arrives at some point during it.
  * Whatever the moment, the result is all or nothing and no temp remains. */
 static void test_sigint_leaves_nothing_half_written(void **state)
@@ -98,7 +84,7 @@ static void test_sigint_leaves_nothing_half_written(void **state)
             assert_true(WIFSIGNALED(status));
             absent++;
         }
-        assert_int_equal(count_tmp(dir), 0);
+        assert_int_equal(pu_count_tmp(dir), 0);
     }
     printf("# SIGINT during a 64 MiB write: %u complete, %u absent, no "
            "temporary file left\n",

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,6 +74,26 @@ void kt_pub(const char *path, uint8_t pk[32])
         fail_msg("%s", err.msg);
 }
 
+int kt_pass(void *arg, const char *what, int confirm, char *buf, size_t cap,
+            fwp_err *err)
+{
+    (void)what;
+    (void)confirm;
+    (void)err;
+    snprintf(buf, cap, "%s", (const char *)arg);
+    return 0;
+}
+
+void kt_seed(const char *path, const char *pass, uint8_t seed[32])
+{
+    fwp_keypair kp;
+    fwp_err err;
+    if (fwp_key_load_private_pass(path, &kp, kt_pass, (void *)pass, 0, &err))
+        fail_msg("%s", err.msg);
+    memcpy(seed, kp.sk, 32);
+    memset(&kp, 0, sizeof kp);
+}
+
 int kt_count(const char *hay, const char *needle)
 {
     int n = 0;
@@ -81,8 +102,20 @@ int kt_count(const char *hay, const char *needle)
     return n;
 }
 
-int kt_tty(const char *args, const char *const *answers, int n, char *out,
-           size_t cap)
+/* In the child of forkpty: become o->uid (when root), then fwpack. */
+static void tty_child(const char *cmd, const kt_tty_opts *o)
+{
+    if (o && o->uid && getuid() == 0) {
+        gid_t gid = (gid_t)o->uid;
+        if (setgroups(0, NULL) || setgid(gid) || setuid((uid_t)o->uid))
+            _exit(126);
+    }
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+}
+
+int kt_tty_ex(const char *args, const char *const *answers, int n, char *out,
+              size_t cap, const kt_tty_opts *o)
 {
     const char *bin = getenv("FWPACK");
     char cmd[4096];
@@ -91,10 +124,8 @@ int kt_tty(const char *args, const char *const *answers, int n, char *out,
     int master;
     pid_t pid = forkpty(&master, NULL, NULL, NULL);
     assert_true(pid >= 0);
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
+    if (pid == 0)
+        tty_child(cmd, o);
     size_t len = 0;
     int answered = 0;
     out[0] = 0;
@@ -110,7 +141,10 @@ int kt_tty(const char *args, const char *const *answers, int n, char *out,
         int prompts = kt_count(out, "assphrase for ") +
                       kt_count(out, "again: ") + kt_count(out, "PIN for ");
         while (answered < prompts && answered < n) {
-            const char *a = answers[answered++];
+            const char *a = answers[answered];
+            if (o && o->probe) /* fwpack waits for the answer */
+                o->probe(pid, answered, o->arg);
+            answered++;
             assert_int_equal(write(master, a, strlen(a)), (ssize_t)strlen(a));
             assert_int_equal(write(master, "\n", 1), 1);
         }
@@ -121,6 +155,12 @@ int kt_tty(const char *args, const char *const *answers, int n, char *out,
     if (getenv("TEST_DEBUG"))
         fprintf(stderr, "[tty] %s\n%s\n", cmd, out);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int kt_tty(const char *args, const char *const *answers, int n, char *out,
+           size_t cap)
+{
+    return kt_tty_ex(args, answers, n, out, cap, NULL);
 }
 
 fwpk_err kt_verify_file(const char *path, const uint8_t (*pks)[32], int n,

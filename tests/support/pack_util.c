@@ -6,6 +6,7 @@
 
 #include "pack_util.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,18 @@ int pu_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+int pu_count_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)) != NULL)
+        n += strstr(e->d_name, ".tmp.") != NULL;
+    if (d)
+        closedir(d);
+    return n;
 }
 
 int pu_fwpack(const char *args, char **out, char **err)

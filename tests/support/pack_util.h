@@ -17,6 +17,9 @@ void pu_write_str(const char *path, const char *text);
 /* Whole file (malloc'd, NUL-terminated); NULL if missing. */
 char *pu_read(const char *path, size_t *len);
 int pu_exists(const char *path);
+/* How many entries of dir have ".tmp." in their name: fwpack's temporary
+ * files (fwp_write_file_atomic), which must never be left behind. */
+int pu_count_tmp(const char *dir);
 /* Runs the fwpack CLI ($FWPACK, else build/test/fwpack) with args through
  * sh; stdout (and stderr) captured into out/err if not NULL (malloc'd).
  * Returns the exit code. */

@@ -16,8 +16,10 @@ static const char help[] =
     "digest (the 64 bytes `fwpack digest` writes) to FILE's signature\n"
     "block, as an entry with PUB's key id.  The signature is checked first:\n"
     "refused when it does not verify with PUB over the digest, when PUB's\n"
-    "key already signed FILE, or when FILE has 8 signatures (exit 3).  Run\n"
-    "it again for more signatures (k-of-n policies).\n"
+    "key already signed FILE, or when FILE has 8 signatures (exit 3); a FILE\n"
+    "whose frames cannot be delimited, or with bytes after its last frame,\n"
+    "is refused too (exit 1).  Run it again for more signatures (k-of-n\n"
+    "policies).\n"
     "\n"
     "  --sig FILE          the signature: 64 bytes (openssl pkeyutl -sign\n"
     "                      -rawin writes them), or 128 hex digits, or the 64\n"
@@ -50,7 +52,7 @@ static int parse(int argc, char **argv, attach_opts *o)
         {0, 0, 0, 0}};
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "p:o:vh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "p:o:vh", opts)) != -1) {
         switch (c) {
         case O_SIG: o->sig = optarg; break;
         case 'p': o->pub = optarg; break;
@@ -145,8 +147,14 @@ int cmd_attach_sig(int argc, char **argv)
     if (fwp_read_file(o.in, &data, &len, 0, &err))
         return cli_fail(&err, EXIT_IO);
     fwp_layout lay;
-    if (fwp_layout_parse(data, len, o.in, &lay, &err))
+    size_t end = 0;
+    if (fwp_layout_parse(data, len, o.in, &lay, &err) ||
+        fwp_frames_end(data, len, &lay, o.in, &end, &err))
         rc = cli_fail(&err, EXIT_VERIFY);
+    else if (end != len) /* kept, they would ride along unsigned */
+        rc = cli_error(EXIT_VERIFY, "%s: %zu bytes after the last frame: "
+                                    "not a container as pack writes it",
+                       o.in, len - end);
     else if (fwp_sig_append(data, len, o.in, pk, sig, &box, &box_len, &err))
         rc = cli_fail(&err, EXIT_INPUT);
     const char *out = o.out ? o.out : o.in;

@@ -41,7 +41,7 @@ static int parse(int argc, char **argv, digest_opts *o)
         {0, 0, 0, 0}};
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "o:h", opts)) != -1) {
         switch (c) {
         case 'o': o->out = optarg; break;
         case O_FORCE: o->force = 1; break;

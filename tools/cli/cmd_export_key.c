@@ -5,15 +5,19 @@
 #include <string.h>
 
 #include "cli.h"
+#include "secret.h"
 
 static const char help[] =
     "usage: fwpack export-key KEY.pem [-o FILE] [--format pem|c|raw] "
-    "[--force] [-v] [--json]\n"
+    "[--passphrase-file F] [--force] [-v] [--json]\n"
     "       fwpack export-key --format c KEY.pem[@GEN] ... [--revoked "
     "KEY.pem[@GEN]] ... -o keyring.h\n"
     "\n"
-    "Writes the public key of KEY.pem (a private or public key, PEM or DER;\n"
-    "an encrypted private key needs no passphrase).\n"
+    "Writes the public key of KEY.pem (a private or public key, PEM or DER).\n"
+    "An encrypted private key is decrypted, with its passphrase from\n"
+    "--passphrase-file, FWPACK_PASSPHRASE or the terminal: the public key in\n"
+    "clear in that file is not authenticated, and a keyring built from a\n"
+    "swapped one would trust another key.\n"
     "\n"
     "  -o, --output FILE   where to write (default: stdout)\n"
     "  -f, --format FMT    pem: SubjectPublicKeyInfo PEM, byte-identical to\n"
@@ -21,6 +25,8 @@ static const char help[] =
     "                      c:   a C header defining fwpk_keyring[] and\n"
     "                           FWPK_KEYRING_COUNT for the bootloader\n"
     "                      raw: the 32 key bytes\n"
+    "      --passphrase-file F\n"
+    "                      the passphrase of encrypted keys (its first line)\n"
     "      --force         overwrite FILE if it exists\n"
     "  -v, --verbose       print the key id (on stderr)\n"
     "      --json          print {\"key_id\": ...} on stdout (needs -o)\n"
@@ -36,7 +42,7 @@ static const char help[] =
 #define RING_MAX FWPK_MAX_KEYS
 
 typedef struct {
-    const char *out, *format;
+    const char *out, *format, *pass_file;
     const char *files[RING_MAX];
     fwp_ring_key ring[RING_MAX];
     size_t count;
@@ -145,7 +151,7 @@ static int check(export_opts *o)
 
 static int parse(int argc, char **argv, export_opts *o)
 {
-    enum { O_FORCE = 256, O_JSON, O_REVOKED };
+    enum { O_FORCE = 256, O_JSON, O_REVOKED, O_PASS_FILE };
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'},
         {"format", required_argument, 0, 'f'},
@@ -153,12 +159,13 @@ static int parse(int argc, char **argv, export_opts *o)
         {"verbose", no_argument, 0, 'v'},
         {"json", no_argument, 0, O_JSON},
         {"revoked", required_argument, 0, O_REVOKED},
+        {"passphrase-file", required_argument, 0, O_PASS_FILE},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     int c, rc;
     opterr = 0;
     /* "-": key files come back as 1, in command-line order */
-    while ((c = getopt_long(argc, argv, "-o:f:vh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "-o:f:vh", opts)) != -1) {
         switch (c) {
         case 1:
             if ((rc = add_key(o, optarg, 0)) != 0)
@@ -169,6 +176,7 @@ static int parse(int argc, char **argv, export_opts *o)
         case O_FORCE: o->force = 1; break;
         case 'v': o->verbose = 1; break;
         case O_JSON: o->json = 1; break;
+        case O_PASS_FILE: o->pass_file = optarg; break;
         case O_REVOKED:
             if ((rc = add_key(o, optarg, 1)) != 0)
                 return rc;
@@ -186,8 +194,12 @@ static int parse(int argc, char **argv, export_opts *o)
 static int load(export_opts *o)
 {
     fwp_err err;
+    cli_secret pass = cli_passphrase(o->pass_file);
     for (size_t i = 0; i < o->count; i++) {
-        if (fwp_key_load_public(o->files[i], o->ring[i].pk, &err))
+        /* weak Argon2id costs: a warning (nothing is signed here) */
+        if (fwp_key_load_public_pass(o->files[i], o->ring[i].pk,
+                                     cli_secret_get, &pass,
+                                     FWP_KDF_ALLOW_WEAK, &err))
             return cli_fail(&err, EXIT_INPUT);
         for (size_t j = 0; j < i; j++)
             if (memcmp(o->ring[j].pk, o->ring[i].pk, 32) == 0)

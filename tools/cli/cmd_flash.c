@@ -205,7 +205,7 @@ static int parse(flash_opts *o, int argc, char **argv)
     o->baud = BAUD_DEFAULT;
     o->timeout = 1000;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "p:vh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "p:vh", opts)) != -1) {
         if (c == 'h') {
             fputs(help, stdout);
             return -1;

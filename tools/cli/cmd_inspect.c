@@ -199,7 +199,7 @@ int cmd_inspect(int argc, char **argv)
                                          {0, 0, 0, 0}};
     int as_json = 0, c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
         if (c == 'h') {
             fputs(help, stdout);
             return EXIT_OK;

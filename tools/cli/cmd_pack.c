@@ -1,14 +1,12 @@
 /* cmd_pack.c - fwpack pack: firmware files in, one signed container out. */
 #include <getopt.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
-#include "extsign.h"
-#include "secret.h"
+#include "sign.h"
 
 static const char help[] =
     "usage: fwpack pack -k KEY.pem [options] FILE -o OUT.fwpk\n"
@@ -41,13 +39,19 @@ static const char help[] =
     "      --unsigned            no signatures (for external signing)\n"
     "      --passphrase-file F   passphrase of encrypted keys (first line of\n"
     "                            F; else FWPACK_PASSPHRASE, else the terminal)\n"
+    "      --allow-weak-kdf      sign with an encrypted key whose Argon2id\n"
+    "                            costs are below fwpack's minimum (a warning)\n"
     "      --pkcs11 URI          sign with a PKCS#11 token's Ed25519 key\n"
     "                            (CKM_EDDSA), e.g. 'pkcs11:token=fw;object=\n"
     "                            release' (RFC 7512); repeatable, with -k too\n"
     "      --pkcs11-module PATH  the PKCS#11 module (the URI's module-path,\n"
-    "                            else p11-kit-proxy.so)\n"
+    "                            which must be absolute, else\n"
+    "                            p11-kit-proxy.so); a path must be a file\n"
+    "                            only root or you can change\n"
     "      --pkcs11-pin PIN      the token's PIN (else the URI's pin-value or\n"
-    "                            pin-source, FWPACK_PKCS11_PIN, the terminal)\n"
+    "                            pin-source, FWPACK_PKCS11_PIN, the terminal);\n"
+    "                            other users see it in ps: prefer\n"
+    "                            FWPACK_PKCS11_PIN or pin-source=file:PATH\n"
     "identity (format/SPEC.md 3 and 4):\n"
     "      --version V           MAJOR.MINOR.PATCH[-PRE][+BUILD] (0.0.0)\n"
     "      --product S --org S --description S --firmware S --builder S\n"
@@ -65,6 +69,8 @@ static const char help[] =
     "output:\n"
     "  -o, --output FILE         the container (required)\n"
     "      --force               overwrite FILE if it exists\n"
+    "      --max-input BYTES     refuse a bigger input file (67108864, or\n"
+    "                            FWPACK_MAX_INPUT; 0: no limit)\n"
     "      --max-size BYTES      refuse a bigger container (1572864, the\n"
     "                            most Notehub takes as host firmware; 0: no\n"
     "                            limit); above 921600 bytes (WiFi Notecards'\n"
@@ -72,11 +78,18 @@ static const char help[] =
     "  -v, --verbose             print a summary\n"
     "  -h, --help                this text\n"
     "\n"
-    "Without an MCU profile: erase block 4096, write unit 4, flash base =\n"
-    "lowest address rounded down to the erase block (at least 4 KiB), flash\n"
-    "size = span rounded up to it. Flash base and size must be whole erase\n"
-    "blocks (format/SPEC.md 4.2).\n"
-    "The build time is SOURCE_DATE_EPOCH if set, else the clock.\n";
+    "Without an MCU profile: erase block 4096, write unit 4, flash base =
+"
+    "lowest address rounded down to the erase block (at least 4 KiB), flash
+"
+    "size = span rounded up to it. Flash base and size must be whole erase
+"
+    "blocks (format/SPEC.md 4.2).
+"
+    "The build time is SOURCE_DATE_EPOCH if set, else the clock.  Keys are
+"
+    "read (and passphrases asked for) after compression, when signing.
+";
 
 #define GEO_BASE 0
 #define GEO_SIZE 1
@@ -95,8 +108,7 @@ typedef struct {
 typedef struct {
     fwp_pack_opts p;
     const char *out, *target, *mcu, *codec, *filter;
-    const char *keys[FWPK_MAX_SIGNATURES];
-    size_t key_count;
+    cli_keys keys;         /* -k signers */
     tspec specs[FWPK_MAX_TARGETS];
     size_t spec_count;
     uint32_t geo[GEO_N], level;
@@ -104,7 +116,6 @@ typedef struct {
     uint32_t load_addr;
     uint32_t max_size; /* 0: no limit */
     int has_max_size;
-    const char *pass_file; /* --passphrase-file */
     cli_p11 p11;           /* --pkcs11 signers */
 } pack_cli;
 
@@ -136,8 +147,8 @@ enum {
     O_TARGET = 256, O_LOAD, O_MCU, O_UNSIGNED, O_VERSION, O_PRODUCT, O_ORG,
     O_DESC, O_FIRMWARE, O_BUILDER, O_COUNTER, O_BASE, O_SIZE, O_ERASE,
     O_WRITE, O_CODEC, O_LEVEL, O_WINDOW, O_FRAME, O_FILTER, O_FORCE,
-    O_MAX_SIZE,
-    O_PASS_FILE,
+    O_MAX_SIZE, O_MAX_INPUT,
+    O_PASS_FILE, O_WEAK_KDF,
     O_PKCS11, O_P11_MODULE, O_P11_PIN
 };
 
@@ -169,7 +180,9 @@ static const struct option long_opts[] = {
     {"filter", required_argument, 0, O_FILTER},
     {"force", no_argument, 0, O_FORCE},
     {"max-size", required_argument, 0, O_MAX_SIZE},
+    {"max-input", required_argument, 0, O_MAX_INPUT},
     {"passphrase-file", required_argument, 0, O_PASS_FILE},
+    {"allow-weak-kdf", no_argument, 0, O_WEAK_KDF},
     {"pkcs11", required_argument, 0, O_PKCS11},
     {"pkcs11-module", required_argument, 0, O_P11_MODULE},
     {"pkcs11-pin", required_argument, 0, O_P11_PIN},
@@ -207,6 +220,13 @@ static int option_more(pack_cli *c, int opt, const char *arg)
     case O_MAX_SIZE:
         c->has_max_size = 1;
         return cli_opt_u32("--max-size", arg, &c->max_size);
+    case O_MAX_INPUT: {
+        size_t max;
+        int rc = cli_opt_size("--max-input", arg, &max);
+        if (rc == 0)
+            fwp_set_read_limit(max);
+        return rc;
+    }
     case O_LOAD:
         c->has_load = 1;
         return cli_opt_u32("--load-addr", arg, &c->load_addr);
@@ -223,10 +243,10 @@ static int option(pack_cli *c, int opt, char *arg)
                              FWPK_MAX_TARGETS);
         return parse_spec(arg, &c->specs[c->spec_count++]);
     case 'k':
-        if (c->key_count + c->p11.count == FWPK_MAX_SIGNATURES)
+        if (c->keys.count + c->p11.count == FWPK_MAX_SIGNATURES)
             return cli_error(EXIT_USAGE, "pack: at most %d keys",
                              FWPK_MAX_SIGNATURES);
-        c->keys[c->key_count++] = arg;
+        c->keys.files[c->keys.count++] = arg;
         return 0;
     case 'o': c->out = arg; return 0;
     case 'v': c->verbose = 1; return 0;
@@ -242,15 +262,15 @@ static int option(pack_cli *c, int opt, char *arg)
     case O_BUILDER: c->p.builder = arg; return 0;
     case O_CODEC: c->codec = arg; return 0;
     case O_FILTER: c->filter = arg; return 0;
-    case O_PASS_FILE: c->pass_file = arg; return 0;
+    case O_PASS_FILE: c->keys.pass_file = arg; return 0;
+    case O_WEAK_KDF: c->keys.kdf_flags |= FWP_KDF_ALLOW_WEAK; return 0;
     case O_P11_MODULE: c->p11.module = arg; return 0;
-    case O_P11_PIN: c->p11.pin = arg; return 0;
+    case O_P11_PIN: return cli_p11_set_pin(&c->p11, arg);
     case O_PKCS11:
-        if (c->key_count + c->p11.count == FWPK_MAX_SIGNATURES)
+        if (c->keys.count + c->p11.count == FWPK_MAX_SIGNATURES)
             return cli_error(EXIT_USAGE, "pack: at most %d signers",
                              FWPK_MAX_SIGNATURES);
-        c->p11.uris[c->p11.count++] = arg;
-        return 0;
+        return cli_p11_add_uri(&c->p11, arg);
     }
     return option_more(c, opt, arg);
 }
@@ -266,7 +286,7 @@ static int check_args(pack_cli *c, int argc, char **argv)
     if (c->spec_count && (c->target || c->has_load))
         return cli_error(EXIT_USAGE, "pack: --target and --load-addr go with "
                                      "FILE; use -t NAME=FILE@ADDR");
-    if (!c->unsigned_ == !(c->key_count + c->p11.count))
+    if (!c->unsigned_ == !(c->keys.count + c->p11.count))
         return cli_error(EXIT_USAGE, "pack: give -k KEY (or --pkcs11 URI), "
                                      "or --unsigned for an unsigned "
                                      "container (not both)");
@@ -290,8 +310,7 @@ static int parse(pack_cli *c, int argc, char **argv)
 {
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "t:k:o:vh", long_opts, NULL)) !=
-           -1) {
+    while ((opt = cli_getopt(argc, argv, "t:k:o:vh", long_opts)) != -1) {
         if (opt == 'h') {
             fputs(help, stdout);
             return -1;
@@ -408,23 +427,6 @@ static int make_target(const pack_cli *c, const tspec *s, fwp_target_opts *t)
     return rc ? rc : geometry(c, t, m);
 }
 
-static int load_keys(const pack_cli *c, fwp_keypair *kp)
-{
-    fwp_err err;
-    cli_secret pass = cli_passphrase(c->pass_file);
-    for (size_t i = 0; i < c->key_count; i++) {
-        if (fwp_key_load_private_pass(c->keys[i], &kp[i], cli_secret_get,
-                                      &pass, &err))
-            return cli_fail(&err, EXIT_INPUT);
-        for (size_t j = 0; j < i; j++)
-            if (memcmp(kp[j].pk, kp[i].pk, 32) == 0)
-                return cli_error(EXIT_USAGE, "pack: %s and %s are the same "
-                                             "key: each signs once",
-                                 c->keys[j], c->keys[i]);
-    }
-    return 0;
-}
-
 static int build_time(uint64_t *t)
 {
     const char *s = getenv("SOURCE_DATE_EPOCH");
@@ -443,7 +445,7 @@ static int build_time(uint64_t *t)
 static void summary(const pack_cli *c, size_t len)
 {
     printf("wrote %s: %zu bytes, %zu target(s), %zu signature(s)\n", c->out,
-           len, c->p.target_count, c->p.key_count + c->p11.count);
+           len, c->p.target_count, c->keys.count + c->p11.count);
     for (size_t i = 0; i < c->p.target_count; i++) {
         const fwp_target_opts *t = &c->p.targets[i];
         uint32_t size = fwp_image_size(&t->image);
@@ -484,10 +486,13 @@ static int pack_and_write(pack_cli *c)
     fwp_err err;
     if (fwp_pack(&c->p, &box, &len, &err))
         return cli_fail(&err, EXIT_INPUT);
-    int p11_rc = c->p11.count ? cli_p11_sign(&c->p11, c->out, &box, &len) : 0;
-    if (p11_rc) {
+    c->p11.verbose = c->verbose;
+    int sign_rc = cli_keys_sign(&c->keys, c->out, &box, &len);
+    if (sign_rc == 0)
+        sign_rc = cli_p11_sign(&c->p11, c->out, &box, &len);
+    if (sign_rc) {
         free(box);
-        return p11_rc;
+        return sign_rc;
     }
     if (size_limits(c, len)) {
         free(box);
@@ -502,19 +507,15 @@ static int pack_and_write(pack_cli *c)
     return rc;
 }
 
-static int run(pack_cli *c, fwp_target_opts *targets, fwp_keypair *kp)
+static int run(pack_cli *c, fwp_target_opts *targets)
 {
     int rc = build_time(&c->p.build_time);
-    if (rc == 0)
-        rc = load_keys(c, kp);
     for (size_t i = 0; rc == 0 && i < c->spec_count; i++) {
         rc = make_target(c, &c->specs[i], &targets[i]);
         c->p.target_count = i + 1;
     }
     c->p.targets = targets;
-    c->p.keys = kp;
-    c->p.key_count = c->key_count;
-    return rc ? rc : pack_and_write(c);
+    return rc ? rc : pack_and_write(c); /* unsigned: signed after packing */
 }
 
 int cmd_pack(int argc, char **argv)
@@ -526,11 +527,9 @@ int cmd_pack(int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     fwp_target_opts targets[FWPK_MAX_TARGETS];
-    fwp_keypair kp[FWPK_MAX_SIGNATURES];
     memset(targets, 0, sizeof targets);
-    rc = run(&c, targets, kp);
+    rc = run(&c, targets);
     for (size_t i = 0; i < FWPK_MAX_TARGETS; i++)
         fwp_image_free(&targets[i].image);
-    sodium_memzero(kp, sizeof kp);
     return rc;
 }

@@ -1,9 +1,11 @@
 /* main.c - fwpack: dispatches `fwpack <command> [options]`. */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "secret.h"
 
 /* Commands live in cmd_<name>.c.  To add one, declare it in cli.h and
  * list it here. */
@@ -41,10 +43,28 @@ static void usage(FILE *f)
                "success unless -v\n(verify prints one line per target).\n");
 }
 
+/* FWPACK_MAX_INPUT: the most bytes any input file may have. */
+static int input_limit(void)
+{
+    const char *s = getenv("FWPACK_MAX_INPUT");
+    size_t max;
+    if (!s)
+        return 0;
+    if (cli_opt_size("FWPACK_MAX_INPUT", s, &max))
+        return EXIT_USAGE;
+    fwp_set_read_limit(max);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0)
         return cli_error(EXIT_IO, "libsodium failed to initialise");
+    /* before anything reads a key, a passphrase or a PIN */
+    if (cli_secrets_init())
+        return cli_error(EXIT_IO, "out of memory for secrets");
+    if (input_limit())
+        return EXIT_USAGE;
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -6,10 +6,87 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "secret.h"
+
+/* ---- locked memory, and the process that holds it ---- */
+
+void *cli_secret_alloc(size_t n)
+{
+    void *p = sodium_malloc(n ? n : 1);
+    if (p)
+        sodium_memzero(p, n ? n : 1);
+    return p;
+}
+
+void cli_secret_free(void *p)
+{
+    sodium_free(p); /* wipes first */
+}
+
+char *cli_secret_copy(const char *s, size_t n)
+{
+    char *p = cli_secret_alloc(n + 1);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+static const char *const env_names[] = {"FWPACK_PASSPHRASE",
+                                        "FWPACK_PKCS11_PIN"};
+#define ENV_N (sizeof env_names / sizeof env_names[0])
+static const char *env_values[ENV_N];
+
+int cli_secrets_init(void)
+{
+    struct rlimit none = {0, 0};
+    /* a core file, or another process of this user reading our memory,
+     * would find the keys and passphrases */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    setrlimit(RLIMIT_CORE, &none);
+    for (size_t i = 0; i < ENV_N; i++) {
+        char *v = getenv(env_names[i]);
+        if (!v)
+            continue;
+        size_t n = strlen(v);
+        env_values[i] = cli_secret_copy(v, n);
+        /* the bytes in the environment block itself, which
+         * /proc/PID/environ shows; unsetenv only drops the pointer */
+        sodium_memzero(v, n);
+        unsetenv(env_names[i]);
+        if (!env_values[i])
+            return -1;
+    }
+    return 0;
+}
+
+const char *cli_secret_env(const char *name)
+{
+    for (size_t i = 0; i < ENV_N; i++)
+        if (strcmp(name, env_names[i]) == 0)
+            return env_values[i];
+    return NULL;
+}
+
+const char *cli_secret_from_argv(char *arg, const char *opt,
+                                 const char *instead)
+{
+    size_t n = strlen(arg);
+    const char *copy = cli_secret_copy(arg, n);
+    sodium_memzero(arg, n);
+    cli_error(0, "warning: %s puts the secret on the command line, where "
+                 "other users see it (ps) until fwpack has read it; use %s",
+              opt, instead);
+    if (!copy)
+        cli_error(0, "%s: out of memory", opt);
+    return copy;
+}
+
+/* ---- where a secret comes from ---- */
 
 cli_secret cli_passphrase(const char *file)
 {
@@ -32,20 +109,22 @@ static int copy(const char *src, size_t n, char *buf, size_t cap,
     return 0;
 }
 
-/* The first line of the file, without its line end. */
+/* The first line of the file (or pipe), without its line end. */
 static int from_file(const cli_secret *s, char *buf, size_t cap,
                      fwp_err *err)
 {
     uint8_t *data;
     size_t len;
-    if (fwp_read_file(s->file, &data, &len, 65536, err))
+    if (fwp_read_secret_file(s->file, &data, &len, 65536, err))
         return -1;
+    char what[64];
+    snprintf(what, sizeof what, "%s file", s->kind);
+    fwp_warn_exposed(s->file, what);
     size_t n = strcspn((const char *)data, "\r\n");
     int rc = n ? copy((const char *)data, n, buf, cap, s->file, s, err)
                : fwp_fail(err, "%s: empty %s (the first line is used)",
                           s->file, s->kind);
-    sodium_memzero(data, len);
-    free(data);
+    fwp_free_secret(data, len);
     return rc;
 }
 
@@ -113,7 +192,7 @@ static int read_line(const char *prompt, char *buf, size_t cap)
 static int from_tty(const cli_secret *s, const char *what, int confirm,
                     char *buf, size_t cap, fwp_err *err)
 {
-    char prompt[FWP_MSG_MAX], again[FWP_PASS_MAX];
+    char prompt[FWP_MSG_MAX];
     snprintf(prompt, sizeof prompt, "%c%s for %s: ",
              toupper((unsigned char)s->kind[0]), s->kind + 1, what);
     int rc = read_line(prompt, buf, cap);
@@ -127,10 +206,13 @@ static int from_tty(const cli_secret *s, const char *what, int confirm,
         return fwp_fail(err, "%s: empty %s", what, s->kind);
     if (!confirm)
         return 0;
+    char *again = cli_secret_alloc(FWP_PASS_MAX);
+    if (!again)
+        return fwp_fail_io(err, "%s: out of memory", what);
     snprintf(prompt, sizeof prompt, "The same %s again: ", s->kind);
-    rc = read_line(prompt, again, sizeof again);
+    rc = read_line(prompt, again, FWP_PASS_MAX);
     int same = rc == 0 && strcmp(again, buf) == 0;
-    sodium_memzero(again, sizeof again);
+    cli_secret_free(again);
     if (!same) {
         sodium_memzero(buf, cap);
         return fwp_fail(err, "%s: the two %ss differ; nothing written", what,
@@ -143,7 +225,7 @@ int cli_secret_get(void *arg, const char *what, int confirm, char *buf,
                    size_t cap, fwp_err *err)
 {
     const cli_secret *s = arg;
-    const char *env = s->env ? getenv(s->env) : NULL;
+    const char *env = s->env ? cli_secret_env(s->env) : NULL;
     if (s->value)
         return copy(s->value, strlen(s->value), buf, cap, what, s, err);
     if (s->file)

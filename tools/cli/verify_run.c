@@ -101,7 +101,7 @@ int vr_parse(vr_opts *o, int argc, char **argv, const char *help)
     int c;
     o->chunk = VR_CHUNK_DEFAULT;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "p:o:vh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "p:o:vh", opts)) != -1) {
         if (c == 'h') {
             fputs(help, stdout);
             return -1;

@@ -8,7 +8,7 @@ int fwp_bin_load(const char *path, uint32_t addr, fwp_image *img,
 {
     uint8_t *data;
     size_t len;
-    if (fwp_read_file(path, &data, &len, FWPK_MAX_IMAGE_SIZE, err))
+    if (fwp_read_file(path, &data, &len, 0, err)) /* the input limit */
         return -1;
     int rc = 0;
     if (len == 0)

@@ -53,11 +53,33 @@ int fwp_buf_hex(fwp_buf *b, const uint8_t *d, size_t n);
 
 /* ---- files: whole reads, atomic writes (temp file + rename) ---- */
 
+/* Every read is capped: 64 MiB unless fwp_set_read_limit says otherwise
+ * (a firmware of 1.5 MiB, Notehub's limit, is a few MiB as HEX or ELF). */
+#define FWP_READ_MAX (64u << 20)
+void fwp_set_read_limit(size_t max_len); /* 0: no limit */
+size_t fwp_read_limit(void);
+
+/* Reads a whole regular file; FIFOs, devices, sockets and directories are
+ * refused (FWP_E_IO) without blocking.  max_len 0: fwp_read_limit().  More
+ * than max_len bytes: an error (FWP_E_INPUT).  *data (malloc'd) gets a NUL
+ * after the last byte; no copy of the bytes is left on the heap. */
 int fwp_read_file(const char *path, uint8_t **data, size_t *len,
                   size_t max_len, fwp_err *err);
-/* max_len 0: no limit.  *data gets a NUL after the last byte.
- * Writes to "<path>.tmp.<pid>", fsyncs, renames.  mode e.g. 0644 or 0600.
- * If !overwrite and path exists, fails.  Nothing is left behind on error. */
+/* The same for a passphrase or PIN file: a pipe is accepted too, so that
+ * '--passphrase-file <(pass show release)' works.  Free the bytes with
+ * fwp_free_secret, which wipes them. */
+int fwp_read_secret_file(const char *path, uint8_t **data, size_t *len,
+                         size_t max_len, fwp_err *err);
+void fwp_free_secret(uint8_t *data, size_t len);
+/* Warns on stderr ("fwpack: warning: <what> <path> ...") when the regular
+ * file path can be read or written by group or others, or belongs to
+ * another user: for private keys, passphrase and PIN files. */
+void fwp_warn_exposed(const char *path, const char *what);
+/* Writes to "<path>.tmp.<10 random characters>" (created O_EXCL, mode e.g.
+ * 0644 or 0600, umask applied), fsyncs, renames.  Only a regular file is
+ * ever replaced: anything else at path (a device, FIFO, socket, directory,
+ * symbolic link) is refused, with or without overwrite.  If !overwrite and
+ * path exists, fails.  Errors name path; nothing is left behind. */
 int fwp_write_file_atomic(const char *path, const uint8_t *data, size_t len,
                           unsigned mode, int overwrite, fwp_err *err);
 
@@ -206,9 +228,20 @@ int fwp_keyring_c_header(const fwp_ring_key *keys, size_t n, fwp_buf *out);
 /* ---- passphrase-protected private keys (keys/encrypted.c) ---- */
 
 /* PEM "FWPACK ENCRYPTED PRIVATE KEY": the seed under XChaCha20-Poly1305
- * with an Argon2id key (libsodium, "interactive" costs), the public key in
- * clear.  Layout in keys/encrypted.c and README "Keys". */
+ * with an Argon2id key (libsodium), the public key in clear.  Layout in
+ * keys/encrypted.c and README "Keys". */
 #define FWP_PASS_MAX 1024
+
+/* Argon2id costs written: libsodium's "moderate" (3 passes over 256 MiB,
+ * about 0.7 s), for a long-lived signing key.  The least a reader accepts
+ * without FWP_KDF_ALLOW_WEAK: libsodium's "interactive" (2 passes over
+ * 64 MiB), what fwpack 0.1 wrote. */
+#define FWP_KDF_OPS 3u
+#define FWP_KDF_MEM (256u << 20)
+#define FWP_KDF_MIN_OPS 2u
+#define FWP_KDF_MIN_MEM (64u << 20)
+/* flags: accept costs below the minimum (with a warning on stderr) */
+#define FWP_KDF_ALLOW_WEAK 1u
 
 /* Supplies a passphrase (or PIN) for 'what' (a file name, a token): a
  * NUL-terminated string in buf (cap bytes).  confirm: a new secret (ask
@@ -220,20 +253,34 @@ int fwp_pem_private_encrypted(const fwp_keypair *kp, const char *pass,
                               size_t pass_len, fwp_buf *out);
 /* Nonzero when data holds an FWPACK ENCRYPTED PRIVATE KEY block. */
 int fwp_pem_is_encrypted(const uint8_t *data, size_t len);
-/* The public key stored in clear (no passphrase needed). */
+/* The public key stored in clear (no passphrase needed, so nothing
+ * authenticates it: fwp_pem_decrypt does). */
 int fwp_pem_encrypted_public(const uint8_t *data, size_t len,
                              const char *name, uint8_t pk[32], fwp_err *err);
-/* "NAME: wrong passphrase (or a damaged key file)" when the tag fails. */
+/* 0 when the block's Argon2id costs are at least the minimum, or when
+ * they are not and flags allow it (a warning is printed); else -1 with a
+ * message that names --allow-weak-kdf.  Before asking for a passphrase. */
+int fwp_pem_kdf_check(const uint8_t *data, size_t len, const char *name,
+                      unsigned flags, fwp_err *err);
+/* "NAME: wrong passphrase (or a damaged key file)" when the tag fails;
+ * refuses costs below the minimum unless flags allow them. */
 int fwp_pem_decrypt(const uint8_t *data, size_t len, const char *name,
-                    const char *pass, size_t pass_len, fwp_keypair *kp,
-                    fwp_err *err);
+                    const char *pass, size_t pass_len, unsigned flags,
+                    fwp_keypair *kp, fwp_err *err);
 int fwp_key_save_private_encrypted(const char *path, const fwp_keypair *kp,
                                    const char *pass, size_t pass_len,
                                    int force, fwp_err *err); /* mode 0600 */
 /* fwp_key_load_private for plain and encrypted files: pass (may be NULL)
- * is asked for the passphrase of an encrypted one. */
+ * is asked for the passphrase of an encrypted one; flags as above. */
 int fwp_key_load_private_pass(const char *path, fwp_keypair *kp,
-                              fwp_pass_fn pass, void *arg, fwp_err *err);
+                              fwp_pass_fn pass, void *arg, unsigned flags,
+                              fwp_err *err);
+/* fwp_key_load_public, but the public key of an encrypted private key is
+ * derived after decrypting it with pass (so it is authenticated), not
+ * taken from the clear copy.  The seed is wiped before returning. */
+int fwp_key_load_public_pass(const char *path, uint8_t pk[32],
+                             fwp_pass_fn pass, void *arg, unsigned flags,
+                             fwp_err *err);
 
 /* ---- signing with a PKCS#11 token (tools/lib/pkcs11.c) ---- */
 
@@ -242,12 +289,22 @@ int fwp_key_load_private_pass(const char *path, fwp_keypair *kp,
 
 typedef struct {
     const char *module; /* NULL: the URI's module-path, else the default */
-    fwp_pass_fn pin;    /* asked for the PIN ('what' is "token LABEL") when
-                           the token needs a login and the URI has neither
-                           pin-value nor pin-source; may be NULL */
-    void *pin_arg;
+    const char *pin;    /* the PIN given to fwpack (--pkcs11-pin): used
+                           before the URI's pin-value and pin-source */
+    fwp_pass_fn ask;    /* asked for the PIN ('what' is "token LABEL") when
+                           the token needs a login and none of the above
+                           gives one; may be NULL */
+    void *ask_arg;
+    char *loaded;       /* if not NULL: the file of the module loaded */
+    size_t loaded_cap;
 } fwp_p11_opts;
 
+/* Modules: a module-path in the URI must be absolute; any module named by
+ * a path (not a bare file name for the dynamic linker's search) must be
+ * a file that only root or this user can change: it and every directory
+ * above it owned by one of them and not writable by group or others (a
+ * sticky directory such as /tmp excepted).  Checked before dlopen, which
+ * runs the library's code. */
 /* Signs msg with CKM_EDDSA using the Ed25519 private key that the RFC 7512
  * URI names ("pkcs11:token=fw;object=release"); pk is the key's public key
  * (from the public key object with the same CKA_ID, else CKA_LABEL), and
@@ -397,6 +454,11 @@ typedef struct {
 /* Splits a container into its parts, checking the header's limits. */
 int fwp_layout_parse(const uint8_t *data, size_t len, const char *name,
                      fwp_layout *lay, fwp_err *err);
+/* Where the container ends: just after its last target's frames (the
+ * manifest decoded from lay, every target walked).  Bytes after that are
+ * not part of it.  -1 when the frames cannot be delimited. */
+int fwp_frames_end(const uint8_t *data, size_t len, const fwp_layout *lay,
+                   const char *name, size_t *end, fwp_err *err);
 
 /* ---- the device verifier over a container, signatures aside ---- */
 

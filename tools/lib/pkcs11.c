@@ -9,16 +9,27 @@
  * id, type (must be "private").  Query attributes: pin-value, pin-source
  * (a file whose first line is the PIN), module-path.  The module is
  * dlopen'ed (opts->module, else module-path, else p11-kit's proxy, which
- * loads the modules p11-kit is configured with).  The public key comes
+ * loads the modules p11-kit is configured with), after the checks in
+ * fwpack.h: dlopen runs the library's constructors, so a URI must not be
+ * able to name a library another user can write.  A PIN is never part of
+ * a message: the URI is shown without its query, and a pin-value put in
+ * its path by mistake (';' for '?') is shown as "pin-value=(hidden)".
+ * The PIN comes from opts->pin, else pin-value, else pin-source, else the
+ * token's PIN pad, else opts->ask.  The public key comes
  * from the public key object with the private key's id (else its label),
  * since the key id is computed from it; the signature is checked with it
  * before it is returned.
  */
+#define _GNU_SOURCE /* dladdr: the file of the module loaded */
 #include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fwpack.h"
 #include "p11.h"
@@ -93,6 +104,9 @@ static int attr_set(p11_uri *u, const char *s, size_t klen,
         }
         return 0;
     }
+    if (KEY("pin-value"))
+        return fwp_fail(err, "%s: pin-value goes in the query (after '?'), "
+                             "not in the path", uri);
     for (int a = 0; a < A_N; a++)
         if (KEY(attr_names[a]) && vlen < VAL_MAX) {
             memcpy(u->val[a], value, vlen + 1);
@@ -130,11 +144,32 @@ static int attr(p11_uri *u, const char *s, size_t n, int query,
     return rc;
 }
 
+/* The URI's path for messages, any pin-value in it hidden. */
+static void shown(const char *uri, size_t path_len, char *out, size_t cap)
+{
+    static const char pv[] = "pin-value=", hidden[] = "pin-value=(hidden)";
+    size_t o = 0, i = strncmp(uri, "pkcs11:", 7) == 0 ? 7 : 0;
+    snprintf(out, cap, "%.*s", (int)i, uri);
+    o = strlen(out);
+    for (const char *sep = ""; i < path_len && o + 1 < cap; sep = ";") {
+        size_t n = strcspn(uri + i, ";");
+        if (i + n > path_len)
+            n = path_len - i;
+        int secret = n >= sizeof pv - 1 &&
+                     memcmp(uri + i, pv, sizeof pv - 1) == 0;
+        snprintf(out + o, cap - o, "%s%.*s", sep,
+                 secret ? (int)sizeof hidden - 1 : (int)n,
+                 secret ? hidden : uri + i);
+        o += strlen(out + o);
+        i += n + 1;
+    }
+}
+
 static int parse_uri(const char *uri, p11_uri *u, fwp_err *err)
 {
     memset(u, 0, sizeof *u);
     size_t path_len = strcspn(uri, "?");
-    snprintf(u->shown, sizeof u->shown, "%.*s", (int)path_len, uri);
+    shown(uri, path_len, u->shown, sizeof u->shown);
     if (strncmp(uri, "pkcs11:", 7) != 0)
         return fwp_fail(err, "%s: not a PKCS#11 URI (pkcs11:token=...;"
                              "object=...)", u->shown);
@@ -194,6 +229,7 @@ typedef struct {
     const fwp_p11_opts *o;
     void *lib;
     const char *module;
+    CK_RV (*get)(CK_FUNCTION_LIST **);
     CK_FUNCTION_LIST *f;
     int initialized;
     CK_SLOT_ID slot;
@@ -202,6 +238,78 @@ typedef struct {
     int open;
     CK_OBJECT_HANDLE key, pub;
 } p11_run;
+
+/* One file or directory of a module's path: owned by root or this user,
+ * and not writable by group or others (unless a sticky directory). */
+static int trusted_one(const p11_run *r, const char *m, const char *p,
+                       fwp_err *err)
+{
+    struct stat st;
+    if (stat(p, &st) != 0)
+        return fwp_fail(err, "%s: PKCS#11 module %s: %s: %s", r->u->shown, m,
+                        p, strerror(errno));
+    if (st.st_uid != 0 && st.st_uid != geteuid())
+        return fwp_fail(err, "%s: PKCS#11 module %s not loaded: %s belongs "
+                             "to uid %u (neither root nor you)",
+                        r->u->shown, m, p, (unsigned)st.st_uid);
+    if ((st.st_mode & 022) && !(S_ISDIR(st.st_mode) &&
+                                (st.st_mode & S_ISVTX)))
+        return fwp_fail(err, "%s: PKCS#11 module %s not loaded: %s is "
+                             "writable by group or others (mode %03o)",
+                        r->u->shown, m, p, (unsigned)(st.st_mode & 0777));
+    return 0;
+}
+
+/* path and every directory above it (after resolving symbolic links). */
+static int trusted_chain(const p11_run *r, const char *m, const char *path,
+                         fwp_err *err)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real))
+        return fwp_fail(err, "%s: cannot load PKCS#11 module %s: %s",
+                        r->u->shown, m, strerror(errno));
+    for (;;) {
+        if (trusted_one(r, m, real[0] ? real : "/", err))
+            return -1;
+        char *slash = strrchr(real, '/');
+        if (!slash || !real[0])
+            return 0;
+        *slash = 0;
+    }
+}
+
+/* The checks of fwpack.h, before dlopen runs any of the module's code. */
+static int module_allowed(const p11_run *r, const char *m, int from_uri,
+                          fwp_err *err)
+{
+    if (from_uri && m[0] != '/')
+        return fwp_fail(err, "%s: module-path=%s: not an absolute path "
+                             "(give --pkcs11-module to use it)",
+                        r->u->shown, m);
+    if (!strchr(m, '/'))
+        return 0; /* the dynamic linker's search path, as the user asked */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", m);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = 0; /* "/x.so" */
+    else
+        *slash = 0;
+    /* the link's own directories too, if m is a symbolic link */
+    return trusted_chain(r, m, dir, err) || trusted_chain(r, m, m, err)
+               ? -1
+               : 0;
+}
+
+static void note_loaded(const p11_run *r)
+{
+    Dl_info info;
+    const char *file = r->module;
+    if (dladdr(*(void **)&r->get, &info) && info.dli_fname)
+        file = info.dli_fname;
+    if (r->o->loaded && r->o->loaded_cap)
+        snprintf(r->o->loaded, r->o->loaded_cap, "%s", file);
+}
 
 static int load_module(p11_run *r, fwp_err *err)
 {
@@ -216,6 +324,8 @@ static int load_module(p11_run *r, fwp_err *err)
                     : r->u->module[0] ? r->u->module
                                       : NULL;
     if (m) {
+        if (module_allowed(r, m, !r->o->module, err))
+            return -1;
         r->module = m;
         r->lib = dlopen(m, RTLD_NOW | RTLD_LOCAL);
     }
@@ -232,11 +342,11 @@ static int load_module(p11_run *r, fwp_err *err)
                              "%s (Debian: p11-kit-modules); give "
                              "--pkcs11-module PATH", r->u->shown,
                         FWP_PKCS11_DEFAULT_MODULE);
-    CK_RV (*get)(CK_FUNCTION_LIST **);
-    *(void **)&get = dlsym(r->lib, "C_GetFunctionList");
-    if (!get || get(&r->f) != CKR_OK || !r->f)
+    *(void **)&r->get = dlsym(r->lib, "C_GetFunctionList");
+    if (!r->get || r->get(&r->f) != CKR_OK || !r->f)
         return fwp_fail(err, "%s: %s is not a PKCS#11 module (no "
                              "C_GetFunctionList)", r->u->shown, r->module);
+    note_loaded(r);
     CK_RV rv = r->f->C_Initialize(NULL);
     if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
         return fwp_fail(err, "%s: %s: C_Initialize failed: %s", r->u->shown,
@@ -316,8 +426,9 @@ static int read_pin_source(const p11_run *r, char *pin, size_t cap,
     size_t len;
     if (strncmp(path, "file:", 5) == 0)
         path += 5;
-    if (fwp_read_file(path, &data, &len, 4096, err))
+    if (fwp_read_secret_file(path, &data, &len, 4096, err))
         return -1;
+    fwp_warn_exposed(path, "PIN file");
     size_t n = strcspn((const char *)data, "\r\n");
     int rc = 0;
     if (n == 0 || n >= cap)
@@ -327,34 +438,51 @@ static int read_pin_source(const p11_run *r, char *pin, size_t cap,
         memcpy(pin, data, n);
         pin[n] = 0;
     }
-    sodium_memzero(data, len);
-    free(data);
+    fwp_free_secret(data, len);
     return rc;
+}
+
+/* The PIN, by the order in the header comment, into pin (cap bytes). */
+static int get_pin(p11_run *r, const CK_TOKEN_INFO *t, char *pin, size_t cap,
+                   int *protected_path, fwp_err *err)
+{
+    char what[VAL_MAX + 16];
+    snprintf(what, sizeof what, "token %s", r->token);
+    if (r->o->pin) {
+        if (strlen(r->o->pin) >= cap)
+            return fwp_fail(err, "%s: the PIN is too long", r->u->shown);
+        memcpy(pin, r->o->pin, strlen(r->o->pin) + 1);
+        return 0;
+    }
+    if (r->u->has_pin) {
+        memcpy(pin, r->u->pin, sizeof r->u->pin);
+        return 0;
+    }
+    if (r->u->pin_source[0])
+        return read_pin_source(r, pin, cap, err);
+    if (t->flags & CKF_PROTECTED_AUTHENTICATION_PATH) {
+        *protected_path = 1; /* PIN pad: C_Login with no PIN */
+        return 0;
+    }
+    if (r->o->ask)
+        return r->o->ask(r->o->ask_arg, what, 0, pin, cap, err);
+    return fwp_fail(err, "%s: token %s needs a PIN", r->u->shown, r->token);
 }
 
 static int login(p11_run *r, fwp_err *err)
 {
     CK_TOKEN_INFO t;
-    char pin[FWP_PASS_MAX], what[VAL_MAX + 16];
     CK_RV rv = r->f->C_GetTokenInfo(r->slot, &t);
     if (rv != CKR_OK)
         return fwp_fail(err, "%s: C_GetTokenInfo failed: %s", r->u->shown,
                         rv_name(rv));
     if (!(t.flags & CKF_LOGIN_REQUIRED))
         return 0;
-    int rc = 0, protected_path = 0;
-    snprintf(what, sizeof what, "token %s", r->token);
-    if (r->u->has_pin)
-        snprintf(pin, sizeof pin, "%s", r->u->pin);
-    else if (r->u->pin_source[0])
-        rc = read_pin_source(r, pin, sizeof pin, err);
-    else if (t.flags & CKF_PROTECTED_AUTHENTICATION_PATH)
-        protected_path = 1; /* PIN pad: C_Login with no PIN */
-    else if (r->o->pin)
-        rc = r->o->pin(r->o->pin_arg, what, 0, pin, sizeof pin, err);
-    else
-        rc = fwp_fail(err, "%s: token %s needs a PIN", r->u->shown,
-                      r->token);
+    int protected_path = 0;
+    char *pin = sodium_malloc(FWP_PASS_MAX); /* locked, not in core dumps */
+    if (!pin)
+        return fwp_fail(err, "%s: out of memory", r->u->shown);
+    int rc = get_pin(r, &t, pin, FWP_PASS_MAX, &protected_path, err);
     if (rc == 0) {
         rv = r->f->C_Login(r->session, CKU_USER,
                            protected_path ? NULL : (CK_BYTE *)pin,
@@ -366,7 +494,7 @@ static int login(p11_run *r, fwp_err *err)
             rc = fwp_fail(err, "%s: token %s: login failed: %s", r->u->shown,
                           r->token, rv_name(rv));
     }
-    sodium_memzero(pin, sizeof pin);
+    sodium_free(pin); /* wipes it */
     return rc;
 }
 
@@ -538,7 +666,7 @@ static int run(p11_run *r, const uint8_t *msg, size_t len, uint8_t sig[64],
 int fwp_p11_sign(const char *uri, const fwp_p11_opts *o, const uint8_t *msg,
                  size_t len, uint8_t sig[64], uint8_t pk[32], fwp_err *err)
 {
-    p11_uri *u = malloc(sizeof *u);
+    p11_uri *u = sodium_malloc(sizeof *u); /* it may hold a pin-value */
     p11_run r;
     if (!u)
         return fwp_fail(err, "out of memory");
@@ -556,7 +684,6 @@ int fwp_p11_sign(const char *uri, const fwp_p11_opts *o, const uint8_t *msg,
         r.f->C_Finalize(NULL);
     if (r.lib)
         dlclose(r.lib);
-    sodium_memzero(u, sizeof *u);
-    free(u);
+    sodium_free(u); /* wipes it */
     return rc;
 }

@@ -114,3 +114,22 @@ int fwp_container_walk(const uint8_t *data, size_t len, const fwp_layout *lay,
     }
     return 0;
 }
+
+int fwp_frames_end(const uint8_t *data, size_t len, const fwp_layout *lay,
+                   const char *name, size_t *end, fwp_err *err)
+{
+    fwp_manifest m;
+    size_t off = lay->frames_offset;
+    if (fwp_manifest_decode(lay->manifest, lay->manifest_len, name, &m, err))
+        return -1;
+    for (uint32_t i = 0; i < m.target_count; i++) {
+        fwp_walk w;
+        memset(&w, 0, sizeof w);
+        int rc = fwp_frames_walk(data, len, &off, &m.targets[i], &w, err);
+        fwp_walk_free(&w);
+        if (rc)
+            return -1;
+    }
+    *end = off;
+    return 0;
+}
