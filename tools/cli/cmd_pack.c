@@ -78,18 +78,12 @@ static const char help[] =
     "  -v, --verbose             print a summary\n"
     "  -h, --help                this text\n"
     "\n"
-    "Without an MCU profile: erase block 4096, write unit 4, flash base =
-"
-    "lowest address rounded down to the erase block (at least 4 KiB), flash
-"
-    "size = span rounded up to it. Flash base and size must be whole erase
-"
-    "blocks (format/SPEC.md 4.2).
-"
-    "The build time is SOURCE_DATE_EPOCH if set, else the clock.  Keys are
-"
-    "read (and passphrases asked for) after compression, when signing.
-";
+    "Without an MCU profile: erase block 4096, write unit 4, flash base =\n"
+    "lowest address rounded down to the erase block (at least 4 KiB), flash\n"
+    "size = span rounded up to it. Flash base and size must be whole erase\n"
+    "blocks (format/SPEC.md 4.2).\n"
+    "The build time is SOURCE_DATE_EPOCH if set, else the clock.  Keys are\n"
+    "read (and passphrases asked for) after compression, when signing.\n";
 
 #define GEO_BASE 0
 #define GEO_SIZE 1
