@@ -125,7 +125,9 @@ int fwp_frames_end(const uint8_t *data, size_t len, const fwp_layout *lay,
     for (uint32_t i = 0; i < m.target_count; i++) {
         fwp_walk w;
         memset(&w, 0, sizeof w);
-        int rc = fwp_frames_walk(data, len, &off, &m.targets[i], &w, err);
+        w.lens = malloc(m.targets[i].frame_count * sizeof *w.lens);
+        int rc = w.lens ? delimit(data, len, &off, &m.targets[i], &w, err)
+                        : fwp_fail(err, "out of memory");
         fwp_walk_free(&w);
         if (rc)
             return -1;
