@@ -32,10 +32,12 @@ static fwpk_err persist(void *user, const fwpk_resume *rec)
 
 static fwpk_ctx ctx;
 
-/* One boot: a fresh verifier (or a resumed one) over the whole container,
- * or from the resume point when 'jump' is set. */
-static fwpk_err boot(device *d, const box_setup *s, const uint8_t *box,
-                     size_t len, int resume, int jump)
+/* One boot: a fresh verifier (or a resumed one) fed the first 'upto' bytes
+ * of box (all of it when upto >= len: then finished), going on from the
+ * resume point when 'jump' is set.  A boot whose download or power ends
+ * early returns the verifier's status at that point. */
+static fwpk_err boot_upto(device *d, const box_setup *s, const uint8_t *box,
+                          size_t len, size_t upto, int resume, int jump)
 {
     fwpk_key key;
     fwpk_policy pol;
@@ -55,17 +57,27 @@ static fwpk_err boot(device *d, const box_setup *s, const uint8_t *box,
     cb.checkpoint = persist;
     err = resume ? fwpk_resume_begin(&ctx, &pol, &cb, &d->saved)
                  : fwpk_begin(&ctx, &pol, &cb);
-    while (err == FWPK_OK && off < len) {
-        size_t n = len - off < 1000 ? len - off : 1000;
+    if (upto > len)
+        upto = len;
+    while (err == FWPK_OK && off < upto) {
+        size_t n = upto - off < 1000 ? upto - off : 1000;
         err = fwpk_feed(&ctx, box + off, n);
         off += n;
-        if (err == FWPK_OK && jump && resume && off < len) {
+        if (err == FWPK_OK && jump && resume && off < upto) {
             uint32_t next = fwpk_resume_skip(&ctx);
             if (next > off)
                 off = next; /* feed goes on at the resume point */
         }
     }
-    return err == FWPK_OK ? fwpk_finish(&ctx) : err;
+    if (err == FWPK_OK && upto == len)
+        err = fwpk_finish(&ctx);
+    return err;
+}
+
+static fwpk_err boot(device *d, const box_setup *s, const uint8_t *box,
+                     size_t len, int resume, int jump)
+{
+    return boot_upto(d, s, box, len, len, resume, jump);
 }
 
 /* Old contents everywhere: programmed, so every write needs an erase. */
@@ -241,41 +253,6 @@ static void test_bad_records(void **state)
     box_free(&other);
 }
 
-/* Feeds the first 'upto' bytes of box (all when upto >= len) and returns
- * the verifier's status: a boot whose download or power ends early. */
-static fwpk_err boot_partial(device *d, const box_setup *s, const uint8_t *box,
-                             size_t len, size_t upto, int resume)
-{
-    fwpk_key key;
-    fwpk_policy pol;
-    fwpk_flash cb;
-    size_t off = 0;
-    fwpk_err err;
-    memset(&key, 0, sizeof key);
-    memcpy(key.pk, s->kp[0].pk, 32);
-    fwp_key_id(key.pk, key.id);
-    memset(&pol, 0, sizeof pol);
-    pol.keys = &key;
-    pol.key_count = 1;
-    pol.target = "main";
-    pol.window_lo = BOX_BASE;
-    pol.window_hi = BOX_BASE + BOX_FLASH;
-    fwp_flash_bind(&d->flash, &cb);
-    cb.checkpoint = persist;
-    err = resume ? fwpk_resume_begin(&ctx, &pol, &cb, &d->saved)
-                 : fwpk_begin(&ctx, &pol, &cb);
-    if (upto > len)
-        upto = len;
-    while (err == FWPK_OK && off < upto) {
-        size_t n = upto - off < 1000 ? upto - off : 1000;
-        err = fwpk_feed(&ctx, box + off, n);
-        off += n;
-    }
-    if (err == FWPK_OK && upto == len)
-        err = fwpk_finish(&ctx);
-    return err;
-}
-
 /* Issue 21's reproduction: a record of container C1 survives an attempt to
  * install C2 that overwrote part of what the record says is in flash.  The
  * resumed C1 run must not report success on that flash. */
@@ -306,23 +283,23 @@ static void test_resume_over_foreign_bytes(void **state)
     uint8_t *b2 = box_pack(&c2, &len2);
     old_flash(&d);
     /* boot 1: C1 up to byte 9000, inside its first frame's installation */
-    assert_int_equal(boot_partial(&d, &c1, b1, len1, 9000, 0), FWPK_OK);
+    assert_int_equal(boot_upto(&d, &c1, b1, len1, 9000, 0, 0), FWPK_OK);
     assert_true(d.have_saved);
     fwpk_resume rec = d.saved;
     /* boot 2: the record does not fit C2; C2 starts over and writes 1 KiB
      * into block 0, offering no record */
     size_t c2_frame1 = len2 - 12000 - 12 * FWPK_FRAME_HEADER_LEN +
                        FWPK_FRAME_HEADER_LEN + 1024;
-    assert_int_equal(boot_partial(&d, &c2, b2, len2, c2_frame1 + 100, 1),
+    assert_int_equal(boot_upto(&d, &c2, b2, len2, c2_frame1 + 100, 1, 0),
                      FWPK_ERR_RESUME);
-    assert_int_equal(boot_partial(&d, &c2, b2, len2, c2_frame1 + 100, 0),
+    assert_int_equal(boot_upto(&d, &c2, b2, len2, c2_frame1 + 100, 0, 0),
                      FWPK_OK);
     assert_memory_equal(&d.saved, &rec, sizeof rec);
     /* boot 3: C1 resumed from its old record: refused, not "installed" */
-    assert_int_equal(boot_partial(&d, &c1, b1, len1, len1, 1),
+    assert_int_equal(boot_upto(&d, &c1, b1, len1, len1, 1, 0),
                      FWPK_ERR_RESUME);
     /* ... and starting over installs C1 exactly */
-    assert_int_equal(boot_partial(&d, &c1, b1, len1, len1, 0), FWPK_OK);
+    assert_int_equal(boot_upto(&d, &c1, b1, len1, len1, 0, 0), FWPK_OK);
     assert_true(image_in_flash(&c1, &d));
     fwp_flash_free(&d.flash);
     free(b1);
