@@ -31,7 +31,7 @@ FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_TARGETS := verify manifest inflate hex pem resume
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-              -Wall -Wextra -Werror $(INC) -Iverifier/src
+              -Wall -Wextra -Werror $(HOST_DEFS) $(INC) -Iverifier/src
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 # Ed25519 is built apart, with ASan only: mutations never make a valid
 # signature, so coverage there steers nothing, and UBSan and coverage

@@ -25,6 +25,6 @@ $(MIN)/obj/%.o: %.c
 $(MIN)/tests/%: $(MIN)/obj/tests/%.o $(call obj,$(MIN),$(VERIFIER_SRC)) \
                 $(call obj,$(MIN),$(SUPPORT_SRC)) $(MIN)/libfwpack.a
 	@mkdir -p $(dir $@)
-	$(CC) $(TST_OPT) $^ $(HOST_LIBS) -lcmocka -llzma -o $@
+	$(CC) $(TST_OPT) $^ $(HOST_LIBS) -lcmocka -o $@
 # kept, not removed as an intermediate file of the rule above
 .SECONDARY: $(MIN)/libfwpack.a
