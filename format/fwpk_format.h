@@ -46,12 +46,20 @@
 /* Codecs and filters. */
 #define FWPK_CODEC_NONE 0
 #define FWPK_CODEC_DEFLATE 1
+#define FWPK_CODEC_LZMA 2 /* raw LZMA1, SPEC.md 6.1 */
+#define FWPK_CODEC_MAX 2
 #define FWPK_FILTER_NONE 0
 #define FWPK_FILTER_THUMB 1 /* Thumb BL pairs, SPEC.md 6.3 */
 #define FWPK_FILTER_RV32 2  /* RISC-V JAL ra/t0, SPEC.md 6.3 */
 #define FWPK_FILTER_MAX 2
 #define FWPK_WINDOW_BITS_MIN 9
 #define FWPK_WINDOW_BITS_MAX 15
+/* LZMA: dictionary 2^window bits; properties byte (pb * 5 + lp) * 9 + lc
+ * with lc + lp <= 4 and pb <= 4. */
+#define FWPK_LZMA_DICT_BITS_MIN 12
+#define FWPK_LZMA_DICT_BITS_MAX 30
+#define FWPK_LZMA_PROPS_MAX ((4 * 5 + 4) * 9 + 8)
+#define FWPK_LZMA_LCLP_LIMIT 4
 #define FWPK_WRITE_UNIT_MAX 256
 #define FWPK_ERASE_BLOCK_MAX 0x40000UL
 
@@ -82,8 +90,9 @@ enum fwpk_target_key {
     FWPK_T_PAYLOAD_SIZE = 12,
     FWPK_T_IMAGE_DIGEST = 13,
     FWPK_T_ANCHOR = 14,
-    FWPK_T_FILTER = 15
+    FWPK_T_FILTER = 15,
+    FWPK_T_LZMA_PROPS = 16 /* present exactly when the codec is LZMA */
 };
-#define FWPK_TARGET_KEYS 16
+#define FWPK_TARGET_KEYS 16 /* keys every target has: 0..15 */
 
 #endif

@@ -1,5 +1,6 @@
-/* test_cli_pack.c - the fwpack binary: keygen, export-key, pack, inspect,
- * exit codes, and no output file after a failed pack. */
+/* test_cli_pack.c - the fwpack binary: keygen, export-key, pack (also
+ * --codec lzma), inspect, exit codes, and no output file after a failed
+ * pack. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -193,6 +194,61 @@ static void test_pack_failures(void **state)
     assert_non_null(strstr(pu_err, "fwpack: "));
 }
 
+/* --codec lzma and its options; verify refuses it until the verifier's
+ * driver decodes LZMA (one clear line, exit 1). */
+static void test_pack_lzma(void **state)
+{
+    (void)state;
+    const char *k = pu_path(dir, "k.pem"), *o = pu_path(dir, "z.fwpk");
+    const char *hex = pu_path(dir, "app.hex");
+    assert_int_equal(pu_run("pack -k %s --mcu stm32l432kc --codec lzma "
+                            "--frame-size 1024 %s -o %s", k, hex, o), 0);
+    assert_string_equal(pu_out, "");
+    assert_int_equal(pu_run("inspect %s", o), 0);
+    /* 20000 bytes: a 32 KiB dictionary, the defaults lc 0 lp 1 pb 1 */
+    assert_non_null(strstr(pu_out, "codec        lzma, window bits 15 "
+                                   "(dictionary), lc 0 lp 1 pb 1, filter "
+                                   "thumb"));
+    assert_non_null(strstr(pu_out, "digest       ok"));
+    assert_int_equal(pu_run("inspect --json %s", o), 0);
+    assert_non_null(strstr(pu_out, "\"codec\":\"lzma\",\"window_bits\":15,"
+                                   "\"lzma\":{\"lc\":0,\"lp\":1,\"pb\":1}"));
+    assert_non_null(strstr(pu_out, "\"frames\":[1024,1024,"));
+    assert_int_equal(pu_run("pack -k %s --codec lzma --lzma-lc 1 --lzma-lp 0 "
+                            "--lzma-pb 2 --window-bits 20 --level 6 --force "
+                            "%s -o %s", k, hex, o), 0);
+    assert_int_equal(pu_run("inspect --json %s", o), 0);
+    assert_non_null(strstr(pu_out, "\"window_bits\":20,\"lzma\":{\"lc\":1,"
+                                   "\"lp\":0,\"pb\":2}"));
+    assert_non_null(strstr(pu_out, "\"ok\":true"));
+
+    /* the device verifier's driver does not decode LZMA yet */
+    const char *pub = pu_path(dir, "z.pub");
+    assert_int_equal(pu_run("export-key %s -o %s", k, pub), 0);
+    assert_int_equal(pu_run("verify -p %s %s", pub, o), 1);
+    assert_non_null(strstr(pu_err, "codec beyond what this build allows"));
+
+    /* usage errors: exit 2, nothing written */
+    const char *bad = pu_path(dir, "zbad.fwpk");
+    const char *usage[] = {
+        "--codec lzma --lzma-lc 3 --lzma-lp 2", /* lc + lp > 4 */
+        "--codec lzma --lzma-lc 5",
+        "--codec lzma --lzma-pb x",
+        "--lzma-lp 1",                          /* without --codec lzma */
+        "--codec lzma --window-bits 11",
+        "--codec lzma --window-bits 31",
+        "--codec lzma --level 10",
+        "--codec zstd",
+    };
+    for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
+        assert_int_equal(pu_run("pack -k %s %s %s -o %s", k, usage[i], hex,
+                                bad),
+                         2);
+        assert_non_null(strstr(pu_err, "fwpack: pack: "));
+        assert_false(pu_exists(bad));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_pack_inspect),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_pack_failures),
+        cmocka_unit_test(test_pack_lzma),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -341,6 +341,9 @@ static int setup(void **state)
                P("k1.pem"), P("k2.pem"), P("app.hex"), P("radio.bin"),
                P("both.fwpk")))
         return -1;
+    if (pu_run("pack --unsigned --codec lzma %s -o %s", P("app.hex"),
+               P("lzma.fwpk")))
+        return -1;
     return pu_run("pack --unsigned --codec none %s -o %s", P("app.hex"),
                   P("plain.fwpk"));
 }
@@ -374,6 +377,14 @@ static void test_fields_documented(void **state)
     assert_non_null(strstr(pu_out, "\"codec\":\"none\""));
     seen_documented(&doc, &plain, "unsigned container");
 
+    /* codec lzma: its properties object */
+    fields lz = {0};
+    assert_int_equal(pu_run("inspect --json %s", P("lzma.fwpk")), 0);
+    parse(pu_out, &lz);
+    assert_non_null(strstr(pu_out, "\"codec\":\"lzma\""));
+    assert_non_null(strstr(pu_out, "\"lzma\":{\"lc\":0,\"lp\":1,\"pb\":1}"));
+    seen_documented(&doc, &lz, "lzma container");
+
     /* a frame byte changed: the object with ok false, exit 1 */
     size_t len;
     char *d = pu_read(P("both.fwpk"), &len);
@@ -394,6 +405,8 @@ static void test_fields_documented(void **state)
         add(&seen, bad.f[i].path, bad.f[i].types);
     for (size_t i = 0; i < plain.n; i++)
         add(&seen, plain.f[i].path, plain.f[i].types);
+    for (size_t i = 0; i < lz.n; i++)
+        add(&seen, lz.f[i].path, lz.f[i].types);
     for (size_t i = 0; i < doc.n; i++) {
         const field *s = find(&seen, doc.f[i].path);
         if (!s)

@@ -194,12 +194,22 @@ static void rand_geometry(fwp_mtarget *t)
     rand_segments(t);
 }
 
+/* A valid LZMA properties byte: lc + lp <= 4, pb <= 4. */
+static uint32_t rand_lzma_props(void)
+{
+    uint32_t lc = rnd() % 5, lp = rnd() % (5 - lc), pb = rnd() % 5;
+    return (pb * 5 + lp) * 9 + lc;
+}
+
 static void rand_frames(fwp_mtarget *t)
 {
     static const uint32_t sizes[] = {256, 257, 4096, 8191, 8192};
     uint64_t img = t->image_size;
-    t->codec = rnd() & 1;
-    t->window_bits = t->codec ? (uint32_t)rnd_in(9, 15) : 0;
+    t->codec = rnd() % 3;
+    t->window_bits = t->codec == FWPK_CODEC_DEFLATE ? (uint32_t)rnd_in(9, 15)
+                     : t->codec == FWPK_CODEC_LZMA  ? (uint32_t)rnd_in(12, 30)
+                                                    : 0;
+    t->lzma_props = t->codec == FWPK_CODEC_LZMA ? rand_lzma_props() : 0;
     t->frame_size = rnd() & 1 ? sizes[rnd() % 5] : (uint32_t)rnd_in(256, 8192);
     uint64_t fs = t->frame_size;
     if (t->codec == FWPK_CODEC_NONE) {
@@ -291,6 +301,7 @@ static void compare_target(const fwpk_target *d, const fwp_mtarget *h)
     assert_int_equal(d->frame_count, h->frame_count);
     assert_int_equal(d->payload_size, h->payload_size);
     assert_int_equal(d->filter, h->filter);
+    assert_int_equal(d->lzma_props, h->lzma_props);
     assert_int_equal(d->segment_count, h->seg_count);
     for (uint32_t i = 0; i < h->seg_count; i++) {
         assert_int_equal(d->segments[i].addr, h->seg_addr[i]);
@@ -475,9 +486,11 @@ static void test_containers(void **state)
 
     /* eight targets, sparse images with gaps: several segments each */
     for (uint32_t i = 2; i < FWPK_MAX_TARGETS; i++) {
+        static const uint32_t codecs[3] = {FWPK_CODEC_NONE, FWPK_CODEC_DEFLATE,
+                                           FWPK_CODEC_LZMA};
         opts_target(&t[i], names[i], 0x20000000u + i * 0x100000u,
-                    i & 1 ? FWPK_CODEC_NONE : FWPK_CODEC_DEFLATE,
-                    256u << (i % 6));
+                    codecs[i % 3], 256u << (i % 6));
+        t[i].lzma_props = (i % 5) * 45 + 9; /* pb i % 5, lp 1, lc 0 */
         t[i].write_unit = 1u << (i % 9);
         t[i].erase_block = 4096;
         for (uint32_t s = 0; s < i; s++)
@@ -701,8 +714,8 @@ typedef void (*value_fn)(wr *w, const void *ctx, int key);
 
 /* Real major type of each key's value. */
 static const unsigned container_types[6] = {0, 3, 3, 0, 0, 4};
-static const unsigned target_types[16] = {3, 3, 0, 0, 0, 0, 4, 0,
-                                          0, 0, 0, 0, 0, 2, 2, 0};
+static const unsigned target_types[17] = {3, 3, 0, 0, 0, 0, 4, 0, 0,
+                                          0, 0, 0, 0, 2, 2, 0, 0};
 
 static void wrong_value(wr *w, int alt)
 {
@@ -862,10 +875,19 @@ static void target_value(wr *w, const void *ctx, int key)
         string(w, 2, hash, c->first && x->anchor_len ? (size_t)x->anchor_len
                                                      : FWPK_HASH_LEN);
         break;
-    default:
+    case FWPK_T_FILTER:
         head(w, 0, t->filter);
         break;
+    default:
+        head(w, 0, t->lzma_props);
+        break;
     }
+}
+
+/* Key 16 goes with codec LZMA (SPEC.md 4.2). */
+static int target_keys(const fwp_mtarget *t)
+{
+    return FWPK_TARGET_KEYS + (t->codec == FWPK_CODEC_LZMA);
 }
 
 static void container_value(wr *w, const void *ctx, int key)
@@ -894,13 +916,13 @@ static void container_value(wr *w, const void *ctx, int key)
         indef = head(w, 4, (uint64_t)n);
         for (int i = 0; i < (int)m->target_count; i++) {
             tctx c = {&m->targets[i], i == 0};
-            map(w, 1 + i, FWPK_TARGET_KEYS, target_value, &c);
+            map(w, 1 + i, target_keys(c.t), target_value, &c);
         }
         if (w->x->extra_target) {
             extra = m->targets[0];
             strcpy(extra.name, "extra-target");
             tctx c = {&extra, 0};
-            map(w, 1 + (int)m->target_count, FWPK_TARGET_KEYS, target_value,
+            map(w, 1 + (int)m->target_count, target_keys(c.t), target_value,
                 &c);
         }
         if (indef)
@@ -1095,6 +1117,10 @@ static void test_reject_keys(void **state)
     every_key(&m, 0, 6, container_types, &count);
     for (int t = 0; t < 2; t++)
         every_key(&m, 1 + t, FWPK_TARGET_KEYS, target_types, &count);
+    /* an LZMA target: seventeen keys */
+    m.targets[0].codec = FWPK_CODEC_LZMA;
+    m.targets[0].lzma_props = 45 + 9;
+    every_key(&m, 1, FWPK_TARGET_KEYS + 1, target_types, &count);
     printf("bad keys/values rejected: %zu (swapped, repeated, missing, "
            "extra, unknown, miscounted, text keys, wrong types)\n", count);
 }
@@ -1415,8 +1441,27 @@ static void test_rules_frames(void **state)
 {
     (void)state;
     /* codec and window */
-    RULE(0, t0->codec = 2);
+    RULE(0, t0->codec = 3);
     RULE(0, t0->codec = 0xffffffffu);
+    /* LZMA: a dictionary of 2^12..2^30, its properties in key 16 */
+    RULE(1, t0->codec = 2; t0->lzma_props = 54);
+    RULE(1, t0->codec = 2; t0->window_bits = 30);
+    RULE(0, t0->codec = 2; t0->window_bits = 11);
+    RULE(0, t0->codec = 2; t0->window_bits = 31);
+    RULE(1, t0->codec = 2; t0->lzma_props = 0);
+    RULE(1, t0->codec = 2; t0->lzma_props = 4 * 45 + 4);      /* lc 4 */
+    RULE(1, t0->codec = 2; t0->lzma_props = (4 * 5 + 4) * 9); /* lp 4 */
+    RULE(1, t0->codec = 2; t0->lzma_props = 2 * 9 + 2);       /* 2 + 2 */
+    RULE(0, t0->codec = 2; t0->lzma_props = 2 * 9 + 3);       /* 3 + 2 */
+    RULE(0, t0->codec = 2; t0->lzma_props = 5);               /* lc 5 */
+    RULE(0, t0->codec = 2; t0->lzma_props = 4 * 45 + 9 + 4);  /* 4 + 1 */
+    RULE(0, t0->codec = 2; t0->lzma_props = FWPK_LZMA_PROPS_MAX);
+    RULE(0, t0->codec = 2; t0->lzma_props = FWPK_LZMA_PROPS_MAX + 1);
+    RULE(0, t0->codec = 2; t0->lzma_props = 256);
+    /* key 16 exactly with codec 2 */
+    RULE(0, t0->codec = 2; x.map = 1; x.keyop = K_DROP; x.key = 16);
+    RULE(0, x.map = 1; x.keyop = K_EXTRA);
+    RULE(0, x.map = 2; x.keyop = K_EXTRA);
     RULE(0, t0->window_bits = 8);
     RULE(1, t0->window_bits = 9);
     RULE(1, t0->window_bits = 15);

@@ -1,7 +1,8 @@
 /* test_pack.c - fwp_pack round trips: the container parsed back (header,
  * info string, manifest, hash chain, signatures), determinism, deflate
  * framing overhead vs one raw deflate stream (synthetic images, and real
- * linked programs that make check builds), codecs, filters, targets. */
+ * linked programs that make check builds), codecs (LZMA frames decoded by
+ * the device's decoder), filters, targets. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <zlib.h>
 
 #include "fwpack.h"
+#include "lzmadec.h"
 #include "pack_util.h"
 
 #define BASE 0x08000000u
@@ -404,6 +406,149 @@ static void test_linked_programs_vs_raw_deflate(void **state)
     linked_program("cm4-newlib-all.elf", 1); /* 309 KB, 49 frames */
 }
 
+/* ---- codec 2: LZMA frames, decoded by the device's decoder ---- */
+
+typedef struct {
+    uint8_t *out;
+    uint32_t drained;
+} lz_flash;
+
+static fwpk_err lz_far(void *arg, uint32_t off, uint8_t *buf, uint32_t len)
+{
+    lz_flash *f = arg;
+    assert_true(off + len <= f->drained);
+    memcpy(buf, f->out + off, len);
+    return FWPK_OK;
+}
+
+static void lz_drain(fwpk_window *w, lz_flash *f)
+{
+    const uint8_t *p;
+    uint32_t n;
+    while ((n = fwpk_window_pending(w, &p)) > 0) {
+        memcpy(f->out + f->drained, p, n);
+        f->drained += n;
+        fwpk_window_drain(w, n);
+    }
+}
+
+/* Feeds target t's frames (at off in box) to lzmadec frame by frame, as a
+ * device would, through a 256-byte ring with the rest of the history in
+ * 'flash'; returns the decoded (still filtered) image. */
+static uint8_t *lz_device_decode(const uint8_t *box, size_t off,
+                                 const fwp_mtarget *t)
+{
+    static fwpk_lzma s;
+    uint8_t ring[256];
+    lz_flash f = {malloc(t->image_size), 0};
+    fwpk_window w;
+    fwpk_window_init(&w, ring, sizeof ring, 1u << t->window_bits, 0, lz_far,
+                     &f);
+    assert_int_equal(fwpk_lzma_init(&s, (uint8_t)t->lzma_props,
+                                    1u << t->window_bits, t->image_size),
+                     FWPK_OK);
+    for (uint32_t i = 0; i < t->frame_count; i++) {
+        uint32_t n = box[off] | box[off + 1] << 8, used;
+        const uint8_t *p = box + off + FWPK_FRAME_HEADER_LEN;
+        /* a plain cut: every frame but the last is full */
+        if (i + 1 < t->frame_count)
+            assert_int_equal(n, t->frame_size);
+        assert_false(fwpk_lzma_done(&s));
+        while (n > 0) {
+            assert_int_equal(fwpk_lzma_push(&s, &w, p, n, &used), FWPK_OK);
+            lz_drain(&w, &f);
+            p += used;
+            n -= used;
+        }
+        off += FWPK_FRAME_HEADER_LEN + (box[off] | box[off + 1] << 8);
+    }
+    for (uint32_t guard = 0; guard < 100000 && !fwpk_lzma_done(&s);
+         guard++) {
+        uint32_t used;
+        assert_int_equal(fwpk_lzma_push(&s, &w, NULL, 0, &used), FWPK_OK);
+        lz_drain(&w, &f);
+    }
+    assert_true(fwpk_lzma_done(&s));
+    assert_int_equal(f.drained, t->image_size);
+    return f.out;
+}
+
+static void test_lzma(void **state)
+{
+    (void)state;
+    setup s;
+    init(&s, 70000);
+    fwp_target_opts *t = &s.t[0];
+    /* two segments with a gap, the Thumb filter, 1 KiB frames */
+    uint8_t more[5000];
+    fwp_err err;
+    pu_firmware(more, sizeof more, 9);
+    assert_int_equal(fwp_image_add(&t->image, BASE + 0x20000, more,
+                                   sizeof more, "t", &err), 0);
+    t->filter = FWPK_FILTER_THUMB;
+    t->frame_size = 1024;
+    size_t dlen;
+    uint8_t *dbox = pack(&s, &dlen); /* deflate, for the size */
+    free(dbox);
+    t->codec = FWPK_CODEC_LZMA;
+    t->lzma_props = 45 + 9; /* lc 0, lp 1, pb 1 */
+    t->window_bits = 17;
+    size_t len;
+    uint8_t *box = pack(&s, &len);
+    check_box(&s, box, len);    /* chain, and liblzma's decode: the digest */
+    assert_true(len < dlen);    /* firmware-like bytes: smaller than deflate */
+
+    fwp_layout lay;
+    fwp_manifest m;
+    fwp_layout_parse(box, len, "box", &lay, &err);
+    fwp_manifest_decode(lay.manifest, lay.manifest_len, "m", &m, &err);
+    const fwp_mtarget *mt = &m.targets[0];
+    assert_int_equal(mt->codec, FWPK_CODEC_LZMA);
+    assert_int_equal(mt->lzma_props, 54);
+    assert_int_equal(mt->window_bits, 17);
+    assert_true(mt->frame_count > 10);
+
+    /* the payloads are one raw stream of the filtered image, cut */
+    uint8_t *img = malloc(mt->image_size);
+    uint32_t at = 0;
+    for (size_t i = 0; i < t->image.count; i++) {
+        memcpy(img + at, t->image.segs[i].data, t->image.segs[i].len);
+        fwp_filter_apply(FWPK_FILTER_THUMB, img + at, t->image.segs[i].len,
+                         t->image.segs[i].addr);
+        at += t->image.segs[i].len;
+    }
+    fwp_buf z = {0};
+    assert_int_equal(fwp_lzma_encode(img, mt->image_size, 54, 9, 17, &z, &err),
+                     0);
+    assert_int_equal(z.len, mt->payload_size);
+    uint8_t *dec = lz_device_decode(box, lay.frames_offset, mt);
+    assert_memory_equal(dec, img, mt->image_size);
+    /* undoing the filter gives the image the digest covers */
+    at = 0;
+    for (uint32_t i = 0; i < mt->seg_count; i++) {
+        fwp_unfilter_apply(FWPK_FILTER_THUMB, dec + at, mt->seg_len[i],
+                           mt->seg_addr[i]);
+        assert_memory_equal(dec + at, t->image.segs[i].data, mt->seg_len[i]);
+        at += mt->seg_len[i];
+    }
+    fwp_buf_free(&z);
+    free(dec);
+    free(img);
+    free(box);
+
+    /* refused options */
+    t->lzma_props = 2 * 9 + 3; /* lc 3 + lp 2 */
+    assert_int_equal(fwp_pack(&s.o, &box, &len, &err), -1);
+    assert_non_null(strstr(err.msg, "lzma lc 3 lp 2 pb 0"));
+    t->lzma_props = 54;
+    t->window_bits = 11;
+    assert_int_equal(fwp_pack(&s.o, &box, &len, &err), -1);
+    assert_non_null(strstr(err.msg, "lzma dictionary 2^11"));
+    t->window_bits = 31;
+    assert_int_equal(fwp_pack(&s.o, &box, &len, &err), -1);
+    done(&s);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -416,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_manifest_canonical),
         cmocka_unit_test(test_size_vs_raw_deflate),
         cmocka_unit_test(test_linked_programs_vs_raw_deflate),
+        cmocka_unit_test(test_lzma),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,7 +37,9 @@ typedef struct {
 
 static const char *codec_name(uint32_t c)
 {
-    return c == FWPK_CODEC_NONE ? "none" : "deflate";
+    return c == FWPK_CODEC_NONE      ? "none"
+           : c == FWPK_CODEC_DEFLATE ? "deflate"
+                                     : "lzma";
 }
 
 static void text_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w,
@@ -56,10 +58,16 @@ static void text_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w,
     fwp_buf_printf(b, "\n  image        %u bytes, digest ",
                    (unsigned)t->image_size);
     fwp_buf_hex(b, t->image_digest, FWPK_HASH_LEN);
-    fwp_buf_printf(b, "\n  codec        %s, window bits %u, filter %s\n"
+    fwp_buf_printf(b, "\n  codec        %s, window bits %u",
+                   codec_name(t->codec), (unsigned)t->window_bits);
+    if (t->codec == FWPK_CODEC_LZMA)
+        fwp_buf_printf(b, " (dictionary), lc %u lp %u pb %u",
+                       (unsigned)(t->lzma_props % 9),
+                       (unsigned)(t->lzma_props / 9 % 5),
+                       (unsigned)(t->lzma_props / 45));
+    fwp_buf_printf(b, ", filter %s\n"
                       "  frames       %u of at most %u bytes, payload %u "
                       "bytes (%.1f%% of the image):",
-                   codec_name(t->codec), (unsigned)t->window_bits,
                    fwp_filter_name(t->filter), (unsigned)t->frame_count,
                    (unsigned)t->frame_size, (unsigned)t->payload_size,
                    100.0 * t->payload_size / t->image_size);
@@ -123,12 +131,20 @@ static void json_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w)
         fwp_buf_printf(b, "%s{\"address\":%u,\"length\":%u}", s ? "," : "",
                        (unsigned)t->seg_addr[s], (unsigned)t->seg_len[s]);
     fwp_buf_printf(b, "],\"image_size\":%u,\"codec\":\"%s\",\"window_bits\":"
-                      "%u,\"filter\":\"%s\",\"frame_size\":%u,\"frame_count\""
-                      ":%u,\"payload_size\":%u,",
+                      "%u,\"lzma\":",
                    (unsigned)t->image_size, codec_name(t->codec),
-                   (unsigned)t->window_bits, fwp_filter_name(t->filter),
-                   (unsigned)t->frame_size, (unsigned)t->frame_count,
-                   (unsigned)t->payload_size);
+                   (unsigned)t->window_bits);
+    if (t->codec == FWPK_CODEC_LZMA)
+        fwp_buf_printf(b, "{\"lc\":%u,\"lp\":%u,\"pb\":%u}",
+                       (unsigned)(t->lzma_props % 9),
+                       (unsigned)(t->lzma_props / 9 % 5),
+                       (unsigned)(t->lzma_props / 45));
+    else
+        fwp_buf_printf(b, "null");
+    fwp_buf_printf(b, ",\"filter\":\"%s\",\"frame_size\":%u,\"frame_count\""
+                      ":%u,\"payload_size\":%u,",
+                   fwp_filter_name(t->filter), (unsigned)t->frame_size,
+                   (unsigned)t->frame_count, (unsigned)t->payload_size);
     json_hex(b, "image_digest", t->image_digest, FWPK_HASH_LEN);
     fwp_buf_printf(b, ",");
     json_hex(b, "anchor", t->anchor, FWPK_HASH_LEN);

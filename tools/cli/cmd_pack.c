@@ -59,10 +59,17 @@ static const char help[] =
     "geometry and compression (each overrides the MCU profile, for all "
     "targets):\n"
     "      --flash-base A --flash-size N --erase-block N --write-unit N\n"
-    "      --codec none|deflate  (deflate)\n"
+    "      --codec none|deflate|lzma  (deflate)\n"
     "      --level 0-9|max       zlib level (9); max: zopfli, smaller and\n"
-    "                            much slower, needs window bits 15\n"
-    "      --window-bits 9-15    deflate window (profile's, else 15)\n"
+    "                            much slower, needs window bits 15; lzma:\n"
+    "                            xz preset N with -e (9; max is 9)\n"
+    "      --window-bits 9-15    deflate window (profile's, else 15); lzma:\n"
+    "                            12-30, dictionary 2^N (else the image size\n"
+    "                            rounded up to a power of two)\n"
+    "      --lzma-lc N --lzma-lp N --lzma-pb N\n"
+    "                            lzma literal context, literal position and\n"
+    "                            position bits (lc + lp <= 4, pb <= 4;\n"
+    "                            default 0, 1, 1: see README)\n"
     "      --frame-size N        256..8192 (profile's, else 4096)\n"
     "      --filter none|thumb|rv32  branch filter (thumb for Cortex-M,\n"
     "                            rv32 for RISC-V profiles, else none)\n"
@@ -107,6 +114,8 @@ typedef struct {
     size_t spec_count;
     uint32_t geo[GEO_N], level;
     int has_geo[GEO_N], has_level, has_load, unsigned_, force, verbose;
+    uint32_t lzma[3]; /* --lzma-lc, --lzma-lp, --lzma-pb */
+    int has_lzma[3];
     uint32_t load_addr;
     uint32_t max_size; /* 0: no limit */
     int has_max_size;
@@ -141,7 +150,7 @@ enum {
     O_TARGET = 256, O_LOAD, O_MCU, O_UNSIGNED, O_VERSION, O_PRODUCT, O_ORG,
     O_DESC, O_FIRMWARE, O_BUILDER, O_COUNTER, O_BASE, O_SIZE, O_ERASE,
     O_WRITE, O_CODEC, O_LEVEL, O_WINDOW, O_FRAME, O_FILTER, O_FORCE,
-    O_MAX_SIZE, O_MAX_INPUT,
+    O_MAX_SIZE, O_MAX_INPUT, O_LZMA_LC, O_LZMA_LP, O_LZMA_PB,
     O_PASS_FILE, O_WEAK_KDF,
     O_PKCS11, O_P11_MODULE, O_P11_PIN
 };
@@ -175,6 +184,9 @@ static const struct option long_opts[] = {
     {"force", no_argument, 0, O_FORCE},
     {"max-size", required_argument, 0, O_MAX_SIZE},
     {"max-input", required_argument, 0, O_MAX_INPUT},
+    {"lzma-lc", required_argument, 0, O_LZMA_LC},
+    {"lzma-lp", required_argument, 0, O_LZMA_LP},
+    {"lzma-pb", required_argument, 0, O_LZMA_PB},
     {"passphrase-file", required_argument, 0, O_PASS_FILE},
     {"allow-weak-kdf", no_argument, 0, O_WEAK_KDF},
     {"pkcs11", required_argument, 0, O_PKCS11},
@@ -191,9 +203,24 @@ static int geo_opt(pack_cli *c, int which, const char *arg)
     return cli_opt_u32(names[which], arg, &c->geo[which]);
 }
 
+/* --lzma-lc/lp/pb: each 0..4 (lc + lp is checked with the codec). */
+static int lzma_opt(pack_cli *c, int which, const char *arg)
+{
+    static const char *const names[3] = {"--lzma-lc", "--lzma-lp",
+                                         "--lzma-pb"};
+    c->has_lzma[which] = 1;
+    if (cli_u32(arg, &c->lzma[which]) || c->lzma[which] > 4)
+        return cli_error(EXIT_USAGE, "pack: %s must be 0..4, not '%s'",
+                         names[which], arg);
+    return 0;
+}
+
 static int option_more(pack_cli *c, int opt, const char *arg)
 {
     switch (opt) {
+    case O_LZMA_LC: return lzma_opt(c, 0, arg);
+    case O_LZMA_LP: return lzma_opt(c, 1, arg);
+    case O_LZMA_PB: return lzma_opt(c, 2, arg);
     case O_COUNTER:
         return cli_opt_u32("--security-counter", arg,
                            &c->p.security_counter);
@@ -284,8 +311,14 @@ static int check_args(pack_cli *c, int argc, char **argv)
         return cli_error(EXIT_USAGE, "pack: give -k KEY (or --pkcs11 URI), "
                                      "or --unsigned for an unsigned "
                                      "container (not both)");
-    if (c->codec && strcmp(c->codec, "none") && strcmp(c->codec, "deflate"))
-        return cli_error(EXIT_USAGE, "pack: --codec must be none or deflate");
+    if (c->codec && strcmp(c->codec, "none") && strcmp(c->codec, "deflate") &&
+        strcmp(c->codec, "lzma"))
+        return cli_error(EXIT_USAGE,
+                         "pack: --codec must be none, deflate or lzma");
+    int lzma = c->codec && strcmp(c->codec, "lzma") == 0;
+    if (!lzma && (c->has_lzma[0] || c->has_lzma[1] || c->has_lzma[2]))
+        return cli_error(EXIT_USAGE, "pack: --lzma-lc, --lzma-lp and "
+                                     "--lzma-pb go with --codec lzma");
     uint32_t id;
     if (c->filter && fwp_filter_from_name(c->filter, &id))
         return cli_error(EXIT_USAGE,
@@ -369,6 +402,37 @@ static int level_max_window(const pack_cli *c, const fwp_target_opts *t)
                      (unsigned)t->window_bits, FWP_LEVEL_MAX_WINDOW_BITS);
 }
 
+/* The dictionary lives in flash on the device (format/SPEC.md 6.1), so
+ * by default it covers the whole image: a profile's window bits are for
+ * deflate's RAM window and do not apply.  lc/lp/pb: the profile's, each
+ * overridden by its option. */
+static int lzma_choices(const pack_cli *c, fwp_target_opts *t,
+                        const fwp_mcu *m)
+{
+    uint32_t size = fwp_image_size(&t->image), bits = FWPK_LZMA_DICT_BITS_MIN;
+    uint32_t d[3];
+    while (bits < FWPK_LZMA_DICT_BITS_MAX && ((uint32_t)1 << bits) < size)
+        bits++;
+    t->window_bits = c->has_geo[GEO_WINDOW] ? c->geo[GEO_WINDOW] : bits;
+    if (t->window_bits < FWPK_LZMA_DICT_BITS_MIN ||
+        t->window_bits > FWPK_LZMA_DICT_BITS_MAX)
+        return cli_error(EXIT_USAGE, "pack: --window-bits for lzma must be "
+                                     "%d..%d (a dictionary of 4 KiB to "
+                                     "1 GiB), not %u",
+                         FWPK_LZMA_DICT_BITS_MIN, FWPK_LZMA_DICT_BITS_MAX,
+                         (unsigned)t->window_bits);
+    fwp_mcu_default_lzma(m, &d[0], &d[1], &d[2]);
+    for (int i = 0; i < 3; i++)
+        if (c->has_lzma[i])
+            d[i] = c->lzma[i];
+    if (d[0] + d[1] > FWPK_LZMA_LCLP_LIMIT)
+        return cli_error(EXIT_USAGE, "pack: lzma lc %u + lp %u is more than "
+                                     "%d", (unsigned)d[0], (unsigned)d[1],
+                         FWPK_LZMA_LCLP_LIMIT);
+    t->lzma_props = (d[2] * 5 + d[1]) * 9 + d[0];
+    return 0;
+}
+
 static int geometry(const pack_cli *c, fwp_target_opts *t, const fwp_mcu *m)
 {
     const fwp_image *im = &t->image;
@@ -388,8 +452,10 @@ static int geometry(const pack_cli *c, fwp_target_opts *t, const fwp_mcu *m)
     t->window_bits = pick(c, GEO_WINDOW, m, 15);
     t->frame_size = pick(c, GEO_FRAME, m, FWPK_FRAME_SIZE_DEFAULT);
     t->level = c->has_level ? (int)c->level : 9;
-    t->codec = c->codec && strcmp(c->codec, "none") == 0 ? FWPK_CODEC_NONE
-                                                        : FWPK_CODEC_DEFLATE;
+    t->codec = !c->codec || strcmp(c->codec, "deflate") == 0
+                   ? FWPK_CODEC_DEFLATE
+               : strcmp(c->codec, "none") == 0 ? FWPK_CODEC_NONE
+                                               : FWPK_CODEC_LZMA;
     if (t->codec == FWPK_CODEC_DEFLATE && t->level == FWP_LEVEL_MAX &&
         t->window_bits != FWP_LEVEL_MAX_WINDOW_BITS)
         return level_max_window(c, t);
@@ -397,7 +463,7 @@ static int geometry(const pack_cli *c, fwp_target_opts *t, const fwp_mcu *m)
         fwp_filter_from_name(c->filter, &t->filter);
     else
         t->filter = fwp_mcu_default_filter(m);
-    return 0;
+    return t->codec == FWPK_CODEC_LZMA ? lzma_choices(c, t, m) : 0;
 }
 
 static int known_geometry(const pack_cli *c)

@@ -3,7 +3,8 @@
  * into frame_size pieces; codec 1 runs one raw deflate stream and cuts it at
  * sync flushes, choosing how much input goes into each frame by trial
  * compression on a deflateCopy of the stream (level max: zopfli, in
- * frames_zopfli.c).  Then the hash chain is computed back to front.
+ * frames_zopfli.c); codec 2 cuts one LZMA stream (frames_lzma.c) into
+ * frame_size pieces.  Then the hash chain is computed back to front.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -205,15 +206,40 @@ int fwp_frames_chain(fwp_frames *fr)
     return 0;
 }
 
+/* Takes b's frames (rc: how making them went), chains them, checks the
+ * count. */
+static int finish(fwp_frames *fr, fwp_buf *b, int rc, fwp_err *err)
+{
+    fr->data = (uint8_t *)b->data;
+    fr->len = b->len;
+    if (rc || fwp_frames_chain(fr)) {
+        fwp_frames_free(fr);
+        return fwp_fail(err, "frames: compression failed (out of memory?)");
+    }
+    if (fr->count > FWPK_MAX_FRAMES) {
+        fwp_frames_free(fr);
+        return fwp_fail(err, "frames: %u frames, more than %lu",
+                        (unsigned)fr->count, FWPK_MAX_FRAMES);
+    }
+    return 0;
+}
+
+static int check_args(size_t len, uint32_t frame_size, fwp_err *err)
+{
+    if (len == 0 || frame_size < FWPK_FRAME_SIZE_MIN ||
+        frame_size > FWPK_FRAME_SIZE_MAX)
+        return fwp_fail(err, "frames: empty image or bad frame size %u",
+                        (unsigned)frame_size);
+    return 0;
+}
+
 int fwp_frames_build(const uint8_t *img, size_t len, uint32_t codec,
                      int level, uint32_t window_bits, uint32_t frame_size,
                      fwp_frames *fr, fwp_err *err)
 {
     memset(fr, 0, sizeof *fr);
-    if (len == 0 || frame_size < FWPK_FRAME_SIZE_MIN ||
-        frame_size > FWPK_FRAME_SIZE_MAX)
-        return fwp_fail(err, "frames: empty image or bad frame size %u",
-                        (unsigned)frame_size);
+    if (check_args(len, frame_size, err))
+        return -1;
     if (codec == FWPK_CODEC_DEFLATE && level == FWP_LEVEL_MAX &&
         window_bits < FWP_LEVEL_MAX_WINDOW_BITS)
         return fwp_fail(err, "frames: level max needs window bits %d, not "
@@ -225,16 +251,21 @@ int fwp_frames_build(const uint8_t *img, size_t len, uint32_t codec,
                  ? fwp_frames_zopfli(img, len, frame_size, &b)
                  : frames_deflate(img, len, level, window_bits, frame_size,
                                   &b);
-    fr->data = (uint8_t *)b.data;
-    fr->len = b.len;
-    if (rc || fwp_frames_chain(fr)) {
-        fwp_frames_free(fr);
-        return fwp_fail(err, "frames: compression failed (out of memory?)");
-    }
-    if (fr->count > FWPK_MAX_FRAMES) {
-        fwp_frames_free(fr);
-        return fwp_fail(err, "frames: %u frames, more than %lu",
-                        (unsigned)fr->count, FWPK_MAX_FRAMES);
-    }
-    return 0;
+    return finish(fr, &b, rc, err);
+}
+
+/* Codec 2: one LZMA stream, cut every frame_size bytes (no flush). */
+int fwp_frames_build_lzma(const uint8_t *img, size_t len, uint32_t props,
+                          int level, uint32_t dict_bits, uint32_t frame_size,
+                          fwp_frames *fr, fwp_err *err)
+{
+    memset(fr, 0, sizeof *fr);
+    if (check_args(len, frame_size, err))
+        return -1;
+    fwp_buf z = {0}, b = {0};
+    if (fwp_lzma_encode(img, len, props, level, dict_bits, &z, err))
+        return -1;
+    int rc = frames_none((const uint8_t *)z.data, z.len, frame_size, &b);
+    fwp_buf_free(&z);
+    return finish(fr, &b, rc, err);
 }

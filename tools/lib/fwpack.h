@@ -185,6 +185,9 @@ const fwp_mcu *fwp_mcu_table(size_t *count);
 /* The profile's default branch filter (FWPK_FILTER_*), from its arch;
  * NONE for a NULL profile. */
 uint32_t fwp_mcu_default_filter(const fwp_mcu *m);
+/* The profile's LZMA lc, lp and pb (also for a NULL profile). */
+void fwp_mcu_default_lzma(const fwp_mcu *m, uint32_t *lc, uint32_t *lp,
+                          uint32_t *pb);
 
 /* ---- keys (keys/) ---- */
 
@@ -352,10 +355,12 @@ typedef struct {
     fwp_image image;           /* segments; normalized by fwp_pack */
     uint32_t flash_base, flash_size, erase_block, write_unit;
     uint32_t codec;            /* FWPK_CODEC_* */
-    uint32_t window_bits;      /* 9..15 */
+    uint32_t window_bits;      /* deflate 9..15; lzma: dictionary 12..30 */
     uint32_t frame_size;       /* 256..8192 */
-    int level;                 /* zlib level 0..9, or FWP_LEVEL_MAX */
+    int level;                 /* zlib level (lzma: xz preset -e) 0..9, or
+                                  FWP_LEVEL_MAX */
     uint32_t filter;           /* FWPK_FILTER_*, 0 = none */
+    uint32_t lzma_props;       /* codec lzma: (pb * 5 + lp) * 9 + lc */
 } fwp_target_opts;
 
 typedef struct {
@@ -390,6 +395,7 @@ typedef struct {
     uint32_t seg_addr[FWPK_MAX_SEGMENTS], seg_len[FWPK_MAX_SEGMENTS];
     uint32_t image_size, codec, window_bits, frame_size, frame_count;
     uint32_t payload_size, filter;
+    uint32_t lzma_props; /* codec LZMA only (key 16), else 0 */
     uint8_t image_digest[FWPK_HASH_LEN];
     uint8_t anchor[FWPK_HASH_LEN];
 } fwp_mtarget;
@@ -436,6 +442,19 @@ int fwp_frames_zopfli(const uint8_t *img, size_t len, uint32_t frame_size,
  * the frames and their payload: for fwp_frames_build, and for tests that
  * edit payload bytes.  -1 when out of memory or the frames are empty. */
 int fwp_frames_chain(fwp_frames *fr);
+/* Codec 2 frames: the image as one raw LZMA1 stream without an end marker
+ * (fwp_lzma_encode), cut into frame_size pieces and chained. */
+int fwp_frames_build_lzma(const uint8_t *img, size_t len, uint32_t props,
+                          int level, uint32_t dict_bits, uint32_t frame_size,
+                          fwp_frames *fr, fwp_err *err);
+/* lc + lp <= 4 and pb <= 4 (format/SPEC.md 4.2). */
+int fwp_lzma_props_ok(uint32_t props);
+/* That stream alone, appended to out: xz preset 'level' (0..9;
+ * FWP_LEVEL_MAX: 9) with -e, properties byte 'props' ((pb * 5 + lp) * 9
+ * + lc), dictionary 2^dict_bits. */
+int fwp_lzma_encode(const uint8_t *img, size_t len, uint32_t props,
+                    int level, uint32_t dict_bits, fwp_buf *out,
+                    fwp_err *err);
 void fwp_frames_free(fwp_frames *fr);
 
 /* ---- reading containers on the host (inspect, digest, attach-sig) ---- */

@@ -58,9 +58,11 @@ static cbor_item_t *segments(const fwp_mtarget *t)
     return ok ? arr : NULL;
 }
 
+/* Key 16 only with codec LZMA (format/SPEC.md 4.2). */
 static cbor_item_t *target_map(const fwp_mtarget *t)
 {
-    cbor_item_t *m = cbor_new_definite_map(FWPK_TARGET_KEYS);
+    int lzma = t->codec == FWPK_CODEC_LZMA;
+    cbor_item_t *m = cbor_new_definite_map(FWPK_TARGET_KEYS + (size_t)lzma);
     bool ok = m && put(m, FWPK_T_NAME, cbor_build_string(t->name)) &&
               put(m, FWPK_T_MCU, cbor_build_string(t->mcu)) &&
               put(m, FWPK_T_FLASH_BASE, uint_item(t->flash_base)) &&
@@ -78,7 +80,8 @@ static cbor_item_t *target_map(const fwp_mtarget *t)
                   cbor_build_bytestring(t->image_digest, FWPK_HASH_LEN)) &&
               put(m, FWPK_T_ANCHOR,
                   cbor_build_bytestring(t->anchor, FWPK_HASH_LEN)) &&
-              put(m, FWPK_T_FILTER, uint_item(t->filter));
+              put(m, FWPK_T_FILTER, uint_item(t->filter)) &&
+              (!lzma || put(m, FWPK_T_LZMA_PROPS, uint_item(t->lzma_props)));
     if (!ok && m)
         cbor_decref(&m);
     return ok ? m : NULL;

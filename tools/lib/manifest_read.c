@@ -23,13 +23,17 @@ static cbor_item_t *field(const cbor_item_t *map, uint32_t key)
     return cbor_map_handle(map)[key].value;
 }
 
-static int check_map(rd *r, const cbor_item_t *m, size_t n, const char *what)
+/* A map of n keys, or of n or n + 1 with 'optional' (a target's key 16). */
+static int check_map(rd *r, const cbor_item_t *m, size_t n, int optional,
+                     const char *what)
 {
     if (!cbor_isa_map(m) || !cbor_map_is_definite(m))
         return BAD(r, "%s: manifest: %s is not a map", r->name, what);
-    if (cbor_map_size(m) != n)
-        return BAD(r, "%s: manifest: %s has %zu keys, expected %zu", r->name,
-                   what, cbor_map_size(m), n);
+    if (cbor_map_size(m) != n && !(optional && cbor_map_size(m) == n + 1))
+        return BAD(r, "%s: manifest: %s has %zu keys, expected %zu%s",
+                   r->name, what, cbor_map_size(m), n,
+                   optional ? " (or one more)" : "");
+    n = cbor_map_size(m);
     struct cbor_pair *p = cbor_map_handle(m);
     for (size_t i = 0; i < n; i++)
         if (!cbor_isa_uint(p[i].key) || cbor_get_int(p[i].key) != i)
@@ -112,7 +116,7 @@ static int get_target_fields(rd *r, const cbor_item_t *m, fwp_mtarget *t)
         U(FWPK_T_PAYLOAD_SIZE, payload_size), U(FWPK_T_FILTER, filter),
 #undef U
     };
-    if (check_map(r, m, FWPK_TARGET_KEYS, "target") ||
+    if (check_map(r, m, FWPK_TARGET_KEYS, 1, "target") ||
         get_str(r, field(m, FWPK_T_NAME), t->name, 1, FWPK_NAME_MAX,
                 "target name") ||
         get_str(r, field(m, FWPK_T_MCU), t->mcu, 0, FWPK_NAME_MAX, "mcu") ||
@@ -125,7 +129,27 @@ static int get_target_fields(rd *r, const cbor_item_t *m, fwp_mtarget *t)
         if (get_uint(r, field(m, u[i].key),
                      (uint32_t *)((char *)t + u[i].off), u[i].what))
             return -1;
+    if (cbor_map_size(m) > FWPK_TARGET_KEYS &&
+        get_uint(r, field(m, FWPK_T_LZMA_PROPS), &t->lzma_props,
+                 "lzma properties"))
+        return -1;
+    if ((cbor_map_size(m) > FWPK_TARGET_KEYS) !=
+        (t->codec == FWPK_CODEC_LZMA))
+        return BAD(r, "%s: manifest: target %s: key %d (lzma properties) "
+                      "goes with codec %d and only with it",
+                   r->name, t->name, FWPK_T_LZMA_PROPS, FWPK_CODEC_LZMA);
     return 0;
+}
+
+static int window_ok(const fwp_mtarget *t)
+{
+    if (t->codec == FWPK_CODEC_NONE)
+        return t->window_bits == 0;
+    if (t->codec == FWPK_CODEC_DEFLATE)
+        return t->window_bits >= FWPK_WINDOW_BITS_MIN &&
+               t->window_bits <= FWPK_WINDOW_BITS_MAX;
+    return t->window_bits >= FWPK_LZMA_DICT_BITS_MIN &&
+           t->window_bits <= FWPK_LZMA_DICT_BITS_MAX;
 }
 
 static int pow2(uint32_t v)
@@ -171,12 +195,12 @@ static int check_target(rd *r, const fwp_mtarget *t)
         why = "flash base or size not a multiple of the erase block";
     else if (t->image_size < 1 || t->image_size > FWPK_MAX_IMAGE_SIZE)
         why = "image size out of range";
-    else if (t->codec > FWPK_CODEC_DEFLATE)
+    else if (t->codec > FWPK_CODEC_MAX)
         why = "unknown codec";
-    else if (t->codec == FWPK_CODEC_NONE ? t->window_bits != 0
-             : (t->window_bits < FWPK_WINDOW_BITS_MIN ||
-                t->window_bits > FWPK_WINDOW_BITS_MAX))
+    else if (!window_ok(t))
         why = "window bits out of range";
+    else if (t->codec == FWPK_CODEC_LZMA && !fwp_lzma_props_ok(t->lzma_props))
+        why = "lzma properties out of range (lc + lp <= 4, pb <= 4)";
     else if (t->frame_size < FWPK_FRAME_SIZE_MIN ||
              t->frame_size > FWPK_FRAME_SIZE_MAX)
         why = "frame size out of range";
@@ -217,7 +241,7 @@ static int get_targets(rd *r, const cbor_item_t *it, fwp_manifest *m)
 
 static int get_container(rd *r, const cbor_item_t *root, fwp_manifest *m)
 {
-    if (check_map(r, root, 6, "manifest") ||
+    if (check_map(r, root, 6, 0, "manifest") ||
         get_uint(r, field(root, FWPK_M_FORMAT), &m->format, "format") ||
         get_str(r, field(root, FWPK_M_PRODUCT), m->product, 1,
                 FWPK_PRODUCT_MAX, "product") ||

@@ -67,3 +67,17 @@ uint32_t fwp_mcu_default_filter(const fwp_mcu *m)
         return FWPK_FILTER_RV32;
     return FWPK_FILTER_NONE;
 }
+
+/* LZMA lc/lp/pb by architecture (README "LZMA"): Thumb, RV32C and AVR code
+ * is made of 16-bit units, so lp = pb = 1 (positions in pairs), and the
+ * previous byte says little about the next (lc = 0), which also keeps the
+ * device's probability table at its smallest useful size (lc + lp = 1).
+ * Without a profile the same. */
+void fwp_mcu_default_lzma(const fwp_mcu *m, uint32_t *lc, uint32_t *lp,
+                          uint32_t *pb)
+{
+    (void)m;
+    *lc = 0;
+    *lp = 1;
+    *pb = 1;
+}

@@ -14,6 +14,21 @@ static int pow2(uint32_t v)
     return v && !(v & (v - 1));
 }
 
+static int check_lzma(const fwp_target_opts *t, const char *n, fwp_err *err)
+{
+    uint32_t p = t->lzma_props;
+    if (t->window_bits < FWPK_LZMA_DICT_BITS_MIN ||
+        t->window_bits > FWPK_LZMA_DICT_BITS_MAX)
+        return fwp_fail(err, "target %s: lzma dictionary 2^%u not in "
+                             "2^%d..2^%d", n, (unsigned)t->window_bits,
+                        FWPK_LZMA_DICT_BITS_MIN, FWPK_LZMA_DICT_BITS_MAX);
+    if (!fwp_lzma_props_ok(p))
+        return fwp_fail(err, "target %s: lzma lc %u lp %u pb %u: need lc + "
+                             "lp <= 4 and pb <= 4", n, (unsigned)(p % 9),
+                        (unsigned)(p / 9 % 5), (unsigned)(p / 45));
+    return 0;
+}
+
 static int check_opts(const fwp_target_opts *t, fwp_err *err)
 {
     const char *n = t->name ? t->name : "";
@@ -43,7 +58,7 @@ static int check_opts(const fwp_target_opts *t, fwp_err *err)
                              "size must be multiples of the erase block)",
                         n, (unsigned)t->flash_base, (unsigned)t->flash_size,
                         (unsigned)t->erase_block);
-    if (t->codec > FWPK_CODEC_DEFLATE || t->level < 0 ||
+    if (t->codec > FWPK_CODEC_MAX || t->level < 0 ||
         (t->level > 9 && t->level != FWP_LEVEL_MAX) ||
         t->filter > FWPK_FILTER_MAX)
         return fwp_fail(err, "target %s: bad codec, level or filter", n);
@@ -61,7 +76,7 @@ static int check_opts(const fwp_target_opts *t, fwp_err *err)
         t->frame_size > FWPK_FRAME_SIZE_MAX)
         return fwp_fail(err, "target %s: frame size %u not in 256..8192", n,
                         (unsigned)t->frame_size);
-    return 0;
+    return t->codec == FWPK_CODEC_LZMA ? check_lzma(t, n, err) : 0;
 }
 
 static int check_image(const fwp_target_opts *t, fwp_err *err)
@@ -121,6 +136,7 @@ static void describe(const fwp_target_opts *t, fwp_mtarget *m)
     m->window_bits = t->codec == FWPK_CODEC_NONE ? 0 : t->window_bits;
     m->frame_size = t->frame_size;
     m->filter = t->filter;
+    m->lzma_props = t->codec == FWPK_CODEC_LZMA ? t->lzma_props : 0;
 }
 
 static int pack_target(fwp_target_opts *t, fwp_mtarget *m, fwp_frames *fr,
@@ -134,8 +150,12 @@ static int pack_target(fwp_target_opts *t, fwp_mtarget *m, fwp_frames *fr,
     uint8_t *bytes = image_bytes(t, m);
     if (!bytes)
         return fwp_fail(err, "target %s: out of memory", t->name);
-    int rc = fwp_frames_build(bytes, m->image_size, t->codec, t->level,
-                              t->window_bits, t->frame_size, fr, err);
+    int rc = t->codec == FWPK_CODEC_LZMA
+                 ? fwp_frames_build_lzma(bytes, m->image_size, t->lzma_props,
+                                         t->level, t->window_bits,
+                                         t->frame_size, fr, err)
+                 : fwp_frames_build(bytes, m->image_size, t->codec, t->level,
+                                    t->window_bits, t->frame_size, fr, err);
     free(bytes);
     if (rc)
         return -1;

@@ -103,7 +103,8 @@ typedef enum {
     FWPK_ERR_HEADER,       /* header field out of range */
     FWPK_ERR_INFO,         /* info string malformed */
     FWPK_ERR_MANIFEST,     /* manifest malformed or out of range */
-    FWPK_ERR_LIMIT,        /* frame size or window above this build's limits */
+    FWPK_ERR_LIMIT,        /* frame size, window or codec beyond this
+                              build's limits */
     FWPK_ERR_NO_TARGET,    /* no target with the policy's name */
     FWPK_ERR_WRONG_MCU,    /* target is for another MCU */
     FWPK_ERR_POLICY,       /* segment outside the allowed window or flash */
@@ -267,6 +268,7 @@ typedef struct {
     uint32_t flash_base, flash_size, erase_block, write_unit;
     uint32_t image_size, codec, window_bits, frame_size, frame_count;
     uint32_t payload_size, filter;
+    uint32_t lzma_props; /* codec LZMA: (pb * 5 + lp) * 9 + lc; else 0 */
     uint32_t segment_count;
     fwpk_segment segments[FWPK_MAX_SEGMENTS];
     uint8_t image_digest[FWPK_HASH_LEN];

@@ -411,17 +411,32 @@ static fwpk_err finish(const fwpk_lzma *s, int trailing)
                                                      : FWPK_OK;
 }
 
+/* props = (pb * 5 + lp) * 9 + lc, taken apart without a division (M0
+ * has none); returns pb. */
+static unsigned split(unsigned props, unsigned *lc, unsigned *lp)
+{
+    unsigned pb = 0;
+    for (*lc = props, *lp = 0; *lc >= 9; *lc -= 9)
+        ++*lp;
+    for (; *lp >= 5; *lp -= 5)
+        pb++;
+    return pb;
+}
+
+unsigned fwpk_lzma_lclp(uint8_t props)
+{
+    unsigned lc, lp;
+    split(props, &lc, &lp);
+    return lc + lp;
+}
+
 fwpk_err fwpk_lzma_init(fwpk_lzma *s, uint8_t props, uint32_t dict_size,
                         uint32_t out_size)
 {
-    unsigned lc = props, lp = 0, pb = 0, i;
+    unsigned lc, lp, pb, i;
     if (props > FWPK_LZMA_PROPS_MAX)
         return FWPK_ERR_ARG;
-    /* props = (pb * 5 + lp) * 9 + lc, without a division (none on M0) */
-    for (; lc >= 9; lc -= 9)
-        lp++;
-    for (; lp >= 5; lp -= 5)
-        pb++;
+    pb = split(props, &lc, &lp);
     if (lc + lp > FWPK_LZMA_LCLP_MAX)
         return FWPK_ERR_LIMIT;
     memset(s, 0, sizeof *s);

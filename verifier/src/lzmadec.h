@@ -33,11 +33,6 @@
 #define FWPK_LZMA_LCLP_MAX 1
 #endif
 
-/* The properties byte is (pb * 5 + lp) * 9 + lc with lc <= 8, lp <= 4,
- * pb <= 4; the format (and liblzma) also require lc + lp <= 4. */
-#define FWPK_LZMA_LCLP_LIMIT 4
-#define FWPK_LZMA_PROPS_MAX ((4 * 5 + 4) * 9 + 8)
-
 /* The most input bytes one symbol (with the range decoder's
  * normalisation after its last bit) can take: the longest symbol is a
  * match with 22 modelled bits (each shrinks the range by at most 2048/31)
@@ -68,6 +63,9 @@ typedef struct {
     uint8_t in_len;
     uint8_t in[FWPK_LZMA_LOOKAHEAD]; /* input kept for the next symbol */
 } fwpk_lzma;
+
+/* lc + lp of properties byte 'props' (FWPK_LZMA_PROPS_MAX at most). */
+unsigned fwpk_lzma_lclp(uint8_t props);
 
 /* 'props' the properties byte, 'out_size' what the stream decodes to (it
  * has no end marker).  FWPK_ERR_ARG for props above FWPK_LZMA_PROPS_MAX,

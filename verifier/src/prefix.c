@@ -146,6 +146,9 @@ static fwpk_err check_policy(fwpk_ctx *ctx)
             return FWPK_ERR_LIMIT;
     if (t->window_bits > FWPK_WINDOW_BITS || t->write_unit > FWPK_WBUF_SIZE)
         return FWPK_ERR_LIMIT;
+    /* LZMA (lzmadec.c) is not yet one of the stream's stages */
+    if (t->codec == FWPK_CODEC_LZMA)
+        return FWPK_ERR_LIMIT;
     /* a filter this build left out (FWPK_FILTERS) */
     if ((FWPK_FILTERS >> t->filter & 1) == 0 && t->filter != FWPK_FILTER_NONE)
         return FWPK_ERR_LIMIT;

@@ -12,7 +12,7 @@ static const char *const messages[FWPK_ERR_COUNT] = {
     "container header field out of range",
     "info string malformed",
     "manifest malformed or out of range",
-    "frame size or window larger than this build allows",
+    "frame size, window or codec beyond what this build allows",
     "no target for this device in the container",
     "target is for another MCU",
     "segment outside the allowed flash window",
