@@ -11,6 +11,8 @@
 #   manifest  the device's CBOR manifest reader, against the host's reader
 #   inflate   the device's inflaters against zlib: the v1 API frame by frame,
 #             the resumable decoder in pieces through a flash-backed window
+#   lzma      the device's LZMA decoder, in random pieces through a small
+#             ring with flash-backed history, against liblzma
 #   hex       the packer's Intel HEX parser, with a format/parse round trip
 #   pem       the key parser (PEM/DER, PKCS#8/SPKI), with a round trip
 #   resume    interleavings of interrupted updates (issue 21): the input
@@ -28,7 +30,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_DIR := $(BUILD)/fuzz
-FUZZ_TARGETS := verify manifest inflate hex pem resume
+FUZZ_TARGETS := verify manifest inflate lzma hex pem resume
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
               -Wall -Wextra -Werror $(HOST_DEFS) $(INC) -Iverifier/src

@@ -1,11 +1,11 @@
 /*
  * make_seeds.c - seed corpora for the fuzz targets, built with the real
  * packer: signed containers (with the key fuzz_verify trusts), their
- * manifests, deflate frames as fuzz_inflate reads them, Intel HEX text and
- * Ed25519 keys in PEM and DER.
+ * manifests, deflate frames as fuzz_inflate reads them, LZMA streams as
+ * fuzz_lzma reads them, Intel HEX text and Ed25519 keys in PEM and DER.
  *
  * Usage: make_seeds DIR   (writes DIR/verify, DIR/manifest, DIR/inflate,
- * DIR/hex, DIR/pem, DIR/resume)
+ * DIR/lzma, DIR/hex, DIR/pem, DIR/resume)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,14 +43,14 @@ static void make_image(uint8_t *p, size_t n, uint32_t seed)
     }
 }
 
-/* Containers: n = 0..5 vary write unit, codec, window, filter, sparse
- * segments and a second target.  Each goes to verify twice, as it is
- * (control byte bit 7 clear) and to be re-signed (bit 7 set). */
+/* Containers: n = 0..6 vary write unit, codec (6: LZMA), window, filter,
+ * sparse segments and a second target.  Each goes to verify twice, as it
+ * is (control byte bit 7 clear) and to be re-signed (bit 7 set). */
 static void container_seeds(const char *dir, const fwp_keypair *kp)
 {
     static uint8_t img[6000];
     make_image(img, sizeof img, 7);
-    for (int n = 0; n < 6; n++) {
+    for (int n = 0; n < 7; n++) {
         fwp_target_opts t[2];
         memset(t, 0, sizeof t);
         t[0].name = "app";
@@ -64,6 +64,11 @@ static void container_seeds(const char *dir, const fwp_keypair *kp)
         t[0].frame_size = 256;
         t[0].level = 6;
         t[0].filter = n == 4 ? FWPK_FILTER_THUMB : FWPK_FILTER_NONE;
+        if (n == 6) {
+            t[0].codec = FWPK_CODEC_LZMA;
+            t[0].window_bits = 12;
+            t[0].lzma_props = 54; /* lc 0 lp 1 pb 1 */
+        }
         fwp_err err;
         size_t len = 600 + (size_t)(n % 4) * 1500;
         if (fwp_image_add(&t[0].image, FUZZ_BASE + 16 * (uint32_t)n, img, len,
@@ -185,6 +190,29 @@ static void resume_seeds(const char *dir)
     }
 }
 
+/* LZMA streams as fuzz_lzma reads them: props selector, dictionary,
+ * output size - 1 (LE16), ring and piece seed, then the stream. */
+static void lzma_seeds(const char *dir)
+{
+    static uint8_t img[3000];
+    make_image(img, sizeof img, 11);
+    for (int n = 0; n < 4; n++) {
+        /* lc 0..2, lp 0..1, pb 0..4 as fuzz_lzma's byte 0 picks them */
+        uint32_t lc = (uint32_t)n % 3, lp = (uint32_t)n % 2, pb = 1;
+        uint8_t head[5] = {(uint8_t)(pb * 6 + lp * 3 + lc), (uint8_t)n,
+                           (uint8_t)((sizeof img - 1) & 0xff),
+                           (uint8_t)((sizeof img - 1) >> 8),
+                           (uint8_t)(n * 3)};
+        fwp_buf z = {0};
+        fwp_err err;
+        if (fwp_lzma_encode(img, sizeof img, (pb * 5 + lp) * 9 + lc, 6,
+                            12 + (uint32_t)n, &z, &err))
+            die("lzma", &err);
+        put(dir, "lzma", n, head, sizeof head, (uint8_t *)z.data, z.len);
+        fwp_buf_free(&z);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -198,6 +226,7 @@ int main(int argc, char **argv)
     fuzz_keypair(kp.pk, kp.sk);
     container_seeds(argv[1], &kp);
     inflate_seeds(argv[1]);
+    lzma_seeds(argv[1]);
     pem_seeds(argv[1], &kp);
     resume_seeds(argv[1]);
     return 0;
