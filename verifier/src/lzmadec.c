@@ -37,7 +37,7 @@
 
 #include "lzmadec.h"
 
-#define TOP (1u << 24)     /* normalise below this range */
+#define TOP ((uint32_t)1 << 24) /* normalise below this range */
 #define MODEL_BITS 11      /* probabilities are 11-bit fractions */
 #define PROB_INIT (1u << (MODEL_BITS - 1))
 #define MOVE_BITS 5        /* adaptation speed */
