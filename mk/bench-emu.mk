@@ -54,7 +54,7 @@ bench-emu: bench-emu-build
 # ---- host generator and shared test data ---------------------------------------
 $(EMU_DIR)/gen: $(EMU_SRC)/gen.c
 	@mkdir -p $(@D)
-	$(EMU_HOST_CC) -std=c11 -O2 -Wall -Wextra -Werror $< -lsodium -lz -o $@
+	$(EMU_HOST_CC) -std=c11 -O2 -Wall -Wextra -Werror $< -lsodium -lz -llzma -o $@
 $(EMU_DIR)/vector.h: $(EMU_DIR)/gen
 	$(EMU_DIR)/gen vector $@
 $(EMU_DIR)/key.pem: $(EMU_DIR)/gen
@@ -126,7 +126,7 @@ $(EMU_DIR)/$(1)/verifier/%.o: verifier/src/%.c
 $(EMU_DIR)/$(1)/common/%.o: $(CM_DIR)/%.c
 	@mkdir -p $$(@D)
 	$(CM_CC) $(call EMU_CM_CFLAGS,$(1)) -std=c99 -Werror -I$(CM_DIR) -MMD -MP -c $$< -o $$@
-$(EMU_DIR)/$(1)/bench_verify.o: $(EMU_SRC)/bench_verify.c $(EMU_DIR)/$(1)/stream.h \
+$(EMU_DIR)/$(1)/bench_verify.o: $(EMU_SRC)/bench_verify.c $(EMU_SRC)/bench_clock.h $(EMU_DIR)/$(1)/stream.h \
         $(EMU_DIR)/vector.h $(EMU_DIR)/keyring.h
 	@mkdir -p $$(@D)
 	$(CM_CC) $(call EMU_CM_CFLAGS,$(1)) -std=c99 -Werror $$(EMU_$(1)_DEFS) $$(EMU_$(1)_BENCH) \
@@ -180,6 +180,54 @@ $(EMU_DIR)/avr-$(1)/bench.elf: $$(EMU_AVR_OBJ_$(1))
 endef
 $(eval $(call emu_avr,atmega328p))
 $(eval $(call emu_avr,atmega1284p))
+
+# ---- the LZMA decoder (bench_lzma.c) -------------------------------------------------
+# The same image slices as the deflate benchmark, as one LZMA stream with a
+# dictionary as large as the slice; the ring: up to 4 KiB on the M0 (16 KiB
+# of RAM), the whole dictionary on the M3.
+#   make bench-lzma    build and run both, print the figures (never fails on
+#                      a goal; fails when a run fails or decodes wrongly)
+EMU_LZMA_m3 := 262144 18 -DBENCH_RING_MAX=262144u
+EMU_LZMA_m0 := 65536 16 -DBENCH_RING_MAX=4096u
+
+# $(1) m3 or m0
+define emu_lzma
+$(EMU_DIR)/$(1)/lzma_stream.h: $(EMU_DIR)/$(1)/image.bin $(EMU_DIR)/gen
+	$(EMU_DIR)/gen lzma $$< $(word 1,$(EMU_LZMA_$(1))) $(word 2,$(EMU_LZMA_$(1))) \
+	    $$@ $(EMU_DIR)/$(1)/lzma.bin
+$(EMU_DIR)/$(1)/bench_lzma.o: $(EMU_SRC)/bench_lzma.c $(EMU_SRC)/bench_clock.h \
+        $(EMU_DIR)/$(1)/lzma_stream.h
+	$(CM_CC) $(call EMU_CM_CFLAGS,$(1)) -std=c99 -Werror $$(EMU_$(1)_DEFS) $$(EMU_$(1)_BENCH) \
+	    $(word 3,$(EMU_LZMA_$(1))) $(EMU_INC) -I$(CM_DIR) -I$(EMU_DIR)/$(1) -MMD -MP -c $$< -o $$@
+$(EMU_DIR)/$(1)/blobs_lzma.o: $(EMU_SRC)/blobs_lzma.S $(EMU_DIR)/$(1)/lzma_stream.h
+	$(CM_CC) $$(EMU_$(1)_ARCH) -Wa,-I$(EMU_DIR)/$(1) -c $$< -o $$@
+EMU_LZMA_$(1)_OBJ := $(EMU_VERIFIER_NAMES:%=$(EMU_DIR)/$(1)/verifier/%.o) \
+    $(EMU_CM_COMMON:%=$(EMU_DIR)/$(1)/common/%.o) \
+    $(EMU_DIR)/$(1)/bench_lzma.o $(EMU_DIR)/$(1)/blobs_lzma.o
+$(EMU_DIR)/$(1)/bench_lzma.elf: $$(EMU_LZMA_$(1)_OBJ) $$(EMU_$(1)_LD)
+	$(CM_CC) $$(EMU_$(1)_ARCH) --specs=nano.specs --specs=rdimon.specs -nostartfiles \
+	    -Wl,--gc-sections -L$(CM_DIR) -T $$(EMU_$(1)_LD) $$(EMU_LZMA_$(1)_OBJ) -o $$@
+endef
+$(eval $(call emu_lzma,m3))
+$(eval $(call emu_lzma,m0))
+
+EMU_QEMU := qemu-system-arm -nographic -monitor none -serial null -semihosting -icount shift=0
+.PHONY: bench-lzma
+bench-lzma: $(EMU_DIR)/m3/bench_lzma.elf $(EMU_DIR)/m0/bench_lzma.elf
+	@for b in m3:mps2-an385 m0:microbit; do \
+	    t=$${b%%:*}; \
+	    timeout 300 $(EMU_QEMU) -M $${b#*:} -kernel $(EMU_DIR)/$$t/bench_lzma.elf \
+	        </dev/null >$(EMU_DIR)/$$t/lzma.out 2>&1 || true; \
+	    awk -v t=$$t '$$1 == "R" { v[$$2] = $$3 } $$1 == "FAIL" { bad = 1; print } \
+	        END { if (bad || v["failed"] != "0") { print t ": bench_lzma FAILED"; exit 1 } \
+	              printf "%s lzma: %d -> %d bytes, state %d B (probabilities %d)\n", t, \
+	                  v["lzma_in_bytes"], v["lzma_out_bytes"], v["lzma_state_bytes"], v["lzma_probs_bytes"]; \
+	              n = split("far_256 far_4096 ram", r, " "); \
+	              for (i = 1; i <= n; i++) if ((k = "lzma_" r[i] "_insns") in v) \
+	                  printf "%s lzma %-8s ring %6d B: %6.1f instructions per output byte, stack %d B  (goal, M0, flash-backed: <= 400)\n", \
+	                      t, r[i], v["lzma_" r[i] "_ring"], v[k] / v["lzma_out_bytes"], v["lzma_" r[i] "_stack"] }' \
+	        $(EMU_DIR)/$$t/lzma.out || exit 1; \
+	done
 
 bench-emu-build: $(EMU_DIR)/m3/bench.elf $(EMU_DIR)/m0/bench.elf \
                  $(EMU_DIR)/avr-atmega328p/bench.elf $(EMU_DIR)/avr-atmega1284p/bench.elf

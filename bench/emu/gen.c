@@ -17,11 +17,18 @@
  *       the LEN image bytes (to check the inflated output) and of the
  *       first SHA_LEN stream bytes (to check the hash benchmark).  Fails
  *       if a frame is larger than MAX_FRAME.
+ *   gen lzma IMAGE LEN DICT_BITS OUT.h OUT.bin
+ *       The first LEN bytes of IMAGE as one raw LZMA1 stream as fwpack
+ *       --codec lzma makes it (liblzma, preset 9e, lc 0 lp 1 pb 1, no end
+ *       marker, dictionary 2^DICT_BITS; no branch filter).  OUT.bin gets
+ *       the stream; OUT.h its parameters and the SHA-512 of the image
+ *       bytes.
  *
  * Everything is deterministic: same inputs, same bytes.  Arrays in the
  * headers are declared with BENCH_ROM, which the includer may define
  * (PROGMEM on AVR).
  */
+#include <lzma.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +133,21 @@ static unsigned long num(const char *s, const char *what)
     return v;
 }
 
+/* The first len bytes of the file (malloc'd). */
+static uint8_t *read_image(const char *image, unsigned long len)
+{
+    uint8_t *img = malloc(len);
+    FILE *f = fopen(image, "rb");
+    if (!img || !f) {
+        perror(image);
+        exit(1);
+    }
+    if (fread(img, 1, len, f) != len)
+        die("IMAGE is shorter than LEN");
+    fclose(f);
+    return img;
+}
+
 static int cmd_deflate(char **av)
 {
     const char *image = av[0], *out_h = av[6], *out_bin = av[7];
@@ -135,15 +157,8 @@ static int cmd_deflate(char **av)
     if (wbits < 9 || wbits > 15 || flush == 0 || len == 0)
         die("deflate: bad parameters");
 
-    uint8_t *img = malloc(len);
-    FILE *f = fopen(image, "rb");
-    if (!img || !f) {
-        perror(image);
-        return 1;
-    }
-    if (fread(img, 1, len, f) != len)
-        die("deflate: IMAGE is shorter than LEN");
-    fclose(f);
+    uint8_t *img = read_image(image, len);
+    FILE *f;
 
     z_stream zs;
     memset(&zs, 0, sizeof zs);
@@ -210,6 +225,47 @@ static int cmd_deflate(char **av)
     return 0;
 }
 
+static int cmd_lzma(char **av)
+{
+    const char *out_h = av[3], *out_bin = av[4];
+    unsigned long len = num(av[1], "LEN"), dbits = num(av[2], "DICT_BITS");
+    if (dbits < 12 || dbits > 30 || len == 0)
+        die("lzma: bad parameters");
+    uint8_t *img = read_image(av[0], len);
+    lzma_options_lzma o;
+    if (lzma_lzma_preset(&o, 9 | LZMA_PRESET_EXTREME))
+        die("lzma: preset");
+    o.lc = 0;
+    o.lp = 1;
+    o.pb = 1;
+    o.dict_size = 1u << dbits;
+    o.ext_flags = 0; /* no end marker */
+    lzma_filter fl[2] = {{LZMA_FILTER_LZMA1EXT, &o},
+                         {LZMA_VLI_UNKNOWN, NULL}};
+    size_t cap = len + len / 8 + 1024, used = 0;
+    uint8_t *out = malloc(cap);
+    if (!out || lzma_raw_buffer_encode(fl, NULL, img, len, out, &used, cap) !=
+                    LZMA_OK)
+        die("lzma: encoding failed");
+
+    FILE *f = create(out_bin);
+    fwrite(out, 1, used, f);
+    finish(f, out_bin);
+    uint8_t d_img[64];
+    crypto_hash_sha512(d_img, img, len);
+    f = create(out_h);
+    prologue(f);
+    fprintf(f,
+            "#define BENCH_LZMA_IMAGE_LEN %luUL\n#define BENCH_LZMA_LEN %zuUL\n"
+            "#define BENCH_LZMA_DICT_BITS %lu\n#define BENCH_LZMA_PROPS %u\n",
+            len, used, dbits, (o.pb * 5 + o.lp) * 9 + o.lc);
+    put_array(f, "uint8_t", "bench_lzma_image_sha512", d_img, sizeof d_img);
+    finish(f, out_h);
+    free(img);
+    free(out);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0)
@@ -220,10 +276,13 @@ int main(int argc, char **argv)
         return cmd_key(argv[2]);
     if (argc == 10 && strcmp(argv[1], "deflate") == 0)
         return cmd_deflate(argv + 2);
+    if (argc == 7 && strcmp(argv[1], "lzma") == 0)
+        return cmd_lzma(argv + 2);
     fprintf(stderr,
             "usage: gen vector OUT.h\n"
             "       gen key OUT.pem\n"
             "       gen deflate IMAGE LEN WINDOW_BITS FLUSH MAX_FRAME SHA_LEN "
-            "OUT.h OUT.bin\n");
+            "OUT.h OUT.bin\n"
+            "       gen lzma IMAGE LEN DICT_BITS OUT.h OUT.bin\n");
     return 2;
 }
