@@ -11,7 +11,7 @@
 MIN := $(BUILD)/test-min
 MIN_DEFS := -DFWPK_RESUME=0 -DFWPK_FILTERS=2 -DFWPK_WINDOW_BITS=12 \
             -DFWPK_MAX_FRAME_SIZE=1024
-MIN_TEST_BINS := $(MIN)/tests/test_stream_min
+MIN_TEST_BINS := $(MIN)/tests/test_stream_min $(MIN)/test_lzma_lclp1
 
 $(MIN)/obj/verifier/%.o: verifier/%.c
 	@mkdir -p $(dir $@)
@@ -28,3 +28,13 @@ $(MIN)/tests/%: $(MIN)/obj/tests/%.o $(call obj,$(MIN),$(VERIFIER_SRC)) \
 	$(CC) $(TST_OPT) $^ $(HOST_LIBS) -lcmocka -o $@
 # kept, not removed as an intermediate file of the rule above
 .SECONDARY: $(MIN)/libfwpack.a
+
+# test_lzma once more with the device's LZMA table (FWPK_LZMA_LCLP_MAX 1,
+# not the host's HOST_DEFS), where lc + lp above 1 must be refused: built
+# from the decoder and its window alone, so that no object with the other
+# table size is linked in.
+MIN_LCLP1_SRC := tests/test_lzma.c verifier/src/lzmadec.c verifier/src/window.c
+$(MIN)/test_lzma_lclp1: $(MIN_LCLP1_SRC) $(call obj,$(TST),tests/support/pack_util.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out $(HOST_DEFS),$(HOST_CFLAGS)) $(TST_OPT) $(INC) -Iverifier/src \
+	    -Itests/support $^ -lcmocka -llzma -o $@
