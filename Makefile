@@ -143,6 +143,7 @@ bench: all $(REL)/bench/host_bench
 	@mkdir -p $(BUILD)/bench
 	$(REL)/bench/host_bench $(REL)/fwpack $(BUILD)/bench
 	@$(MAKE) --no-print-directory bench-emu
+	@$(MAKE) --no-print-directory bench-lzma
 	@sh bench/boot.sh bench $(BUILD)/bench-boot
 	@$(MAKE) --no-print-directory bench-filters
 	@$(MAKE) --no-print-directory bench-overhead

@@ -23,6 +23,16 @@
  *             the profile's filter
  * and the issue's goals beside: container at the default level <= 0.97 x
  * raw deflate -9; at --level max <= 0.94 x gzip -9.
+ *
+ * Then a second table, LZMA (issue 17), from the same run:
+ *   xz -9e    raw LZMA1 of the filtered bytes, `xz --format=raw
+ *             --lzma1=preset=9e` (xz's own lc 3 lp 0 pb 2, 64 MiB
+ *             dictionary, end marker; xz's ARM-Thumb filter is the thumb
+ *             filter for even addresses; xz 5.4 has no RISC-V filter)
+ *   lzma      the signed container with --codec lzma (lc 0 lp 1 pb 1, the
+ *             dictionary covering the image) and the profile's filter
+ * beside the goals: lzma container <= 0.84 x raw deflate -9 (unfiltered,
+ * as above), <= xz -9e + 1%.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,16 +48,19 @@ typedef struct {
     const char *kind, *pack_args;
     uint32_t filter; /* the profile's */
     int avr;         /* measure the AVR RCALL/RJMP transform */
+    const char *lzma_args; /* pack_args for --codec lzma */
 } kind_info;
 
+#define AVR16K_GEOMETRY \
+    "--flash-base 0 --flash-size 131072 --erase-block 256 --write-unit 256 "
+
 static const kind_info kinds[] = {
-    {"cortex-m", "--mcu nrf52840", FWPK_FILTER_THUMB, 0},
-    {"rv32", "--mcu esp32c3", FWPK_FILTER_RV32, 0},
-    {"avr", "--mcu atmega328p", FWPK_FILTER_NONE, 1},
-    {"avr-16k",
-     "--flash-base 0 --flash-size 131072 --erase-block 256 --write-unit 256 "
-     "--window-bits 12 --frame-size 1024",
-     FWPK_FILTER_NONE, 1},
+    {"cortex-m", "--mcu nrf52840", FWPK_FILTER_THUMB, 0, "--mcu nrf52840"},
+    {"rv32", "--mcu esp32c3", FWPK_FILTER_RV32, 0, "--mcu esp32c3"},
+    {"avr", "--mcu atmega328p", FWPK_FILTER_NONE, 1, "--mcu atmega328p"},
+    /* LZMA's dictionary is not deflate's RAM window: not --window-bits */
+    {"avr-16k", AVR16K_GEOMETRY "--window-bits 12 --frame-size 1024",
+     FWPK_FILTER_NONE, 1, AVR16K_GEOMETRY "--frame-size 1024"},
 };
 
 static long raw_deflate9(const uint8_t *p, size_t n)
@@ -106,8 +119,9 @@ static long file_size(const char *path)
     return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
+/* The container's size; 'args' the kind's (and codec) options. */
 static long pack(const char *fwpack, const char *dir, const char *file,
-                 const kind_info *k, const char *filter, const char *level)
+                 const char *args, const char *filter, const char *level)
 {
     char cmd[2048], out[1024];
     snprintf(out, sizeof out, "%s/pack.fwpk", dir);
@@ -115,7 +129,7 @@ static long pack(const char *fwpack, const char *dir, const char *file,
              "SOURCE_DATE_EPOCH=" EPOCH " '%s' pack -k '%s/key.pem' %s "
              "--filter %s --level %s --version 1.0.0 --force '%s' -o '%s' "
              ">/dev/null 2>&1",
-             fwpack, dir, k->pack_args, filter, level, file, out);
+             fwpack, dir, args, filter, level, file, out);
     remove(out);
     return system(cmd) == 0 ? file_size(out) : -1;
 }
@@ -149,6 +163,7 @@ static void ratio(long v, long base, double goal)
 typedef struct {
     const char *name, *kind;
     long size, d9, d9f, gz, xz, c9n, c9f, cmn, cmf;
+    long xzf, cl; /* raw LZMA1 -9e of the filtered bytes; lzma container */
 } row;
 
 static int measure(const char *fwpack, const char *dir, const char *spec,
@@ -207,16 +222,66 @@ static int measure(const char *fwpack, const char *dir, const char *spec,
     r->gz = command_size(cmd);
     snprintf(cmd, sizeof cmd, "xz -9e -T1 -c '%s'", bin);
     r->xz = command_size(cmd);
+    if (!k->avr) { /* the profile's filter (AVR: none kept) */
+        snprintf(bin, sizeof bin, "%s/%s.filtered", dir, name);
+        if (fwp_write_file_atomic(bin, filtered, n, 0644, 1, &err))
+            fprintf(stderr, "filters: %s\n", err.msg);
+    }
+    snprintf(cmd, sizeof cmd,
+             "xz --format=raw --lzma1=preset=9e -T1 -c '%s'", bin);
+    r->xzf = command_size(cmd);
 
     const char *fname = fwp_filter_name(k->filter);
-    r->c9n = pack(fwpack, dir, file, k, "none", "9");
-    r->c9f = k->filter ? pack(fwpack, dir, file, k, fname, "9") : -1;
-    r->cmn = pack(fwpack, dir, file, k, "none", "max");
-    r->cmf = k->filter ? pack(fwpack, dir, file, k, fname, "max") : -1;
+    char lzma_args[512];
+    snprintf(lzma_args, sizeof lzma_args, "%s --codec lzma", k->lzma_args);
+    r->c9n = pack(fwpack, dir, file, k->pack_args, "none", "9");
+    r->c9f = k->filter ? pack(fwpack, dir, file, k->pack_args, fname, "9")
+                       : -1;
+    r->cmn = pack(fwpack, dir, file, k->pack_args, "none", "max");
+    r->cmf = k->filter ? pack(fwpack, dir, file, k->pack_args, fname, "max")
+                       : -1;
+    r->cl = pack(fwpack, dir, file, lzma_args, fname, "9");
     fwp_image_free(&img);
     free(bytes);
     free(filtered);
     return 0;
+}
+
+/* The smaller container: with the filter (-1: none) or without. */
+static long smaller(long filtered, long plain)
+{
+    return filtered >= 0 && filtered < plain ? filtered : plain;
+}
+
+/* Issue 17's figures: the LZMA container beside deflate and xz. */
+static void lzma_table(const row *rows, int count)
+{
+    printf("\n# LZMA (issue 17): xz-9e+f: raw LZMA1, xz --format=raw "
+           "--lzma1=preset=9e of the filtered bytes (cortex-m thumb, rv32 "
+           "rv32, avr none); lzma: container, --codec lzma, profile's "
+           "filter\n# goals: lzma <= 0.84 x deflate -9 (unfiltered); "
+           "lzma <= xz -9e with the filter + 1%%\n\n");
+    printf("%-14s %-8s %9s %9s %9s %9s %9s %9s %-11s %-11s\n", "program",
+           "kind", "bytes", "deflate9", "xz-9e+f", "c9", "cmax", "c:lzma",
+           "lzma/defl9", "lzma/xz");
+    for (int i = 0; i < count; i++) {
+        const row *r = &rows[i];
+        if (!r->name)
+            continue;
+        printf("%-14s %-8s", r->name, r->kind);
+        cell(r->size);
+        cell(r->d9);
+        cell(r->xzf);
+        cell(smaller(r->c9f, r->c9n));
+        cell(smaller(r->cmf, r->cmn));
+        cell(r->cl);
+        printf(" ");
+        ratio(r->cl, r->d9, 0.84);
+        ratio(r->cl, r->xzf, 1.01);
+        printf("\n");
+    }
+    printf("\n# c9, cmax: the smaller container of filter none and the "
+           "profile's, at the default level and at --level max\n");
 }
 
 int main(int argc, char **argv)
@@ -261,8 +326,7 @@ int main(int argc, char **argv)
             printf("%-14s (failed, see above)\n", argv[i + 3]);
             continue;
         }
-        long c9 = r->c9f >= 0 && r->c9f < r->c9n ? r->c9f : r->c9n;
-        long cm = r->cmf >= 0 && r->cmf < r->cmn ? r->cmf : r->cmn;
+        long c9 = smaller(r->c9f, r->c9n), cm = smaller(r->cmf, r->cmn);
         printf("%-14s %-8s", r->name, r->kind);
         cell(r->size);
         cell(r->d9);
@@ -282,5 +346,6 @@ int main(int argc, char **argv)
     }
     printf("\n# gain: deflate -9 with the filter vs without; filt.gain: the "
            "container at level max (else 9) with the filter vs without\n");
+    lzma_table(rows, count);
     return 0;
 }

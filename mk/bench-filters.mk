@@ -7,7 +7,10 @@
 #                        raw deflate -9 without and with the filter, gzip -9,
 #                        xz -9e, and fwpack's signed container at the default
 #                        level and at --level max, with --filter none and with
-#                        the MCU profile's filter, beside the goals (issue 11).
+#                        the MCU profile's filter, beside the goals (issue 11);
+#                        then the LZMA table: raw LZMA1 -9e of the filtered
+#                        bytes (xz) and the container with --codec lzma,
+#                        beside issue 17's goals.
 #                        Figures only: never fails on a goal.
 #   make bench-overhead  the same programs packed with --filter none at the
 #                        profile's defaults; bench/overhead.c prints, per

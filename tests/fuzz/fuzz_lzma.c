@@ -13,11 +13,11 @@
  * or refused by both; ours refuses bad data only with FWPK_ERR_INFLATE,
  * and the far reader is only asked for bytes already drained.
  */
-#include <lzma.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../support/lzma_ref.h"
 #include "lzmadec.h"
 
 #define HEAD 5
@@ -53,31 +53,6 @@ static void drain(fwpk_window *w, sink *k, uint32_t *x)
         k->drained += n;
         fwpk_window_drain(w, n);
     }
-}
-
-static int liblzma_accepts(const uint8_t *in, size_t n, uint8_t props,
-                           uint32_t dict, uint8_t *out, uint32_t size)
-{
-    lzma_options_lzma o;
-    lzma_stream s = LZMA_STREAM_INIT;
-    memset(&o, 0, sizeof o);
-    o.lc = props % 9;
-    o.lp = props / 9 % 5;
-    o.pb = props / 45;
-    o.dict_size = dict;
-    lzma_set_ext_size(o, size);
-    lzma_filter f[2] = {{LZMA_FILTER_LZMA1EXT, &o},
-                        {LZMA_VLI_UNKNOWN, NULL}};
-    if (lzma_raw_decoder(&s, f) != LZMA_OK)
-        abort();
-    s.next_in = in;
-    s.avail_in = n;
-    s.next_out = out;
-    s.avail_out = size;
-    int ok = lzma_code(&s, LZMA_FINISH) == LZMA_STREAM_END &&
-             s.avail_in == 0 && s.total_out == size;
-    lzma_end(&s);
-    return ok;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -122,7 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* bad data is FWPK_ERR_INFLATE, nothing else */
     if (ours && k.drained != out_size)
         abort();
-    if (ours != liblzma_accepts(in, n, props, dict, ref, out_size))
+    int theirs = lzma_ref_decode(in, n, props, dict, ref, out_size);
+    if (theirs < 0 || ours != theirs)
         abort(); /* a different verdict */
     if (ours && memcmp(ref, flash, out_size) != 0)
         abort(); /* different bytes */
