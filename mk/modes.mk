@@ -27,7 +27,7 @@ $(BUILD)/$(1)/obj/%.o: %.c
 $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/obj/tests/%.o $$(call obj,$(BUILD)/$(1),$$(VERIFIER_SRC)) \
                 $$(call obj,$(BUILD)/$(1),$$(SUPPORT_SRC)) $(BUILD)/$(1)/libfwpack.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(TST_OPT) $$^ $$(HOST_LIBS) -lcmocka -llzma -o $$@
+	$$(CC) $$(TST_OPT) $$^ $$(HOST_LIBS) -lcmocka -o $$@
 .SECONDARY: $(BUILD)/$(1)/libfwpack.a
 MODE_TEST_BINS += $(patsubst %,$(BUILD)/$(1)/tests/%,$(MODE_TESTS))
 endef
