@@ -26,11 +26,12 @@ PKGS := $(PKGS_HOST) $(PKGS_CROSS) $(PKGS_OUTBOARD)
 
 WARN := -Wall -Wextra -Werror
 INC := -Iverifier/include -Iformat -Itools/lib -Ikeys -Iprogrammer/include
-# The host's verifier decodes every LZMA container the format allows
-# (lc + lp up to 4: a 28 KB probability table); a device build keeps the
-# default 1 (6.8 KB, verifier/src/lzmadec.h).  Every host object sees the
-# same value: it sizes a struct.
-HOST_DEFS := -DFWPK_LZMA_LCLP_MAX=4
+# The host's verifier decodes every container the format allows: deflate
+# and LZMA (FWPK_CODECS, fwpk_verify.h; a device build has deflate only
+# unless it asks), LZMA with lc + lp up to 4 (a 28 KB probability table; a
+# device's default is 1, 6.8 KB).  Every host object sees the same values:
+# they size struct fwpk_ctx.
+HOST_DEFS := -DFWPK_LZMA_LCLP_MAX=4 -DFWPK_CODECS=6
 VERIFIER_CFLAGS := -std=c99 -pedantic $(WARN) $(HOST_DEFS)
 HOST_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(HOST_DEFS)
 HOST_LIBS := -lsodium -lcbor -lz -lzopfli -llzma

@@ -1,7 +1,7 @@
 /* test_stream.c - the streaming verifier end to end on the NOR flash
  * model: good containers install byte for byte at every piece size, with
- * every codec, filter and geometry; policy and signature failures touch no
- * flash; the state machine stays failed. */
+ * every codec (LZMA too), filter and geometry; policy and signature
+ * failures touch no flash; the state machine stays failed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -99,6 +99,45 @@ static void test_codecs_and_filters(void **state)
     box_free(&s);
 }
 
+/* LZMA (SPEC.md 6.1): a dictionary larger than any ring (history read
+ * back from flash, through the Thumb filter), piece sizes that cut
+ * symbols, many small frames; RV32 filtering needs the dictionary in the
+ * ring, else it is refused before anything is erased. */
+static void test_lzma(void **state)
+{
+    (void)state;
+    box_setup s;
+    size_t len;
+    fwp_flash f;
+    box_policy p = {0};
+    box_init(&s, 40000);
+    s.t[0].codec = FWPK_CODEC_LZMA;
+    s.t[0].lzma_props = 45 + 9; /* lc 0 lp 1 pb 1 */
+    s.t[0].window_bits = 17;
+    s.t[0].filter = FWPK_FILTER_THUMB;
+    installs(&s, 1);
+    installs(&s, 19);
+    installs(&s, 4096);
+    s.t[0].frame_size = 256;
+    s.t[0].window_bits = 12;
+    s.t[0].filter = FWPK_FILTER_NONE;
+    s.t[0].lzma_props = 2 * 45 + 9 + 1; /* lc 1 lp 1 pb 2 */
+    installs(&s, 333);
+    s.t[0].filter = FWPK_FILTER_RV32;
+    uint8_t *box = box_pack(&s, &len);
+    fwpk_err err = box_verify(&s, &p, box, len, &f);
+    if (FWPK_RING_BITS < 12) {
+        assert_int_equal(err, FWPK_ERR_LIMIT);
+        assert_int_equal(f.erases + f.writes, 0);
+    } else {
+        assert_int_equal(err, FWPK_OK);
+        assert_true(box_flash_matches(&s, 0, &f));
+    }
+    fwp_flash_free(&f);
+    free(box);
+    box_free(&s);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -140,6 +179,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_chunks),
         cmocka_unit_test(test_codecs_and_filters),
+        cmocka_unit_test(test_lzma),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_rv32_window),
     };

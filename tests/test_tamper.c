@@ -338,39 +338,60 @@ static void small_setup(box_setup *s)
     s->t[0].frame_size = 256; /* a few frames, so the chain is exercised */
 }
 
-static void test_small_every_bit(void **state)
+/* Every bit of s's container flipped, one at a time: each refused. */
+static void flip_every_bit(box_setup *s, const char *name)
 {
-    (void)state;
-    box_setup s;
     size_t len, off;
     unsigned bit, flips = 0;
     anatomy a;
     section mark;
+    char what[128];
     section_begin(&mark);
-    small_setup(&s);
-    uint8_t *box = box_pack(&s, &len);
-    set_genuine(&s);
+    uint8_t *box = box_pack(s, &len);
+    set_genuine(s);
     dissect(box, len, &a);
-    printf("tamper: small container: %zu bytes (%zu of prefix and "
-           "signatures, %zu frames), %zu bits\n", len, a.lay.frames_offset,
-           a.n, len * 8);
+    printf("tamper: %s container: %zu bytes (%zu of prefix and "
+           "signatures, %zu frames), %zu bits\n", name, len,
+           a.lay.frames_offset, a.n, len * 8);
     for (off = 0; off < len; off++) {
         int flags = off < a.lay.frames_offset ? UNTOUCHED : 0;
         uint32_t allowed = allowed_at(&a.lay, off);
         for (bit = 0; bit < 8; bit++) {
-            char what[128];
-            snprintf(what, sizeof what, "small: bit %u of byte %zu", bit, off);
+            snprintf(what, sizeof what, "%s: bit %u of byte %zu", name, bit,
+                     off);
             box[off] ^= (uint8_t)(1u << bit);
-            refuse_ex(&s, NULL, box, len, allowed, flags, what, NULL);
+            refuse_ex(s, NULL, box, len, allowed, flags, what, NULL);
             box[off] ^= (uint8_t)(1u << bit);
             flips++;
         }
     }
     assert_int_equal(flips, len * 8);
     assert_int_equal(tally.run - mark.run, flips);
-    section_end(&mark, "small: every bit flipped");
+    snprintf(what, sizeof what, "%s: every bit flipped", name);
+    section_end(&mark, what);
     anatomy_free(&a);
     free(box);
+}
+
+static void test_small_every_bit(void **state)
+{
+    (void)state;
+    box_setup s;
+    small_setup(&s);
+    flip_every_bit(&s, "small");
+    box_free(&s);
+}
+
+/* The same with LZMA: its frames are cut anywhere in the stream. */
+static void test_small_lzma_every_bit(void **state)
+{
+    (void)state;
+    box_setup s;
+    small_setup(&s);
+    s.t[0].codec = FWPK_CODEC_LZMA;
+    s.t[0].lzma_props = 45 + 9; /* lc 0 lp 1 pb 1 */
+    s.t[0].window_bits = 12;
+    flip_every_bit(&s, "small lzma");
     box_free(&s);
 }
 
@@ -1254,6 +1275,7 @@ int main(void)
         cmocka_set_test_filter(getenv("TAMPER_FILTER"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_small_every_bit, forget_genuine),
+        cmocka_unit_test_teardown(test_small_lzma_every_bit, forget_genuine),
         cmocka_unit_test_teardown(test_small_every_length, forget_genuine),
         cmocka_unit_test_teardown(test_large_genuine, forget_genuine),
         cmocka_unit_test_teardown(test_large_random_bytes, forget_genuine),

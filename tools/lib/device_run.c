@@ -11,8 +11,10 @@
  * decodes the own target's payload as a device does (its inflate with the
  * manifest's window, frame by frame, the inverse filter, the image
  * digest).  The policy allows any MCU, counter and flash window, and the
- * flash callbacks keep nothing: the question is what the container is,
- * not where a device would put it (fwpack verify does that).
+ * flash callbacks keep only the image's bytes, by their offset in the
+ * image, for the decoder to read its history back (an LZMA dictionary is
+ * larger than the ring): the question is what the container is, not where
+ * a device would put it (fwpack verify does that).
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -25,7 +27,17 @@
 static const uint8_t run_seed[crypto_sign_SEEDBYTES + 1] =
     "fwpack device run: trusts itself";
 
-static fwpk_err keep_nothing_erase(void *user, uint32_t addr, uint32_t len)
+/* The image bytes written so far; at most this much is kept, beyond it
+ * reads fail (the run then ends in FWPK_ERR_FLASH). */
+#define KEEP_MAX (64u << 20)
+
+typedef struct {
+    const fwpk_ctx *ctx; /* its own target's segments place the bytes */
+    uint8_t *img;        /* by image offset; unwritten bytes read 0xFF */
+    uint32_t size;
+} kept;
+
+static fwpk_err keep_erase(void *user, uint32_t addr, uint32_t len)
 {
     (void)user;
     (void)addr;
@@ -33,14 +45,59 @@ static fwpk_err keep_nothing_erase(void *user, uint32_t addr, uint32_t len)
     return FWPK_OK;
 }
 
-static fwpk_err keep_nothing_write(void *user, uint32_t addr,
-                                   const uint8_t *data, uint32_t len)
+/* Room for 'need' image bytes, doubling (at most KEEP_MAX). */
+static fwpk_err keep_grow(kept *k, uint64_t need)
 {
-    (void)user;
-    (void)addr;
-    (void)data;
-    (void)len;
+    uint64_t size = k->size ? 2 * (uint64_t)k->size : 65536;
+    uint8_t *p;
+    if (size < need)
+        size = need;
+    if (size > KEEP_MAX)
+        size = KEEP_MAX;
+    if (need > size || (p = realloc(k->img, size)) == NULL)
+        return FWPK_ERR_FLASH;
+    memset(p + k->size, 0xff, size - k->size);
+    k->img = p;
+    k->size = (uint32_t)size;
     return FWPK_OK;
+}
+
+/* Copies between flash [addr, addr + len) and the image bytes it holds;
+ * bytes outside the segments are padding (write) or 0xFF (read). */
+static fwpk_err keep_copy(kept *k, uint32_t addr, uint8_t *buf, uint32_t len,
+                          int write)
+{
+    const fwpk_target *t = &k->ctx->manifest.own;
+    uint64_t end = (uint64_t)addr + len, off = 0;
+    if (!write)
+        memset(buf, 0xff, len);
+    for (uint32_t i = 0; i < t->segment_count; off += t->segments[i++].len) {
+        uint64_t lo = t->segments[i].addr, hi = lo + t->segments[i].len;
+        lo = lo > addr ? lo : addr;
+        hi = hi < end ? hi : end;
+        if (lo >= hi)
+            continue;
+        uint64_t at = off + (lo - t->segments[i].addr), n = hi - lo;
+        if (at + n > k->size && keep_grow(k, at + n) != FWPK_OK)
+            return FWPK_ERR_FLASH;
+        if (write)
+            memcpy(k->img + at, buf + (lo - addr), n);
+        else
+            memcpy(buf + (lo - addr), k->img + at, n);
+    }
+    return FWPK_OK;
+}
+
+static fwpk_err keep_write(void *user, uint32_t addr, const uint8_t *data,
+                           uint32_t len)
+{
+    return keep_copy(user, addr, (uint8_t *)(uintptr_t)data, len, 1);
+}
+
+static fwpk_err keep_read(void *user, uint32_t addr, uint8_t *buf,
+                          uint32_t len)
+{
+    return keep_copy(user, addr, buf, len, 0);
 }
 
 /* sig_count 1 and one entry: the run key's id and its signature. */
@@ -100,6 +157,7 @@ int fwp_device_run(const uint8_t *data, size_t len, const fwp_layout *lay,
     fwpk_policy pol;
     fwpk_flash flash;
     fwpk_ctx *ctx = calloc(1, sizeof *ctx);
+    kept k = {ctx, NULL, 0};
     memset(v, 0, sizeof *v);
     if (!ctx)
         return fwp_fail(err, "out of memory");
@@ -110,12 +168,15 @@ int fwp_device_run(const uint8_t *data, size_t len, const fwp_layout *lay,
     pol.target = target;
     /* window_lo = window_hi = 0: all of the 32-bit address space */
     memset(&flash, 0, sizeof flash);
-    flash.erase = keep_nothing_erase;
-    flash.write = keep_nothing_write;
+    flash.erase = keep_erase;
+    flash.write = keep_write;
+    flash.read = keep_read;
+    flash.user = &k;
     v->err = fwpk_begin(ctx, &pol, &flash);
     if (v->err == FWPK_OK)
         v->err = feed(ctx, data, len, lay, block);
     locate(ctx, lay, v);
+    free(k.img);
     free(ctx);
     return 0;
 }

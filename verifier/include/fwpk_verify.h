@@ -86,12 +86,30 @@
  *               FWPK_FILTER_THUMB and/or FWPK_FILTER_RV32 (FWPK_FILTER_NONE
  *               always works).  A container whose own target uses a filter
  *               left out fails with FWPK_ERR_LIMIT before anything is
- *               erased.  E.g. -DFWPK_FILTERS=2 (Thumb only) for Cortex-M. */
+ *               erased.  E.g. -DFWPK_FILTERS=2 (Thumb only) for Cortex-M.
+ * FWPK_CODECS   bit mask of the codecs compiled in, bit FWPK_CODEC_DEFLATE
+ *               and/or FWPK_CODEC_LZMA (FWPK_CODEC_NONE always works).
+ *               Default: deflate only.  LZMA puts its probability table in
+ *               the context (beside the inflate state, which it shares RAM
+ *               with): 6.8 KB at FWPK_LZMA_LCLP_MAX 1.  A container whose
+ *               own target uses a codec left out fails with FWPK_ERR_LIMIT
+ *               before anything is erased.  E.g. -DFWPK_CODECS=6 for both.
+ * FWPK_LZMA_LCLP_MAX  the largest lc + lp an LZMA container may use, 0..4
+ *               (default 1, the packer's default lc 0 lp 1): the table is
+ *               2 * (1846 + 0x300 << FWPK_LZMA_LCLP_MAX) bytes; more is
+ *               refused with FWPK_ERR_LIMIT before anything is erased. */
 #ifndef FWPK_RESUME
 #define FWPK_RESUME 1
 #endif
 #ifndef FWPK_FILTERS
 #define FWPK_FILTERS (1 << FWPK_FILTER_THUMB | 1 << FWPK_FILTER_RV32)
+#endif
+#ifndef FWPK_CODECS
+#define FWPK_CODECS (1 << FWPK_CODEC_DEFLATE)
+#endif
+#define FWPK_HAS_CODEC(c) ((FWPK_CODECS >> (c) & 1) != 0)
+#ifndef FWPK_LZMA_LCLP_MAX
+#define FWPK_LZMA_LCLP_MAX 1
 #endif
 
 typedef enum {
@@ -386,6 +404,39 @@ typedef struct {
     uint8_t err;         /* the error that stopped decoding, or FWPK_OK */
 } fwpk_inflate;
 
+/* lzmadec.c: a raw LZMA1 decoder (lzmadec.h). */
+
+/* The most input bytes one symbol (with the range decoder's
+ * normalisation after its last bit) can take: the longest symbol is a
+ * match with 22 modelled bits (each shrinks the range by at most 2048/31)
+ * and 26 direct bits (by 2 each): 22 * 6.05 + 26 = 159 bits of range, so
+ * (159 + 8) / 8 = 20 bytes from a normalised range. */
+#define FWPK_LZMA_LOOKAHEAD 20
+
+/* 1846 probabilities for the match, length and distance models, and 0x300
+ * per literal coder. */
+#define FWPK_LZMA_PROBS (1846u + (0x300u << FWPK_LZMA_LCLP_MAX))
+
+typedef char fwpk_lzma_lclp_max_must_be_0_to_4
+    [FWPK_LZMA_LCLP_MAX >= 0 && FWPK_LZMA_LCLP_MAX <= FWPK_LZMA_LCLP_LIMIT
+         ? 1
+         : -1];
+
+typedef struct {
+    uint16_t probs[FWPK_LZMA_PROBS];
+    uint32_t range, code; /* range decoder; range 0: not started */
+    uint32_t rep[4];      /* the last four match distances, minus one */
+    uint32_t pos;         /* bytes decoded so far */
+    uint32_t out_size;    /* bytes the stream decodes to */
+    uint32_t dict_size;   /* larger distances are invalid */
+    uint16_t len;         /* bytes of the current match not yet copied */
+    uint8_t state;        /* 0..11: what the last symbols were */
+    uint8_t lc, lp_mask, pb_mask;
+    uint8_t err;          /* sticky: the first error (fwpk_err) */
+    uint8_t in_len;
+    uint8_t in[FWPK_LZMA_LOOKAHEAD]; /* input kept for the next symbol */
+} fwpk_lzma;
+
 /* frame.c: where the walk over the frames section is. */
 typedef struct {
     uint32_t target, index;  /* the frame being read */
@@ -412,9 +463,15 @@ typedef struct {
     uint8_t wbuf[FWPK_WBUF_SIZE];
 } fwpk_writer;
 
-/* The codec's memory: its state and its output ring (win). */
+/* The codec's memory: the own target's decoder and its output ring (win).
+ * One target, one codec: the decoders share their RAM. */
 typedef struct {
-    fwpk_inflate inflate;
+    union {
+        fwpk_inflate inflate;
+#if FWPK_HAS_CODEC(FWPK_CODEC_LZMA)
+        fwpk_lzma lzma;
+#endif
+    } dec;
     uint8_t ring[FWPK_RING_SIZE];
 } fwpk_codec_mem;
 

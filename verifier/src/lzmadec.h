@@ -11,11 +11,11 @@
  * state, to learn whether they suffice; the bytes it cannot use yet wait
  * in the state.
  *
- * RAM: the probability table, 2 * (1846 + 0x300 << (lc + lp)) bytes, plus
- * about 60 bytes.  The table's size is fixed at compile time by
- * FWPK_LZMA_LCLP_MAX (0..4, default 1: 6,764 bytes, enough for the
- * lc=0 lp=1 the packer uses for Thumb code); a stream with a larger
- * lc + lp is refused with FWPK_ERR_LIMIT.
+ * RAM: fwpk_lzma (fwpk_verify.h), the probability table, 2 * (1846 +
+ * 0x300 << (lc + lp)) bytes, plus 64 bytes.  The table's size is fixed at
+ * compile time by FWPK_LZMA_LCLP_MAX (0..4, default 1: 6,764 bytes, enough
+ * for the lc=0 lp=1 the packer uses); a stream with a larger lc + lp is
+ * refused with FWPK_ERR_LIMIT.
  *
  *   fwpk_lzma_init(&s, props, dict_size, image_size);
  *   for each piece:  while (piece not used up) {
@@ -28,41 +28,6 @@
 #define FWPK_LZMADEC_H
 
 #include "window.h"
-
-#ifndef FWPK_LZMA_LCLP_MAX
-#define FWPK_LZMA_LCLP_MAX 1
-#endif
-
-/* The most input bytes one symbol (with the range decoder's
- * normalisation after its last bit) can take: the longest symbol is a
- * match with 22 modelled bits (each shrinks the range by at most 2048/31)
- * and 26 direct bits (by 2 each): 22 * 6.05 + 26 = 159 bits of range, so
- * (159 + 8) / 8 = 20 bytes from a normalised range. */
-#define FWPK_LZMA_LOOKAHEAD 20
-
-/* 1846 probabilities for the match, length and distance models, and 0x300
- * per literal coder. */
-#define FWPK_LZMA_PROBS (1846u + (0x300u << FWPK_LZMA_LCLP_MAX))
-
-typedef char fwpk_lzma_lclp_max_must_be_0_to_4
-    [FWPK_LZMA_LCLP_MAX >= 0 && FWPK_LZMA_LCLP_MAX <= FWPK_LZMA_LCLP_LIMIT
-         ? 1
-         : -1];
-
-typedef struct {
-    uint16_t probs[FWPK_LZMA_PROBS];
-    uint32_t range, code; /* range decoder; range 0: not started */
-    uint32_t rep[4];      /* the last four match distances, minus one */
-    uint32_t pos;         /* bytes decoded so far */
-    uint32_t out_size;    /* bytes the stream decodes to */
-    uint32_t dict_size;   /* larger distances are invalid */
-    uint16_t len;         /* bytes of the current match not yet copied */
-    uint8_t state;        /* 0..11: what the last symbols were */
-    uint8_t lc, lp_mask, pb_mask;
-    uint8_t err;          /* sticky: the first error (fwpk_err) */
-    uint8_t in_len;
-    uint8_t in[FWPK_LZMA_LOOKAHEAD]; /* input kept for the next symbol */
-} fwpk_lzma;
 
 /* lc + lp of properties byte 'props' (FWPK_LZMA_PROPS_MAX at most). */
 unsigned fwpk_lzma_lclp(uint8_t props);

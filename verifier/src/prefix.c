@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "lzmadec.h"
 #include "prefix.h"
 
 static uint32_t load_le16(const uint8_t *p)
@@ -144,10 +145,17 @@ static fwpk_err check_policy(fwpk_ctx *ctx)
     for (i = 0; i < m->target_count; i++)
         if (m->frame_size[i] > FWPK_MAX_FRAME_SIZE)
             return FWPK_ERR_LIMIT;
-    if (t->window_bits > FWPK_WINDOW_BITS || t->write_unit > FWPK_WBUF_SIZE)
+    if (t->write_unit > FWPK_WBUF_SIZE)
         return FWPK_ERR_LIMIT;
-    /* LZMA (lzmadec.c) is not yet one of the stream's stages */
-    if (t->codec == FWPK_CODEC_LZMA)
+    /* a codec this build left out (FWPK_CODECS), a deflate window above
+     * FWPK_WINDOW_BITS, an LZMA table larger than FWPK_LZMA_LCLP_MAX's (an
+     * LZMA dictionary of any size can be read back from flash) */
+    if (t->codec != FWPK_CODEC_NONE && !FWPK_HAS_CODEC(t->codec))
+        return FWPK_ERR_LIMIT;
+    if (t->codec == FWPK_CODEC_DEFLATE && t->window_bits > FWPK_WINDOW_BITS)
+        return FWPK_ERR_LIMIT;
+    if (t->codec == FWPK_CODEC_LZMA &&
+        fwpk_lzma_lclp((uint8_t)t->lzma_props) > FWPK_LZMA_LCLP_MAX)
         return FWPK_ERR_LIMIT;
     /* a filter this build left out (FWPK_FILTERS) */
     if ((FWPK_FILTERS >> t->filter & 1) == 0 && t->filter != FWPK_FILTER_NONE)

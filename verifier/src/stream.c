@@ -5,8 +5,8 @@
  *
  *   prefix.c  header, info, manifest, signatures, policy
  *   frame.c   frames and their hash chain
- *   codec     none | inflate.c, into window.c's ring (history.c reads
- *             the older part back from flash)
+ *   codec     none | inflate.c | lzmadec.c, into window.c's ring
+ *             (history.c reads the older part back from flash)
  *   filter.c  the inverse branch filter
  *   writer.c  staging, erase, writes, the image digest
  *   resume.c  resume records
@@ -23,6 +23,7 @@
 #include "frame.h"
 #include "history.h"
 #include "inflate.h"
+#include "lzmadec.h"
 #include "prefix.h"
 #include "resume.h"
 #include "writer.h"
@@ -80,15 +81,56 @@ static fwpk_err drain(fwpk_ctx *ctx)
     return FWPK_OK;
 }
 
+/* ---- the own target's decoder: deflate or LZMA (FWPK_CODECS) ---- */
+
+static fwpk_err codec_init(fwpk_ctx *ctx, uint32_t dict)
+{
+    const fwpk_target *t = &ctx->manifest.own;
+#if FWPK_HAS_CODEC(FWPK_CODEC_LZMA)
+    if (t->codec == FWPK_CODEC_LZMA)
+        return fwpk_lzma_init(&ctx->mem.codec.dec.lzma, (uint8_t)t->lzma_props,
+                              dict, t->image_size);
+#endif
+    (void)t;
+    (void)dict;
+    fwpk_inflate_init(&ctx->mem.codec.dec.inflate);
+    return FWPK_OK;
+}
+
+static fwpk_err codec_push(fwpk_ctx *ctx, const uint8_t *p, uint32_t len,
+                           uint32_t *used)
+{
+#if FWPK_HAS_CODEC(FWPK_CODEC_LZMA)
+    if (ctx->manifest.own.codec == FWPK_CODEC_LZMA)
+        return fwpk_lzma_push(&ctx->mem.codec.dec.lzma, &ctx->win, p, len,
+                              used);
+#endif
+    if (!FWPK_HAS_CODEC(FWPK_CODEC_DEFLATE)) /* check_policy refused it */
+        return FWPK_ERR_LIMIT;
+    return fwpk_inflate_push(&ctx->mem.codec.dec.inflate, &ctx->win, p, len,
+                             used);
+}
+
+/* The decoder has seen its stream end where the format says. */
+static int codec_done(const fwpk_ctx *ctx)
+{
+#if FWPK_HAS_CODEC(FWPK_CODEC_LZMA)
+    if (ctx->manifest.own.codec == FWPK_CODEC_LZMA)
+        return fwpk_lzma_done(&ctx->mem.codec.dec.lzma);
+#endif
+    return FWPK_HAS_CODEC(FWPK_CODEC_DEFLATE) &&
+           fwpk_inflate_done(&ctx->mem.codec.dec.inflate);
+}
+
 /* Feeds and drains in turns: a full ring means "drain and call again",
- * even with no input left (inflate.h). */
-static fwpk_err inflate_payload(fwpk_ctx *ctx, const uint8_t *p, uint32_t len)
+ * even with no input left (inflate.h, lzmadec.h). */
+static fwpk_err codec_payload(fwpk_ctx *ctx, const uint8_t *p, uint32_t len)
 {
     fwpk_err err, sunk;
     int full;
     do {
         uint32_t used;
-        err = fwpk_inflate_push(&ctx->mem.codec.inflate, &ctx->win, p, len, &used);
+        err = codec_push(ctx, p, len, &used);
         p += used;
         len -= used;
         full = fwpk_window_room(&ctx->win) == 0;
@@ -120,7 +162,7 @@ static fwpk_err decode_payload(fwpk_ctx *ctx, const uint8_t *p, uint32_t len)
         return FWPK_ERR_FRAME;
     if (ctx->manifest.own.codec == FWPK_CODEC_NONE)
         return decoded_put(ctx, p, len);
-    return inflate_payload(ctx, p, len);
+    return codec_payload(ctx, p, len);
 }
 
 /* After the own target's last frame: the image must be complete. */
@@ -131,7 +173,7 @@ static fwpk_err finish_image(fwpk_ctx *ctx)
     fwpk_err err = fwpk_writer_flush(&ctx->writer);
     if (err != FWPK_OK)
         return err;
-    if (t->codec == FWPK_CODEC_DEFLATE && !fwpk_inflate_done(&ctx->mem.codec.inflate))
+    if (t->codec != FWPK_CODEC_NONE && !codec_done(ctx))
         return FWPK_ERR_INFLATE;
     if (ctx->payload_seen != t->payload_size)
         return FWPK_ERR_FRAME;
@@ -166,8 +208,9 @@ static fwpk_err on_frame_end(fwpk_ctx *ctx)
     if (own_frame(ctx)) {
         if (FWPK_FRAME_BUFFER)
             err = decode_payload(ctx, ctx->mem.buf, ctx->frames.len);
-        if (err == FWPK_OK && m->own.codec == FWPK_CODEC_DEFLATE &&
-            !fwpk_inflate_at_boundary(&ctx->mem.codec.inflate))
+        if (err == FWPK_OK && FWPK_HAS_CODEC(FWPK_CODEC_DEFLATE) &&
+            m->own.codec == FWPK_CODEC_DEFLATE &&
+            !fwpk_inflate_at_boundary(&ctx->mem.codec.dec.inflate))
             err = FWPK_ERR_INFLATE;
         if (err == FWPK_OK && fwpk_frames_last(&ctx->frames, m))
             err = finish_image(ctx);
@@ -195,7 +238,11 @@ static fwpk_err frames_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t len,
     uint32_t plen;
     enum fwpk_frame_event ev;
     fwpk_err err;
-    if (FWPK_RESUME && ctx->frames.have == 0 && own_frame(ctx))
+    /* LZMA's state between frames is too large for a record: its records
+     * name the target's first frame, and a resumed run decodes again from
+     * there, comparing what is already in flash (SPEC.md 6.1) */
+    if (FWPK_RESUME && ctx->frames.have == 0 && own_frame(ctx) &&
+        (ctx->manifest.own.codec != FWPK_CODEC_LZMA || ctx->frames.index == 0))
         fwpk_resume_snapshot(ctx, ctx->offset);
     err = fwpk_frames_push(&ctx->frames, &ctx->manifest, &ctx->hash, data,
                            len, used, &p, &plen, &ev);
@@ -229,15 +276,21 @@ static fwpk_err start_frames(fwpk_ctx *ctx)
     const fwpk_target *t = &ctx->manifest.own;
     uint32_t dict = (uint32_t)1 << t->window_bits;
     int far = t->window_bits > FWPK_RING_BITS;
+    fwpk_err err;
     fwpk_writer_init(&ctx->writer, t, &ctx->flash);
-    if (t->codec == FWPK_CODEC_DEFLATE) {
+    if (t->codec != FWPK_CODEC_NONE) {
+        /* an LZMA dictionary may pass FWPK_WINDOW_BITS (prefix.c), and
+         * the ring must hold more than what the writer keeps */
         if (far && (t->filter == FWPK_FILTER_RV32 ||
-                    (ctx->flash.read == NULL && ctx->flash.mapped == NULL)))
+                    (ctx->flash.read == NULL && ctx->flash.mapped == NULL) ||
+                    FWPK_RING_SIZE < RING_RESERVE + RING_MIN_ROOM))
             return FWPK_ERR_LIMIT; /* history.h */
         fwpk_window_init(&ctx->win, ctx->mem.codec.ring, FWPK_RING_SIZE, dict,
                          far ? RING_RESERVE : 0u,
                          far ? fwpk_history_read : NULL, ctx);
-        fwpk_inflate_init(&ctx->mem.codec.inflate);
+        err = codec_init(ctx, dict);
+        if (err != FWPK_OK)
+            return err;
     }
     fwpk_frames_start(&ctx->frames, 0, 0, ctx->manifest.anchor[0]);
     if (FWPK_RESUME && ctx->resuming)
