@@ -51,6 +51,7 @@ relpath = $(shell realpath -m --relative-to='$(1)' '$(2)')
 INSTALL_SED := -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
   -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERIFIER_SRCDIR@|$(VERIFIER_SRCDIR)|g' \
   -e 's|@VERIFIER_SOURCES@|$(VERIFIER_SOURCE_NAMES)|g' \
+  -e 's|@HOST_DEFS@|$(HOST_DEFS)|g' \
   -e 's|@VERSION@|$(FWPACK_VERSION)|g' -e 's|@VERSION_MAJOR@|$(FWPACK_VERSION_MAJOR)|g' \
   -e 's|@VERSION_MINOR@|$(FWPACK_VERSION_MINOR)|g' \
   -e 's|@REL_BINDIR@|$(call relpath,$(CMAKEDIR)/fwpack,$(BINDIR))|g' \
