@@ -36,6 +36,25 @@ static void installs(box_setup *s, size_t chunk)
         installs_ex(s, chunk, 1); /* and from memory-mapped flash */
 }
 
+/* Refused before anything is erased (FWPK_ERR_LIMIT), or installed. */
+static void limit_or_installs(box_setup *s, int limit)
+{
+    size_t len;
+    fwp_flash f;
+    box_policy p = {0};
+    uint8_t *box = box_pack(s, &len);
+    fwpk_err err = box_verify(s, &p, box, len, &f);
+    if (limit) {
+        assert_int_equal(err, FWPK_ERR_LIMIT);
+        assert_int_equal(f.erases + f.writes, 0);
+    } else {
+        assert_int_equal(err, FWPK_OK);
+        assert_true(box_flash_matches(s, 0, &f));
+    }
+    fwp_flash_free(&f);
+    free(box);
+}
+
 /* RV32 filtering with a window larger than this build's ring: refused
  * before anything is erased (history.h), in builds with the window in
  * flash; installed in the others. */
@@ -43,23 +62,10 @@ static void test_rv32_window(void **state)
 {
     (void)state;
     box_setup s;
-    size_t len;
-    fwp_flash f;
-    box_policy p = {0};
     box_init(&s, 12000);
     s.t[0].filter = FWPK_FILTER_RV32;
     s.t[0].window_bits = 15;
-    uint8_t *box = box_pack(&s, &len);
-    fwpk_err err = box_verify(&s, &p, box, len, &f);
-    if (BOX_RV32_WINDOW_BITS < 15) {
-        assert_int_equal(err, FWPK_ERR_LIMIT);
-        assert_int_equal(f.erases + f.writes, 0);
-    } else {
-        assert_int_equal(err, FWPK_OK);
-        assert_true(box_flash_matches(&s, 0, &f));
-    }
-    fwp_flash_free(&f);
-    free(box);
+    limit_or_installs(&s, BOX_RV32_WINDOW_BITS < 15);
     box_free(&s);
 }
 
@@ -107,9 +113,6 @@ static void test_lzma(void **state)
 {
     (void)state;
     box_setup s;
-    size_t len;
-    fwp_flash f;
-    box_policy p = {0};
     box_init(&s, 40000);
     s.t[0].codec = FWPK_CODEC_LZMA;
     s.t[0].lzma_props = 45 + 9; /* lc 0 lp 1 pb 1 */
@@ -124,17 +127,7 @@ static void test_lzma(void **state)
     s.t[0].lzma_props = 2 * 45 + 9 + 1; /* lc 1 lp 1 pb 2 */
     installs(&s, 333);
     s.t[0].filter = FWPK_FILTER_RV32;
-    uint8_t *box = box_pack(&s, &len);
-    fwpk_err err = box_verify(&s, &p, box, len, &f);
-    if (FWPK_RING_BITS < 12) {
-        assert_int_equal(err, FWPK_ERR_LIMIT);
-        assert_int_equal(f.erases + f.writes, 0);
-    } else {
-        assert_int_equal(err, FWPK_OK);
-        assert_true(box_flash_matches(&s, 0, &f));
-    }
-    fwp_flash_free(&f);
-    free(box);
+    limit_or_installs(&s, FWPK_RING_BITS < 12);
     box_free(&s);
 }
 
