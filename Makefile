@@ -45,6 +45,11 @@ TST_OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 .SECONDEXPANSION:
+# The objects are prerequisites of pattern rules (the libraries), which
+# makes them intermediate files: make would delete them after every build
+# (make demo printed a long "rm ...") and rebuild them the next time.
+# Nothing built here is a throw-away intermediate.
+.SECONDARY:
 
 DEPFLAGS := -MMD -MP
 .PHONY: all deps check test demo bench size cross clean

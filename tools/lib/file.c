@@ -171,9 +171,18 @@ static int read_path(const char *path, int allow_pipe, uint8_t **data,
     return rc;
 }
 
+const char *fwp_file_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? FWP_STDIN_NAME : path;
+}
+
+/* "-" is stdin, whatever it is: the user said so (pack - < app.hex). */
 int fwp_read_file(const char *path, uint8_t **data, size_t *len,
                   size_t max_len, fwp_err *err)
 {
+    if (strcmp(path, "-") == 0)
+        return read_all(STDIN_FILENO, FWP_STDIN_NAME, 0, data, len,
+                        max_len ? max_len : read_limit, err);
     return read_path(path, 0, data, len, max_len, err);
 }
 
