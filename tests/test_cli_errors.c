@@ -75,9 +75,6 @@ static void one_json_object(const char *out)
 static void test_bad_option_values(void **state)
 {
     (void)state;
-    static char longv[5001], longname[601];
-    memset(longv, '7', sizeof longv - 1);
-    memset(longname, 'n', sizeof longname - 1);
     char pack[512], unpack[512], verify[512];
     snprintf(pack, sizeof pack, "pack -k %s %s -o %s", P("k.pem"),
              P("app.hex"), P("out.fwpk"));

@@ -119,14 +119,7 @@ static int format_kind(const char *f, out_kind *k)
  * into a file name. */
 static int safe_name(const char *s)
 {
-    if (!*s || *s == '.' || *s == '-')
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
-              *s == '.' || *s == '+'))
-            return 0;
-    return 1;
+    return *s && *s != '.' && *s != '-' && fwp_plain_chars(s);
 }
 
 /* "dir/out.hex" + "main" -> "dir/out.main.hex" (malloc'd). */

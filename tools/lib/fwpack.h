@@ -70,6 +70,10 @@ size_t fwp_utf8_check(const char *s, size_t n);
  * DEL, C1 controls. */
 int fwp_utf8_control(const char *s, size_t len);
 
+/* Nonzero when s holds only ASCII letters, digits and - _ . + (MCU ids in
+ * profile files, target names that go into file names). */
+int fwp_plain_chars(const char *s);
+
 /* Quotes in messages show at most this many bytes of the value. */
 #define FWP_QUOTE_MAX 60
 #define FWP_QUOTE_BUF 288

@@ -88,14 +88,7 @@ static int number(const char *s, uint32_t *out)
 static int id_ok(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > FWPK_NAME_MAX)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
-              *s == '.' || *s == '+'))
-            return 0;
-    return 1;
+    return n > 0 && n <= FWPK_NAME_MAX && fwp_plain_chars(s);
 }
 
 static const char *const number_keys[] = {

@@ -66,6 +66,16 @@ int fwp_buf_escaped(fwp_buf *b, const char *s, size_t max)
     return rc;
 }
 
+int fwp_plain_chars(const char *s)
+{
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+              *s == '.' || *s == '+'))
+            return 0;
+    return 1;
+}
+
 const char *fwp_quote(const char *s, char out[FWP_QUOTE_BUF])
 {
     fwp_buf b = {0};
