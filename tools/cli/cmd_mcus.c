@@ -13,9 +13,11 @@ static const char help[] =
     "base and size, erase block and write unit (the flash geometry the\n"
     "verifier erases and writes by), RAM, the deflate window and frame size\n"
     "packed for that RAM, the branch filter, and whether the device\n"
-    "verifier fits the part: the verifier build its figures come from\n"
-    "(make size), the RAM it needs at that window and frame size (fixed\n"
-    "RAM + window + frame buffer) and its flash.  \"yes\": the verifier\n"
+    "verifier fits the part: the verifier build the part is assumed to run\n"
+    "(make size measures each: buffered, with the frame and the window in\n"
+    "RAM, where that fits, else streaming, with the window in flash), the\n"
+    "RAM it needs (fixed RAM, + window + frame buffer when buffered) and\n"
+    "its flash.  \"yes\": the verifier\n"
     "fits with a quarter of the RAM left for the rest of the bootloader;\n"
     "\"tight\": it fits, with less left; \"no\": it does not fit.\n"
     "fwpack pack warns when a target's verifier does not fit its MCU.\n"
@@ -31,7 +33,8 @@ static const char help[] =
     "            write-unit=8 ram=8K [window-bits=12 frame-size=1024 "
     "build=cortex-m0plus]\n"
     "(one line each; flash-size, erase-block, write-unit and ram are\n"
-    "required; the window and frame follow the RAM, the build the arch).\n"
+    "required; the build follows the arch and RAM, the window and frame\n"
+    "the build and RAM, as for fwpack's own profiles).\n"
     "\n"
     "      --mcu-file FILE   add the profiles in FILE\n"
     "      --json            one object: {\"mcus\": [...], \"builds\": [...]}\n"
@@ -70,7 +73,7 @@ static void text_row(fwp_buf *b, const fwp_mcu *m)
         snprintf(flash, sizeof flash, "%u", (unsigned)f.flash_need);
     }
     fwp_buf_printf(b, "%-13s %-14s 0x%08x+%-5s %-5s %-5u %-5s %-6u %-5u "
-                      "%-6s %-14s %-8s %-10s %s\n",
+                      "%-6s %-20s %-8s %-10s %s\n",
                    m->id, m->arch[0] ? m->arch : "-",
                    (unsigned)m->flash_base, size_text(m->flash_size, s[0]),
                    size_text(m->erase_block, s[1]), (unsigned)m->write_unit,
@@ -123,8 +126,10 @@ static void json_builds(fwp_buf *b)
     fwp_buf_printf(b, "],\"builds\":[");
     for (size_t i = 0; i < n; i++) {
         fwp_buf_printf(b, "%s{\"id\":\"%s\",\"size_target\":\"%s\","
-                          "\"flash\":%u,\"ram_fixed\":%u,\"cflags\":",
+                          "\"buffered\":%s,\"flash\":%u,\"ram_fixed\":%u,"
+                          "\"cflags\":",
                        i ? "," : "", v[i].id, v[i].size_target,
+                       v[i].buffered ? "true" : "false",
                        (unsigned)v[i].flash, (unsigned)v[i].ram_fixed);
         fwp_buf_json_str(b, v[i].cflags);
         fwp_buf_printf(b, "}");
@@ -183,7 +188,7 @@ int cmd_mcus(int argc, char **argv)
         fwp_buf_printf(&b, "{\"mcus\":[");
     else
         fwp_buf_printf(&b, "%-13s %-14s %-16s %-5s %-5s %-5s %-6s %-5s "
-                           "%-6s %-14s %-8s %-10s %s\n",
+                           "%-6s %-20s %-8s %-10s %s\n",
                        "ID", "ARCH", "FLASH", "ERASE", "WRITE", "RAM",
                        "WINDOW", "FRAME", "FILTER", "VERIFIER", "RAM-NEED",
                        "FLASH-NEED", "FITS");

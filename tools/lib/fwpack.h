@@ -258,24 +258,32 @@ typedef struct {
     const char *id;          /* named in profiles, e.g. "cortex-m0plus" */
     const char *size_target; /* its make size target (mk/cross.mk) */
     const char *cflags;      /* what sets it apart */
+    int buffered;            /* 1: frame buffer and whole window in RAM
+                                (FWPK_FRAME_BUFFER 1); 0: streaming, the
+                                window in flash behind a small ring */
     uint32_t flash;          /* make size "total" */
-    uint32_t ram_fixed;      /* make size "ram.beyond": RAM besides the
-                                window and the frame buffer */
+    uint32_t ram_fixed;      /* RAM besides the window and the frame
+                                buffer: all of it when streaming */
 } fwp_verifier_build;
 
 const fwp_verifier_build *fwp_verifier_builds(size_t *count);
 const fwp_verifier_build *fwp_verifier_build_find(const char *id);
-/* The build a profile file's arch implies ("" when there is none). */
-const char *fwp_verifier_build_for_arch(const char *arch);
-/* RAM the verifier needs: fixed + 2^window_bits + frame header + frame. */
+/* RAM the verifier needs: fixed, + 2^window_bits + frame header + frame
+ * when buffered. */
 uint32_t fwp_verifier_ram(const fwp_verifier_build *b, uint32_t window_bits,
                           uint32_t frame_size);
-/* The window and frame size for a part with ram bytes of RAM: the largest
- * frame (4096, 1024, 256), then the largest window, at which build b
+/* The build a part of this arch and RAM runs: the arch's buffered build
+ * when it needs at most 3/4 of the RAM at window 2^12 and 4096-byte frames
+ * (or the arch has no streaming one), else its streaming build; "" when
+ * there are no figures for the arch. */
+const char *fwp_verifier_build_for(const char *arch, uint32_t ram);
+/* The window and frame size for a part with ram bytes of RAM running b:
+ * the largest frame (4096, 1024, 256), then the largest window, at which b
  * needs at most 3/4 of the RAM (the rest is the bootloader's); the
- * smallest (9, 256) when none fits.  b NULL: the largest fixed RAM of
- * any build.  The built-in profiles follow it (but stm32g030k8, see
- * mcu.c); so do profile files that give no window-bits or frame-size. */
+ * smallest (9, 256) when none fits or b is NULL.  The built-in profiles
+ * follow it and fwp_verifier_build_for (but stm32g030k8's window, see
+ * mcu.c); so do profile files that give no build, window-bits or
+ * frame-size. */
 void fwp_verifier_defaults(const fwp_verifier_build *b, uint32_t ram,
                            uint32_t *window_bits, uint32_t *frame_size);
 

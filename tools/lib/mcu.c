@@ -13,19 +13,20 @@
 #define ST_FLASH 0x08000000u /* STM32 main flash */
 
 /* id, arch, flash base, flash size, erase block, write unit, RAM, window
- * bits, frame size, verifier build.  Windows and frames are what
- * fwp_verifier_defaults picks for the part's RAM and build (tests/
- * test_mcus.c checks it), except the stm32g030k8's: format/SPEC.md's
- * example container and examples/cmake are packed for it at window 2^12,
- * where today's verifier does not fit its 8 KiB (the defaults would be
- * 2^10); it changes with a verifier that needs less RAM.  fwpack mcus
- * shows which parts the verifier does not fit at all. */
+ * bits, frame size, verifier build.  The build, window and frame are what
+ * fwp_verifier_build_for and fwp_verifier_defaults pick for the part's
+ * arch and RAM (tests/test_mcus.c checks it): the buffered build where it
+ * fits well, else the streaming one, whose window is in flash.  Except the
+ * stm32g030k8's window and frame: format/SPEC.md's example container and
+ * examples/cmake are packed for it at 2^12 and 1024 (the rule says 2^15
+ * and 4096 now that the streaming build fits it).  fwpack mcus shows which
+ * parts the verifier does not fit at all. */
 static const fwp_mcu mcus[] = {
     /* STM32F0, RM0360 / RM0091: 1 or 2 KiB pages, half-word programming */
-    {"stm32f030c8", "cortex-m0", ST_FLASH, 64 * KIB, 1 * KIB, 2, 8 * KIB, 10,
-     1024, "cortex-m0plus", ""},
-    {"stm32f072rb", "cortex-m0", ST_FLASH, 128 * KIB, 2 * KIB, 2, 16 * KIB, 12,
-     4096, "cortex-m0plus", ""},
+    {"stm32f030c8", "cortex-m0", ST_FLASH, 64 * KIB, 1 * KIB, 2, 8 * KIB, 15,
+     4096, "cortex-m0plus-stream", ""},
+    {"stm32f072rb", "cortex-m0", ST_FLASH, 128 * KIB, 2 * KIB, 2, 16 * KIB, 15,
+     4096, "cortex-m0plus-stream", ""},
     /* STM32F1, RM0008: 1 KiB pages (medium density), 2 KiB (high
      * density), half-word programming */
     {"stm32f103c8", "cortex-m3", ST_FLASH, 64 * KIB, 1 * KIB, 2, 20 * KIB, 12,
@@ -37,12 +38,12 @@ static const fwp_mcu mcus[] = {
     /* STM32G0, RM0444: 2 KiB pages, 64-bit double-word programming (the
      * stm32g030k8's window: see above) */
     {"stm32g030k8", "cortex-m0plus", ST_FLASH, 64 * KIB, 2 * KIB, 8, 8 * KIB,
-     12, 1024, "cortex-m0plus", ""},
+     12, 1024, "cortex-m0plus-stream", ""},
     {"stm32g071rb", "cortex-m0plus", ST_FLASH, 128 * KIB, 2 * KIB, 8, 36 * KIB,
      14, 4096, "cortex-m0plus", ""},
     /* STM32L0, RM0367: 128-byte pages erased, 32-bit words written */
-    {"stm32l053r8", "cortex-m0plus", ST_FLASH, 64 * KIB, 128, 4, 8 * KIB, 10,
-     1024, "cortex-m0plus", ""},
+    {"stm32l053r8", "cortex-m0plus", ST_FLASH, 64 * KIB, 128, 4, 8 * KIB, 15,
+     4096, "cortex-m0plus-stream", ""},
     {"stm32l073rz", "cortex-m0plus", ST_FLASH, 192 * KIB, 128, 4, 20 * KIB, 12,
      4096, "cortex-m0plus", ""},
     /* STM32L4, RM0394 / RM0351: 2 KiB pages, 64-bit double-word
@@ -53,12 +54,12 @@ static const fwp_mcu mcus[] = {
      15, 4096, "cortex-m4", ""},
     /* STM32G4, RM0440: 2 KiB pages (dual-bank mode, the default on the
      * G47x), 64-bit double-word programming */
-    {"stm32g431kb", "cortex-m4", ST_FLASH, 128 * KIB, 2 * KIB, 8, 32 * KIB, 14,
+    {"stm32g431kb", "cortex-m4", ST_FLASH, 128 * KIB, 2 * KIB, 8, 32 * KIB, 13,
      4096, "cortex-m4", ""},
     {"stm32g474re", "cortex-m4", ST_FLASH, 512 * KIB, 2 * KIB, 8, 128 * KIB,
      15, 4096, "cortex-m4", ""},
     /* SAM D21: 256-byte rows erased, 64-byte pages written */
-    {"atsamd21g18a", "cortex-m0plus", 0x0u, 256 * KIB, 256, 64, 32 * KIB, 14,
+    {"atsamd21g18a", "cortex-m0plus", 0x0u, 256 * KIB, 256, 64, 32 * KIB, 13,
      4096, "cortex-m0plus", ""},
     /* SAM D5x: 8 KiB blocks erased, 16-byte quad-words written */
     {"atsamd51j19a", "cortex-m4", 0x0u, 512 * KIB, 8 * KIB, 16, 192 * KIB, 15,
@@ -66,8 +67,8 @@ static const fwp_mcu mcus[] = {
     {"atsamd51j20a", "cortex-m4", 0x0u, 1024 * KIB, 8 * KIB, 16, 256 * KIB, 15,
      4096, "cortex-m4", ""},
     /* nRF51 NVMC (xxAA): 1 KiB pages, 32-bit word writes */
-    {"nrf51822", "cortex-m0", 0x0u, 256 * KIB, 1 * KIB, 4, 16 * KIB, 12, 4096,
-     "cortex-m0plus", ""},
+    {"nrf51822", "cortex-m0", 0x0u, 256 * KIB, 1 * KIB, 4, 16 * KIB, 15, 4096,
+     "cortex-m0plus-stream", ""},
     /* nRF52840 NVMC: 4 KiB pages, 32-bit word writes */
     {"nrf52840", "cortex-m4", 0x0u, 1024 * KIB, 4 * KIB, 4, 256 * KIB, 15,
      4096, "cortex-m4", ""},
@@ -76,15 +77,16 @@ static const fwp_mcu mcus[] = {
      "rv32imc", ""},
     /* megaAVR: pages erased and written a page at a time (SPM; NVMCTRL on
      * the 4809), 128 bytes (64 words) or 256 bytes (128 words) */
-    {"atmega328p", "avr", 0x0u, 32 * KIB, 128, 128, 2 * KIB, 9, 256, "avr",
-     ""},
-    {"atmega328pb", "avr", 0x0u, 32 * KIB, 128, 128, 2 * KIB, 9, 256, "avr",
-     ""},
-    {"atmega64a", "avr", 0x0u, 64 * KIB, 256, 256, 4 * KIB, 9, 256, "avr", ""},
-    {"atmega1284p", "avr", 0x0u, 128 * KIB, 256, 256, 16 * KIB, 11, 4096,
-     "avr", ""},
-    {"atmega4809", "avr", 0x0u, 48 * KIB, 128, 128, 6 * KIB, 9, 256, "avr",
-     ""},
+    {"atmega328p", "avr", 0x0u, 32 * KIB, 128, 128, 2 * KIB, 9, 256,
+     "avr-stream", ""},
+    {"atmega328pb", "avr", 0x0u, 32 * KIB, 128, 128, 2 * KIB, 9, 256,
+     "avr-stream", ""},
+    {"atmega64a", "avr", 0x0u, 64 * KIB, 256, 256, 4 * KIB, 9, 256,
+     "avr-stream", ""},
+    {"atmega1284p", "avr", 0x0u, 128 * KIB, 256, 256, 16 * KIB, 15, 4096,
+     "avr-stream", ""},
+    {"atmega4809", "avr", 0x0u, 48 * KIB, 128, 128, 6 * KIB, 9, 256,
+     "avr-stream", ""},
 };
 
 const fwp_mcu *fwp_mcu_table(size_t *count)

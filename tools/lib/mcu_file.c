@@ -211,7 +211,7 @@ static int parse_line(fwp_mcu_list *l, char *s, const where *w)
                         w->name, w->line, m.id);
     if (!build_set)
         snprintf(m.build, sizeof m.build, "%s",
-                 fwp_verifier_build_for_arch(m.arch));
+                 fwp_verifier_build_for(m.arch, m.ram_size));
     uint32_t wbits, frame;
     fwp_verifier_defaults(fwp_verifier_build_find(m.build), m.ram_size,
                           &wbits, &frame);
