@@ -167,8 +167,10 @@ static void warn_fit(const fwp_target_opts *t, const fwp_mcu *m)
     if (!f.known || (f.ram_fits && f.flash_fits))
         return;
     fwp_mcu_fit_text(m, &f, &b);
-    cli_warn("target %s: the device verifier does not fit the %s: %s "
-             "(fwpack mcus)", t->name, m->id, b.data ? b.data : "");
+    cli_warn("target %s: the device verifier does not fit the %s, so a "
+             "bootloader on it cannot check this container (fwpack flash "
+             "checks it on the host instead): %s (fwpack mcus)",
+             t->name, m->id, b.data ? b.data : "");
     fwp_buf_free(&b);
 }
 
