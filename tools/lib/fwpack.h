@@ -280,10 +280,10 @@ const char *fwp_verifier_build_for(const char *arch, uint32_t ram);
 /* The window and frame size for a part with ram bytes of RAM running b:
  * the largest frame (4096, 1024, 256), then the largest window, at which b
  * needs at most 3/4 of the RAM (the rest is the bootloader's); the
- * smallest (9, 256) when none fits or b is NULL.  The built-in profiles
- * follow it and fwp_verifier_build_for (but stm32g030k8's window, see
- * mcu.c); so do profile files that give no build, window-bits or
- * frame-size. */
+ * smallest (9, 256) when none fits or b is NULL; 2^15 and 4096 for a
+ * streaming build, whose RAM does not depend on them.  Profile files that give
+ * no build, window-bits or frame-size get these; the built-in profiles
+ * got them when they were added (mcu.c). */
 void fwp_verifier_defaults(const fwp_verifier_build *b, uint32_t ram,
                            uint32_t *window_bits, uint32_t *frame_size);
 

@@ -13,14 +13,16 @@
 #define ST_FLASH 0x08000000u /* STM32 main flash */
 
 /* id, arch, flash base, flash size, erase block, write unit, RAM, window
- * bits, frame size, verifier build.  The build, window and frame are what
- * fwp_verifier_build_for and fwp_verifier_defaults pick for the part's
- * arch and RAM (tests/test_mcus.c checks it): the buffered build where it
- * fits well, else the streaming one, whose window is in flash.  Except the
- * stm32g030k8's window and frame: format/SPEC.md's example container and
- * examples/cmake are packed for it at 2^12 and 1024 (the rule says 2^15
- * and 4096 now that the streaming build fits it).  fwpack mcus shows which
- * parts the verifier does not fit at all. */
+ * bits, frame size, verifier build.  The build, window and frame were what
+ * fwp_verifier_build_for and fwp_verifier_defaults picked for the part's
+ * arch and RAM when the profile was added (the buffered build where it
+ * fits well, else the streaming one, whose window is in flash), and they
+ * stay: bootloaders are built for a profile's window and frame size
+ * (FWPK_WINDOW_BITS, FWPK_MAX_FRAME_SIZE), so new figures must not change
+ * them.  tests/test_mcus.c checks that each still fits with today's
+ * figures.  The stm32g030k8's 2^12 and 1024 are what format/SPEC.md's
+ * example container and examples/cmake use.  fwpack mcus shows which
+ * parts no verifier fits. */
 static const fwp_mcu mcus[] = {
     /* STM32F0, RM0360 / RM0091: 1 or 2 KiB pages, half-word programming */
     {"stm32f030c8", "cortex-m0", ST_FLASH, 64 * KIB, 1 * KIB, 2, 8 * KIB, 15,
@@ -85,7 +87,7 @@ static const fwp_mcu mcus[] = {
      "avr-stream", ""},
     {"atmega1284p", "avr", 0x0u, 128 * KIB, 256, 256, 16 * KIB, 15, 4096,
      "avr-stream", ""},
-    {"atmega4809", "avr", 0x0u, 48 * KIB, 128, 128, 6 * KIB, 9, 256,
+    {"atmega4809", "avr", 0x0u, 48 * KIB, 128, 128, 6 * KIB, 15, 4096,
      "avr-stream", ""},
 };
 
