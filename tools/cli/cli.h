@@ -65,11 +65,13 @@ void cli_json_error(const char *cmd, int code);
 
 /* ---- outputs (output.c) ---- */
 
-/* Checks -o OUT before any work: refuses a directory, and a file that is
- * one of the inputs (same device and inode, whatever the name), so that
- * no command replaces what it reads.  "-" (stdout) always passes.
- * Returns 0 or an exit code after printing. */
-int cli_output_check(const char *cmd, const char *out,
+/* Checks -o OUT before any work: refuses a file that is one of the inputs
+ * (same device and inode, whatever the name: usage error), so that no
+ * command replaces what it reads, and what fwp_output_check refuses (a
+ * directory, device, FIFO or link; an existing file without overwrite:
+ * I/O error).  "-" (stdout) always passes.  Returns 0 or an exit code
+ * after printing. */
+int cli_output_check(const char *cmd, const char *out, int overwrite,
                      const char *const *inputs, size_t n);
 /* Writes data to path (temporary file + rename; replaces an existing
  * file when overwrite), or to stdout for "-".  Returns 0 or an exit code

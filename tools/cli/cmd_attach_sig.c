@@ -78,7 +78,7 @@ static int parse(int argc, char **argv, attach_opts *o)
                                      "container");
     /* -o FILE.fwpk is the default made explicit; the others are not */
     const char *in[] = {o->sig, o->pub};
-    return o->out ? cli_output_check("attach-sig", o->out, in, 2) : 0;
+    return o->out ? cli_output_check("attach-sig", o->out, 1, in, 2) : 0;
 }
 
 /* 64 raw bytes, 128 hex digits, or base64 of 64 bytes. */

@@ -59,7 +59,7 @@ static int parse(int argc, char **argv, digest_opts *o)
         return cli_error(EXIT_USAGE, "digest: --json prints to stdout, where "
                                      "-o - writes the digest");
     const char *in[] = {o->in};
-    return o->out ? cli_output_check("digest", o->out, in, 1) : 0;
+    return o->out ? cli_output_check("digest", o->out, 1, in, 1) : 0;
 }
 
 static void print(const digest_opts *o, const fwp_layout *lay)

@@ -147,9 +147,12 @@ static int check(export_opts *o)
                                      "--revoked go with --format c");
     if (o->json && (!o->out || cli_is_stdio(o->out)))
         return cli_error(EXIT_USAGE, "export-key: --json needs -o FILE");
-    return o->out ? cli_output_check("export-key", o->out, o->files,
-                                     o->count)
-                  : EXIT_OK;
+    if (!o->out)
+        return EXIT_OK;
+    const char *in[RING_MAX + 1];
+    memcpy(in, o->files, o->count * sizeof in[0]);
+    in[o->count] = o->pass_file;
+    return cli_output_check("export-key", o->out, o->force, in, o->count + 1);
 }
 
 static int parse(int argc, char **argv, export_opts *o)

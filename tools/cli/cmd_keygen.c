@@ -105,7 +105,7 @@ static int parse(int argc, char **argv, keygen_opts *o)
         cli_warn("FWPACK_PASSPHRASE is set, but without --encrypt %s is "
                  "written unencrypted", o->out);
     const char *in[] = {o->pass_file};
-    return cli_output_check("keygen", o->out, in, 1);
+    return cli_output_check("keygen", o->out, o->force, in, 1);
 }
 
 /* Shorter passphrases are guessed offline if the key file leaks. */

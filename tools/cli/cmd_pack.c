@@ -432,7 +432,7 @@ static int check_output(const pack_cli *c)
         in[n++] = c->keys.files[i];
     in[n++] = c->keys.pass_file;
     in[n++] = c->mcu_file;
-    return cli_output_check("pack", c->out, in, n);
+    return cli_output_check("pack", c->out, 1, in, n);
 }
 
 /* ---- identity defaults ---- */
@@ -584,6 +584,9 @@ static int pack_and_write(pack_cli *c)
     if (rc == 0)
         rc = cli_output_write(c->out, box, len, 0644, 1);
     free(box);
+    if (rc == EXIT_OK && !c->p.version) /* about what was written */
+        cli_warn("pack: no --version: the container says 0.0.0, and "
+                 "Notehub shows that as the firmware's version");
     if (rc == EXIT_OK && c->verbose)
         summary(c, len);
     return rc;
@@ -604,9 +607,6 @@ static int run(pack_cli *c, fwp_target_opts *targets)
     c->p.targets = targets;
     if (rc == 0 && !c->p.product)
         default_product(c, product, sizeof product);
-    if (rc == 0 && !c->p.version)
-        cli_warn("pack: no --version: the container says 0.0.0, and "
-                 "Notehub shows that as the firmware's version");
     return rc ? rc : pack_and_write(c); /* unsigned: signed after packing */
 }
 

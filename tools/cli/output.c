@@ -15,26 +15,27 @@ int cli_is_stdio(const char *path)
     return strcmp(path, "-") == 0;
 }
 
-int cli_output_check(const char *cmd, const char *out,
+int cli_output_check(const char *cmd, const char *out, int overwrite,
                      const char *const *inputs, size_t n)
 {
     struct stat so, si;
     char q[FWP_QUOTE_BUF];
-    if (cli_is_stdio(out) || stat(out, &so) != 0)
-        return 0; /* a new file: nothing to compare */
-    if (S_ISDIR(so.st_mode))
-        return cli_error(EXIT_USAGE, "%s: -o %s: is a directory (give the "
-                                     "output file's name)",
-                         cmd, fwp_quote(out, q));
-    for (size_t i = 0; i < n; i++)
-        if (inputs[i] && !cli_is_stdio(inputs[i]) &&
-            stat(inputs[i], &si) == 0 && si.st_dev == so.st_dev &&
-            si.st_ino == so.st_ino)
-            return cli_error(EXIT_USAGE, "%s: -o %s is the input %s: "
-                                         "refusing to overwrite what it "
-                                         "reads (give another output)",
-                             cmd, fwp_quote(out, q), inputs[i]);
-    return 0;
+    fwp_err err;
+    if (cli_is_stdio(out))
+        return 0;
+    if (stat(out, &so) == 0)
+        for (size_t i = 0; i < n; i++)
+            if (inputs[i] && !cli_is_stdio(inputs[i]) &&
+                stat(inputs[i], &si) == 0 && si.st_dev == so.st_dev &&
+                si.st_ino == so.st_ino)
+                return cli_error(EXIT_USAGE, "%s: -o %s is the input %s: "
+                                             "refusing to overwrite what it "
+                                             "reads (give another output)",
+                                 cmd, fwp_quote(out, q), inputs[i]);
+    /* a directory, device, FIFO, link, or a key without --force: said now,
+     * not after the work (file.c's rule, file.c's words) */
+    return fwp_output_check(out, overwrite, &err) ? cli_fail(&err, EXIT_IO)
+                                                  : 0;
 }
 
 int cli_output_write(const char *path, const uint8_t *data, size_t len,

@@ -107,32 +107,6 @@ static int geometry(const pack_cli *c, fwp_target_opts *t, const fwp_mcu *m)
     return 0;
 }
 
-/* Data outside the target's flash: refused, saying which range to drop
- * (a HEX file's UICR or option-byte records, usually). */
-static int outside_flash(const fwp_target_opts *t)
-{
-    uint64_t lo = t->flash_base, hi = lo + t->flash_size;
-    for (size_t i = 0; i < t->image.count; i++) {
-        const fwp_seg *s = &t->image.segs[i];
-        uint64_t end = (uint64_t)s->addr + s->len;
-        if (s->addr >= lo && end <= hi)
-            continue;
-        return cli_error(EXIT_INPUT, "pack: target %s: data at 0x%08x.."
-                                     "0x%08llx lies outside flash "
-                                     "0x%08llx..0x%08llx%s%s%s: drop it "
-                                     "with --exclude 0x%08x:0x%08llx, or "
-                                     "keep only the flash with --crop "
-                                     "0x%08llx:0x%08llx",
-                         t->name, (unsigned)s->addr,
-                         (unsigned long long)end - 1, (unsigned long long)lo,
-                         (unsigned long long)hi - 1, *t->mcu ? " (" : "",
-                         t->mcu, *t->mcu ? ")" : "", (unsigned)s->addr,
-                         (unsigned long long)end, (unsigned long long)lo,
-                         (unsigned long long)hi);
-    }
-    return 0;
-}
-
 /* Generic geometry spans every byte from the lowest to the highest: a
  * stray record far away makes a flash window of megabytes around a small
  * image (and unpack a huge .bin). */
@@ -199,8 +173,6 @@ int pack_make_target(const pack_cli *c, const tspec *s, fwp_target_opts *t)
         rc = apply_ranges(c, s, &t->image);
     if (rc == 0)
         rc = geometry(c, t, m);
-    if (rc == 0)
-        rc = outside_flash(t);
     if (rc == 0 && m)
         warn_fit(t, m);
     if (rc == 0 && !m && !c->has_geo[GEO_SIZE])

@@ -93,7 +93,7 @@ static int check_opts(vr_opts *o, int argc, char **argv)
     const char *in[FWPK_MAX_KEYS + 1] = {o->input};
     for (uint32_t i = 0; i < o->key_files; i++)
         in[i + 1] = o->keys[i];
-    return cli_output_check("unpack", o->output, in, o->key_files + 1);
+    return cli_output_check("unpack", o->output, 1, in, o->key_files + 1);
 }
 
 int vr_parse(vr_opts *o, int argc, char **argv, const char *help)

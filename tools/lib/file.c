@@ -244,7 +244,7 @@ static void sync_dir(const char *path)
 /* What may be at the output path: nothing, or (with overwrite) a regular
  * file.  rename() would replace a device node or a symbolic link with a
  * regular file (as root, /dev/null), so they are refused outright. */
-static int check_output(const char *path, int overwrite, fwp_err *err)
+int fwp_output_check(const char *path, int overwrite, fwp_err *err)
 {
     struct stat st;
     if (lstat(path, &st) != 0)
@@ -358,7 +358,7 @@ int fwp_write_file_atomic(const char *path, const uint8_t *data, size_t len,
                           unsigned mode, int overwrite, fwp_err *err)
 {
     struct sigaction old[CLEANUP_SIGNALS];
-    if (check_output(path, overwrite, err))
+    if (fwp_output_check(path, overwrite, err))
         return -1;
     size_t tlen = strlen(path) + sizeof TMP_SUFFIX + TMP_RANDOM;
     char *tmp = malloc(tlen);

@@ -121,6 +121,10 @@ void fwp_warn_exposed(const char *path, const char *what);
  * path exists, fails.  Errors name path; nothing is left behind. */
 int fwp_write_file_atomic(const char *path, const uint8_t *data, size_t len,
                           unsigned mode, int overwrite, fwp_err *err);
+/* What fwp_write_file_atomic checks first, for a caller that wants to
+ * refuse before it does the work: nothing at path, or (with overwrite) a
+ * regular file.  0, or -1 with err set (FWP_E_IO). */
+int fwp_output_check(const char *path, int overwrite, fwp_err *err);
 
 /* ---- firmware images: sorted, non-overlapping segments ---- */
 
