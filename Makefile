@@ -51,6 +51,17 @@ TST_OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 .SECONDEXPANSION:
+# The objects are prerequisites of pattern rules (the libraries), which
+# makes them intermediate files: make would delete them after every build
+# (make demo and make check printed a long "rm ...") and rebuild them the
+# next time.  They are listed, for every build directory (mk/min.mk,
+# mk/modes.mk), not a bare .SECONDARY: (those files name targets of their
+# own, and then a bare one no longer means "all").
+ALL_OBJ_SRC = $(VERIFIER_SRC) $(PROG_SRC) $(LIB_SRC) $(CLI_SRC) $(SUPPORT_SRC) \
+              $(TEST_SRC)
+OBJ_DIRS = $(REL) $(TST) $(BUILD)/test-min $(BUILD)/test-stream \
+           $(BUILD)/test-flashwin
+.SECONDARY: $(foreach d,$(OBJ_DIRS),$(call obj,$(d),$(ALL_OBJ_SRC)))
 
 DEPFLAGS := -MMD -MP
 .PHONY: all deps check test demo bench size cross clean

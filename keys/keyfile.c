@@ -16,8 +16,15 @@ static int read_key(const char *path, uint8_t **data, size_t *len,
                     fwp_err *err)
 {
     static const char pkcs8_enc[] = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
-    if (fwp_read_file(path, data, len, KEY_FILE_MAX, err))
+    if (fwp_read_file(path, data, len, KEY_FILE_MAX, err)) {
+        /* a firmware image or a container given as a key: say what the
+         * file is not, rather than how large it is */
+        if (err && err->kind == FWP_E_INPUT)
+            fwp_fail(err, "%s: not a PEM or DER key file (larger than %d "
+                          "bytes; a key file is under 1 KB)", path,
+                     KEY_FILE_MAX);
         return -1;
+    }
     if (*len >= sizeof pkcs8_enc - 1 &&
         strstr((const char *)*data, pkcs8_enc)) {
         free(*data);

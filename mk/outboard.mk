@@ -79,6 +79,8 @@ $(OB_DIR)/optiboot-src-7c00.bin: $(OPTIBOOT_DIR)/optiboot.c
 $(OB_DIR)/app_v%.elf: examples/outboard/app.c
 	@mkdir -p $(@D)
 	$(OB_AVR_CC) $(OB_APP_CFLAGS) -DAPP_VERSION='"$*.0.0"' $< -o $@
+# kept, not deleted as intermediates of the .bin (make demo rebuilt them)
+.SECONDARY: $(OB_DIR)/app_v1.elf $(OB_DIR)/app_v2.elf
 $(OB_DIR)/%.bin: $(OB_DIR)/%.elf
 	avr-objcopy -O binary -j .text -j .data $< $@
 $(OB_DIR)/%.hex: $(OB_DIR)/%.bin

@@ -79,27 +79,6 @@ static void test_version(void **state)
             fail_msg("accepted '%s'", bad[i]);
 }
 
-static void test_mcu(void **state)
-{
-    (void)state;
-    size_t n;
-    const fwp_mcu *t = fwp_mcu_table(&n);
-    assert_int_equal(n, 6);
-    for (size_t i = 0; i < n; i++) {
-        assert_int_equal(t[i].window_bits, fwp_mcu_window_bits(t[i].ram_size));
-        assert_true(t[i].erase_block >= t[i].write_unit);
-    }
-    const fwp_mcu *g = fwp_mcu_find("stm32g030k8");
-    assert_non_null(g);
-    assert_int_equal(g->flash_base, 0x08000000);
-    assert_int_equal(g->flash_size, 64 * 1024);
-    assert_int_equal(g->write_unit, 8);
-    assert_int_equal(g->window_bits, 12);
-    assert_int_equal(fwp_mcu_find("atmega328p")->window_bits, 9);
-    assert_int_equal(fwp_mcu_find("atsamd21g18a")->window_bits, 14);
-    assert_null(fwp_mcu_find("z80"));
-}
-
 static void test_info(void **state)
 {
     (void)state;
@@ -132,7 +111,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_merge), cmocka_unit_test(test_normalize),
-        cmocka_unit_test(test_version),   cmocka_unit_test(test_mcu),
+        cmocka_unit_test(test_version),
         cmocka_unit_test(test_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -163,10 +163,10 @@ static void test_pin_sources(void **state)
                             "pin-value=4321' " P11_SOFTHSM " " KT_GEO
                             " %s -o %s", app, box), 3);
     assert_null(strstr(kt_err, "4321"));
-    /* no PIN anywhere, stdin not a terminal */
+    /* no PIN anywhere, stdin not a terminal: a usage error */
     assert_int_equal(kt_run("pack --pkcs11 'pkcs11:token=fw;object=release' "
                             P11_SOFTHSM " " KT_GEO " %s -o %s </dev/null",
-                            app, box), 3);
+                            app, box), 2);
     assert_non_null(strstr(kt_err, "token fw: needs a PIN (--pkcs11-pin, "
                                     "FWPACK_PKCS11_PIN"));
     /* on a terminal: asked once, not echoed */

@@ -212,7 +212,7 @@ void box_frames(fwp_mtarget *t, fwp_frames *fr, const uint8_t *stream,
                 size_t n, uint32_t codec, uint32_t wbits, uint32_t fs)
 {
     fwp_err err;
-    if (fwp_frames_build(stream, n, codec, 9, wbits, fs, fr, &err))
+    if (fwp_frames_build(stream, n, codec, 9, wbits, fs, NULL, fr, &err))
         fail_msg("frames: %s", err.msg);
     t->frame_count = fr->count;
     t->payload_size = fr->payload;

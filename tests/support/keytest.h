@@ -10,10 +10,11 @@
 #include "box.h"
 
 /* pack options that give a container box_verify accepts: target "main" at
- * BOX_BASE in the BOX_FLASH model (2 KiB erase blocks, 8-byte writes). */
+ * BOX_BASE in the BOX_FLASH model (2 KiB erase blocks, 8-byte writes), and
+ * a version (no warning for its absence). */
 #define KT_GEO                                                             \
     "--target main --load-addr 0x08000000 --flash-base 0x08000000 "        \
-    "--flash-size 0x40000 --erase-block 2048 --write-unit 8"
+    "--flash-size 0x40000 --erase-block 2048 --write-unit 8 --version 1.0.0"
 
 /* stdout and stderr of the last kt_run (malloc'd, never NULL after one). */
 extern char *kt_out, *kt_err;

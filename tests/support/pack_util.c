@@ -114,7 +114,7 @@ int pu_fwpack(const char *args, char **out, char **err)
     snprintf(dir, sizeof dir, "/tmp/fwpack-test-XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    char cmd[4096];
+    char cmd[16384];
     snprintf(cmd, sizeof cmd, "%s %s >%s/out 2>%s/err", bin, args, dir, dir);
     int st = system(cmd);
     char path[128];
@@ -132,7 +132,7 @@ char *pu_out, *pu_err;
 
 int pu_run(const char *fmt, ...)
 {
-    char args[4096];
+    char args[12288];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
@@ -211,4 +211,52 @@ uint32_t pu_rand(uint32_t *state)
     x ^= x >> 17;
     x ^= x << 5;
     return *state = x;
+}
+
+void pu_one_error(const char *text, ...)
+{
+    static const char warn[] = "fwpack: warning:";
+    const char *line = NULL;
+    int n = 0;
+    for (const char *p = text ? text : ""; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (strncmp(p, warn, sizeof warn - 1) != 0) {
+            line = p;
+            n++;
+        }
+        p += len + (nl != NULL);
+    }
+    if (n != 1)
+        fail_msg("expected one error line, got %d:\n%s", n, text ? text : "");
+    size_t len = strcspn(line, "\n");
+    va_list ap;
+    va_start(ap, text);
+    for (const char *want; (want = va_arg(ap, const char *)) != NULL;) {
+        char *copy = strndup(line, len);
+        int found = copy && strstr(copy, want) != NULL;
+        free(copy);
+        if (!found) {
+            va_end(ap);
+            fail_msg("the error line lacks \"%s\":\n%.*s", want, (int)len,
+                     line);
+        }
+    }
+    va_end(ap);
+}
+
+int pu_warnings(const char *text, const char *what)
+{
+    static const char warn[] = "fwpack: warning:";
+    int n = 0;
+    for (const char *p = text ? text : ""; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char *copy = strndup(p, len);
+        n += copy && strncmp(copy, warn, sizeof warn - 1) == 0 &&
+             strstr(copy, what) != NULL;
+        free(copy);
+        p += len + (nl != NULL);
+    }
+    return n;
 }

@@ -30,6 +30,12 @@ extern char *pu_out, *pu_err;
 /* pu_fwpack with printf-style args, output into pu_out/pu_err; with
  * TEST_DEBUG set, prints each command, its exit code and output. */
 int pu_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Fails the test unless text (a command's stderr) has exactly one line
+ * that is not a "fwpack: warning:" line, and that line holds every string
+ * of the NULL-terminated list: the one-line error naming what and why. */
+void pu_one_error(const char *text, ...);
+/* The number of "fwpack: warning:" lines in text that hold 'what'. */
+int pu_warnings(const char *text, const char *what);
 /* Frees pu_out and pu_err (a test program's teardown). */
 void pu_run_free(void);
 /* Firmware-like bytes: Thumb-ish opcodes, literal pools, tables. */

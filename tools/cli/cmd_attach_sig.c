@@ -26,9 +26,10 @@ static const char help[] =
     "                      bytes in base64 (a KMS's JSON field)\n"
     "  -p, --pubkey FILE   the signer's public key (SubjectPublicKeyInfo PEM\n"
     "                      or DER; a private key file works too)\n"
-    "  -o, --output FILE   write the signed container to FILE; without -o,\n"
-    "                      FILE.fwpk is replaced (temporary file + rename)\n"
-    "      --force         overwrite OUT if it exists\n"
+    "  -o, --output FILE   write the signed container to FILE, replacing it\n"
+    "                      (- for stdout); without -o, FILE.fwpk is\n"
+    "                      replaced (temporary file + rename)\n"
+    "      --force         accepted for old scripts\n"
     "  -v, --verbose       print the signature count and key id\n"
     "      --json          print {\"file\", \"key_id\", \"signatures\"}\n"
     "  -h, --help          this text\n";
@@ -71,7 +72,13 @@ static int parse(int argc, char **argv, attach_opts *o)
     if (!o->sig || !o->pub)
         return cli_error(EXIT_USAGE, "attach-sig: --sig SIG and -p PUB.pem "
                                      "are required");
-    return 0;
+    if (o->out && cli_is_stdio(o->out) && (o->json || o->verbose))
+        return cli_error(EXIT_USAGE, "attach-sig: --json and -v print to "
+                                     "stdout, where -o - writes the "
+                                     "container");
+    /* -o FILE.fwpk is the default made explicit; the others are not */
+    const char *in[] = {o->sig, o->pub};
+    return o->out ? cli_output_check("attach-sig", o->out, 1, in, 2) : 0;
 }
 
 /* 64 raw bytes, 128 hex digits, or base64 of 64 bytes. */
@@ -126,7 +133,7 @@ static void report(const attach_opts *o, const char *out, const uint8_t *box,
         fwp_buf_hex(&b, id, sizeof id);
         fwp_buf_printf(&b, "\n");
     }
-    fputs(b.data ? b.data : "", stdout);
+    cli_json_print(&b);
     fwp_buf_free(&b);
 }
 
@@ -148,20 +155,22 @@ int cmd_attach_sig(int argc, char **argv)
         return cli_fail(&err, EXIT_IO);
     fwp_layout lay;
     size_t end = 0;
-    if (fwp_layout_parse(data, len, o.in, &lay, &err) ||
-        fwp_frames_end(data, len, &lay, o.in, &end, &err))
+    const char *name = fwp_file_name(o.in);
+    if (fwp_layout_parse(data, len, name, &lay, &err) ||
+        fwp_frames_end(data, len, &lay, name, &end, &err))
         rc = cli_fail(&err, EXIT_VERIFY);
     else if (end != len) /* kept, they would ride along unsigned */
         rc = cli_error(EXIT_VERIFY, "%s: %zu bytes after the last frame: "
                                     "not a container as pack writes it",
-                       o.in, len - end);
-    else if (fwp_sig_append(data, len, o.in, pk, sig, &box, &box_len, &err))
+                       name, len - end);
+    else if (fwp_sig_append(data, len, name, pk, sig, &box, &box_len, &err))
         rc = cli_fail(&err, EXIT_INPUT);
     const char *out = o.out ? o.out : o.in;
-    if (rc == EXIT_OK &&
-        fwp_write_file_atomic(out, box, box_len, 0644, o.out ? o.force : 1,
-                              &err))
-        rc = cli_fail(&err, EXIT_IO);
+    if (rc == EXIT_OK && cli_is_stdio(o.in) && !o.out)
+        rc = cli_error(EXIT_USAGE, "attach-sig: the container came from "
+                                   "stdin: give -o OUT.fwpk (or -o -)");
+    if (rc == EXIT_OK)
+        rc = cli_output_write(out, box, box_len, 0644, 1);
     if (rc == EXIT_OK && (o.verbose || o.json))
         report(&o, out, box, box_len, pk);
     free(data);

@@ -18,9 +18,11 @@ static const char help[] =
     "  fwpack attach-sig app.fwpk --sig sig.bin -p pub.pem\n"
     "Signatures already in FILE do not change the digest.\n"
     "\n"
-    "  -o, --output FILE   write the 64 bytes to FILE (default: print them\n"
-    "                      in hex on stdout)\n"
-    "      --force         overwrite FILE if it exists\n"
+    "FILE - reads the container from stdin.\n"
+    "\n"
+    "  -o, --output FILE   write the 64 bytes to FILE, replacing it (- for\n"
+    "                      stdout; default: print them in hex on stdout)\n"
+    "      --force         accepted for old scripts\n"
     "      --json          print {\"file\", \"signed_digest\", \"signatures\",\n"
     "                      \"key_ids\"} on stdout\n"
     "  -h, --help          this text\n";
@@ -53,7 +55,11 @@ static int parse(int argc, char **argv, digest_opts *o)
     if (optind + 1 != argc)
         return cli_error(EXIT_USAGE, "digest: need exactly one container");
     o->in = argv[optind];
-    return 0;
+    if (o->out && cli_is_stdio(o->out) && o->json)
+        return cli_error(EXIT_USAGE, "digest: --json prints to stdout, where "
+                                     "-o - writes the digest");
+    const char *in[] = {o->in};
+    return o->out ? cli_output_check("digest", o->out, 1, in, 1) : 0;
 }
 
 static void print(const digest_opts *o, const fwp_layout *lay)
@@ -77,7 +83,7 @@ static void print(const digest_opts *o, const fwp_layout *lay)
         }
         fwp_buf_printf(&b, "]}\n");
     }
-    fputs(b.data ? b.data : "", stdout);
+    cli_json_print(&b);
     fwp_buf_free(&b);
 }
 
@@ -93,13 +99,12 @@ int cmd_digest(int argc, char **argv)
     fwp_err err;
     if (fwp_read_file(o.in, &data, &len, 0, &err))
         return cli_fail(&err, EXIT_IO);
-    rc = fwp_layout_parse(data, len, o.in, &lay, &err)
+    rc = fwp_layout_parse(data, len, fwp_file_name(o.in), &lay, &err)
              ? cli_fail(&err, EXIT_VERIFY)
              : EXIT_OK;
-    if (rc == EXIT_OK && o.out &&
-        fwp_write_file_atomic(o.out, lay.signed_digest,
-                              sizeof lay.signed_digest, 0644, o.force, &err))
-        rc = cli_fail(&err, EXIT_IO);
+    if (rc == EXIT_OK && o.out)
+        rc = cli_output_write(o.out, lay.signed_digest,
+                              sizeof lay.signed_digest, 0644, 1);
     if (rc == EXIT_OK && (o.json || !o.out))
         print(&o, &lay);
     free(data);

@@ -19,7 +19,7 @@ static const char help[] =
     "clear in that file is not authenticated, and a keyring built from a\n"
     "swapped one would trust another key.\n"
     "\n"
-    "  -o, --output FILE   where to write (default: stdout)\n"
+    "  -o, --output FILE   where to write (default, or -: stdout)\n"
     "  -f, --format FMT    pem: SubjectPublicKeyInfo PEM, byte-identical to\n"
     "                           `openssl pkey -pubout` (default)\n"
     "                      c:   a C header defining fwpk_keyring[] and\n"
@@ -27,7 +27,8 @@ static const char help[] =
     "                      raw: the 32 key bytes\n"
     "      --passphrase-file F\n"
     "                      the passphrase of encrypted keys (its first line)\n"
-    "      --force         overwrite FILE if it exists\n"
+    "      --force         overwrite FILE if it exists (key files are never\n"
+    "                      replaced without it)\n"
     "  -v, --verbose       print the key id (on stderr)\n"
     "      --json          print {\"key_id\": ...} on stdout (needs -o)\n"
     "  -h, --help          this text\n"
@@ -61,15 +62,12 @@ static int render(const export_opts *o, fwp_buf *b)
 static int emit(const export_opts *o)
 {
     fwp_buf b = {0};
-    fwp_err err;
     int rc = EXIT_OK;
     if (render(o, &b))
         rc = cli_error(EXIT_IO, "export-key: out of memory");
-    else if (!o->out && fwrite(b.data, 1, b.len, stdout) != b.len)
-        rc = cli_error(EXIT_IO, "export-key: cannot write to stdout");
-    else if (o->out && fwp_write_file_atomic(o->out, (uint8_t *)b.data, b.len,
-                                             0644, o->force, &err))
-        rc = cli_fail(&err, EXIT_IO);
+    else
+        rc = cli_output_write(o->out ? o->out : "-", (uint8_t *)b.data,
+                              b.len, 0644, o->force);
     fwp_buf_free(&b);
     return rc;
 }
@@ -107,7 +105,10 @@ static void report(const export_opts *o)
     }
     if (o->json)
         fwp_buf_printf(&b, "]}\n");
-    fputs(b.data ? b.data : "", o->json ? stdout : stderr);
+    if (o->json)
+        cli_json_print(&b);
+    else
+        fputs(b.data ? b.data : "", stderr);
     fwp_buf_free(&b);
 }
 
@@ -144,9 +145,14 @@ static int check(export_opts *o)
         (o->count > 1 || o->ring[0].revoked || o->ring[0].generation))
         return cli_error(EXIT_USAGE, "export-key: several keys, @GEN and "
                                      "--revoked go with --format c");
-    if (o->json && !o->out)
+    if (o->json && (!o->out || cli_is_stdio(o->out)))
         return cli_error(EXIT_USAGE, "export-key: --json needs -o FILE");
-    return EXIT_OK;
+    if (!o->out)
+        return EXIT_OK;
+    const char *in[RING_MAX + 1];
+    memcpy(in, o->files, o->count * sizeof in[0]);
+    in[o->count] = o->pass_file;
+    return cli_output_check("export-key", o->out, o->force, in, o->count + 1);
 }
 
 static int parse(int argc, char **argv, export_opts *o)

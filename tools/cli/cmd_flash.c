@@ -540,7 +540,11 @@ static void print_json(const flash_run *r, const char *error)
                    fwpk_prog_stage_name(p->stage));
     fwp_buf_json_str(&b, r->target);
     fwp_buf_printf(&b, ",\"mcu\":");
-    fwp_buf_json_str(&b, p->chip ? p->chip->mcu : r->mcu);
+    const char *mcu = p->chip ? p->chip->mcu : r->mcu;
+    if (*mcu) /* null for none, as in every --json output */
+        fwp_buf_json_str(&b, mcu);
+    else
+        fwp_buf_printf(&b, "null");
     if (p->stage > FWPK_PROG_STAGE_IDENTIFY ||
         p->err == FWPK_PROG_ERR_WRONG_CHIP)
         fwp_buf_printf(&b, p->drv->family == FWPK_PROG_AVR
@@ -571,7 +575,7 @@ static void print_json(const flash_run *r, const char *error)
                        fwpk_prog_stage_name(r->events[i].stage),
                        r->events[i].t);
     fwp_buf_printf(&b, "]}\n");
-    fputs(b.data ? b.data : "", stdout);
+    cli_json_print(&b);
     fwp_buf_free(&b);
 }
 

@@ -13,6 +13,7 @@
 
 static const char help[] =
     "usage: fwpack inspect FILE.fwpk [--json]\n"
+    "       fwpack inspect - [--json] < FILE.fwpk\n"
     "\n"
     "Prints the header, info string, manifest (every target: geometry,\n"
     "segments, digest, anchor), the signatures' key ids and the frames, and\n"
@@ -21,12 +22,18 @@ static const char help[] =
     "not checked (fwpack verify does that).\n"
     "Exit 0 when a device of every target accepts the container (signatures\n"
     "aside), 1 when one refuses it or it is malformed.\n"
+    "FILE - reads the container from stdin.  Text from the container\n"
+    "(product, version, names, the info string) is shown with control\n"
+    "characters and bytes that are not UTF-8 as \\xNN, so that a hostile\n"
+    "file cannot drive the terminal.\n"
     "\n"
-    "      --json    machine-readable output\n"
+    "      --json    machine-readable output: one object, also on failure\n"
+    "                (format/SPEC.md, appendix)\n"
     "  -h, --help    this text\n";
 
 typedef struct {
-    const char *path;
+    const char *path; /* as given ("-": stdin) */
+    const char *name; /* for messages */
     uint8_t *data;
     size_t len;
     fwp_layout lay;
@@ -42,12 +49,23 @@ static const char *codec_name(uint32_t c)
                                      : "lzma";
 }
 
+/* "label" then s from the container, escaped for the terminal. */
+static void text_str(fwp_buf *b, const char *label, const char *s)
+{
+    fwp_buf_printf(b, "%s", label);
+    fwp_buf_escaped(b, s, 0);
+}
+
 static void text_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w,
                         uint32_t i)
 {
-    fwp_buf_printf(b, "target %u: %s\n  mcu          %s\n", (unsigned)i,
-                   t->name, *t->mcu ? t->mcu : "(generic)");
-    fwp_buf_printf(b, "  flash        0x%08x + 0x%x, erase block %u, write "
+    fwp_buf_printf(b, "target %u: ", (unsigned)i);
+    fwp_buf_escaped(b, t->name, 0);
+    if (*t->mcu)
+        text_str(b, "\n  mcu          ", t->mcu);
+    else
+        fwp_buf_printf(b, "\n  mcu          (generic)");
+    fwp_buf_printf(b, "\n  flash        0x%08x + 0x%x, erase block %u, write "
                       "unit %u\n  segments     %u:",
                    (unsigned)t->flash_base, (unsigned)t->flash_size,
                    (unsigned)t->erase_block, (unsigned)t->write_unit,
@@ -79,8 +97,10 @@ static void text_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w,
                    w->chain_ok ? "ok" : "BROKEN",
                    w->digest_ok > 0 ? "ok" : w->digest_ok ? "not checked"
                                                           : "MISMATCH");
-    if (w->problem[0])
-        fwp_buf_printf(b, "  refused      %s\n", w->problem);
+    if (w->problem[0]) {
+        text_str(b, "  refused      ", w->problem);
+        fwp_buf_printf(b, "\n");
+    }
 }
 
 static void text(fwp_buf *b, const inspection *x)
@@ -88,15 +108,18 @@ static void text(fwp_buf *b, const inspection *x)
     const fwp_manifest *m = &x->m;
     char built[20];
     fwp_time_format(m->build_time, built);
-    fwp_buf_printf(b, "file         %s, %zu bytes\n", x->path, x->len);
+    text_str(b, "file         ", x->path);
+    fwp_buf_printf(b, ", %zu bytes\n", x->len);
     fwp_buf_printf(b, "header       format %u, info %u bytes, manifest %u "
                       "bytes\n", x->data[4], (unsigned)x->lay.info_len,
                    (unsigned)x->lay.manifest_len);
-    fwp_buf_printf(b, "info         %s\n", (const char *)x->lay.info);
-    fwp_buf_printf(b, "product      %s\nversion      %s\nsecurity     %u\n"
-                      "built        %u (%s UTC)\nsigned hash  ",
-                   m->product, m->version, (unsigned)m->security_counter,
-                   (unsigned)m->build_time, built);
+    text_str(b, "info         ", (const char *)x->lay.info);
+    text_str(b, "\nproduct      ", m->product);
+    text_str(b, "\nversion      ", m->version);
+    fwp_buf_printf(b, "\nsecurity     %u\nbuilt        %u (%s UTC)\n"
+                      "signed hash  ",
+                   (unsigned)m->security_counter, (unsigned)m->build_time,
+                   built);
     fwp_buf_hex(b, x->lay.signed_digest, FWPK_SIGNED_DIGEST_LEN);
     fwp_buf_printf(b, "\nsignatures   %u%s", (unsigned)x->lay.sig_count,
                    x->lay.sig_count ? ", key ids:" : " (unsigned)");
@@ -117,12 +140,21 @@ static void json_hex(fwp_buf *b, const char *key, const uint8_t *d, size_t n)
     fwp_buf_printf(b, "\"");
 }
 
+/* JSON's one convention for "none": null, never "" (SPEC.md appendix). */
+static void json_str_or_null(fwp_buf *b, const char *s)
+{
+    if (*s)
+        fwp_buf_json_str(b, s);
+    else
+        fwp_buf_printf(b, "null");
+}
+
 static void json_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w)
 {
     fwp_buf_printf(b, "{\"name\":");
     fwp_buf_json_str(b, t->name);
     fwp_buf_printf(b, ",\"mcu\":");
-    fwp_buf_json_str(b, t->mcu);
+    json_str_or_null(b, t->mcu);
     fwp_buf_printf(b, ",\"flash_base\":%u,\"flash_size\":%u,\"erase_block\":"
                       "%u,\"write_unit\":%u,\"segments\":[",
                    (unsigned)t->flash_base, (unsigned)t->flash_size,
@@ -155,7 +187,7 @@ static void json_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w)
                    w->chain_ok ? "true" : "false",
                    w->digest_ok > 0 ? "true" : w->digest_ok ? "null"
                                                             : "false");
-    fwp_buf_json_str(b, w->problem);
+    json_str_or_null(b, w->problem);
     fwp_buf_printf(b, "}");
 }
 
@@ -195,15 +227,15 @@ static int examine(inspection *x, fwp_err *err)
 {
     if (fwp_read_file(x->path, &x->data, &x->len, 0, err))
         return -1;
-    if (fwp_layout_parse(x->data, x->len, x->path, &x->lay, err) ||
-        fwp_manifest_decode(x->lay.manifest, x->lay.manifest_len, x->path,
+    if (fwp_layout_parse(x->data, x->len, x->name, &x->lay, err) ||
+        fwp_manifest_decode(x->lay.manifest, x->lay.manifest_len, x->name,
                             &x->m, err))
         return -1;
     if (fwp_container_walk(x->data, x->len, &x->lay, &x->m, x->walks, &x->ok,
                            err)) {
         char why[sizeof err->msg]; /* not formatted into itself */
         memcpy(why, err->msg, sizeof why);
-        return fwp_fail(err, "%s: %s", x->path, why);
+        return fwp_fail(err, "%s: %s", x->name, why);
     }
     return 0;
 }
@@ -230,11 +262,12 @@ int cmd_inspect(int argc, char **argv)
     fwp_err err;
     memset(&x, 0, sizeof x);
     x.path = argv[optind];
+    x.name = fwp_file_name(x.path);
     int rc = examine(&x, &err) ? cli_fail(&err, EXIT_VERIFY) : EXIT_OK;
     if (rc == EXIT_OK) {
         fwp_buf b = {0};
         (as_json ? json : text)(&b, &x);
-        fputs(b.data ? b.data : "", stdout);
+        cli_json_print(&b);
         fwp_buf_free(&b);
         rc = x.ok ? EXIT_OK : EXIT_VERIFY;
     }

@@ -43,19 +43,19 @@ static int report(const fwp_keypair *kp, const char *path, int encrypted,
     fwp_key_id(kp->pk, id);
     if (fwp_buf_hex(&hex, id, sizeof id))
         return EXIT_IO;
-    if (json)
-        printf("{\"key_id\":\"%s\",\"encrypted\":%s,\"file\":", hex.data,
-               encrypted ? "true" : "false");
-    else
+    if (!json) {
         printf("wrote %s%s, key id %s\n", path,
                encrypted ? " (encrypted)" : "", hex.data);
-    fwp_buf_free(&hex);
-    if (json) {
+    } else {
         fwp_buf b = {0};
+        fwp_buf_printf(&b, "{\"key_id\":\"%s\",\"encrypted\":%s,\"file\":",
+                       hex.data, encrypted ? "true" : "false");
         fwp_buf_json_str(&b, path);
-        printf("%s}\n", b.data ? b.data : "\"\"");
+        fwp_buf_printf(&b, "}\n");
+        cli_json_print(&b);
         fwp_buf_free(&b);
     }
+    fwp_buf_free(&hex);
     return EXIT_OK;
 }
 
@@ -102,9 +102,10 @@ static int parse(int argc, char **argv, keygen_opts *o)
         return cli_error(EXIT_USAGE, "keygen: -o -: a private key is written "
                                      "to a file only, never to stdout");
     if (!o->encrypt && cli_secret_env("FWPACK_PASSPHRASE"))
-        cli_error(0, "warning: FWPACK_PASSPHRASE is set, but without "
-                     "--encrypt %s is written unencrypted", o->out);
-    return 0;
+        cli_warn("FWPACK_PASSPHRASE is set, but without --encrypt %s is "
+                 "written unencrypted", o->out);
+    const char *in[] = {o->pass_file};
+    return cli_output_check("keygen", o->out, o->force, in, 1);
 }
 
 /* Shorter passphrases are guessed offline if the key file leaks. */

@@ -1,12 +1,14 @@
-/* cmd_pack.c - fwpack pack: firmware files in, one signed container out. */
+/* cmd_pack.c - fwpack pack: firmware files in, one signed container out.
+ * Options are checked here, before any work; pack_target.c turns each
+ * target's file and options into fwp_target_opts. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "cli.h"
-#include "sign.h"
+#include "pack_cli.h"
 
 static const char help[] =
     "usage: fwpack pack -k KEY.pem [options] FILE -o OUT.fwpk\n"
@@ -21,19 +23,25 @@ static const char help[] =
     "                addresses (LMA), as objcopy -O binary takes them\n"
     "  raw binary    .bin, or any file, with its load address (--load-addr\n"
     "                or @ADDR)\n"
-    "Other names are read by their first character (':' HEX, 'S' S-records).\n"
-    "The output is written to a temporary file and renamed.\n"
+    "Other names are read by their first character (':' HEX, 'S' S-records);\n"
+    "FILE - reads stdin.  The output is written to a temporary file and\n"
+    "renamed (-o - writes it to stdout); an existing output is replaced, as\n"
+    "a compiler replaces its output, but never one of the inputs.\n"
     "\n"
     "targets:\n"
     "  FILE                      one target, named by --target (default app)\n"
     "  -t, --add NAME[:MCU]=FILE[@ADDR]\n"
-    "                            a target (repeat for up to 8); MCU here\n"
-    "                            overrides --mcu for this target\n"
+    "                            a target (repeat for up to 8, each NAME\n"
+    "                            once); MCU here overrides --mcu for it\n"
     "      --target NAME         name of the single FILE target\n"
     "      --load-addr ADDR      FILE is a raw binary loaded at ADDR\n"
-    "      --mcu ID              MCU profile for every target without its own:\n"
-    "                            stm32g030k8 stm32l432kc atsamd21g18a nrf52840\n"
-    "                            esp32c3 atmega328p (see below)\n"
+    "      --crop LO:HI          keep only the bytes at LO..HI-1 (every\n"
+    "                            target; srec_cat's -crop)\n"
+    "      --exclude LO:HI       drop the bytes at LO..HI-1 (repeatable; a\n"
+    "                            HEX file's UICR or option-byte records)\n"
+    "      --mcu ID              MCU profile for every target without its own\n"
+    "                            (fwpack mcus lists them; case is ignored)\n"
+    "      --mcu-file FILE       more profiles (format: fwpack mcus --help)\n"
     "signing:\n"
     "  -k, --key FILE            private key (repeat: one signature each)\n"
     "      --unsigned            no signatures (for external signing)\n"
@@ -52,9 +60,12 @@ static const char help[] =
     "                            pin-source, FWPACK_PKCS11_PIN, the terminal);\n"
     "                            other users see it in ps: prefer\n"
     "                            FWPACK_PKCS11_PIN or pin-source=file:PATH\n"
-    "identity (format/SPEC.md 3 and 4):\n"
-    "      --version V           MAJOR.MINOR.PATCH[-PRE][+BUILD] (0.0.0)\n"
-    "      --product S --org S --description S --firmware S --builder S\n"
+    "identity (format/SPEC.md 3 and 4; Notehub shows them):\n"
+    "      --version V           MAJOR.MINOR.PATCH[-PRE][+BUILD]; without it\n"
+    "                            0.0.0, with a warning\n"
+    "      --product S           (the first input's name without its\n"
+    "                            extension, else the first target's name)\n"
+    "      --org S --description S --firmware S --builder S\n"
     "      --security-counter N  anti-rollback counter (0)\n"
     "geometry and compression (each overrides the MCU profile, for all "
     "targets):\n"
@@ -74,62 +85,38 @@ static const char help[] =
     "      --filter none|thumb|rv32  branch filter (thumb for Cortex-M,\n"
     "                            rv32 for RISC-V profiles, else none)\n"
     "output:\n"
-    "  -o, --output FILE         the container (required)\n"
-    "      --force               overwrite FILE if it exists\n"
+    "  -o, --output FILE         the container (required; - for stdout)\n"
+    "      --force               accepted for old scripts: outputs are always\n"
+    "                            replaced\n"
     "      --max-input BYTES     refuse a bigger input file (67108864, or\n"
     "                            FWPACK_MAX_INPUT; 0: no limit)\n"
     "      --max-size BYTES      refuse a bigger container (1572864, the\n"
     "                            most Notehub takes as host firmware; 0: no\n"
-    "                            limit); above 921600 bytes (WiFi Notecards'\n"
+    "                            limit), stopping as soon as the frames pass\n"
+    "                            it; above 921600 bytes (WiFi Notecards'\n"
     "                            limit) a warning is printed\n"
+    "  -q, --quiet               no progress line (it is shown on stderr only\n"
+    "                            when stderr is a terminal)\n"
     "  -v, --verbose             print a summary\n"
     "  -h, --help                this text\n"
     "\n"
     "Without an MCU profile: erase block 4096, write unit 4, flash base =\n"
     "lowest address rounded down to the erase block (at least 4 KiB), flash\n"
     "size = span rounded up to it. Flash base and size must be whole erase\n"
-    "blocks (format/SPEC.md 4.2).\n"
+    "blocks (format/SPEC.md 4.2).  With a profile, pack warns when the\n"
+    "device verifier does not fit the part (fwpack mcus).\n"
     "The build time is SOURCE_DATE_EPOCH if set, else the clock.  Keys are\n"
     "read (and passphrases asked for) after compression, when signing.\n";
-
-#define GEO_BASE 0
-#define GEO_SIZE 1
-#define GEO_ERASE 2
-#define GEO_WRITE 3
-#define GEO_WINDOW 4
-#define GEO_FRAME 5
-#define GEO_N 6
-
-typedef struct {
-    const char *name, *mcu, *file;
-    uint32_t addr;
-    int has_addr;
-} tspec;
-
-typedef struct {
-    fwp_pack_opts p;
-    const char *out, *target, *mcu, *codec, *filter;
-    cli_keys keys;         /* -k signers */
-    tspec specs[FWPK_MAX_TARGETS];
-    size_t spec_count;
-    uint32_t geo[GEO_N], level;
-    int has_geo[GEO_N], has_level, has_load, unsigned_, force, verbose;
-    uint32_t lzma[3]; /* --lzma-lc, --lzma-lp, --lzma-pb */
-    int has_lzma[3];
-    uint32_t load_addr;
-    uint32_t max_size; /* 0: no limit */
-    int has_max_size;
-    cli_p11 p11;           /* --pkcs11 signers */
-} pack_cli;
 
 /* Splits arg (an argv string, modified in place). */
 static int parse_spec(char *s, tspec *t)
 {
-    const char *arg = s;
+    char q[FWP_QUOTE_BUF];
+    fwp_quote(s, q);
     char *eq = strchr(s, '=');
     if (!eq || eq == s || !eq[1])
-        return cli_error(EXIT_USAGE, "pack: -t %s: expected "
-                                     "NAME[:MCU]=FILE[@ADDR]", arg);
+        return cli_error(EXIT_USAGE, "pack: -t '%s': expected "
+                                     "NAME[:MCU]=FILE[@ADDR]", q);
     *eq = 0;
     t->name = s;
     t->file = eq + 1;
@@ -143,6 +130,40 @@ static int parse_spec(char *s, tspec *t)
         *at = 0;
         t->has_addr = 1;
     }
+    if (cli_opt_text("-t NAME", t->name, FWPK_NAME_MAX) ||
+        (t->mcu && cli_opt_text("-t NAME:MCU", t->mcu, FWPK_NAME_MAX)))
+        return EXIT_USAGE;
+    return 0;
+}
+
+/* LO:HI, HI exclusive and above LO, up to 0x100000000. */
+static int parse_range(pack_cli *c, const char *opt, const char *arg,
+                       int crop)
+{
+    char q[FWP_QUOTE_BUF], lo_text[32];
+    const char *colon = strchr(arg, ':');
+    uint32_t lo, hi32;
+    uint64_t hi;
+    if (c->range_count == PACK_RANGES_MAX)
+        return cli_error(EXIT_USAGE, "pack: at most %d --crop and --exclude",
+                         PACK_RANGES_MAX);
+    size_t n = colon ? (size_t)(colon - arg) : 0;
+    if (n && n < sizeof lo_text) {
+        memcpy(lo_text, arg, n);
+        lo_text[n] = 0;
+    }
+    int ok = n && n < sizeof lo_text && cli_u32(lo_text, &lo) == 0;
+    if (ok && strcmp(colon + 1, "0x100000000") == 0)
+        hi = 0x100000000ULL;
+    else if (ok && cli_u32(colon + 1, &hi32) == 0)
+        hi = hi32;
+    else
+        ok = 0;
+    if (!ok || hi <= lo)
+        return cli_error(EXIT_USAGE, "pack: %s '%s': expected LO:HI, two "
+                                     "addresses with LO < HI (HI is not "
+                                     "included)", opt, fwp_quote(arg, q));
+    c->ranges[c->range_count++] = (prange){lo, hi, crop};
     return 0;
 }
 
@@ -150,9 +171,8 @@ enum {
     O_TARGET = 256, O_LOAD, O_MCU, O_UNSIGNED, O_VERSION, O_PRODUCT, O_ORG,
     O_DESC, O_FIRMWARE, O_BUILDER, O_COUNTER, O_BASE, O_SIZE, O_ERASE,
     O_WRITE, O_CODEC, O_LEVEL, O_WINDOW, O_FRAME, O_FILTER, O_FORCE,
-    O_MAX_SIZE, O_MAX_INPUT, O_LZMA_LC, O_LZMA_LP, O_LZMA_PB,
-    O_PASS_FILE, O_WEAK_KDF,
-    O_PKCS11, O_P11_MODULE, O_P11_PIN
+    O_MAX_SIZE, O_MAX_INPUT, O_PASS_FILE, O_WEAK_KDF, O_PKCS11, O_P11_MODULE,
+    O_P11_PIN, O_CROP, O_EXCLUDE, O_MCU_FILE, O_LZMA_LC, O_LZMA_LP, O_LZMA_PB
 };
 
 static const struct option long_opts[] = {
@@ -160,10 +180,14 @@ static const struct option long_opts[] = {
     {"key", required_argument, 0, 'k'},
     {"output", required_argument, 0, 'o'},
     {"verbose", no_argument, 0, 'v'},
+    {"quiet", no_argument, 0, 'q'},
     {"help", no_argument, 0, 'h'},
     {"target", required_argument, 0, O_TARGET},
     {"load-addr", required_argument, 0, O_LOAD},
     {"mcu", required_argument, 0, O_MCU},
+    {"mcu-file", required_argument, 0, O_MCU_FILE},
+    {"crop", required_argument, 0, O_CROP},
+    {"exclude", required_argument, 0, O_EXCLUDE},
     {"unsigned", no_argument, 0, O_UNSIGNED},
     {"version", required_argument, 0, O_VERSION},
     {"product", required_argument, 0, O_PRODUCT},
@@ -194,12 +218,20 @@ static const struct option long_opts[] = {
     {"pkcs11-pin", required_argument, 0, O_P11_PIN},
     {0, 0, 0, 0}};
 
+/* Geometry options; the window and frame size are checked against the
+ * format's limits here, the rest (powers of two, 4 GiB) by fwp_pack. */
 static int geo_opt(pack_cli *c, int which, const char *arg)
 {
     static const char *const names[GEO_N] = {
         "--flash-base", "--flash-size", "--erase-block", "--write-unit",
         "--window-bits", "--frame-size"};
     c->has_geo[which] = 1;
+    if (which == GEO_WINDOW)
+        return cli_opt_range(names[which], arg, FWPK_WINDOW_BITS_MIN,
+                             FWPK_WINDOW_BITS_MAX, &c->geo[which]);
+    if (which == GEO_FRAME)
+        return cli_opt_range(names[which], arg, FWPK_FRAME_SIZE_MIN,
+                             FWPK_FRAME_SIZE_MAX, &c->geo[which]);
     return cli_opt_u32(names[which], arg, &c->geo[which]);
 }
 
@@ -208,15 +240,53 @@ static int lzma_opt(pack_cli *c, int which, const char *arg)
 {
     static const char *const names[3] = {"--lzma-lc", "--lzma-lp",
                                          "--lzma-pb"};
+    char q[FWP_QUOTE_BUF];
     c->has_lzma[which] = 1;
     if (cli_u32(arg, &c->lzma[which]) || c->lzma[which] > 4)
-        return cli_error(EXIT_USAGE, "pack: %s must be 0..4, not '%s'",
-                         names[which], arg);
+        return cli_error(EXIT_USAGE, "pack: %s '%s': must be 0..4",
+                         names[which], fwp_quote(arg, q));
     return 0;
+}
+
+/* Text that goes into the info string (JSON) or the manifest (CBOR text):
+ * UTF-8, and the manifest's limits. */
+static int identity_opt(pack_cli *c, int opt, const char *arg)
+{
+    fwp_err err;
+    fwp_version v;
+    char q[FWP_QUOTE_BUF];
+    switch (opt) {
+    case O_VERSION:
+        c->p.version = arg;
+        if (fwp_version_parse(arg, &v, &err) == 0)
+            return 0;
+        return cli_error(EXIT_USAGE, "pack: --version '%s': expected "
+                                     "MAJOR.MINOR.PATCH[-PRE][+BUILD] (BUILD a "
+                                     "number, at most %d bytes)",
+                         fwp_quote(arg, q), FWPK_VERSION_MAX);
+    case O_PRODUCT:
+        c->p.product = arg;
+        if (!*arg)
+            return cli_error(EXIT_USAGE, "pack: --product must not be "
+                                         "empty");
+        return cli_opt_text("--product", arg, FWPK_PRODUCT_MAX);
+    case O_ORG: c->p.org = arg; return cli_opt_text("--org", arg, 0);
+    case O_DESC:
+        c->p.description = arg;
+        return cli_opt_text("--description", arg, 0);
+    case O_FIRMWARE:
+        c->p.firmware = arg;
+        return cli_opt_text("--firmware", arg, 0);
+    case O_BUILDER:
+        c->p.builder = arg;
+        return cli_opt_text("--builder", arg, 0);
+    }
+    return cli_error(EXIT_USAGE, "pack: unknown option");
 }
 
 static int option_more(pack_cli *c, int opt, const char *arg)
 {
+    char q[FWP_QUOTE_BUF];
     switch (opt) {
     case O_LZMA_LC: return lzma_opt(c, 0, arg);
     case O_LZMA_LP: return lzma_opt(c, 1, arg);
@@ -235,8 +305,8 @@ static int option_more(pack_cli *c, int opt, const char *arg)
         if (strcmp(arg, "max") == 0)
             c->level = FWP_LEVEL_MAX;
         else if (cli_u32(arg, &c->level) || c->level > 9)
-            return cli_error(EXIT_USAGE, "pack: --level must be 0..9 or "
-                                         "max, not '%s'", arg);
+            return cli_error(EXIT_USAGE, "pack: --level '%s': must be 0..9 "
+                                         "or max", fwp_quote(arg, q));
         return 0;
     case O_MAX_SIZE:
         c->has_max_size = 1;
@@ -251,8 +321,10 @@ static int option_more(pack_cli *c, int opt, const char *arg)
     case O_LOAD:
         c->has_load = 1;
         return cli_opt_u32("--load-addr", arg, &c->load_addr);
+    case O_CROP: return parse_range(c, "--crop", arg, 1);
+    case O_EXCLUDE: return parse_range(c, "--exclude", arg, 0);
     }
-    return cli_error(EXIT_USAGE, "pack: unknown option");
+    return identity_opt(c, opt, arg);
 }
 
 static int option(pack_cli *c, int opt, char *arg)
@@ -271,16 +343,14 @@ static int option(pack_cli *c, int opt, char *arg)
         return 0;
     case 'o': c->out = arg; return 0;
     case 'v': c->verbose = 1; return 0;
-    case O_TARGET: c->target = arg; return 0;
-    case O_MCU: c->mcu = arg; return 0;
+    case 'q': c->quiet = 1; return 0;
+    case O_TARGET:
+        c->target = arg;
+        return cli_opt_text("--target", arg, FWPK_NAME_MAX);
+    case O_MCU: c->mcu = arg; return cli_opt_text("--mcu", arg, 0);
+    case O_MCU_FILE: c->mcu_file = arg; return 0;
     case O_UNSIGNED: c->unsigned_ = 1; return 0;
-    case O_FORCE: c->force = 1; return 0;
-    case O_VERSION: c->p.version = arg; return 0;
-    case O_PRODUCT: c->p.product = arg; return 0;
-    case O_ORG: c->p.org = arg; return 0;
-    case O_DESC: c->p.description = arg; return 0;
-    case O_FIRMWARE: c->p.firmware = arg; return 0;
-    case O_BUILDER: c->p.builder = arg; return 0;
+    case O_FORCE: return 0; /* outputs are always replaced */
     case O_CODEC: c->codec = arg; return 0;
     case O_FILTER: c->filter = arg; return 0;
     case O_PASS_FILE: c->keys.pass_file = arg; return 0;
@@ -296,14 +366,42 @@ static int option(pack_cli *c, int opt, char *arg)
     return option_more(c, opt, arg);
 }
 
+/* The target list: names are the manifest's keys, so each once. */
+static int check_targets(const pack_cli *c)
+{
+    char q[FWP_QUOTE_BUF];
+    int stdin_used = 0;
+    for (size_t i = 0; i < c->spec_count; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(c->specs[i].name, c->specs[j].name) == 0)
+                return cli_error(EXIT_USAGE, "pack: -t: target name '%s' "
+                                             "given twice (each target needs "
+                                             "its own name)",
+                                 fwp_quote(c->specs[i].name, q));
+        if (cli_is_stdio(c->specs[i].file) && stdin_used++)
+            return cli_error(EXIT_USAGE, "pack: stdin (-) can be read once, "
+                                         "not for two targets");
+    }
+    return 0;
+}
+
 static int check_args(pack_cli *c, int argc, char **argv)
 {
     int npos = argc - optind;
+    char q[FWP_QUOTE_BUF];
     if (!c->out)
         return cli_error(EXIT_USAGE, "pack: -o OUT.fwpk is required");
-    if (c->spec_count ? npos != 0 : npos != 1)
-        return cli_error(EXIT_USAGE, "pack: give one FILE, or targets with "
-                                     "-t NAME=FILE, not both");
+    if (c->spec_count && npos)
+        return cli_error(EXIT_USAGE, "pack: '%s': with -t targets, every "
+                                     "file goes in a -t NAME=FILE",
+                         fwp_quote(argv[optind], q));
+    if (!c->spec_count && npos == 0)
+        return cli_error(EXIT_USAGE, "pack: no input: give FILE, or targets "
+                                     "with -t NAME=FILE");
+    if (!c->spec_count && npos > 1)
+        return cli_error(EXIT_USAGE, "pack: %d files given: pack one FILE, "
+                                     "or several as targets with -t "
+                                     "NAME=FILE each", npos);
     if (c->spec_count && (c->target || c->has_load))
         return cli_error(EXIT_USAGE, "pack: --target and --load-addr go with "
                                      "FILE; use -t NAME=FILE@ADDR");
@@ -313,16 +411,19 @@ static int check_args(pack_cli *c, int argc, char **argv)
                                      "container (not both)");
     if (c->codec && strcmp(c->codec, "none") && strcmp(c->codec, "deflate") &&
         strcmp(c->codec, "lzma"))
-        return cli_error(EXIT_USAGE,
-                         "pack: --codec must be none, deflate or lzma");
+        return cli_error(EXIT_USAGE, "pack: --codec '%s': must be none, "
+                                     "deflate or lzma", fwp_quote(c->codec, q));
     int lzma = c->codec && strcmp(c->codec, "lzma") == 0;
     if (!lzma && (c->has_lzma[0] || c->has_lzma[1] || c->has_lzma[2]))
         return cli_error(EXIT_USAGE, "pack: --lzma-lc, --lzma-lp and "
                                      "--lzma-pb go with --codec lzma");
     uint32_t id;
     if (c->filter && fwp_filter_from_name(c->filter, &id))
-        return cli_error(EXIT_USAGE,
-                         "pack: --filter must be none, thumb or rv32");
+        return cli_error(EXIT_USAGE, "pack: --filter '%s': must be none, "
+                                     "thumb or rv32", fwp_quote(c->filter, q));
+    if (c->verbose && cli_is_stdio(c->out))
+        return cli_error(EXIT_USAGE, "pack: -v prints to stdout, where -o - "
+                                     "writes the container");
     if (!c->spec_count) {
         tspec *t = &c->specs[c->spec_count++];
         t->name = c->target ? c->target : "app";
@@ -330,14 +431,14 @@ static int check_args(pack_cli *c, int argc, char **argv)
         t->addr = c->load_addr;
         t->has_addr = c->has_load;
     }
-    return 0;
+    return check_targets(c);
 }
 
 static int parse(pack_cli *c, int argc, char **argv)
 {
     int opt;
     opterr = 0;
-    while ((opt = cli_getopt(argc, argv, "t:k:o:vh", long_opts)) != -1) {
+    while ((opt = cli_getopt(argc, argv, "t:k:o:vqh", long_opts)) != -1) {
         if (opt == 'h') {
             fputs(help, stdout);
             return -1;
@@ -351,154 +452,123 @@ static int parse(pack_cli *c, int argc, char **argv)
     return check_args(c, argc, argv);
 }
 
-/* ---- from options to fwp_target_opts ---- */
-
-static int load_image(const tspec *s, fwp_image *img)
+/* -o must not be one of the files pack reads. */
+static int check_output(const pack_cli *c)
 {
-    fwp_err err;
-    fwp_format f = fwp_format_from_name(s->file);
-    if (!s->has_addr && f == FWP_FMT_BIN)
-        return cli_error(EXIT_USAGE, "pack: %s is a raw binary: give its "
-                                     "load address (--load-addr or @ADDR)",
-                         s->file);
-    if (s->has_addr && f != FWP_FMT_BIN && f != FWP_FMT_UNKNOWN)
-        return cli_error(EXIT_USAGE, "pack: %s (%s) carries its own "
-                                     "addresses: drop @ADDR or --load-addr",
-                         s->file, fwp_format_name(f));
-    if (fwp_input_load(s->file, s->has_addr, s->addr, img, &err))
-        return cli_fail(&err, EXIT_INPUT);
-    return 0;
+    const char *in[FWPK_MAX_TARGETS + FWPK_MAX_SIGNATURES + 2];
+    size_t n = 0;
+    for (size_t i = 0; i < c->spec_count; i++)
+        in[n++] = c->specs[i].file;
+    for (size_t i = 0; i < c->keys.count; i++)
+        in[n++] = c->keys.files[i];
+    in[n++] = c->keys.pass_file;
+    in[n++] = c->mcu_file;
+    return cli_output_check("pack", c->out, 1, in, n);
 }
 
-static uint32_t pick(const pack_cli *c, int which, const fwp_mcu *m,
-                     uint32_t dflt)
-{
-    static const size_t off[GEO_N] = {
-        offsetof(fwp_mcu, flash_base), offsetof(fwp_mcu, flash_size),
-        offsetof(fwp_mcu, erase_block), offsetof(fwp_mcu, write_unit),
-        offsetof(fwp_mcu, window_bits), offsetof(fwp_mcu, frame_size)};
-    if (c->has_geo[which])
-        return c->geo[which];
-    if (m)
-        return *(const uint32_t *)((const char *)m + off[which]);
-    return dflt;
-}
+/* ---- identity defaults ---- */
 
-/* zopfli's window is 32 KiB: a smaller window is for a device that
- * cannot hold that much RAM, so refuse rather than widen it. */
-static int level_max_window(const pack_cli *c, const fwp_target_opts *t)
+/* The product Notehub shows, when --product is not given: the first
+ * input's name without directory and extension ("app" for build/app.hex),
+ * else the first target's name; never the tool's. */
+static void default_product(pack_cli *c, char *buf, size_t cap)
 {
-    if (c->has_geo[GEO_WINDOW])
-        return cli_error(EXIT_USAGE, "pack: --level max needs --window-bits "
-                                     "%d (zopfli's window is 32 KiB), not %u",
-                         FWP_LEVEL_MAX_WINDOW_BITS,
-                         (unsigned)t->window_bits);
-    return cli_error(EXIT_USAGE, "pack: --level max needs window bits %d "
-                                 "(zopfli's window is 32 KiB), but target "
-                                 "%s's MCU %s has %u for its RAM: use "
-                                 "--level 9, or --window-bits %d if the "
-                                 "bootloader has a 32 KiB window",
-                     FWP_LEVEL_MAX_WINDOW_BITS, t->name, t->mcu,
-                     (unsigned)t->window_bits, FWP_LEVEL_MAX_WINDOW_BITS);
-}
-
-/* The dictionary lives in flash on the device (format/SPEC.md 6.1), so
- * by default it covers the whole image: a profile's window bits are for
- * deflate's RAM window and do not apply.  lc/lp/pb: the profile's, each
- * overridden by its option. */
-static int lzma_choices(const pack_cli *c, fwp_target_opts *t,
-                        const fwp_mcu *m)
-{
-    uint32_t size = fwp_image_size(&t->image), bits = FWPK_LZMA_DICT_BITS_MIN;
-    uint32_t d[3];
-    while (bits < FWPK_LZMA_DICT_BITS_MAX && ((uint32_t)1 << bits) < size)
-        bits++;
-    t->window_bits = c->has_geo[GEO_WINDOW] ? c->geo[GEO_WINDOW] : bits;
-    if (t->window_bits < FWPK_LZMA_DICT_BITS_MIN ||
-        t->window_bits > FWPK_LZMA_DICT_BITS_MAX)
-        return cli_error(EXIT_USAGE, "pack: --window-bits for lzma must be "
-                                     "%d..%d (a dictionary of 4 KiB to "
-                                     "1 GiB), not %u",
-                         FWPK_LZMA_DICT_BITS_MIN, FWPK_LZMA_DICT_BITS_MAX,
-                         (unsigned)t->window_bits);
-    fwp_mcu_default_lzma(m, &d[0], &d[1], &d[2]);
-    for (int i = 0; i < 3; i++)
-        if (c->has_lzma[i])
-            d[i] = c->lzma[i];
-    if (d[0] + d[1] > FWPK_LZMA_LCLP_LIMIT)
-        return cli_error(EXIT_USAGE, "pack: lzma lc %u + lp %u is more than "
-                                     "%d", (unsigned)d[0], (unsigned)d[1],
-                         FWPK_LZMA_LCLP_LIMIT);
-    t->lzma_props = (d[2] * 5 + d[1]) * 9 + d[0];
-    return 0;
-}
-
-static int geometry(const pack_cli *c, fwp_target_opts *t, const fwp_mcu *m)
-{
-    const fwp_image *im = &t->image;
-    uint64_t lo = im->segs[0].addr, hi = (uint64_t)im->segs[im->count - 1].addr +
-                                         im->segs[im->count - 1].len;
-    /* The flash a reader accepts is whole erase blocks (SPEC.md 4.2): the
-     * default one is the image's span in blocks of at least 4 KiB. */
-    t->erase_block = pick(c, GEO_ERASE, m, 4096);
-    uint64_t unit = t->erase_block > 4096 ? t->erase_block : 4096;
-    t->flash_base = pick(c, GEO_BASE, m, (uint32_t)(lo / unit * unit));
-    uint64_t span = hi > t->flash_base ? hi - t->flash_base : 1;
-    span = (span + unit - 1) / unit * unit;
-    if (span > 0x100000000ULL - t->flash_base)
-        span = 0x100000000ULL - t->flash_base;
-    t->flash_size = pick(c, GEO_SIZE, m, (uint32_t)span);
-    t->write_unit = pick(c, GEO_WRITE, m, 4);
-    t->window_bits = pick(c, GEO_WINDOW, m, 15);
-    t->frame_size = pick(c, GEO_FRAME, m, FWPK_FRAME_SIZE_DEFAULT);
-    t->level = c->has_level ? (int)c->level : 9;
-    t->codec = !c->codec || strcmp(c->codec, "deflate") == 0
-                   ? FWPK_CODEC_DEFLATE
-               : strcmp(c->codec, "none") == 0 ? FWPK_CODEC_NONE
-                                               : FWPK_CODEC_LZMA;
-    if (t->codec == FWPK_CODEC_DEFLATE && t->level == FWP_LEVEL_MAX &&
-        t->window_bits != FWP_LEVEL_MAX_WINDOW_BITS)
-        return level_max_window(c, t);
-    if (c->filter)
-        fwp_filter_from_name(c->filter, &t->filter);
-    else
-        t->filter = fwp_mcu_default_filter(m);
-    return t->codec == FWPK_CODEC_LZMA ? lzma_choices(c, t, m) : 0;
-}
-
-static int known_geometry(const pack_cli *c)
-{
-    return c->has_geo[GEO_BASE] && c->has_geo[GEO_SIZE] &&
-           c->has_geo[GEO_ERASE] && c->has_geo[GEO_WRITE];
-}
-
-static int make_target(const pack_cli *c, const tspec *s, fwp_target_opts *t)
-{
-    t->name = s->name;
-    t->mcu = s->mcu ? s->mcu : c->mcu ? c->mcu : "";
-    const fwp_mcu *m = *t->mcu ? fwp_mcu_find(t->mcu) : NULL;
-    if (*t->mcu && !m && !known_geometry(c))
-        return cli_error(EXIT_USAGE, "pack: unknown MCU '%s': use a known "
-                                     "one (fwpack pack --help) or give "
-                                     "--flash-base, --flash-size, "
-                                     "--erase-block and --write-unit",
-                         t->mcu);
-    int rc = load_image(s, &t->image);
-    return rc ? rc : geometry(c, t, m);
+    const char *f = c->specs[0].file, *slash = strrchr(f, '/');
+    const char *base = slash ? slash + 1 : f, *dot = strrchr(base, '.');
+    size_t n = dot && dot > base ? (size_t)(dot - base) : strlen(base);
+    if (cli_is_stdio(f) || n == 0 || n >= cap ||
+        fwp_utf8_check(base, n) != n) {
+        base = c->specs[0].name;
+        n = strlen(base);
+    }
+    snprintf(buf, cap, "%.*s", (int)n, base);
+    c->p.product = buf;
 }
 
 static int build_time(uint64_t *t)
 {
     const char *s = getenv("SOURCE_DATE_EPOCH");
+    char q[FWP_QUOTE_BUF];
     uint32_t v;
     if (!s) {
         *t = (uint64_t)time(NULL);
         return 0;
     }
     if (cli_u32(s, &v))
-        return cli_error(EXIT_USAGE, "pack: SOURCE_DATE_EPOCH '%s' is not "
-                                     "a number of seconds", s);
+        return cli_error(EXIT_USAGE, "pack: SOURCE_DATE_EPOCH '%s': not a "
+                                     "number of seconds", fwp_quote(s, q));
     *t = v;
+    return 0;
+}
+
+/* ---- packing: progress, the size limit, the output ---- */
+
+typedef struct {
+    const pack_cli *c;
+    int tty;           /* draw the progress line */
+    int shown;         /* last percentage drawn, -1 none */
+    uint64_t in_done, in_total, out_done;
+} progress;
+
+/* After each frame: a progress line on a terminal, and a stop as soon as
+ * the frames alone are over --max-size (the rest only adds bytes). */
+static int on_frame(void *arg, uint64_t in_done, uint64_t in_total,
+                    uint64_t out_done)
+{
+    progress *p = arg;
+    p->in_done = in_done;
+    p->in_total = in_total;
+    p->out_done = out_done;
+    if (p->tty && in_total) {
+        int pct = (int)(in_done * 100 / in_total);
+        if (pct != p->shown)
+            fprintf(stderr, "\rfwpack: pack: %3d%% (%llu of %llu image "
+                            "bytes)",
+                    pct, (unsigned long long)in_done,
+                    (unsigned long long)in_total);
+        p->shown = pct;
+    }
+    return p->c->max_size && out_done > p->c->max_size;
+}
+
+static void progress_end(progress *p)
+{
+    if (p->tty && p->shown >= 0)
+        fprintf(stderr, "\r%70s\r", "");
+}
+
+/* "would be N bytes" (size), or after an early stop "would be more than
+ * the limit" and how far packing got (stopped). */
+static int too_big(const pack_cli *c, const char *size, const char *stopped)
+{
+    char limit[96];
+    if (c->has_max_size)
+        snprintf(limit, sizeof limit, "--max-size %u", (unsigned)c->max_size);
+    else
+        snprintf(limit, sizeof limit, "Notehub accepts for host firmware "
+                 "(%u bytes, 1.5 MiB; --max-size changes the limit)",
+                 (unsigned)c->max_size);
+    if (stopped)
+        return cli_error(EXIT_INPUT, "pack: the container would be more than "
+                                     "%s: %s; nothing written",
+                         limit, stopped);
+    return cli_error(EXIT_INPUT, "pack: the container would be %s bytes, "
+                                 "more than %s; nothing written",
+                     size, limit);
+}
+
+/* Notehub takes at most 1.5 MiB of host firmware (or --max-size), and a
+ * WiFi Notecard at most 900 KiB. */
+static int size_limits(const pack_cli *c, size_t len)
+{
+    char size[48];
+    snprintf(size, sizeof size, "%zu", len);
+    if (c->max_size && len > c->max_size)
+        return too_big(c, size, NULL);
+    if (len > FWP_NOTEHUB_WIFI_SIZE)
+        cli_warn("%s: %zu bytes, more than WiFi Notecards accept for host "
+                 "firmware (%u bytes, 900 KiB)",
+                 c->out, len, (unsigned)FWP_NOTEHUB_WIFI_SIZE);
     return 0;
 }
 
@@ -515,53 +585,39 @@ static void summary(const pack_cli *c, size_t len)
     }
 }
 
-/* Notehub takes at most 1.5 MiB of host firmware (or --max-size), and a
- * WiFi Notecard at most 900 KiB. */
-static int size_limits(const pack_cli *c, size_t len)
-{
-    if (c->max_size && len > c->max_size) {
-        if (c->has_max_size)
-            return cli_error(EXIT_INPUT, "pack: the container would be %zu "
-                                         "bytes, more than --max-size %u; "
-                                         "nothing written", len,
-                             (unsigned)c->max_size);
-        return cli_error(EXIT_INPUT, "pack: the container would be %zu "
-                                     "bytes, more than Notehub accepts for "
-                                     "host firmware (%u bytes, 1.5 MiB; "
-                                     "--max-size changes the limit); "
-                                     "nothing written",
-                         len, (unsigned)c->max_size);
-    }
-    if (len > FWP_NOTEHUB_WIFI_SIZE)
-        cli_error(0, "warning: %s: %zu bytes, more than WiFi Notecards "
-                     "accept for host firmware (%u bytes, 900 KiB)", c->out,
-                  len, (unsigned)FWP_NOTEHUB_WIFI_SIZE);
-    return 0;
-}
-
 static int pack_and_write(pack_cli *c)
 {
     uint8_t *box = NULL;
     size_t len = 0;
     fwp_err err;
-    if (fwp_pack(&c->p, &box, &len, &err))
+    char size[160];
+    progress pg = {c, isatty(STDERR_FILENO) && !c->quiet, -1, 0, 0, 0};
+    c->p.progress = on_frame;
+    c->p.progress_arg = &pg;
+    int rc = fwp_pack(&c->p, &box, &len, &err);
+    progress_end(&pg);
+    if (rc && err.kind == FWP_E_STOPPED) {
+        snprintf(size, sizeof size, "stopped after compressing %llu of %llu "
+                 "image bytes into %llu",
+                 (unsigned long long)pg.in_done,
+                 (unsigned long long)pg.in_total,
+                 (unsigned long long)pg.out_done);
+        return too_big(c, NULL, size);
+    }
+    if (rc)
         return cli_fail(&err, EXIT_INPUT);
     c->p11.verbose = c->verbose;
-    int sign_rc = cli_keys_sign(&c->keys, c->out, &box, &len);
-    if (sign_rc == 0)
-        sign_rc = cli_p11_sign(&c->p11, c->out, &box, &len);
-    if (sign_rc) {
-        free(box);
-        return sign_rc;
-    }
-    if (size_limits(c, len)) {
-        free(box);
-        return EXIT_INPUT;
-    }
-    int rc = fwp_write_file_atomic(c->out, box, len, 0644, c->force, &err)
-                 ? cli_fail(&err, EXIT_IO)
-                 : EXIT_OK;
+    rc = cli_keys_sign(&c->keys, c->out, &box, &len);
+    if (rc == 0)
+        rc = cli_p11_sign(&c->p11, c->out, &box, &len);
+    if (rc == 0)
+        rc = size_limits(c, len);
+    if (rc == 0)
+        rc = cli_output_write(c->out, box, len, 0644, 1);
     free(box);
+    if (rc == EXIT_OK && !c->p.version) /* about what was written */
+        cli_warn("pack: no --version: the container says 0.0.0, and "
+                 "Notehub shows that as the firmware's version");
     if (rc == EXIT_OK && c->verbose)
         summary(c, len);
     return rc;
@@ -569,12 +625,19 @@ static int pack_and_write(pack_cli *c)
 
 static int run(pack_cli *c, fwp_target_opts *targets)
 {
-    int rc = build_time(&c->p.build_time);
+    char product[FWPK_PRODUCT_MAX + 1];
+    int rc = check_output(c);
+    if (rc == 0)
+        rc = build_time(&c->p.build_time);
+    if (rc == 0)
+        rc = cli_profiles_load(&c->profiles, c->mcu_file);
     for (size_t i = 0; rc == 0 && i < c->spec_count; i++) {
-        rc = make_target(c, &c->specs[i], &targets[i]);
+        rc = pack_make_target(c, &c->specs[i], &targets[i]);
         c->p.target_count = i + 1;
     }
     c->p.targets = targets;
+    if (rc == 0 && !c->p.product)
+        default_product(c, product, sizeof product);
     return rc ? rc : pack_and_write(c); /* unsigned: signed after packing */
 }
 
@@ -591,5 +654,6 @@ int cmd_pack(int argc, char **argv)
     rc = run(&c, targets);
     for (size_t i = 0; i < FWPK_MAX_TARGETS; i++)
         fwp_image_free(&targets[i].image);
+    fwp_mcu_list_free(&c.profiles);
     return rc;
 }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "verify_run.h"
@@ -24,30 +23,39 @@ static const char help[] =
     "Verifies FILE exactly as fwpack verify does (same options), and writes\n"
     "what the verifier handed to its flash-write callback: whole write units,\n"
     "so a segment's first and last unit may carry 0xFF padding.  Nothing at\n"
-    "all is written unless every target verified.\n"
+    "all is written unless every target verified.  FILE - reads stdin.\n"
     "\n"
     "  OUT.hex (or .ihex, .ihx)  Intel HEX of the written ranges\n"
     "  OUT.s19, .s28, .s37       Motorola S-records of the written ranges:\n"
     "                            S1/S9 (16-bit addresses), S2/S8 (24-bit),\n"
     "                            S3/S7 (32-bit); a usage error (exit 2) when\n"
-    "                            an address does not fit\n"
+    "                            an address does not fit; no S9/S8/S7 (a\n"
+    "                            container has no start address)\n"
     "  OUT.srec (or .mot)        S-records with the fewest address bytes\n"
     "                            that hold every address\n"
     "  OUT.bin                   raw bytes from the lowest written address to\n"
     "                            the highest, gaps filled with 0xFF; its load\n"
-    "                            address is printed with -v or --json\n"
+    "                            address is printed with -v or --json.  A\n"
+    "                            warning when it is mostly gap, refused when\n"
+    "                            the gaps exceed --max-gap\n"
+    "  -o -                      raw bytes on stdout (or --format)\n"
     "\n"
     "A container with several targets: with --target NAME, that target goes\n"
     "to OUT; without it, every target is verified and goes to its own file,\n"
     "the target's name inserted before the extension (-o out.hex writes\n"
     "out.main.hex and out.radio.hex).  The files are written to temporary\n"
-    "files and renamed; on any failure none is left behind.\n"
+    "files and renamed, replacing existing ones (never an input); on any\n"
+    "failure none is left behind.\n"
     "Exit 0 when written, 1 when a target was refused (nothing written).\n"
     "\n"
     "  -p, --pubkey FILE             a trusted public key (repeat: keyring)\n"
     "  -o, --output FILE             OUT.hex, OUT.srec (.s19 .s28 .s37 .mot)\n"
-    "                                or OUT.bin (required)\n"
-    "      --force                   overwrite existing output files\n"
+    "                                or OUT.bin, or - for stdout (required)\n"
+    "      --format F                hex, srec, s19, s28, s37 or bin, whatever\n"
+    "                                the name says\n"
+    "      --max-gap BYTES           the most 0xFF fill a .bin may hold between\n"
+    "                                segments (1048576; 0: no limit)\n"
+    "      --force                   accepted for old scripts\n"
     "      --target NAME             unpack only this target\n"
     "      --mcu ID                  require the target's MCU id to be ID\n"
     "      --min-security-counter N  refuse a lower security counter (0)\n"
@@ -61,6 +69,7 @@ static const char help[] =
 
 typedef struct {
     char *path;
+    const char *name; /* path in messages: "<stdout>" for "-" */
     uint8_t *data;
     size_t len;
     uint32_t addr; /* lowest written address */
@@ -74,6 +83,7 @@ typedef struct {
     fwp_format fmt; /* FWP_FMT_HEX, FWP_FMT_SREC or FWP_FMT_BIN */
     int addr_bytes;
 } out_kind;
+
 
 static int output_kind(const char *path, out_kind *k)
 {
@@ -95,18 +105,21 @@ static int output_kind(const char *path, out_kind *k)
                : -1;
 }
 
+/* --format F, by the extension it names. */
+static int format_kind(const char *f, out_kind *k)
+{
+    char ext[16];
+    if (strlen(f) > 8)
+        return -1;
+    snprintf(ext, sizeof ext, "x.%s", f);
+    return output_kind(ext, k);
+}
+
 /* Target names are signed, but may hold any character: only plain ones go
  * into a file name. */
 static int safe_name(const char *s)
 {
-    if (!*s || *s == '.' || *s == '-')
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
-              *s == '.' || *s == '+'))
-            return 0;
-    return 1;
+    return *s && *s != '.' && *s != '-' && fwp_plain_chars(s);
 }
 
 /* "dir/out.hex" + "main" -> "dir/out.main.hex" (malloc'd). */
@@ -120,10 +133,33 @@ static char *name_with_target(const char *out, const char *target)
     return p;
 }
 
-static int render(const fwp_image *img, const out_kind *k, output *out)
+/* A raw binary holds the gaps between segments as 0xFF: a stray far
+ * segment makes it huge.  Warned when it is mostly gap, refused beyond
+ * --max-gap. */
+static int bin_gap(const fwp_image *img, const output *out, uint32_t max_gap)
+{
+    uint64_t data = fwp_image_size(img), gap = out->len - data;
+    if (max_gap && gap > max_gap)
+        return cli_error(EXIT_USAGE, "unpack: %s: a raw binary would be %zu "
+                                     "bytes, %llu of them 0xFF between "
+                                     "segments: write .hex or .s37 (no "
+                                     "gaps), unpack one target with "
+                                     "--target, or allow it with --max-gap "
+                                     "%llu (0: no limit)",
+                         out->name, out->len, (unsigned long long)gap,
+                         (unsigned long long)gap);
+    if (gap > data && gap >= 4096)
+        cli_warn("unpack: %s: %zu bytes, %llu of them 0xFF between segments",
+                 out->name, out->len, (unsigned long long)gap);
+    return 0;
+}
+
+static int render(const fwp_image *img, const out_kind *k, uint32_t max_gap,
+                  output *out)
 {
     fwp_err err;
     char *text;
+    int rc;
     if (img->count == 0)
         return cli_error(EXIT_VERIFY, "unpack: nothing was written");
     out->addr = img->segs[0].addr;
@@ -137,13 +173,15 @@ static int render(const fwp_image *img, const out_kind *k, output *out)
         /* the only failure besides memory: addresses too wide for the
          * extension's record type, which the -o name asked for */
         if (fwp_srec_format(img, k->addr_bytes, &text, &out->len, &err))
-            return cli_error(EXIT_USAGE, "unpack: %s: %s", out->path,
+            return cli_error(EXIT_USAGE, "unpack: %s: %s", out->name,
                              err.msg);
         out->data = (uint8_t *)text;
         return 0;
     }
     const fwp_seg *last = &img->segs[img->count - 1];
     out->len = (size_t)((uint64_t)last->addr + last->len - out->addr);
+    if ((rc = bin_gap(img, out, max_gap)) != 0)
+        return rc;
     if (!(out->data = malloc(out->len)))
         return cli_error(EXIT_IO, "unpack: out of memory for %zu bytes",
                          out->len);
@@ -154,46 +192,74 @@ static int render(const fwp_image *img, const out_kind *k, output *out)
     return 0;
 }
 
+/* The kind of output: --format, else -o's extension, else (-o -) raw. */
+static int kind_of(const vr_opts *o, out_kind *k)
+{
+    char q[FWP_QUOTE_BUF];
+    if (o->format && format_kind(o->format, k) < 0)
+        return cli_error(EXIT_USAGE, "unpack: --format '%s': must be hex, "
+                                     "srec, s19, s28, s37 or bin",
+                         fwp_quote(o->format, q));
+    if (o->format)
+        return 0;
+    if (cli_is_stdio(o->output))
+        return format_kind("bin", k);
+    if (output_kind(o->output, k) < 0)
+        return cli_error(EXIT_USAGE, "unpack: -o %s: the name must end in "
+                                     ".hex, .srec (.s19 .s28 .s37 .mot) or "
+                                     ".bin (or give --format)",
+                         fwp_quote(o->output, q));
+    return 0;
+}
+
 static int prepare(const vr_run *r, const vr_opts *o, output *outs)
 {
     out_kind k;
     int rc;
-    struct stat st;
-    output_kind(o->output, &k);
+    char q[FWP_QUOTE_BUF];
+    const char *in[FWPK_MAX_KEYS + 1] = {o->input};
+    kind_of(o, &k);
+    for (uint32_t i = 0; i < o->key_files; i++)
+        in[i + 1] = o->keys[i];
     for (uint32_t i = 0; i < r->count; i++) {
         const char *name = r->pass[i].name;
         if (r->count > 1 && !safe_name(name))
             return cli_error(EXIT_USAGE, "unpack: target name '%s' cannot go "
                                          "in a file name: unpack it with "
-                                         "--target", name);
+                                         "--target", fwp_quote(name, q));
+        if (r->count > 1 && cli_is_stdio(o->output))
+            return cli_error(EXIT_USAGE, "unpack: -o -: %u targets cannot "
+                                         "share stdout: pick one with "
+                                         "--target", (unsigned)r->count);
         outs[i].path = r->count > 1 ? name_with_target(o->output, name)
                                     : strdup(o->output);
         if (!outs[i].path)
             return cli_error(EXIT_IO, "unpack: out of memory");
-        outs[i].existed = lstat(outs[i].path, &st) == 0;
-        if (outs[i].existed && !o->force)
-            return cli_error(EXIT_IO, "%s: file exists (use --force)",
-                             outs[i].path);
-        if ((rc = render(&r->pass[i].written, &k, &outs[i])) != 0)
+        outs[i].name =
+            cli_is_stdio(outs[i].path) ? "<stdout>" : outs[i].path;
+        outs[i].existed = access(outs[i].path, F_OK) == 0;
+        if ((rc = cli_output_check("unpack", outs[i].path, 1, in,
+                                   o->key_files + 1)) != 0 ||
+            (rc = render(&r->pass[i].written, &k, o->max_gap, &outs[i])) != 0)
             return rc;
     }
     return 0;
 }
 
 /* All files or none: a failed write removes the new files made before. */
-static int write_all(const vr_run *r, const vr_opts *o, output *outs)
+static int write_all(const vr_run *r, output *outs)
 {
-    fwp_err err;
     for (uint32_t i = 0; i < r->count; i++) {
-        if (fwp_write_file_atomic(outs[i].path, outs[i].data, outs[i].len,
-                                  0644, o->force, &err) == 0) {
+        int rc = cli_output_write(outs[i].path, outs[i].data, outs[i].len,
+                                  0644, 1);
+        if (rc == 0) {
             outs[i].written = 1;
             continue;
         }
         for (uint32_t j = 0; j < i; j++)
             if (!outs[j].existed)
                 unlink(outs[j].path);
-        return cli_fail(&err, EXIT_IO);
+        return rc;
     }
     return 0;
 }
@@ -209,7 +275,7 @@ static void report(const vr_run *r, const vr_opts *o, const output *outs)
     if (o->json) {
         fwp_buf b = {0};
         vr_json(&b, r, paths, addrs);
-        fputs(b.data ? b.data : "", stdout);
+        cli_json_print(&b);
         fwp_buf_free(&b);
         vr_print_failures(r);
         return;
@@ -234,15 +300,16 @@ int cmd_unpack(int argc, char **argv)
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
     out_kind k;
-    if (output_kind(o.output, &k) < 0)
-        return cli_error(EXIT_USAGE, "unpack: -o %s: the name must end in "
-                                     ".hex, .srec (.s19 .s28 .s37 .mot) or "
-                                     ".bin", o.output);
+    if ((rc = kind_of(&o, &k)) != 0)
+        return rc;
+    if (cli_is_stdio(o.output) && (o.json || o.verbose))
+        return cli_error(EXIT_USAGE, "unpack: --json and -v print to stdout, "
+                                     "where -o - writes the image");
     rc = vr_execute(&r, &o);
     if (rc == EXIT_OK)
         rc = prepare(&r, &o, outs);
     if (rc == EXIT_OK)
-        rc = write_all(&r, &o, outs);
+        rc = write_all(&r, outs);
     if (rc == EXIT_OK || (rc == EXIT_VERIFY && r.failed))
         report(&r, &o, outs);
     for (size_t i = 0; i < FWPK_MAX_TARGETS; i++) {

@@ -11,6 +11,7 @@
 static const char help[] =
     "usage: fwpack verify -p PUB.pem [-p PUB2.pem ...] [options] FILE.fwpk\n"
     "\n"
+    "FILE - reads the container from stdin.\n"
     "Runs the device verifier (libfwpk_verify) over FILE, fed N bytes at a\n"
     "time like a bootloader's dfu.get loop, with a NOR flash model as its\n"
     "flash: signatures, policy, every frame's hash, inflate, the writes and\n"
@@ -62,7 +63,7 @@ int cmd_verify(int argc, char **argv)
         if (o.json) {
             fwp_buf b = {0};
             vr_json(&b, &r, NULL, NULL);
-            fputs(b.data ? b.data : "", stdout);
+            cli_json_print(&b);
             fwp_buf_free(&b);
             vr_print_failures(&r);
         } else {

@@ -24,6 +24,9 @@ static const cli_command commands[] = {
      "add an external signature to a container, after checking it"},
     {"flash", cmd_flash,
      "verify, then program a second MCU through its serial bootloader"},
+    {"mcus", cmd_mcus,
+     "list the MCU profiles: geometry, window, and whether the verifier "
+     "fits"},
 };
 
 static void usage(FILE *f)
@@ -36,11 +39,14 @@ static void usage(FILE *f)
                "  0  success\n"
                "  1  verification failed, or the container is malformed\n"
                "  2  usage error (bad option or argument)\n"
-               "  3  bad input file (ELF, HEX, S-record, bin, key)\n"
+               "  3  bad input file (ELF, HEX, S-record, bin, key), or a "
+               "container larger\n     than --max-size\n"
                "  4  I/O error (cannot read or write a file or port)\n"
                "  5  flash: the target failed (no answer, wrong chip, ...)\n"
                "\nErrors are one line on stderr; commands are quiet on "
-               "success unless -v\n(verify prints one line per target).\n");
+               "success unless -v\n(verify prints one line per target).  "
+               "With --json a command prints one\nJSON object on stdout, "
+               "also when it fails (format/SPEC.md, appendix).\n");
 }
 
 /* FWPACK_MAX_INPUT: the most bytes any input file may have. */
@@ -80,8 +86,13 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            int rc = commands[i].run(argc - 1, argv + 1);
+            if (rc != EXIT_OK && cli_json_wanted(argc - 1, argv + 1))
+                cli_json_error(commands[i].name, rc);
+            return rc;
+        }
+    char q[FWP_QUOTE_BUF];
     return cli_error(EXIT_USAGE, "unknown command '%s' (see fwpack --help)",
-                     argv[1]);
+                     fwp_quote(argv[1], q));
 }

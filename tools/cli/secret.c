@@ -234,5 +234,6 @@ int cli_secret_get(void *arg, const char *what, int confirm, char *buf,
         return copy(env, strlen(env), buf, cap, s->env, s, err);
     if (isatty(STDIN_FILENO))
         return from_tty(s, what, confirm, buf, cap, err);
-    return fwp_fail(err, "%s: needs a %s (%s)", what, s->kind, s->how);
+    /* nothing was given where one is needed: the command line's fault */
+    return fwp_fail_usage(err, "%s: needs a %s (%s)", what, s->kind, s->how);
 }

@@ -26,7 +26,10 @@
 
 /* ---- options ---- */
 
-enum { O_TARGET = 256, O_MCU, O_COUNTER, O_MINSIG, O_CHUNK, O_JSON, O_FORCE };
+enum {
+    O_TARGET = 256, O_MCU, O_COUNTER, O_MINSIG, O_CHUNK, O_JSON, O_FORCE,
+    O_FORMAT, O_MAX_GAP
+};
 
 static int option(vr_opts *o, int c, const char *arg)
 {
@@ -43,16 +46,16 @@ static int option(vr_opts *o, int c, const char *arg)
     case O_MCU: o->mcu = arg; return 0;
     case O_JSON: o->json = 1; return 0;
     case O_FORCE: o->force = 1; return 0;
+    case O_FORMAT: o->format = arg; return 0;
+    case O_MAX_GAP:
+        o->has_max_gap = 1;
+        return cli_opt_u32("--max-gap", arg, &o->max_gap);
     case O_COUNTER:
         return cli_opt_u32("--min-security-counter", arg, &o->min_counter);
     case O_MINSIG:
         return cli_opt_u32("--min-signatures", arg, &o->min_sigs);
     case O_CHUNK:
-        if (cli_u32(arg, &o->chunk) || o->chunk < 1 ||
-            o->chunk > VR_CHUNK_MAX)
-            return cli_error(EXIT_USAGE, "%s: --chunk must be 1..%u, not "
-                                         "'%s'", o->cmd, VR_CHUNK_MAX, arg);
-        return 0;
+        return cli_opt_range("--chunk", arg, 1, VR_CHUNK_MAX, &o->chunk);
     }
     return cli_error(EXIT_USAGE, "%s: unknown option", o->cmd);
 }
@@ -64,6 +67,7 @@ static int check_opts(vr_opts *o, int argc, char **argv)
         return cli_error(EXIT_USAGE, "%s: need exactly one container",
                          o->cmd);
     o->input = argv[optind];
+    o->name = fwp_file_name(o->input);
     if (o->key_files == 0)
         return cli_error(EXIT_USAGE, "%s: give the trusted public key(s) "
                                      "with -p KEY.pem", o->cmd);
@@ -71,16 +75,25 @@ static int check_opts(vr_opts *o, int argc, char **argv)
         return cli_error(EXIT_USAGE, "%s: --min-signatures %u needs at "
                                      "least %u keys (-p)", o->cmd,
                          (unsigned)o->min_sigs, (unsigned)o->min_sigs);
+    const fwp_mcu *m = o->mcu ? fwp_mcu_find(o->mcu) : NULL;
+    if (m)
+        o->mcu = m->id; /* a profile's id, whatever its case */
     if (o->target && (!*o->target || strlen(o->target) > FWPK_NAME_MAX))
         return cli_error(EXIT_USAGE, "%s: --target: a name of 1..%d bytes",
                          o->cmd, FWPK_NAME_MAX);
     if (unpack && !o->output)
         return cli_error(EXIT_USAGE, "unpack: -o OUT.hex, -o OUT.s37 or "
                                      "-o OUT.bin is required");
-    if (!unpack && (o->output || o->force))
-        return cli_error(EXIT_USAGE, "verify: writes no file (-o and --force "
-                                     "are for fwpack unpack)");
-    return 0;
+    if (!unpack && (o->output || o->force || o->format || o->has_max_gap))
+        return cli_error(EXIT_USAGE, "verify: writes no file (-o, --force, "
+                                     "--format and --max-gap are for fwpack "
+                                     "unpack)");
+    if (!unpack)
+        return 0;
+    const char *in[FWPK_MAX_KEYS + 1] = {o->input};
+    for (uint32_t i = 0; i < o->key_files; i++)
+        in[i + 1] = o->keys[i];
+    return cli_output_check("unpack", o->output, 1, in, o->key_files + 1);
 }
 
 int vr_parse(vr_opts *o, int argc, char **argv, const char *help)
@@ -97,9 +110,12 @@ int vr_parse(vr_opts *o, int argc, char **argv, const char *help)
         {"chunk", required_argument, 0, O_CHUNK},
         {"json", no_argument, 0, O_JSON},
         {"force", no_argument, 0, O_FORCE},
+        {"format", required_argument, 0, O_FORMAT},
+        {"max-gap", required_argument, 0, O_MAX_GAP},
         {0, 0, 0, 0}};
     int c;
     o->chunk = VR_CHUNK_DEFAULT;
+    o->max_gap = VR_MAX_GAP_DEFAULT;
     opterr = 0;
     while ((c = cli_getopt(argc, argv, "p:o:vh", opts)) != -1) {
         if (c == 'h') {
@@ -413,6 +429,24 @@ static void add_pass(vr_run *r, const char *name)
     snprintf(p->name, sizeof p->name, "%s", name);
 }
 
+/* What the verifier's one-word reason leaves out: how many signatures
+ * counted against how many were needed, and both MCU ids. */
+static void explain(const vr_run *r, vr_pass *p, const fwp_layout *lay)
+{
+    uint32_t need = r->o->min_sigs ? r->o->min_sigs : 1;
+    char q[FWP_QUOTE_BUF];
+    if (p->err == FWPK_ERR_SIGNATURE && lay)
+        snprintf(p->problem, sizeof p->problem, "%u valid signature%s from "
+                 "trusted keys, %u needed; the container has %u signature%s",
+                 (unsigned)p->sig_valid, p->sig_valid == 1 ? "" : "s",
+                 (unsigned)need, (unsigned)lay->sig_count,
+                 lay->sig_count == 1 ? "" : "s");
+    else if (p->err == FWPK_ERR_WRONG_MCU && p->known)
+        snprintf(p->problem, sizeof p->problem, "the target is for %s, "
+                 "--mcu is %s", p->mcu[0] ? fwp_quote(p->mcu, q) : "any MCU",
+                 r->o->mcu);
+}
+
 /* Which targets to run: --target, else every target of the manifest (read
  * with the host decoder, which also gives the names), else one pass with
  * no target name, which the verifier refuses with its own reason. */
@@ -420,12 +454,13 @@ static void plan(vr_run *r, const fwp_layout *lay, fwp_manifest *hm,
                  int *host_ok, fwp_err *herr)
 {
     *host_ok = lay && fwp_manifest_decode(lay->manifest, lay->manifest_len,
-                                          r->o->input, hm, herr) == 0;
+                                          r->o->name, hm, herr) == 0;
     if (*host_ok)
         for (uint32_t i = 0; i < hm->target_count; i++) {
             size_t n = strlen(r->names);
+            char q[FWP_QUOTE_BUF];
             snprintf(r->names + n, sizeof r->names - n, "%s%s",
-                     i ? ", " : "", hm->targets[i].name);
+                     i ? ", " : "", fwp_quote(hm->targets[i].name, q));
         }
     if (r->o->target)
         add_pass(r, r->o->target);
@@ -450,7 +485,7 @@ int vr_execute(vr_run *r, const vr_opts *o)
         return cli_fail(&err, EXIT_IO);
     if (!(hm = calloc(1, sizeof *hm)))
         return cli_error(EXIT_IO, "%s: out of memory", o->cmd);
-    int lay_ok = fwp_layout_parse(r->data, r->len, o->input, &lay, &err) == 0;
+    int lay_ok = fwp_layout_parse(r->data, r->len, o->name, &lay, &err) == 0;
     plan(r, lay_ok ? &lay : NULL, hm, &host_ok, &err);
     free(hm);
     for (uint32_t i = 0; i < r->count; i++) {
@@ -463,6 +498,8 @@ int vr_execute(vr_run *r, const vr_opts *o)
             snprintf(p->problem, sizeof p->problem, "%s", err.msg);
         } else if (p->err == FWPK_ERR_NO_TARGET && r->names[0]) {
             snprintf(p->problem, sizeof p->problem, "targets: %s", r->names);
+        } else {
+            explain(r, p, lay_ok ? &lay : NULL);
         }
         r->failed += p->err != FWPK_OK || p->host_fail;
     }
@@ -484,29 +521,41 @@ static const char *plural(uint32_t n)
     return n == 1 ? "" : "s";
 }
 
+/* Names and the version come from the container: escaped for the
+ * terminal (fwp_buf_escaped). */
 static void print_ok(const vr_run *r, const vr_pass *p)
 {
-    printf("%s: ok, target %s", r->o->input, p->name);
-    if (p->mcu[0])
-        printf(" (%s)", p->mcu);
-    printf(", version %s, %u bytes in %u segment%s, signed by %u trusted "
-           "key%s\n", r->version, (unsigned)p->own.image_size,
-           (unsigned)p->own.segment_count, plural(p->own.segment_count),
-           (unsigned)p->sig_valid, plural(p->sig_valid));
+    fwp_buf b = {0};
+    fwp_buf_printf(&b, "%s: ok, target ", r->o->name);
+    fwp_buf_escaped(&b, p->name, 0);
+    if (p->mcu[0]) {
+        fwp_buf_printf(&b, " (");
+        fwp_buf_escaped(&b, p->mcu, 0);
+        fwp_buf_printf(&b, ")");
+    }
+    fwp_buf_printf(&b, ", version ");
+    fwp_buf_escaped(&b, r->version, 0);
+    fwp_buf_printf(&b, ", %u bytes in %u segment%s, signed by %u trusted "
+                       "key%s\n", (unsigned)p->own.image_size,
+                   (unsigned)p->own.segment_count,
+                   plural(p->own.segment_count), (unsigned)p->sig_valid,
+                   plural(p->sig_valid));
+    fputs(b.data ? b.data : "", stdout);
+    fwp_buf_free(&b);
 }
 
 static void print_failure(const vr_run *r, const vr_pass *p)
 {
-    char who[FWPK_NAME_MAX + 16] = "";
+    char who[FWP_QUOTE_BUF + 16] = "", q[FWP_QUOTE_BUF];
     if (r->count > 1)
-        snprintf(who, sizeof who, "target %s: ", p->name);
+        snprintf(who, sizeof who, "target %s: ", fwp_quote(p->name, q));
     if (p->err == FWPK_OK) /* the verifier said ok, the host disagrees */
         cli_error(0, "%s: %sverifier said ok at offset %u, but %s",
-                  r->o->input, who, (unsigned)p->offset, p->problem);
+                  r->o->name, who, (unsigned)p->offset, p->problem);
     else if (p->host_fail)
         cli_error(0, "%s", p->problem);
     else
-        cli_error(0, "%s: %srefused at offset %u: %s%s%s%s", r->o->input,
+        cli_error(0, "%s: %srefused at offset %u: %s%s%s%s", r->o->name,
                   who, (unsigned)p->offset, fwpk_strerror(p->err),
                   p->problem[0] ? " (" : "", p->problem,
                   p->problem[0] ? ")" : "");
@@ -514,7 +563,8 @@ static void print_failure(const vr_run *r, const vr_pass *p)
 
 static void print_details(const vr_run *r, const vr_pass *p)
 {
-    printf("  target %s: ", p->name[0] ? p->name : "(none)");
+    char q[FWP_QUOTE_BUF];
+    printf("  target %s: ", p->name[0] ? fwp_quote(p->name, q) : "(none)");
     if (p->known)
         printf("flash 0x%08x+0x%x, erase block %u, write unit %u; ",
                (unsigned)p->own.flash_base, (unsigned)p->own.flash_size,
@@ -576,10 +626,7 @@ static void json_pass(fwp_buf *b, const vr_pass *p, const char *output,
     fwp_buf_printf(b, "{\"target\":");
     json_str_or_null(b, p->name);
     fwp_buf_printf(b, ",\"mcu\":");
-    if (p->known)
-        fwp_buf_json_str(b, p->mcu);
-    else
-        fwp_buf_printf(b, "null");
+    json_str_or_null(b, p->known ? p->mcu : NULL);
     fwp_buf_printf(b, ",\"ok\":%s,\"error\":", ok ? "true" : "false");
     json_str_or_null(b, error_text(p));
     fwp_buf_printf(b, ",\"problem\":");

@@ -10,6 +10,9 @@
 
 #define VR_CHUNK_DEFAULT 4096u
 #define VR_CHUNK_MAX 1048576u
+/* unpack refuses a .bin with more 0xFF fill between its segments (the
+ * default of --max-gap) */
+#define VR_MAX_GAP_DEFAULT 1048576u
 
 /* Command-line options of verify (and unpack, which adds -o and --force). */
 typedef struct {
@@ -17,8 +20,12 @@ typedef struct {
     const char *keys[FWPK_MAX_KEYS];   /* -p files */
     uint32_t key_files;
     const char *target, *mcu, *input, *output;
+    const char *name;                  /* input in messages ("-": stdin) */
     uint32_t min_counter, min_sigs, chunk;
     int json, verbose, force;
+    const char *format;                /* unpack --format, or NULL */
+    uint32_t max_gap;                  /* unpack --max-gap, 0: no limit */
+    int has_max_gap;
 } vr_opts;
 
 /* Parses argv for cmd ("verify": no -o; "unpack": -o required).  Returns 0,
@@ -52,7 +59,7 @@ typedef struct {
     vr_pass pass[FWPK_MAX_TARGETS];
     uint32_t count;               /* passes run */
     uint32_t failed;              /* passes that failed */
-    char names[FWPK_MAX_TARGETS * (FWPK_NAME_MAX + 2) + 1]; /* "a, b" */
+    char names[FWP_MSG_MAX - 32]; /* "a, b", names escaped */
 } vr_run;
 
 /* Loads the keys and the container and runs one pass per target (the

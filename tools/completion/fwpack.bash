@@ -3,8 +3,9 @@
 #
 # Nothing is listed here: the commands come from `fwpack --help` and each
 # command's options, and the values of options such as --codec none|deflate
-# or --mcu, from `fwpack COMMAND --help`, asked of the fwpack being
-# completed.  So completion always matches that binary.
+# from `fwpack COMMAND --help`, the MCU ids from `fwpack mcus`, asked of the
+# fwpack being completed.  So completion always matches that binary (and
+# the user's profile files).
 
 # "OPTION VALUE" lines (VALUE "-" when the option takes none) from the help
 # text of command $2 of binary $1.
@@ -25,7 +26,6 @@ _fwpack_options()
         }
         # option table lines: "  -o, --output FILE     description"
         /^  +(-[a-zA-Z], )?--[a-z]/ || /^  +-[a-zA-Z] / {
-            mcus = $0 ~ /--mcu ID .*:$/ # pack: the MCU ids follow
             s = $0
             sub(/^ +/, "", s)
             d = index(s, "  ")          # the description starts after 2 blanks
@@ -44,19 +44,9 @@ _fwpack_options()
             }
             next
         }
-        # the MCU ids listed on the lines after "--mcu ID ...:" (pack)
-        mcus && /^                  / {
-            n = split($0, w, / +/)
-            for (i = 1; i <= n; i++)
-                if (w[i] ~ /^[a-z][a-z0-9]*[0-9][a-z0-9]*$/) ids = ids " " w[i]
-            if ($0 ~ /\)/) mcus = 0
-            next
-        }
-        { mcus = 0 }
         END {
             for (o in alias) val[o] = val[alias[o]]   # -f is --format
             for (o in val) print o, val[o]
-            if (ids != "") print "@mcu", substr(ids, 2)
         }'
 }
 
@@ -84,7 +74,6 @@ _fwpack()
     table=$(_fwpack_options "$fw" "$cmd")
     while read -r line; do
         local o=${line%% *} v=${line#* }
-        [[ $o == @mcu ]] && continue
         opts="$opts $o"
         [[ $o == "$prev" ]] && value=$v
     done <<<"$table"
@@ -102,8 +91,8 @@ _fwpack()
             done
             COMPREPLY=($(compgen -W "$words" -- "$cur"))
         elif [[ $prev == --mcu ]]; then
-            # the ids are listed by pack --help
-            mcus=$(_fwpack_options "$fw" pack | sed -n 's/^@mcu //p')
+            # the ids: the first column of fwpack mcus
+            mcus=$("$fw" mcus 2>/dev/null | awk 'NR > 1 { print $1 }')
             COMPREPLY=($(compgen -W "$mcus" -- "$cur"))
         else
             COMPREPLY=($(compgen -f -- "$cur"))

@@ -54,17 +54,25 @@ int fwp_buf_printf(fwp_buf *b, const char *fmt, ...)
     return 0;
 }
 
+/* Controls (C0, DEL, C1) as \uXXXX, so that a terminal shows JSON output
+ * as text; a byte that is not UTF-8 as U+FFFD, so the output is JSON. */
 int fwp_buf_json_str(fwp_buf *b, const char *s)
 {
+    size_t n = strlen(s), i = 0;
     int rc = fwp_buf_put(b, "\"", 1);
-    for (; *s && rc == 0; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
+    while (i < n && rc == 0) {
+        size_t k = fwp_utf8_seq(s + i, n - i);
+        unsigned char c = (unsigned char)s[i];
+        if (k == 0)
+            rc = fwp_buf_printf(b, "\\ufffd");
+        else if (c == '"' || c == '\\')
             rc = fwp_buf_printf(b, "\\%c", c);
-        else if (c < 0x20)
-            rc = fwp_buf_printf(b, "\\u%04x", c);
+        else if (fwp_utf8_control(s + i, k))
+            rc = fwp_buf_printf(b, "\\u%04x",
+                                k == 1 ? c : (unsigned char)s[i + 1]);
         else
-            rc = fwp_buf_put(b, &c, 1);
+            rc = fwp_buf_put(b, s + i, k);
+        i += k ? k : 1;
     }
     return rc ? rc : fwp_buf_put(b, "\"", 1);
 }

@@ -30,3 +30,12 @@ int fwp_fail_io(fwp_err *err, const char *fmt, ...)
     va_end(ap);
     return -1;
 }
+
+int fwp_fail_usage(fwp_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fail_v(err, FWP_E_USAGE, fmt, ap);
+    va_end(ap);
+    return -1;
+}

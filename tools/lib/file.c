@@ -171,9 +171,18 @@ static int read_path(const char *path, int allow_pipe, uint8_t **data,
     return rc;
 }
 
+const char *fwp_file_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? FWP_STDIN_NAME : path;
+}
+
+/* "-" is stdin, whatever it is: the user said so (pack - < app.hex). */
 int fwp_read_file(const char *path, uint8_t **data, size_t *len,
                   size_t max_len, fwp_err *err)
 {
+    if (strcmp(path, "-") == 0)
+        return read_all(STDIN_FILENO, FWP_STDIN_NAME, 0, data, len,
+                        max_len ? max_len : read_limit, err);
     return read_path(path, 0, data, len, max_len, err);
 }
 
@@ -235,7 +244,7 @@ static void sync_dir(const char *path)
 /* What may be at the output path: nothing, or (with overwrite) a regular
  * file.  rename() would replace a device node or a symbolic link with a
  * regular file (as root, /dev/null), so they are refused outright. */
-static int check_output(const char *path, int overwrite, fwp_err *err)
+int fwp_output_check(const char *path, int overwrite, fwp_err *err)
 {
     struct stat st;
     if (lstat(path, &st) != 0)
@@ -349,7 +358,7 @@ int fwp_write_file_atomic(const char *path, const uint8_t *data, size_t len,
                           unsigned mode, int overwrite, fwp_err *err)
 {
     struct sigaction old[CLEANUP_SIGNALS];
-    if (check_output(path, overwrite, err))
+    if (fwp_output_check(path, overwrite, err))
         return -1;
     size_t tlen = strlen(path) + sizeof TMP_SUFFIX + TMP_RANDOM;
     char *tmp = malloc(tlen);

@@ -37,12 +37,24 @@ static int add_frame(fwp_buf *b, const uint8_t *payload, size_t len)
     return fwp_buf_put(b, hdr, sizeof hdr) || fwp_buf_put(b, payload, len);
 }
 
-static int frames_none(const uint8_t *img, size_t len, uint32_t fs,
-                       fwp_buf *b)
+int fwp_frame_hook_call(const fwp_frame_hook *hook, size_t in_done,
+                        size_t out_done)
 {
-    for (size_t off = 0; off < len; off += fs)
-        if (add_frame(b, img + off, len - off < fs ? len - off : fs))
+    return hook && hook->fn &&
+           hook->fn(hook->arg, hook->in_base + in_done, hook->in_total,
+                    hook->out_base + out_done);
+}
+
+static int frames_none(const uint8_t *img, size_t len, uint32_t fs,
+                       const fwp_frame_hook *hook, fwp_buf *b)
+{
+    for (size_t off = 0; off < len; off += fs) {
+        size_t n = len - off < fs ? len - off : fs;
+        if (add_frame(b, img + off, n))
             return -1;
+        if (fwp_frame_hook_call(hook, off + n, b->len))
+            return FWP_FRAMES_STOPPED;
+    }
     return 0;
 }
 
@@ -129,7 +141,8 @@ static long choose(packer *p, size_t *n_out)
     return good_size;
 }
 
-static int deflate_frames(packer *p, fwp_buf *b)
+static int deflate_frames(packer *p, const fwp_frame_hook *hook,
+                          fwp_buf *b)
 {
     while (p->pos < p->len) {
         size_t n = 0;
@@ -140,12 +153,15 @@ static int deflate_frames(packer *p, fwp_buf *b)
         p->pos += n;
         p->in_total += n;
         p->out_total += (size_t)s;
+        if (fwp_frame_hook_call(hook, p->pos, b->len))
+            return FWP_FRAMES_STOPPED;
     }
     return 0;
 }
 
 static int frames_deflate(const uint8_t *img, size_t len, int level,
-                          uint32_t wbits, uint32_t fs, fwp_buf *b)
+                          uint32_t wbits, uint32_t fs,
+                          const fwp_frame_hook *hook, fwp_buf *b)
 {
     packer p;
     memset(&p, 0, sizeof p);
@@ -159,7 +175,7 @@ static int frames_deflate(const uint8_t *img, size_t len, int level,
     int rc = -1;
     if (deflateInit2(&p.zs[0], level, Z_DEFLATED, -(int)wbits, 9,
                      Z_DEFAULT_STRATEGY) == Z_OK) {
-        rc = deflate_frames(&p, b);
+        rc = deflate_frames(&p, hook, b);
         deflateEnd(&p.zs[0]);
         if (p.have_trial)
             deflateEnd(&p.zs[1]);
@@ -212,6 +228,13 @@ static int finish(fwp_frames *fr, fwp_buf *b, int rc, fwp_err *err)
 {
     fr->data = (uint8_t *)b->data;
     fr->len = b->len;
+    if (rc == FWP_FRAMES_STOPPED) {
+        fwp_frames_free(fr);
+        fwp_fail(err, "frames: stopped by the caller");
+        if (err)
+            err->kind = FWP_E_STOPPED;
+        return -1;
+    }
     if (rc || fwp_frames_chain(fr)) {
         fwp_frames_free(fr);
         return fwp_fail(err, "frames: compression failed (out of memory?)");
@@ -235,7 +258,8 @@ static int check_args(size_t len, uint32_t frame_size, fwp_err *err)
 
 int fwp_frames_build(const uint8_t *img, size_t len, uint32_t codec,
                      int level, uint32_t window_bits, uint32_t frame_size,
-                     fwp_frames *fr, fwp_err *err)
+                     const fwp_frame_hook *hook, fwp_frames *fr,
+                     fwp_err *err)
 {
     memset(fr, 0, sizeof *fr);
     if (check_args(len, frame_size, err))
@@ -246,18 +270,20 @@ int fwp_frames_build(const uint8_t *img, size_t len, uint32_t codec,
                              "%u", FWP_LEVEL_MAX_WINDOW_BITS,
                         (unsigned)window_bits);
     fwp_buf b = {0};
-    int rc = codec == FWPK_CODEC_NONE ? frames_none(img, len, frame_size, &b)
+    int rc = codec == FWPK_CODEC_NONE
+                 ? frames_none(img, len, frame_size, hook, &b)
              : level == FWP_LEVEL_MAX
-                 ? fwp_frames_zopfli(img, len, frame_size, &b)
+                 ? fwp_frames_zopfli(img, len, frame_size, hook, &b)
                  : frames_deflate(img, len, level, window_bits, frame_size,
-                                  &b);
+                                  hook, &b);
     return finish(fr, &b, rc, err);
 }
 
 /* Codec 2: one LZMA stream, cut every frame_size bytes (no flush). */
 int fwp_frames_build_lzma(const uint8_t *img, size_t len, uint32_t props,
                           int level, uint32_t dict_bits, uint32_t frame_size,
-                          fwp_frames *fr, fwp_err *err)
+                          const fwp_frame_hook *hook, fwp_frames *fr,
+                          fwp_err *err)
 {
     memset(fr, 0, sizeof *fr);
     if (check_args(len, frame_size, err))
@@ -265,7 +291,11 @@ int fwp_frames_build_lzma(const uint8_t *img, size_t len, uint32_t props,
     fwp_buf z = {0}, b = {0};
     if (fwp_lzma_encode(img, len, props, level, dict_bits, &z, err))
         return -1;
-    int rc = frames_none((const uint8_t *)z.data, z.len, frame_size, &b);
+    /* liblzma encodes the image in one call: progress is reported once, at
+     * its end. */
+    int rc = frames_none((const uint8_t *)z.data, z.len, frame_size, NULL, &b);
     fwp_buf_free(&z);
+    if (rc == 0 && fwp_frame_hook_call(hook, len, b.len))
+        rc = FWP_FRAMES_STOPPED;
     return finish(fr, &b, rc, err);
 }

@@ -206,7 +206,7 @@ static int add_frame(fwp_buf *b, const piece *pc)
 }
 
 int fwp_frames_zopfli(const uint8_t *img, size_t len, uint32_t frame_size,
-                      fwp_buf *out)
+                      const fwp_frame_hook *hook, fwp_buf *out)
 {
     zpacker p;
     memset(&p, 0, sizeof p);
@@ -225,6 +225,8 @@ int fwp_frames_zopfli(const uint8_t *img, size_t len, uint32_t frame_size,
         if (rc == 0 && add_frame(out, &p.best))
             rc = -1;
         p.pos += n;
+        if (rc == 0 && fwp_frame_hook_call(hook, p.pos, out->len))
+            rc = FWP_FRAMES_STOPPED;
     }
     free(p.best.data);
     free(p.cur.data);

@@ -19,8 +19,10 @@
 
 /* What kind of failure, so the CLI can pick its exit code. */
 enum fwp_err_kind {
-    FWP_E_INPUT = 0, /* bad input (file content, option value) */
-    FWP_E_IO = 1     /* a file could not be read or written */
+    FWP_E_INPUT = 0, /* bad input: a file's content */
+    FWP_E_IO = 1,    /* a file could not be read or written */
+    FWP_E_USAGE = 2, /* a bad value the caller chose (an option's) */
+    FWP_E_STOPPED = 3 /* the caller's progress callback asked to stop */
 };
 
 typedef struct {
@@ -34,6 +36,10 @@ int fwp_fail(fwp_err *err, const char *fmt, ...)
 /* The same, with kind FWP_E_IO (the message should include strerror). */
 int fwp_fail_io(fwp_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same, with kind FWP_E_USAGE: the value came from the caller's
+ * options (a version string, a frame size), not from a file. */
+int fwp_fail_usage(fwp_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* ---- growable byte/text buffer (always NUL-terminated after len) ---- */
 
@@ -46,10 +52,38 @@ void fwp_buf_free(fwp_buf *b);
 int fwp_buf_put(fwp_buf *b, const void *data, size_t len); /* 0 or -1 */
 int fwp_buf_printf(fwp_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Appends s as a quoted JSON string (quote, backslash, controls escaped). */
+/* Appends s as a quoted JSON string: quote, backslash and controls
+ * escaped, a byte that is not UTF-8 as U+FFFD. */
 int fwp_buf_json_str(fwp_buf *b, const char *s);
 /* Appends lowercase hex of n bytes. */
 int fwp_buf_hex(fwp_buf *b, const uint8_t *d, size_t n);
+
+/* ---- text from outside: UTF-8, escaping, quoting (text.c) ---- */
+
+/* Length of the well-formed UTF-8 sequence at s (at most n bytes), or 0:
+ * no overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629). */
+size_t fwp_utf8_seq(const char *s, size_t n);
+/* Bytes of s[0..n) that are well-formed UTF-8 from the start: n when all
+ * are, else the offset of the first bad byte. */
+size_t fwp_utf8_check(const char *s, size_t n);
+/* Nonzero for the sequence s[0..len) a terminal acts on: C0 controls,
+ * DEL, C1 controls. */
+int fwp_utf8_control(const char *s, size_t len);
+
+/* Nonzero when s holds only ASCII letters, digits and - _ . + (MCU ids in
+ * profile files, target names that go into file names). */
+int fwp_plain_chars(const char *s);
+
+/* Quotes in messages show at most this many bytes of the value. */
+#define FWP_QUOTE_MAX 60
+#define FWP_QUOTE_BUF 288
+/* Appends s for a terminal: UTF-8 text as it is, '\' as "\\", controls
+ * and bytes that are not UTF-8 as \xNN; only the first max bytes (0: all),
+ * then "... (N bytes)". */
+int fwp_buf_escaped(fwp_buf *b, const char *s, size_t max);
+/* s escaped as above, at most FWP_QUOTE_MAX bytes of it, into out; for
+ * messages that quote a value and then say what is wrong with it. */
+const char *fwp_quote(const char *s, char out[FWP_QUOTE_BUF]);
 
 /* ---- files: whole reads, atomic writes (temp file + rename) ---- */
 
@@ -59,10 +93,15 @@ int fwp_buf_hex(fwp_buf *b, const uint8_t *d, size_t n);
 void fwp_set_read_limit(size_t max_len); /* 0: no limit */
 size_t fwp_read_limit(void);
 
-/* Reads a whole regular file; FIFOs, devices, sockets and directories are
- * refused (FWP_E_IO) without blocking.  max_len 0: fwp_read_limit().  More
- * than max_len bytes: an error (FWP_E_INPUT).  *data (malloc'd) gets a NUL
- * after the last byte; no copy of the bytes is left on the heap. */
+/* path "-" is standard input, named FWP_STDIN_NAME in messages. */
+#define FWP_STDIN_NAME "<stdin>"
+/* The name messages use for path: FWP_STDIN_NAME for "-", else path. */
+const char *fwp_file_name(const char *path);
+/* Reads a whole regular file (or stdin for "-"); FIFOs, devices, sockets
+ * and directories are refused (FWP_E_IO) without blocking.  max_len 0:
+ * fwp_read_limit().  More than max_len bytes: an error (FWP_E_INPUT).
+ * *data (malloc'd) gets a NUL after the last byte; no copy of the bytes
+ * is left on the heap. */
 int fwp_read_file(const char *path, uint8_t **data, size_t *len,
                   size_t max_len, fwp_err *err);
 /* The same for a passphrase or PIN file: a pipe is accepted too, so that
@@ -82,6 +121,10 @@ void fwp_warn_exposed(const char *path, const char *what);
  * path exists, fails.  Errors name path; nothing is left behind. */
 int fwp_write_file_atomic(const char *path, const uint8_t *data, size_t len,
                           unsigned mode, int overwrite, fwp_err *err);
+/* What fwp_write_file_atomic checks first, for a caller that wants to
+ * refuse before it does the work: nothing at path, or (with overwrite) a
+ * regular file.  0, or -1 with err set (FWP_E_IO). */
+int fwp_output_check(const char *path, int overwrite, fwp_err *err);
 
 /* ---- firmware images: sorted, non-overlapping segments ---- */
 
@@ -108,6 +151,11 @@ int fwp_image_add(fwp_image *img, uint32_t addr, const uint8_t *data,
  * unit, filling gaps with 0xFF (format/SPEC.md 4.2). */
 int fwp_image_normalize(fwp_image *img, uint32_t write_unit, fwp_err *err);
 uint32_t fwp_image_size(const fwp_image *img); /* sum of lengths */
+/* Keeps only the bytes in [lo, hi) (srec_cat's -crop; hi up to 2^32). */
+int fwp_image_crop(fwp_image *img, uint64_t lo, uint64_t hi, fwp_err *err);
+/* Drops the bytes in [lo, hi) (srec_cat's -exclude). */
+int fwp_image_exclude(fwp_image *img, uint64_t lo, uint64_t hi,
+                      fwp_err *err);
 
 /* Intel HEX, record types 00-05, checksums verified. */
 /* Decodes n hex digits of a text record into n / 2 bytes; errors name
@@ -130,8 +178,8 @@ int fwp_srec_parse(const char *name, const char *text, size_t len,
                    fwp_image *img, fwp_err *err);
 int fwp_srec_load(const char *path, fwp_image *img, fwp_err *err);
 /* S-record text: S0 "fwpack", data records of 'addr_bytes' (2, 3 or 4;
- * 0 = the fewest that hold every address), S5/S6 count, S9/S8/S7 with
- * start address 0.  malloc'd, NUL-terminated. */
+ * 0 = the fewest that hold every address), S5/S6 count, and no S9/S8/S7
+ * (the start address is not known).  malloc'd, NUL-terminated. */
 int fwp_srec_format(const fwp_image *img, int addr_bytes, char **text,
                     size_t *len, fwp_err *err);
 
@@ -162,11 +210,11 @@ const char *fwp_format_name(fwp_format f);
 int fwp_input_load(const char *path, int has_addr, uint32_t addr,
                    fwp_image *img, fwp_err *err);
 
-/* ---- MCU profiles (datasheet geometry) ---- */
+/* ---- MCU profiles (mcu.c: built in; mcu_file.c: profile files) ---- */
 
 typedef struct {
-    const char *id;      /* e.g. "stm32g030k8" */
-    const char *arch;    /* "cortex-m0plus", "cortex-m4", "rv32imc", "avr" */
+    char id[FWPK_NAME_MAX + 1]; /* e.g. "stm32g030k8"; found ignoring case */
+    char arch[24];       /* "cortex-m0plus", "cortex-m4", "rv32imc", "avr" */
     uint32_t flash_base;
     uint32_t flash_size;
     uint32_t erase_block;
@@ -174,12 +222,12 @@ typedef struct {
     uint32_t ram_size;
     uint32_t window_bits; /* default deflate window for this RAM */
     uint32_t frame_size;  /* default frame size for this RAM */
+    char build[24];       /* the verifier build its fit assumes
+                             (fwp_verifier_build id), "" for none */
+    char origin[160];     /* "" built in, else "FILE:LINE" */
 } fwp_mcu;
 
-/* Window bits for a RAM size: 9 (<= 2 KiB), 12 (<= 8 KiB), 14 (<= 32 KiB),
- * else 15. */
-uint32_t fwp_mcu_window_bits(uint32_t ram_size);
-
+/* The built-in profiles; fwp_mcu_find ignores case. */
 const fwp_mcu *fwp_mcu_find(const char *id);
 const fwp_mcu *fwp_mcu_table(size_t *count);
 /* The profile's default branch filter (FWPK_FILTER_*), from its arch;
@@ -188,6 +236,81 @@ uint32_t fwp_mcu_default_filter(const fwp_mcu *m);
 /* The profile's LZMA lc, lp and pb (also for a NULL profile). */
 void fwp_mcu_default_lzma(const fwp_mcu *m, uint32_t *lc, uint32_t *lp,
                           uint32_t *pb);
+
+/* Profiles from files, after the built-in ones.  A profile file has one
+ * profile per line, "ID key=value ...", with the keys flash-base (default
+ * 0), flash-size, erase-block, write-unit, ram (required), arch,
+ * window-bits, frame-size, build (optional); numbers decimal or 0x hex,
+ * with an optional K (KiB) or M (MiB); '#' starts a comment.  A profile
+ * whose id is already listed replaces that one. */
+typedef struct {
+    fwp_mcu *items;
+    size_t count;
+} fwp_mcu_list;
+
+int fwp_mcu_list_builtin(fwp_mcu_list *l);
+/* Adds the profiles of the file at path; a missing file is an error
+ * unless optional.  Errors name the file and line. */
+int fwp_mcu_list_add_file(fwp_mcu_list *l, const char *path, int optional,
+                          fwp_err *err);
+int fwp_mcu_list_parse(fwp_mcu_list *l, const char *name, const char *text,
+                       fwp_err *err);
+const fwp_mcu *fwp_mcu_list_find(const fwp_mcu_list *l, const char *id);
+void fwp_mcu_list_free(fwp_mcu_list *l);
+
+/* ---- does the device verifier fit a part (verifier_fit.c) ---- */
+
+/* One cross build of the verifier that make size measures. */
+typedef struct {
+    const char *id;          /* named in profiles, e.g. "cortex-m0plus" */
+    const char *size_target; /* its make size target (mk/cross.mk) */
+    const char *cflags;      /* what sets it apart */
+    int buffered;            /* 1: frame buffer and whole window in RAM
+                                (FWPK_FRAME_BUFFER 1); 0: streaming, the
+                                window in flash behind a small ring */
+    uint32_t flash;          /* make size "total" */
+    uint32_t ram_fixed;      /* RAM besides the window and the frame
+                                buffer: all of it when streaming */
+} fwp_verifier_build;
+
+const fwp_verifier_build *fwp_verifier_builds(size_t *count);
+const fwp_verifier_build *fwp_verifier_build_find(const char *id);
+/* RAM the verifier needs: fixed, + 2^window_bits + frame header + frame
+ * when buffered. */
+uint32_t fwp_verifier_ram(const fwp_verifier_build *b, uint32_t window_bits,
+                          uint32_t frame_size);
+/* The build a part of this arch and RAM runs: the arch's buffered build
+ * when it needs at most 3/4 of the RAM at window 2^12 and 4096-byte frames
+ * (or the arch has no streaming one), else its streaming build; "" when
+ * there are no figures for the arch. */
+const char *fwp_verifier_build_for(const char *arch, uint32_t ram);
+/* The window and frame size for a part with ram bytes of RAM running b:
+ * the largest frame (4096, 1024, 256), then the largest window, at which b
+ * needs at most 3/4 of the RAM (the rest is the bootloader's); the
+ * smallest (9, 256) when none fits or b is NULL; 2^15 and 4096 for a
+ * streaming build, whose RAM does not depend on them.  Profile files that give
+ * no build, window-bits or frame-size get these; the built-in profiles
+ * got them when they were added (mcu.c). */
+void fwp_verifier_defaults(const fwp_verifier_build *b, uint32_t ram,
+                           uint32_t *window_bits, uint32_t *frame_size);
+
+typedef struct {
+    const fwp_verifier_build *build; /* NULL: no figures (known 0) */
+    int known;
+    uint32_t window_bits, frame_size;
+    uint32_t ram_need, flash_need;
+    int ram_fits, flash_fits; /* the verifier alone fits the part's RAM,
+                                 flash */
+    int ram_tight;            /* it fits, but needs more than 3/4 of the
+                                 RAM (fwp_verifier_defaults' share) */
+} fwp_mcu_fit;
+
+/* Whether m's verifier build fits m at this window and frame size. */
+void fwp_mcu_fit_check(const fwp_mcu *m, uint32_t window_bits,
+                       uint32_t frame_size, fwp_mcu_fit *f);
+/* "at window 2^W and F-byte frames its B build needs N bytes of RAM[ (the
+ * part has R)] and N of flash[ (the part has F)]". */
+int fwp_mcu_fit_text(const fwp_mcu *m, const fwp_mcu_fit *f, fwp_buf *b);
 
 /* ---- keys (keys/) ---- */
 
@@ -338,6 +461,20 @@ int fwp_unfilter_apply(uint32_t id, uint8_t *buf, size_t len, uint32_t addr);
 int fwp_filter_from_name(const char *name, uint32_t *id);
 const char *fwp_filter_name(uint32_t id);
 
+/* ---- progress ---- */
+
+/* Progress while frames are made: called after each frame with the image
+ * bytes compressed so far and the frame bytes made so far (over every
+ * target: in_base / out_base hold the earlier targets'); a nonzero return
+ * stops, and the build fails with kind FWP_E_STOPPED. */
+typedef int (*fwp_progress_fn)(void *arg, uint64_t in_done, uint64_t in_total,
+                               uint64_t out_done);
+typedef struct {
+    fwp_progress_fn fn;
+    void *arg;
+    uint64_t in_base, in_total, out_base;
+} fwp_frame_hook;
+
 /* ---- packing ---- */
 
 /* Compression level "max": zopfli (frames_zopfli.c).  Its window is fixed
@@ -371,6 +508,8 @@ typedef struct {
     size_t target_count;
     const fwp_keypair *keys;   /* signers; key_count 0 = unsigned */
     size_t key_count;
+    fwp_progress_fn progress;  /* may be NULL: see fwp_frame_hook */
+    void *progress_arg;
 } fwp_pack_opts;
 
 /* Builds a whole container in memory (malloc'd).  NULL strings take the
@@ -430,14 +569,21 @@ typedef struct {
     uint8_t anchor[FWPK_HASH_LEN];
 } fwp_frames;
 
-/* One target's frames from its (already filtered) image bytes. */
+/* One target's frames from its (already filtered) image bytes; hook may
+ * be NULL. */
 int fwp_frames_build(const uint8_t *img, size_t len, uint32_t codec,
                      int level, uint32_t window_bits, uint32_t frame_size,
-                     fwp_frames *fr, fwp_err *err);
+                     const fwp_frame_hook *hook, fwp_frames *fr,
+                     fwp_err *err);
 /* Codec 1 frames made by zopfli (level FWP_LEVEL_MAX, window 32 KiB),
- * appended to out with zero 'next' fields; fwp_frames_build chains them. */
+ * appended to out with zero 'next' fields; fwp_frames_build chains them.
+ * Returns 0, -1 on failure, FWP_FRAMES_STOPPED when the hook said stop. */
+#define FWP_FRAMES_STOPPED (-2)
 int fwp_frames_zopfli(const uint8_t *img, size_t len, uint32_t frame_size,
-                      fwp_buf *out);
+                      const fwp_frame_hook *hook, fwp_buf *out);
+/* Calls the hook (if any) after a frame: nonzero to stop. */
+int fwp_frame_hook_call(const fwp_frame_hook *hook, size_t in_done,
+                        size_t out_done);
 /* Fills every frame's 'next' and the anchor, back to front, and counts
  * the frames and their payload: for fwp_frames_build, and for tests that
  * edit payload bytes.  -1 when out of memory or the frames are empty. */
@@ -446,7 +592,8 @@ int fwp_frames_chain(fwp_frames *fr);
  * (fwp_lzma_encode), cut into frame_size pieces and chained. */
 int fwp_frames_build_lzma(const uint8_t *img, size_t len, uint32_t props,
                           int level, uint32_t dict_bits, uint32_t frame_size,
-                          fwp_frames *fr, fwp_err *err);
+                          const fwp_frame_hook *hook, fwp_frames *fr,
+                          fwp_err *err);
 /* lc + lp <= 4 and pb <= 4 (format/SPEC.md 4.2). */
 int fwp_lzma_props_ok(uint32_t props);
 /* That stream alone, appended to out: xz preset 'level' (0..9;

@@ -168,3 +168,44 @@ int fwp_image_normalize(fwp_image *img, uint32_t write_unit, fwp_err *err)
     }
     return 0;
 }
+
+/* The bytes of img inside [lo, hi) (keep_inside) or outside it, as a new
+ * image that replaces img. */
+static int keep(fwp_image *img, uint64_t lo, uint64_t hi, int keep_inside,
+                fwp_err *err)
+{
+    fwp_image out = {0};
+    for (size_t i = 0; i < img->count; i++) {
+        const fwp_seg *s = &img->segs[i];
+        uint64_t a = s->addr, b = seg_end(s);
+        uint64_t in_a = a > lo ? a : lo, in_b = b < hi ? b : hi;
+        /* up to three parts: below lo, inside, from hi */
+        uint64_t part[3][2] = {{a, in_a < b ? in_a : b},
+                               {in_a, in_b},
+                               {in_b > a ? in_b : a, b}};
+        for (int k = 0; k < 3; k++) {
+            if (part[k][0] >= part[k][1] || (k == 1) != !!keep_inside)
+                continue;
+            if (fwp_image_add(&out, (uint32_t)part[k][0],
+                              s->data + (part[k][0] - a),
+                              (size_t)(part[k][1] - part[k][0]), "crop",
+                              err)) {
+                fwp_image_free(&out);
+                return -1;
+            }
+        }
+    }
+    fwp_image_free(img);
+    *img = out;
+    return 0;
+}
+
+int fwp_image_crop(fwp_image *img, uint64_t lo, uint64_t hi, fwp_err *err)
+{
+    return keep(img, lo, hi, 1, err);
+}
+
+int fwp_image_exclude(fwp_image *img, uint64_t lo, uint64_t hi, fwp_err *err)
+{
+    return keep(img, lo, hi, 0, err);
+}

@@ -56,7 +56,7 @@ int fwp_info_build(const fwp_pack_opts *o, fwp_buf *out, fwp_err *err)
         members(out, o, &v) || fwp_buf_put(out, "}", 2))
         return fwp_fail(err, "out of memory");
     if (out->len > FWPK_INFO_MAX)
-        return fwp_fail(err, "info string is %zu bytes, more than %d "
+        return fwp_fail_usage(err, "info string is %zu bytes, more than %d "
                              "(shorten --description and friends)",
                         out->len, FWPK_INFO_MAX);
     return 0;

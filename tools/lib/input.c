@@ -94,7 +94,7 @@ int fwp_input_load(const char *path, int has_addr, uint32_t addr,
         f = FWP_FMT_ELF;
     else if (f == FWP_FMT_UNKNOWN)
         f = sniff(data, len);
-    int rc = parse(path, f, data, len, img, err);
+    int rc = parse(fwp_file_name(path), f, data, len, img, err);
     free(data);
     return rc;
 }

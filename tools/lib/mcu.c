@@ -1,45 +1,95 @@
 /*
- * mcu.c - MCU profiles: flash geometry from the datasheets, and a deflate
- * window and frame size that fit the part's RAM.
+ * mcu.c - the built-in MCU profiles: flash geometry from each part's
+ * reference manual or datasheet, its RAM, a deflate window and frame size,
+ * and the verifier build (verifier_fit.c) whose figures say whether the
+ * verifier fits the part.  Profile files add more (mcu_file.c).
  */
 #include <string.h>
+#include <strings.h>
 
 #include "fwpack.h"
 
 #define KIB 1024u
+#define ST_FLASH 0x08000000u /* STM32 main flash */
 
-/* id, arch, flash base, flash size, erase block, write unit, RAM,
- * window bits (fwp_mcu_window_bits(RAM)), frame size */
+/* id, arch, flash base, flash size, erase block, write unit, RAM, window
+ * bits, frame size, verifier build.  The build, window and frame were what
+ * fwp_verifier_build_for and fwp_verifier_defaults picked for the part's
+ * arch and RAM when the profile was added (the buffered build where it
+ * fits well, else the streaming one, whose window is in flash), and they
+ * stay: bootloaders are built for a profile's window and frame size
+ * (FWPK_WINDOW_BITS, FWPK_MAX_FRAME_SIZE), so new figures must not change
+ * them.  tests/test_mcus.c checks that each still fits with today's
+ * figures.  The stm32g030k8's 2^12 and 1024 are what format/SPEC.md's
+ * example container and examples/cmake use.  fwpack mcus shows which
+ * parts no verifier fits. */
 static const fwp_mcu mcus[] = {
-    /* RM0444: 2 KiB pages, 64-bit double-word programming */
-    {"stm32g030k8", "cortex-m0plus", 0x08000000u, 64 * KIB, 2 * KIB, 8,
-     8 * KIB, 12, 1024},
-    /* RM0394: 2 KiB pages, 64-bit double-word programming */
-    {"stm32l432kc", "cortex-m4", 0x08000000u, 256 * KIB, 2 * KIB, 8,
-     64 * KIB, 15, 4096},
+    /* STM32F0, RM0360 / RM0091: 1 or 2 KiB pages, half-word programming */
+    {"stm32f030c8", "cortex-m0", ST_FLASH, 64 * KIB, 1 * KIB, 2, 8 * KIB, 15,
+     4096, "cortex-m0plus-stream", ""},
+    {"stm32f072rb", "cortex-m0", ST_FLASH, 128 * KIB, 2 * KIB, 2, 16 * KIB, 15,
+     4096, "cortex-m0plus-stream", ""},
+    /* STM32F1, RM0008: 1 KiB pages (medium density), 2 KiB (high
+     * density), half-word programming */
+    {"stm32f103c8", "cortex-m3", ST_FLASH, 64 * KIB, 1 * KIB, 2, 20 * KIB, 12,
+     4096, "cortex-m3", ""},
+    {"stm32f103rb", "cortex-m3", ST_FLASH, 128 * KIB, 1 * KIB, 2, 20 * KIB, 12,
+     4096, "cortex-m3", ""},
+    {"stm32f103re", "cortex-m3", ST_FLASH, 512 * KIB, 2 * KIB, 2, 64 * KIB, 15,
+     4096, "cortex-m3", ""},
+    /* STM32G0, RM0444: 2 KiB pages, 64-bit double-word programming (the
+     * stm32g030k8's window: see above) */
+    {"stm32g030k8", "cortex-m0plus", ST_FLASH, 64 * KIB, 2 * KIB, 8, 8 * KIB,
+     12, 1024, "cortex-m0plus-stream", ""},
+    {"stm32g071rb", "cortex-m0plus", ST_FLASH, 128 * KIB, 2 * KIB, 8, 36 * KIB,
+     14, 4096, "cortex-m0plus", ""},
+    /* STM32L0, RM0367: 128-byte pages erased, 32-bit words written */
+    {"stm32l053r8", "cortex-m0plus", ST_FLASH, 64 * KIB, 128, 4, 8 * KIB, 15,
+     4096, "cortex-m0plus-stream", ""},
+    {"stm32l073rz", "cortex-m0plus", ST_FLASH, 192 * KIB, 128, 4, 20 * KIB, 12,
+     4096, "cortex-m0plus", ""},
+    /* STM32L4, RM0394 / RM0351: 2 KiB pages, 64-bit double-word
+     * programming */
+    {"stm32l432kc", "cortex-m4", ST_FLASH, 256 * KIB, 2 * KIB, 8, 64 * KIB, 15,
+     4096, "cortex-m4", ""},
+    {"stm32l476rg", "cortex-m4", ST_FLASH, 1024 * KIB, 2 * KIB, 8, 128 * KIB,
+     15, 4096, "cortex-m4", ""},
+    /* STM32G4, RM0440: 2 KiB pages (dual-bank mode, the default on the
+     * G47x), 64-bit double-word programming */
+    {"stm32g431kb", "cortex-m4", ST_FLASH, 128 * KIB, 2 * KIB, 8, 32 * KIB, 13,
+     4096, "cortex-m4", ""},
+    {"stm32g474re", "cortex-m4", ST_FLASH, 512 * KIB, 2 * KIB, 8, 128 * KIB,
+     15, 4096, "cortex-m4", ""},
     /* SAM D21: 256-byte rows erased, 64-byte pages written */
-    {"atsamd21g18a", "cortex-m0plus", 0x0u, 256 * KIB, 256, 64, 32 * KIB,
-     14, 4096},
+    {"atsamd21g18a", "cortex-m0plus", 0x0u, 256 * KIB, 256, 64, 32 * KIB, 13,
+     4096, "cortex-m0plus", ""},
+    /* SAM D5x: 8 KiB blocks erased, 16-byte quad-words written */
+    {"atsamd51j19a", "cortex-m4", 0x0u, 512 * KIB, 8 * KIB, 16, 192 * KIB, 15,
+     4096, "cortex-m4", ""},
+    {"atsamd51j20a", "cortex-m4", 0x0u, 1024 * KIB, 8 * KIB, 16, 256 * KIB, 15,
+     4096, "cortex-m4", ""},
+    /* nRF51 NVMC (xxAA): 1 KiB pages, 32-bit word writes */
+    {"nrf51822", "cortex-m0", 0x0u, 256 * KIB, 1 * KIB, 4, 16 * KIB, 15, 4096,
+     "cortex-m0plus-stream", ""},
     /* nRF52840 NVMC: 4 KiB pages, 32-bit word writes */
     {"nrf52840", "cortex-m4", 0x0u, 1024 * KIB, 4 * KIB, 4, 256 * KIB, 15,
-     4096},
+     4096, "cortex-m4", ""},
     /* ESP32-C3: 4 MiB external SPI flash from offset 0, 4 KiB sectors */
-    {"esp32c3", "rv32imc", 0x0u, 4096 * KIB, 4 * KIB, 4, 400 * KIB, 15,
-     4096},
-    /* ATmega328P: 128-byte pages, erased and written a page at a time */
-    {"atmega328p", "avr", 0x0u, 32 * KIB, 128, 128, 2 * KIB, 9, 256},
+    {"esp32c3", "rv32imc", 0x0u, 4096 * KIB, 4 * KIB, 4, 400 * KIB, 15, 4096,
+     "rv32imc", ""},
+    /* megaAVR: pages erased and written a page at a time (SPM; NVMCTRL on
+     * the 4809), 128 bytes (64 words) or 256 bytes (128 words) */
+    {"atmega328p", "avr", 0x0u, 32 * KIB, 128, 128, 2 * KIB, 9, 256,
+     "avr-stream", ""},
+    {"atmega328pb", "avr", 0x0u, 32 * KIB, 128, 128, 2 * KIB, 9, 256,
+     "avr-stream", ""},
+    {"atmega64a", "avr", 0x0u, 64 * KIB, 256, 256, 4 * KIB, 9, 256,
+     "avr-stream", ""},
+    {"atmega1284p", "avr", 0x0u, 128 * KIB, 256, 256, 16 * KIB, 15, 4096,
+     "avr-stream", ""},
+    {"atmega4809", "avr", 0x0u, 48 * KIB, 128, 128, 6 * KIB, 15, 4096,
+     "avr-stream", ""},
 };
-
-uint32_t fwp_mcu_window_bits(uint32_t ram_size)
-{
-    if (ram_size <= 2 * KIB)
-        return 9;
-    if (ram_size <= 8 * KIB)
-        return 12;
-    if (ram_size <= 32 * KIB)
-        return 14;
-    return 15;
-}
 
 const fwp_mcu *fwp_mcu_table(size_t *count)
 {
@@ -50,7 +100,7 @@ const fwp_mcu *fwp_mcu_table(size_t *count)
 const fwp_mcu *fwp_mcu_find(const char *id)
 {
     for (size_t i = 0; i < sizeof mcus / sizeof mcus[0]; i++)
-        if (strcmp(mcus[i].id, id) == 0)
+        if (strcasecmp(mcus[i].id, id) == 0)
             return &mcus[i];
     return NULL;
 }

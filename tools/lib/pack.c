@@ -19,66 +19,79 @@ static int check_lzma(const fwp_target_opts *t, const char *n, fwp_err *err)
     uint32_t p = t->lzma_props;
     if (t->window_bits < FWPK_LZMA_DICT_BITS_MIN ||
         t->window_bits > FWPK_LZMA_DICT_BITS_MAX)
-        return fwp_fail(err, "target %s: lzma dictionary 2^%u not in "
-                             "2^%d..2^%d", n, (unsigned)t->window_bits,
-                        FWPK_LZMA_DICT_BITS_MIN, FWPK_LZMA_DICT_BITS_MAX);
+        return fwp_fail_usage(err, "target %s: lzma dictionary 2^%u not in "
+                                   "2^%d..2^%d", n, (unsigned)t->window_bits,
+                              FWPK_LZMA_DICT_BITS_MIN,
+                              FWPK_LZMA_DICT_BITS_MAX);
     if (!fwp_lzma_props_ok(p))
-        return fwp_fail(err, "target %s: lzma lc %u lp %u pb %u: need lc + "
-                             "lp <= 4 and pb <= 4", n, (unsigned)(p % 9),
-                        (unsigned)(p / 9 % 5), (unsigned)(p / 45));
+        return fwp_fail_usage(err, "target %s: lzma lc %u lp %u pb %u: need "
+                                   "lc + lp <= 4 and pb <= 4", n,
+                              (unsigned)(p % 9), (unsigned)(p / 9 % 5),
+                              (unsigned)(p / 45));
     return 0;
 }
 
+/* Everything here comes from the caller's options (or an MCU profile):
+ * usage errors, not bad input. */
 static int check_opts(const fwp_target_opts *t, fwp_err *err)
 {
     const char *n = t->name ? t->name : "";
     if (!*n || strlen(n) > FWPK_NAME_MAX)
-        return fwp_fail(err, "target name '%s' must be 1..%d bytes", n,
-                        FWPK_NAME_MAX);
+        return fwp_fail_usage(err, "target name '%s' must be 1..%d bytes", n,
+                              FWPK_NAME_MAX);
     if (t->mcu && strlen(t->mcu) > FWPK_NAME_MAX)
-        return fwp_fail(err, "target %s: MCU id longer than %d bytes", n,
-                        FWPK_NAME_MAX);
+        return fwp_fail_usage(err, "target %s: MCU id longer than %d bytes",
+                              n, FWPK_NAME_MAX);
     if (!pow2(t->write_unit) || t->write_unit > FWPK_WRITE_UNIT_MAX)
-        return fwp_fail(err, "target %s: write unit %u is not a power of "
-                             "two <= %d", n, (unsigned)t->write_unit,
-                        FWPK_WRITE_UNIT_MAX);
+        return fwp_fail_usage(err, "target %s: write unit %u is not a power "
+                                   "of two <= %d",
+                              n, (unsigned)t->write_unit,
+                              FWPK_WRITE_UNIT_MAX);
     if (!pow2(t->erase_block) || t->erase_block < t->write_unit ||
         t->erase_block > FWPK_ERASE_BLOCK_MAX)
-        return fwp_fail(err, "target %s: erase block %u is not a power of "
-                             "two in write unit..256 KiB", n,
-                        (unsigned)t->erase_block);
+        return fwp_fail_usage(err, "target %s: erase block %u is not a power "
+                                   "of two in write unit..256 KiB",
+                              n, (unsigned)t->erase_block);
     if ((uint64_t)t->flash_base + t->flash_size > 0x100000000ULL ||
         t->flash_size == 0)
-        return fwp_fail(err, "target %s: flash 0x%08x + 0x%x is empty or "
-                             "beyond 4 GiB", n, (unsigned)t->flash_base,
-                        (unsigned)t->flash_size);
+        return fwp_fail_usage(err, "target %s: flash 0x%08x + 0x%x is empty "
+                                   "or beyond 4 GiB",
+                              n, (unsigned)t->flash_base,
+                              (unsigned)t->flash_size);
     if ((t->flash_base | t->flash_size) & (t->erase_block - 1))
-        return fwp_fail(err, "target %s: flash 0x%08x + 0x%x is not whole "
-                             "erase blocks of %u bytes (SPEC.md 4.2: base and "
-                             "size must be multiples of the erase block)",
-                        n, (unsigned)t->flash_base, (unsigned)t->flash_size,
-                        (unsigned)t->erase_block);
+        return fwp_fail_usage(err, "target %s: flash 0x%08x + 0x%x is not "
+                                   "whole erase blocks of %u bytes (SPEC.md "
+                                   "4.2: base and size must be multiples of "
+                                   "the erase block)",
+                              n, (unsigned)t->flash_base,
+                              (unsigned)t->flash_size,
+                              (unsigned)t->erase_block);
     if (t->codec > FWPK_CODEC_MAX || t->level < 0 ||
         (t->level > 9 && t->level != FWP_LEVEL_MAX) ||
         t->filter > FWPK_FILTER_MAX)
-        return fwp_fail(err, "target %s: bad codec, level or filter", n);
+        return fwp_fail_usage(err, "target %s: bad codec, level or filter",
+                              n);
     if (t->codec == FWPK_CODEC_DEFLATE && t->level == FWP_LEVEL_MAX &&
         t->window_bits != FWP_LEVEL_MAX_WINDOW_BITS)
-        return fwp_fail(err, "target %s: level max (zopfli, 32 KiB window) "
-                             "needs window bits %d, not %u", n,
-                        FWP_LEVEL_MAX_WINDOW_BITS, (unsigned)t->window_bits);
+        return fwp_fail_usage(err, "target %s: level max (zopfli, 32 KiB "
+                                   "window) needs window bits %d, not %u",
+                              n, FWP_LEVEL_MAX_WINDOW_BITS,
+                              (unsigned)t->window_bits);
     if (t->codec == FWPK_CODEC_DEFLATE &&
         (t->window_bits < FWPK_WINDOW_BITS_MIN ||
          t->window_bits > FWPK_WINDOW_BITS_MAX))
-        return fwp_fail(err, "target %s: window bits %u not in 9..15", n,
-                        (unsigned)t->window_bits);
+        return fwp_fail_usage(err, "target %s: window bits %u not in 9..15",
+                              n, (unsigned)t->window_bits);
     if (t->frame_size < FWPK_FRAME_SIZE_MIN ||
         t->frame_size > FWPK_FRAME_SIZE_MAX)
-        return fwp_fail(err, "target %s: frame size %u not in 256..8192", n,
-                        (unsigned)t->frame_size);
+        return fwp_fail_usage(err, "target %s: frame size %u not in "
+                                   "256..8192",
+                              n, (unsigned)t->frame_size);
     return t->codec == FWPK_CODEC_LZMA ? check_lzma(t, n, err) : 0;
 }
 
+/* Data outside the flash is refused, saying which range to drop (a HEX
+ * file's UICR or option-byte records, usually) in pack's words. */
 static int check_image(const fwp_target_opts *t, fwp_err *err)
 {
     const fwp_image *im = &t->image;
@@ -91,12 +104,20 @@ static int check_image(const fwp_target_opts *t, fwp_err *err)
                         FWPK_MAX_SEGMENTS);
     for (size_t i = 0; i < im->count; i++) {
         const fwp_seg *s = &im->segs[i];
-        if (s->addr < lo || (uint64_t)s->addr + s->len > hi)
-            return fwp_fail(err, "target %s: data at 0x%08x..0x%08llx lies "
-                                 "outside flash 0x%08x..0x%08llx", t->name,
-                            (unsigned)s->addr,
-                            (unsigned long long)s->addr + s->len - 1,
-                            (unsigned)lo, (unsigned long long)hi - 1);
+        uint64_t end = (uint64_t)s->addr + s->len;
+        if (s->addr >= lo && end <= hi)
+            continue;
+        return fwp_fail(err, "target %s: data at 0x%08x..0x%08llx lies "
+                             "outside flash 0x%08llx..0x%08llx%s%s%s: drop "
+                             "it with --exclude 0x%08x:0x%08llx, or keep "
+                             "only the flash with --crop 0x%08llx:0x%08llx",
+                        t->name, (unsigned)s->addr,
+                        (unsigned long long)end - 1, (unsigned long long)lo,
+                        (unsigned long long)hi - 1,
+                        t->mcu && *t->mcu ? " (" : "",
+                        t->mcu ? t->mcu : "", t->mcu && *t->mcu ? ")" : "",
+                        (unsigned)s->addr, (unsigned long long)end,
+                        (unsigned long long)lo, (unsigned long long)hi);
     }
     return 0;
 }
@@ -139,13 +160,18 @@ static void describe(const fwp_target_opts *t, fwp_mtarget *m)
     m->lzma_props = t->codec == FWPK_CODEC_LZMA ? t->lzma_props : 0;
 }
 
-static int pack_target(fwp_target_opts *t, fwp_mtarget *m, fwp_frames *fr,
-                       fwp_err *err)
+static int prepare_target(fwp_target_opts *t, fwp_err *err)
 {
-    if (check_opts(t, err) ||
-        fwp_image_normalize(&t->image, t->write_unit, err) ||
-        check_image(t, err))
-        return -1;
+    return check_opts(t, err) ||
+                   fwp_image_normalize(&t->image, t->write_unit, err) ||
+                   check_image(t, err)
+               ? -1
+               : 0;
+}
+
+static int pack_target(fwp_target_opts *t, fwp_mtarget *m, fwp_frames *fr,
+                       fwp_frame_hook *hook, fwp_err *err)
+{
     describe(t, m);
     uint8_t *bytes = image_bytes(t, m);
     if (!bytes)
@@ -153,12 +179,15 @@ static int pack_target(fwp_target_opts *t, fwp_mtarget *m, fwp_frames *fr,
     int rc = t->codec == FWPK_CODEC_LZMA
                  ? fwp_frames_build_lzma(bytes, m->image_size, t->lzma_props,
                                          t->level, t->window_bits,
-                                         t->frame_size, fr, err)
+                                         t->frame_size, hook, fr, err)
                  : fwp_frames_build(bytes, m->image_size, t->codec, t->level,
-                                    t->window_bits, t->frame_size, fr, err);
+                                    t->window_bits, t->frame_size, hook, fr,
+                                    err);
     free(bytes);
     if (rc)
         return -1;
+    hook->in_base += m->image_size;
+    hook->out_base += fr->len;
     m->frame_count = fr->count;
     m->payload_size = fr->payload;
     memcpy(m->anchor, fr->anchor, FWPK_HASH_LEN);
@@ -170,19 +199,23 @@ static int check_pack_opts(const fwp_pack_opts *o, fwp_err *err)
     const char *product = o->product ? o->product : "fwpack";
     const char *version = o->version ? o->version : "0.0.0";
     if (o->target_count < 1 || o->target_count > FWPK_MAX_TARGETS)
-        return fwp_fail(err, "%zu targets: need 1..%d", o->target_count,
-                        FWPK_MAX_TARGETS);
+        return fwp_fail_usage(err, "%zu targets: need 1..%d",
+                              o->target_count, FWPK_MAX_TARGETS);
     if (o->key_count > FWPK_MAX_SIGNATURES)
-        return fwp_fail(err, "%zu signing keys: at most %d", o->key_count,
-                        FWPK_MAX_SIGNATURES);
+        return fwp_fail_usage(err, "%zu signing keys: at most %d",
+                              o->key_count, FWPK_MAX_SIGNATURES);
     if (!*product || strlen(product) > FWPK_PRODUCT_MAX)
-        return fwp_fail(err, "product must be 1..%d bytes",
-                        FWPK_PRODUCT_MAX);
+        return fwp_fail_usage(err, "product must be 1..%d bytes",
+                              FWPK_PRODUCT_MAX);
     if (o->build_time > UINT32_MAX)
-        return fwp_fail(err, "build time %llu beyond 2^32-1",
-                        (unsigned long long)o->build_time);
+        return fwp_fail_usage(err, "build time %llu beyond 2^32-1",
+                              (unsigned long long)o->build_time);
     fwp_version v;
-    return fwp_version_parse(version, &v, err);
+    if (fwp_version_parse(version, &v, err) == 0)
+        return 0;
+    if (err)
+        err->kind = FWP_E_USAGE;
+    return -1;
 }
 
 static int manifest(const fwp_pack_opts *o, fwp_manifest *m, fwp_frames *fr,
@@ -195,8 +228,15 @@ static int manifest(const fwp_pack_opts *o, fwp_manifest *m, fwp_frames *fr,
     m->security_counter = o->security_counter;
     m->build_time = (uint32_t)o->build_time;
     m->target_count = (uint32_t)o->target_count;
+    /* every target normalized first, so that progress knows the total */
+    fwp_frame_hook hook = {o->progress, o->progress_arg, 0, 0, 0};
+    for (size_t i = 0; i < o->target_count; i++) {
+        if (prepare_target(&o->targets[i], err))
+            return -1;
+        hook.in_total += fwp_image_size(&o->targets[i].image);
+    }
     for (size_t i = 0; i < o->target_count; i++)
-        if (pack_target(&o->targets[i], &m->targets[i], &fr[i], err))
+        if (pack_target(&o->targets[i], &m->targets[i], &fr[i], &hook, err))
             return -1;
     return 0;
 }

@@ -218,8 +218,10 @@ int fwp_srec_format(const fwp_image *img, int addr_bytes_, char **text,
     if (rc == 0 && records <= 0xffffffu)
         rc = put_record(&b, records <= 0xffffu ? 5 : 6,
                         records <= 0xffffu ? 2 : 3, records, NULL, 0);
-    if (rc == 0)
-        rc = put_record(&b, 11 - ab, ab, 0, NULL, 0); /* S9, S8, S7 */
+    /* No S7/S8/S9: their only content is the execution start address,
+     * which a container does not carry, and 0 in its place would differ
+     * from the build's (srec_cmp says so).  srec_cat writes none either
+     * without a start address. */
     if (rc) {
         fwp_buf_free(&b);
         return fwp_fail(err, "out of memory");

@@ -1,0 +1,214 @@
+/*
+ * pack_target.c - fwpack pack, one target: its input file, --crop and
+ * --exclude, its MCU profile and geometry, and the warnings a user needs
+ * before flashing (a verifier that does not fit, data that is mostly gap).
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pack_cli.h"
+
+#define GAP_WARN_MIN (1024u * 1024u) /* a gap this big in generic flash */
+
+static int load_image(const tspec *s, fwp_image *img)
+{
+    fwp_err err;
+    fwp_format f = fwp_format_from_name(s->file);
+    if (!s->has_addr && f == FWP_FMT_BIN)
+        return cli_error(EXIT_USAGE, "pack: %s is a raw binary: give its "
+                                     "load address (--load-addr or @ADDR)",
+                         s->file);
+    if (s->has_addr && f != FWP_FMT_BIN && f != FWP_FMT_UNKNOWN)
+        return cli_error(EXIT_USAGE, "pack: %s (%s) carries its own "
+                                     "addresses: drop @ADDR or --load-addr",
+                         s->file, fwp_format_name(f));
+    if (fwp_input_load(s->file, s->has_addr, s->addr, img, &err))
+        return cli_fail(&err, EXIT_INPUT);
+    return 0;
+}
+
+static int apply_ranges(const pack_cli *c, const tspec *s, fwp_image *img)
+{
+    fwp_err err;
+    for (size_t i = 0; i < c->range_count; i++) {
+        const prange *r = &c->ranges[i];
+        if ((r->crop ? fwp_image_crop : fwp_image_exclude)(img, r->lo, r->hi,
+                                                           &err))
+            return cli_fail(&err, EXIT_INPUT);
+    }
+    if (c->range_count && img->count == 0)
+        return cli_error(EXIT_INPUT, "pack: %s: no data left after --crop "
+                                     "and --exclude",
+                         fwp_file_name(s->file));
+    return 0;
+}
+
+static uint32_t pick(const pack_cli *c, int which, const fwp_mcu *m,
+                     uint32_t dflt)
+{
+    static const size_t off[GEO_N] = {
+        offsetof(fwp_mcu, flash_base), offsetof(fwp_mcu, flash_size),
+        offsetof(fwp_mcu, erase_block), offsetof(fwp_mcu, write_unit),
+        offsetof(fwp_mcu, window_bits), offsetof(fwp_mcu, frame_size)};
+    if (c->has_geo[which])
+        return c->geo[which];
+    if (m)
+        return *(const uint32_t *)((const char *)m + off[which]);
+    return dflt;
+}
+
+/* zopfli's window is 32 KiB: a smaller window is for a device that
+ * cannot hold that much RAM, so refuse rather than widen it. */
+static int level_max_window(const pack_cli *c, const fwp_target_opts *t)
+{
+    if (c->has_geo[GEO_WINDOW])
+        return cli_error(EXIT_USAGE, "pack: --level max needs --window-bits "
+                                     "%d (zopfli's window is 32 KiB), not %u",
+                         FWP_LEVEL_MAX_WINDOW_BITS,
+                         (unsigned)t->window_bits);
+    return cli_error(EXIT_USAGE, "pack: --level max needs window bits %d "
+                                 "(zopfli's window is 32 KiB), but target "
+                                 "%s's MCU %s has %u for its RAM: use "
+                                 "--level 9, or --window-bits %d if the "
+                                 "bootloader has a 32 KiB window",
+                     FWP_LEVEL_MAX_WINDOW_BITS, t->name, t->mcu,
+                     (unsigned)t->window_bits, FWP_LEVEL_MAX_WINDOW_BITS);
+}
+
+/* The dictionary lives in flash on the device (format/SPEC.md 6.1), so
+ * by default it covers the whole image: a profile's window bits are for
+ * deflate's RAM window and do not apply.  lc/lp/pb: the profile's, each
+ * overridden by its option. */
+static int lzma_choices(const pack_cli *c, fwp_target_opts *t,
+                        const fwp_mcu *m)
+{
+    uint32_t size = fwp_image_size(&t->image), bits = FWPK_LZMA_DICT_BITS_MIN;
+    uint32_t d[3];
+    while (bits < FWPK_LZMA_DICT_BITS_MAX && ((uint32_t)1 << bits) < size)
+        bits++;
+    t->window_bits = c->has_geo[GEO_WINDOW] ? c->geo[GEO_WINDOW] : bits;
+    if (t->window_bits < FWPK_LZMA_DICT_BITS_MIN ||
+        t->window_bits > FWPK_LZMA_DICT_BITS_MAX)
+        return cli_error(EXIT_USAGE, "pack: --window-bits for lzma must be "
+                                     "%d..%d (a dictionary of 4 KiB to "
+                                     "1 GiB), not %u",
+                         FWPK_LZMA_DICT_BITS_MIN, FWPK_LZMA_DICT_BITS_MAX,
+                         (unsigned)t->window_bits);
+    fwp_mcu_default_lzma(m, &d[0], &d[1], &d[2]);
+    for (int i = 0; i < 3; i++)
+        if (c->has_lzma[i])
+            d[i] = c->lzma[i];
+    if (d[0] + d[1] > FWPK_LZMA_LCLP_LIMIT)
+        return cli_error(EXIT_USAGE, "pack: lzma lc %u + lp %u is more than "
+                                     "%d", (unsigned)d[0], (unsigned)d[1],
+                         FWPK_LZMA_LCLP_LIMIT);
+    t->lzma_props = (d[2] * 5 + d[1]) * 9 + d[0];
+    return 0;
+}
+
+static int geometry(const pack_cli *c, fwp_target_opts *t, const fwp_mcu *m)
+{
+    const fwp_image *im = &t->image;
+    uint64_t lo = im->segs[0].addr, hi = (uint64_t)im->segs[im->count - 1].addr +
+                                         im->segs[im->count - 1].len;
+    /* The flash a reader accepts is whole erase blocks (SPEC.md 4.2): the
+     * default one is the image's span in blocks of at least 4 KiB. */
+    t->erase_block = pick(c, GEO_ERASE, m, 4096);
+    uint64_t unit = t->erase_block > 4096 ? t->erase_block : 4096;
+    t->flash_base = pick(c, GEO_BASE, m, (uint32_t)(lo / unit * unit));
+    uint64_t span = hi > t->flash_base ? hi - t->flash_base : 1;
+    span = (span + unit - 1) / unit * unit;
+    if (span > 0x100000000ULL - t->flash_base)
+        span = 0x100000000ULL - t->flash_base;
+    t->flash_size = pick(c, GEO_SIZE, m, (uint32_t)span);
+    t->write_unit = pick(c, GEO_WRITE, m, 4);
+    t->window_bits = pick(c, GEO_WINDOW, m, 15);
+    t->frame_size = pick(c, GEO_FRAME, m, FWPK_FRAME_SIZE_DEFAULT);
+    t->level = c->has_level ? (int)c->level : 9;
+    t->codec = !c->codec || strcmp(c->codec, "deflate") == 0
+                   ? FWPK_CODEC_DEFLATE
+               : strcmp(c->codec, "none") == 0 ? FWPK_CODEC_NONE
+                                               : FWPK_CODEC_LZMA;
+    if (t->codec == FWPK_CODEC_DEFLATE && t->level == FWP_LEVEL_MAX &&
+        t->window_bits != FWP_LEVEL_MAX_WINDOW_BITS)
+        return level_max_window(c, t);
+    if (c->filter)
+        fwp_filter_from_name(c->filter, &t->filter);
+    else
+        t->filter = fwp_mcu_default_filter(m);
+    return t->codec == FWPK_CODEC_LZMA ? lzma_choices(c, t, m) : 0;
+}
+
+/* Generic geometry spans every byte from the lowest to the highest: a
+ * stray record far away makes a flash window of megabytes around a small
+ * image (and unpack a huge .bin). */
+static void warn_gap(const fwp_target_opts *t)
+{
+    uint64_t data = fwp_image_size(&t->image), gap = 0, at = 0, to = 0;
+    for (size_t i = 0; i + 1 < t->image.count; i++) {
+        const fwp_seg *a = &t->image.segs[i], *b = a + 1;
+        uint64_t g = b->addr - ((uint64_t)a->addr + a->len);
+        if (g > gap)
+            gap = g, at = (uint64_t)a->addr + a->len, to = b->addr;
+    }
+    if (gap < GAP_WARN_MIN || gap < data)
+        return;
+    cli_warn("target %s: %llu bytes of data around a gap of %llu bytes "
+             "(0x%08llx..0x%08llx), all of it in the flash window: a stray "
+             "record? Drop it with --crop LO:HI or --exclude LO:HI, or give "
+             "--mcu", t->name, (unsigned long long)data,
+             (unsigned long long)gap, (unsigned long long)at,
+             (unsigned long long)to - 1);
+}
+
+/* The verifier build the profile names, at this target's window and
+ * frame size, against the part's RAM and flash (verifier_fit.c). */
+static void warn_fit(const fwp_target_opts *t, const fwp_mcu *m)
+{
+    fwp_mcu_fit f;
+    fwp_buf b = {0};
+    uint32_t wbits = t->codec == FWPK_CODEC_NONE ? FWPK_WINDOW_BITS_MIN
+                                                 : t->window_bits;
+    fwp_mcu_fit_check(m, wbits, t->frame_size, &f);
+    if (!f.known || (f.ram_fits && f.flash_fits))
+        return;
+    fwp_mcu_fit_text(m, &f, &b);
+    cli_warn("target %s: the device verifier does not fit the %s, so a "
+             "bootloader on it cannot check this container (fwpack flash "
+             "checks it on the host instead): %s (fwpack mcus)",
+             t->name, m->id, b.data ? b.data : "");
+    fwp_buf_free(&b);
+}
+
+static int known_geometry(const pack_cli *c)
+{
+    return c->has_geo[GEO_BASE] && c->has_geo[GEO_SIZE] &&
+           c->has_geo[GEO_ERASE] && c->has_geo[GEO_WRITE];
+}
+
+int pack_make_target(const pack_cli *c, const tspec *s, fwp_target_opts *t)
+{
+    char q[FWP_QUOTE_BUF];
+    const char *id = s->mcu ? s->mcu : c->mcu ? c->mcu : "";
+    const fwp_mcu *m = *id ? fwp_mcu_list_find(&c->profiles, id) : NULL;
+    t->name = s->name;
+    t->mcu = m ? m->id : id; /* the profile's own spelling */
+    if (*id && !m && !known_geometry(c))
+        return cli_error(EXIT_USAGE, "pack: unknown MCU '%s': fwpack mcus "
+                                     "lists the profiles; describe another "
+                                     "part with --mcu-file, or give "
+                                     "--flash-base, --flash-size, "
+                                     "--erase-block and --write-unit",
+                         fwp_quote(id, q));
+    int rc = load_image(s, &t->image);
+    if (rc == 0)
+        rc = apply_ranges(c, s, &t->image);
+    if (rc == 0)
+        rc = geometry(c, t, m);
+    if (rc == 0 && m)
+        warn_fit(t, m);
+    if (rc == 0 && !m && !c->has_geo[GEO_SIZE])
+        warn_gap(t);
+    return rc;
+}

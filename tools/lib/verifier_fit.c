@@ -1,0 +1,170 @@
+/*
+ * verifier_fit.c - what the device verifier costs, per build, and whether
+ * it fits a part: the one place that turns make size's figures into a
+ * profile's RAM and flash need, and picks a part's build, window and
+ * frame size.
+ *
+ * RAM need = the build's fixed RAM (its context without the window and the
+ * frame buffer, its static data, its deepest stack) + the window (2^bits,
+ * in a buffered build, whose ring is the whole window) + the frame buffer
+ * (frame header + frame size, in a buffered build).  A streaming build
+ * (FWPK_FRAME_BUFFER 0, a 512-byte ring, the window read back from flash)
+ * needs the same RAM whatever the container's window and frames.  The
+ * bootloader's own buffers come on top.  Flash need = everything
+ * fwpk_begin/feed/finish link in.
+ */
+#include <string.h>
+
+#include "fwpack.h"
+
+/* make size (bench/size.sh, mk/cross.mk), -Os, 2026-12-05,
+ * arm-none-eabi-gcc 12.2, riscv64-unknown-elf-gcc 12.2, avr-gcc 5.4:
+ * flash is "total"; fixed RAM is "ram.all" less the window and the frame
+ * buffer the measured build reserves (buffered builds: window 2^15, 8 KiB
+ * frames; streaming builds reserve neither).  Re-measure with make size
+ * when the verifier changes: tests/test_mcus.c compares. */
+static const fwp_verifier_build builds[] = {
+    {"cortex-m0plus", "cortex-m0plus", "-mcpu=cortex-m0plus", 1, 15409,
+     3898},
+    {"cortex-m0plus-min", "cortex-m0plus-min",
+     "-mcpu=cortex-m0plus -DFWPK_RESUME=0 -DFWPK_FILTERS=2 "
+     "-DFWPK_INFLATE_FAST_BITS=7",
+     1, 13957, 3898},
+    {"cortex-m0plus-stream", "cortex-m0plus-stream",
+     "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 "
+     "-DFWPK_WBUF_SIZE=64",
+     0, 15359, 4212},
+    {"cortex-m0plus-stream-min", "cortex-m0plus-stream-min",
+     "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 "
+     "-DFWPK_WBUF_SIZE=64 -DFWPK_RESUME=0 -DFWPK_FILTERS=2",
+     0, 13911, 4212},
+    {"cortex-m3", "cortex-m3", "-mcpu=cortex-m3", 1, 14149, 3766},
+    {"cortex-m4", "cortex-m4", "-mcpu=cortex-m4", 1, 14153, 3766},
+    {"rv32imc", "rv32imc", "-march=rv32imc", 1, 16239, 3766},
+    /* avr-gcc copies const tables into RAM: they count as static data */
+    {"avr-stream", "atmega328p",
+     "-mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 "
+     "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0",
+     0, 36697, 5520},
+};
+
+/* Per architecture: the buffered build and the streaming one ("" none). */
+static const struct {
+    const char *arch, *buffered, *streaming;
+} by_arch[] = {
+    {"cortex-m0", "cortex-m0plus", "cortex-m0plus-stream"},
+    {"cortex-m0plus", "cortex-m0plus", "cortex-m0plus-stream"},
+    {"cortex-m3", "cortex-m3", ""},
+    {"cortex-m4", "cortex-m4", ""},
+    {"rv32imc", "rv32imc", ""},
+    {"avr", "", "avr-stream"},
+};
+
+#define SHARE_NUM 3 /* of the RAM, the verifier may take 3/4 ... */
+#define SHARE_DEN 4 /* ... and leaves the rest to the bootloader */
+#define GOOD_WINDOW 12 /* a buffered build is preferred from this window */
+
+const fwp_verifier_build *fwp_verifier_builds(size_t *count)
+{
+    *count = sizeof builds / sizeof builds[0];
+    return builds;
+}
+
+const fwp_verifier_build *fwp_verifier_build_find(const char *id)
+{
+    for (size_t i = 0; id && i < sizeof builds / sizeof builds[0]; i++)
+        if (strcmp(builds[i].id, id) == 0)
+            return &builds[i];
+    return NULL;
+}
+
+uint32_t fwp_verifier_ram(const fwp_verifier_build *b, uint32_t window_bits,
+                          uint32_t frame_size)
+{
+    if (!b->buffered)
+        return b->ram_fixed;
+    return b->ram_fixed + (1u << window_bits) + FWPK_FRAME_HEADER_LEN +
+           frame_size;
+}
+
+static int within_share(uint32_t need, uint32_t ram)
+{
+    return (uint64_t)need * SHARE_DEN <= (uint64_t)ram * SHARE_NUM;
+}
+
+void fwp_verifier_defaults(const fwp_verifier_build *b, uint32_t ram,
+                           uint32_t *window_bits, uint32_t *frame_size)
+{
+    static const uint32_t frames[] = {4096, 1024, 256};
+    *window_bits = FWPK_WINDOW_BITS_MIN;
+    *frame_size = FWPK_FRAME_SIZE_MIN;
+    if (!b)
+        return;
+    if (!b->buffered) { /* the same RAM at any window: the best one */
+        *window_bits = FWPK_WINDOW_BITS_MAX;
+        *frame_size = frames[0];
+        return;
+    }
+    for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++)
+        for (uint32_t w = FWPK_WINDOW_BITS_MAX; w >= FWPK_WINDOW_BITS_MIN;
+             w--)
+            if (within_share(fwp_verifier_ram(b, w, frames[i]), ram)) {
+                *window_bits = w;
+                *frame_size = frames[i];
+                return;
+            }
+}
+
+const char *fwp_verifier_build_for(const char *arch, uint32_t ram)
+{
+    for (size_t i = 0; i < sizeof by_arch / sizeof by_arch[0]; i++) {
+        if (strcmp(by_arch[i].arch, arch) != 0)
+            continue;
+        const fwp_verifier_build *b =
+            fwp_verifier_build_find(by_arch[i].buffered);
+        if (b && (!*by_arch[i].streaming ||
+                  within_share(fwp_verifier_ram(b, GOOD_WINDOW, 4096), ram)))
+            return b->id;
+        return by_arch[i].streaming;
+    }
+    return "";
+}
+
+void fwp_mcu_fit_check(const fwp_mcu *m, uint32_t window_bits,
+                       uint32_t frame_size, fwp_mcu_fit *f)
+{
+    memset(f, 0, sizeof *f);
+    f->build = fwp_verifier_build_find(m->build);
+    f->window_bits = window_bits;
+    f->frame_size = frame_size;
+    if (!f->build || m->ram_size == 0)
+        return;
+    f->known = 1;
+    f->ram_need = fwp_verifier_ram(f->build, window_bits, frame_size);
+    f->flash_need = f->build->flash;
+    f->ram_fits = f->ram_need <= m->ram_size;
+    f->ram_tight = f->ram_fits && !within_share(f->ram_need, m->ram_size);
+    f->flash_fits = f->flash_need <= m->flash_size;
+}
+
+int fwp_mcu_fit_text(const fwp_mcu *m, const fwp_mcu_fit *f, fwp_buf *b)
+{
+    if (!f->known)
+        return fwp_buf_printf(b, "no verifier figures for %s (arch %s)",
+                              m->id, m->arch[0] ? m->arch : "unknown");
+    int rc = f->build->buffered
+                 ? fwp_buf_printf(b, "at window 2^%u and %u-byte frames its "
+                                     "%s build needs %u bytes of RAM",
+                                  (unsigned)f->window_bits,
+                                  (unsigned)f->frame_size, f->build->id,
+                                  (unsigned)f->ram_need)
+                 : fwp_buf_printf(b, "its %s build needs %u bytes of RAM",
+                                  f->build->id, (unsigned)f->ram_need);
+    if (rc == 0 && !f->ram_fits)
+        rc = fwp_buf_printf(b, " (the part has %u)", (unsigned)m->ram_size);
+    if (rc == 0)
+        rc = fwp_buf_printf(b, " and %u of flash", (unsigned)f->flash_need);
+    if (rc == 0 && !f->flash_fits)
+        rc = fwp_buf_printf(b, " (the part has %u)", (unsigned)m->flash_size);
+    return rc;
+}
