@@ -218,8 +218,23 @@ static const struct option long_opts[] = {
     {"pkcs11-pin", required_argument, 0, O_P11_PIN},
     {0, 0, 0, 0}};
 
-/* Geometry options; the window and frame size are checked against the
- * format's limits here, the rest (powers of two, 4 GiB) by fwp_pack. */
+/* Geometry options; the window (deflate's 9..15 or LZMA's dictionary
+ * 12..30: the codec checks which, pack_target.c) and frame size are checked
+ * against the format's limits here, the rest (powers of two, 4 GiB) by
+ * fwp_pack. */
+static int cli_window_bits(const char *arg, uint32_t *v)
+{
+    char q[FWP_QUOTE_BUF];
+    if (cli_u32(arg, v) || *v < FWPK_WINDOW_BITS_MIN ||
+        *v > FWPK_LZMA_DICT_BITS_MAX)
+        return cli_error(EXIT_USAGE, "pack: --window-bits '%s': must be a "
+                                     "number in %d..%d (deflate), %d..%d "
+                                     "(lzma)", fwp_quote(arg, q),
+                         FWPK_WINDOW_BITS_MIN, FWPK_WINDOW_BITS_MAX,
+                         FWPK_LZMA_DICT_BITS_MIN, FWPK_LZMA_DICT_BITS_MAX);
+    return 0;
+}
+
 static int geo_opt(pack_cli *c, int which, const char *arg)
 {
     static const char *const names[GEO_N] = {
@@ -227,8 +242,7 @@ static int geo_opt(pack_cli *c, int which, const char *arg)
         "--window-bits", "--frame-size"};
     c->has_geo[which] = 1;
     if (which == GEO_WINDOW)
-        return cli_opt_range(names[which], arg, FWPK_WINDOW_BITS_MIN,
-                             FWPK_WINDOW_BITS_MAX, &c->geo[which]);
+        return cli_window_bits(arg, &c->geo[which]);
     if (which == GEO_FRAME)
         return cli_opt_range(names[which], arg, FWPK_FRAME_SIZE_MIN,
                              FWPK_FRAME_SIZE_MAX, &c->geo[which]);

@@ -130,6 +130,13 @@ static int geometry(const pack_cli *c, fwp_target_opts *t, const fwp_mcu *m)
                    ? FWPK_CODEC_DEFLATE
                : strcmp(c->codec, "none") == 0 ? FWPK_CODEC_NONE
                                                : FWPK_CODEC_LZMA;
+    if (t->codec == FWPK_CODEC_DEFLATE &&
+        t->window_bits > FWPK_WINDOW_BITS_MAX)
+        return cli_error(EXIT_USAGE, "pack: --window-bits %u: deflate's "
+                                     "window is %d..%d bits (above that, "
+                                     "--codec lzma)",
+                         (unsigned)t->window_bits, FWPK_WINDOW_BITS_MIN,
+                         FWPK_WINDOW_BITS_MAX);
     if (t->codec == FWPK_CODEC_DEFLATE && t->level == FWP_LEVEL_MAX &&
         t->window_bits != FWP_LEVEL_MAX_WINDOW_BITS)
         return level_max_window(c, t);
