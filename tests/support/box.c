@@ -79,20 +79,16 @@ uint8_t *box_pack(box_setup *s, size_t *len)
     return box;
 }
 
-fwpk_err box_verify(const box_setup *s, const box_policy *p,
-                    const uint8_t *box, size_t len, fwp_flash *flash)
+fwpk_err box_begin(const box_setup *s, const box_policy *p, fwp_flash *flash,
+                   fwpk_ctx *ctx, fwpk_key keys[4], fwpk_flash *cb,
+                   const fwpk_resume *rec)
 {
-    static fwpk_ctx ctx;
-    fwpk_key keys[4];
     fwpk_policy pol;
-    fwpk_flash cb;
     int i, nkeys = p->key_count ? p->key_count : 1;
-    size_t off = 0, chunk = p->chunk ? p->chunk : 4096;
-    fwpk_err err;
 
-    if (fwp_flash_init(flash, BOX_BASE, BOX_FLASH, 2048, 8))
+    if (rec == NULL && fwp_flash_init(flash, BOX_BASE, BOX_FLASH, 2048, 8))
         fail_msg("flash model");
-    memset(keys, 0, sizeof keys);
+    memset(keys, 0, 4 * sizeof *keys);
     for (i = 0; i < nkeys; i++) {
         memcpy(keys[i].pk, s->kp[i].pk, 32);
         fwp_key_id(keys[i].pk, keys[i].id);
@@ -109,13 +105,27 @@ fwpk_err box_verify(const box_setup *s, const box_policy *p,
     pol.window_lo = p->window_hi ? p->window_lo : BOX_BASE;
     pol.window_hi = p->window_hi ? p->window_hi : BOX_BASE + BOX_FLASH;
     pol.min_security_counter = p->min_security_counter;
-    fwp_flash_bind(flash, &cb);
+    fwp_flash_bind(flash, cb);
+    cb->checkpoint = p->checkpoint;
     if (p->mapped) {
-        cb.read = NULL; /* the mapped pointer must serve every read */
-        cb.mapped = flash->mem;
-        cb.mapped_base = BOX_BASE;
+        cb->read = NULL; /* the mapped pointer must serve every read */
+        cb->mapped = flash->mem;
+        cb->mapped_base = BOX_BASE;
     }
-    err = fwpk_begin(&ctx, &pol, &cb);
+    if (rec != NULL)
+        return fwpk_resume_begin(ctx, &pol, cb, rec);
+    return fwpk_begin(ctx, &pol, cb);
+}
+
+fwpk_err box_verify(const box_setup *s, const box_policy *p,
+                    const uint8_t *box, size_t len, fwp_flash *flash)
+{
+    static fwpk_ctx ctx;
+    fwpk_key keys[4];
+    fwpk_flash cb;
+    size_t off = 0, chunk = p->chunk ? p->chunk : 4096;
+    fwpk_err err = box_begin(s, p, flash, &ctx, keys, &cb, NULL);
+
     while (err == FWPK_OK && off < len) {
         size_t n = len - off < chunk ? len - off : chunk;
         err = fwpk_feed(&ctx, box + off, n);

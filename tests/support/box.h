@@ -47,6 +47,8 @@ typedef struct {
     uint32_t generation[4];
     size_t chunk;            /* feed piece size, default 4096 */
     int mapped;              /* flash read through fwpk_flash.mapped */
+    /* offered resume records (user: the fwp_flash); may be NULL */
+    fwpk_err (*checkpoint)(void *user, const fwpk_resume *rec);
 } box_policy;
 
 /* Containers made by hand, for manifests that lie and frames that a
@@ -66,6 +68,12 @@ void box_manifest(box_setup *s, fwp_manifest *m);
 void box_frames(fwp_mtarget *t, fwp_frames *fr, const uint8_t *stream,
                 size_t n, uint32_t codec, uint32_t wbits, uint32_t fs);
 
+/* fwpk_begin (or, with rec, fwpk_resume_begin on the flash model as it
+ * is) with policy p: a fresh flash model unless resuming.  keys and cb
+ * must live as long as ctx. */
+fwpk_err box_begin(const box_setup *s, const box_policy *p, fwp_flash *flash,
+                   fwpk_ctx *ctx, fwpk_key keys[4], fwpk_flash *cb,
+                   const fwpk_resume *rec);
 /* Runs begin/feed.../finish over box with policy p on a fresh flash model
  * (which the caller frees with fwp_flash_free). */
 fwpk_err box_verify(const box_setup *s, const box_policy *p,

@@ -133,16 +133,20 @@ void fwpk_md5_final(fwpk_md5_ctx *c, uint8_t out[16]);
  * as 16 bytes, "mode" and "err" as a short prefix, "payload" byte by byte
  * to the base64 decoder. */
 typedef struct {
-    uint8_t state;        /* where in the JSON text the scanner is */
-    uint8_t depth;        /* object nesting, 1 = the reply itself */
-    uint8_t key;          /* FWPK_NC_KEY_* of the value being read */
-    uint8_t in_body;      /* depth of "body", or 0 */
-    uint8_t len;          /* characters of the key / string so far */
-    uint8_t hex;          /* hex digits read into 'md5' so far */
-    uint8_t seen;         /* bit per FWPK_NC_KEY_* seen in this reply */
-    uint8_t bad;          /* sticky: the text is not what we accept */
-    char text[12];        /* key being read, or a string value's prefix */
     uint32_t num;         /* a number value */
+    uint16_t seen;        /* bit per FWPK_NC_KEY_* read whole and valid */
+    uint8_t state;        /* where in the JSON text the scanner is */
+    uint8_t depth;        /* nesting, 1 = the reply object itself */
+    uint8_t arrays;       /* bit d - 1: level d is an array */
+    uint8_t key;          /* FWPK_NC_KEY_* of the value being read */
+    uint8_t last;         /* FWPK_NC_KEY_* of the value that just ended */
+    uint8_t body;         /* depth of the "body" object, or 0 */
+    uint8_t len;          /* characters of the key / string so far */
+    uint8_t hex;          /* hex digits of an MD5 value so far */
+    uint8_t esc;          /* \u digits still to skip */
+    uint8_t vbad;         /* the value is not of the form its key needs */
+    uint8_t bad;          /* sticky: the text is not JSON as we take it */
+    char text[12];        /* key being read, or a string value's prefix */
     uint8_t md5[16];      /* a hex MD5 value */
 } fwpk_nc_scan;
 
@@ -181,10 +185,11 @@ typedef struct {
     uint16_t rx_len, rx_pos; /* bytes in cfg->rx, next one to scan */
     uint16_t i2c_avail;      /* I2C: bytes the Notecard still has */
     uint8_t phase;           /* the request to send next (nc_client.c) */
-    uint8_t tries;           /* failed tries of the current request */
+    uint8_t flags;           /* what the run has done so far (nc_client.c) */
+    uint8_t tries;           /* failed tries since the last piece fed */
+    uint8_t polls;           /* dfu.get length:0 polls for DFU mode */
     uint8_t fault;           /* fwpk_nc_err of the last failed try */
     uint8_t result;          /* fwpk_nc_err the run ends with */
-    uint8_t rx_line;         /* receive stage of the current reply */
     fwpk_err verify;         /* the verifier's verdict (FWPK_OK = installed) */
     /* figures for logs and the demos' summaries */
     uint32_t requests, retries, bytes_tx, bytes_rx;
