@@ -108,5 +108,6 @@ int cmd_digest(int argc, char **argv);
 int cmd_attach_sig(int argc, char **argv);
 int cmd_flash(int argc, char **argv);
 int cmd_mcus(int argc, char **argv);
+int cmd_notecard(int argc, char **argv);
 
 #endif

@@ -27,6 +27,8 @@ static const cli_command commands[] = {
     {"mcus", cmd_mcus,
      "list the MCU profiles: geometry, window, and whether the verifier "
      "fits"},
+    {"notecard", cmd_notecard,
+     "act as a Notecard serving a container as host firmware (serial/pty)"},
 };
 
 static void usage(FILE *f)

@@ -437,6 +437,10 @@ int fwp_nc_emu_request(fwp_nc_emu *e, const char *line, size_t len,
     const char *what = NULL;
     int r = 0, is_cmd = 0;
     size_t start = out->len;
+    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n'))
+        len--;
+    if (len == 0) /* note-c resynchronises with an empty line: "\r\n" */
+        return fwp_buf_put(out, "\r\n", 2);
     if (fwp_buf_put(&text, line, len)) /* NUL-terminated for the parser */
         return -1;
     e->requests++;
