@@ -18,6 +18,9 @@
 #   resume    interleavings of interrupted updates (issue 21): the input
 #             picks boots, cuts, records and flash changes; FWPK_OK must
 #             mean the image is in flash byte for byte
+#   notecard  the Notecard client installing through the verifier, its
+#             replies corrupted (or written) by the input; FWPK_NC_OK must
+#             mean the image is in flash byte for byte
 #
 # Seed corpora come from containers, keys and HEX files made by the real
 # packer (tests/fuzz/make_seeds.c, into $(FUZZ_DIR)/seeds/<target>); what
@@ -30,7 +33,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_DIR := $(BUILD)/fuzz
-FUZZ_TARGETS := verify manifest inflate lzma hex pem resume
+FUZZ_TARGETS := verify manifest inflate lzma hex pem resume notecard
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
               -Wall -Wextra -Werror $(HOST_DEFS) $(INC) -Iverifier/src

@@ -230,6 +230,10 @@ static void test_cli_errors(void **state)
     assert_int_equal(run("x.fwpk --baud 1234", "not a standard rate"), 2);
     assert_int_equal(run("x.fwpk --bogus", NULL), 2);
     assert_int_equal(run("/nonexistent/x.fwpk", "/nonexistent/x.fwpk"), 4);
+    assert_int_equal(run("--json /nonexistent/x.fwpk",
+                         "{\"command\":\"notecard\",\"ok\":false,"
+                         "\"exit_code\":4"),
+                     4);
     FILE *f = fopen("/tmp/test_ncpty_empty.bin", "w");
     assert_non_null(f);
     fclose(f);

@@ -213,6 +213,34 @@ static void lzma_seeds(const char *dir)
     }
 }
 
+/* fuzz_notecard: the emulator's replies untouched, in each transport and
+ * piece size, or with a few corruptions; and raw reply streams. */
+static void notecard_seeds(const char *dir)
+{
+    static const char raw[] =
+        "{\"mode\":\"ready\",\"body\":{\"length\":300,\"md5\":"
+        "\"0123456789abcdef0123456789abcdef\"}}\r\n{}\r\n"
+        "{\"payload\":\"\"}\r\n{\"payload\":\"AAAA\",\"status\":"
+        "\"0123456789abcdef0123456789abcdef\"}\r\n"
+        "{\"err\":\"no\"}\r\n{\"cobs\":5,\"length\":3,\"status\":\"00\"}"
+        "\r\n{\"status\":\"00\"}\r\n\x0b\x0a\n";
+    uint8_t d[64];
+    for (int n = 0; n < 8; n++) {
+        d[0] = (uint8_t)(n * 9 % 32); /* binary, I2C, piece size */
+        size_t len = 1;
+        for (int k = 0; k < n; k++) { /* corruptions: (skip, xor) */
+            d[len++] = (uint8_t)(40 + 50 * k);
+            d[len++] = (uint8_t)(k == 2 ? 0 : 1u << k);
+        }
+        put(dir, "notecard", n, NULL, 0, d, len);
+    }
+    for (int n = 0; n < 4; n++) {
+        d[0] = (uint8_t)(0x80 | n);
+        put(dir, "notecard", 10 + n, d, 1, (const uint8_t *)raw,
+            sizeof raw - 1);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -229,5 +257,6 @@ int main(int argc, char **argv)
     lzma_seeds(argv[1]);
     pem_seeds(argv[1], &kp);
     resume_seeds(argv[1]);
+    notecard_seeds(argv[1]);
     return 0;
 }

@@ -68,9 +68,11 @@ static const char help[] =
     "\"md5\",\n"
     "                      \"version\", \"requests\", \"gets\", \"faults\", "
     "\"stopped\",\n"
-    "                      \"report\", \"report_err\"} on stdout (the pty "
-    "line goes to\n"
-    "                      stderr)\n"
+    "                      \"report\", \"report_err\"} on stdout: \"faults\" "
+    "those fired,\n"
+    "                      \"report\" the dfu.status stop's err, else its "
+    "status (null\n"
+    "                      before one); the pty line goes to stderr\n"
     "  -h, --help          this text\n"
     "\n"
     "Exit codes: 0 served (until stopped), 2 usage error, 3 FILE unreadable\n"
@@ -226,7 +228,10 @@ static void print_json(const nc_opts *o, const fwp_nc_emu *e,
         }
     fwp_buf_printf(&b, "],\"stopped\":%s,\"report\":",
                    e->stopped ? "true" : "false");
-    fwp_buf_json_str(&b, e->report);
+    if (e->stopped) /* the status, or the err, of dfu.status stop */
+        fwp_buf_json_str(&b, e->report);
+    else
+        fwp_buf_printf(&b, "null");
     fwp_buf_printf(&b, ",\"report_err\":%s}\n",
                    e->report_err ? "true" : "false");
     cli_json_print(&b);
