@@ -10,3 +10,8 @@
 char fwpk_size_ctx[sizeof(fwpk_ctx)];
 char fwpk_size_buffers[MEMBER_SIZE(fwpk_ctx, mem)];
 char fwpk_size_manifest[sizeof(fwpk_manifest)];
+
+/* The Notecard client's state (fwpk_notecard.h): bench/size_notecard.sh. */
+#include "fwpk_notecard.h"
+
+char fwpk_size_nc[sizeof(fwpk_nc)];

@@ -10,7 +10,9 @@
 #                bench/boot.sh size: the QEMU bootloader example's flash and
 #                RAM (needs build/host/fwpack; skipped with a note without it).
 #                Then make bench-overhead (mk/bench-filters.mk): the container's
-#                bytes over raw deflate, beside issue 3's 2% budget.
+#                bytes over raw deflate, beside issue 3's 2% budget.  Between
+#                them, bench/size_notecard.sh: the Notecard client's RAM
+#                (sizeof fwpk_nc) beside its 256-byte goal, and its flash.
 #
 # Targets: cortex-m0plus cortex-m3 cortex-m4 rv32imc atmega328p, and
 # cortex-m0plus-min: the same M0+ with the features a small Cortex-M
@@ -143,6 +145,8 @@ cross: $(addprefix cross-,$(CROSS_TARGETS))
 # tracked by reading the table (and bench/RESULTS.md), never asserted here.
 size: cross
 	@sh bench/size.sh $(CROSS_DIR) bench/size_budgets \
+	    $(foreach t,$(CROSS_TARGETS),$(t)=$(CROSS_PREFIX_$(t)))
+	@sh bench/size_notecard.sh $(CROSS_DIR) \
 	    $(foreach t,$(CROSS_TARGETS),$(t)=$(CROSS_PREFIX_$(t)))
 	@sh bench/boot.sh size $(BUILD)/bench-boot
 	@$(MAKE) --no-print-directory bench-overhead

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "box.h"
-#include "ncwire.h"
+#include "notecard_link.h"
 
 #define IMAGE_LEN 20000
 
@@ -27,7 +27,7 @@ typedef struct {
     fwp_flash flash;
     fwpk_key keys[4];
     fwpk_flash cb;
-    ncwire w;
+    fwp_nc_link w;
     fwpk_nc nc;
     fwpk_nc_config cfg;
     uint8_t piece[FWPK_NC_GET_MAX];
@@ -43,7 +43,8 @@ static void rig_setup(rig *r, int transport, uint16_t piece, int binary)
     assert_int_equal(box_begin(&r->s, &p, &r->flash, &ctx, r->keys, &r->cb,
                                NULL),
                      FWPK_OK);
-    ncwire_init(&r->w, transport, r->box, r->len);
+    assert_int_equal(fwp_nc_link_init(&r->w, transport, r->box, r->len, NULL),
+                     0);
     r->cfg.io = &r->w.io;
     r->cfg.piece = r->piece;
     r->cfg.piece_size = piece;
@@ -55,7 +56,8 @@ static void rig_setup(rig *r, int transport, uint16_t piece, int binary)
 
 static void rig_free(rig *r)
 {
-    ncwire_free(&r->w);
+    assert_null(r->w.problem); /* the client kept to the framing */
+    fwp_nc_link_free(&r->w);
     fwp_flash_free(&r->flash);
     box_free(&r->s);
     free(r->box);
@@ -294,7 +296,8 @@ static void test_resumes_at_the_record(void **state)
     r.box = box_pack(&r.s, &r.len);
     assert_int_equal(box_begin(&r.s, &p, &r.flash, &ctx, r.keys, &r.cb, NULL),
                      FWPK_OK);
-    ncwire_init(&r.w, FWPK_NC_SERIAL, r.box, r.len);
+    assert_int_equal(fwp_nc_link_init(&r.w, FWPK_NC_SERIAL, r.box, r.len, NULL),
+                     0);
     r.cfg = (fwpk_nc_config){&r.w.io, r.piece, 2048, r.rx, 64, 0, 0, 0, 0};
     r.w.cut_after = 14; /* the power goes after 10 pieces */
     assert_int_equal(fwpk_nc_init(&r.nc, &r.cfg, &ctx), FWPK_NC_OK);
@@ -304,8 +307,9 @@ static void test_resumes_at_the_record(void **state)
     assert_true(rec.frame_offset > 4096);
 
     /* after the reset: the same flash, the record, a new Notecard session */
-    ncwire_free(&r.w);
-    ncwire_init(&r.w, FWPK_NC_SERIAL, r.box, r.len);
+    fwp_nc_link_free(&r.w);
+    assert_int_equal(fwp_nc_link_init(&r.w, FWPK_NC_SERIAL, r.box, r.len, NULL),
+                     0);
     r.w.emu.log = log_line;
     r.w.emu.log_arg = &log;
     assert_int_equal(box_begin(&r.s, &p, &r.flash, &ctx, r.keys, &r.cb,

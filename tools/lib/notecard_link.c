@@ -1,14 +1,10 @@
-/* ncwire.c - the client and the emulator on one simulated link (ncwire.h). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
+/* notecard_link.c - the client and the emulator on one simulated link
+ * (notecard_link.h). */
 #include <string.h>
 
-#include "ncwire.h"
+#include "notecard_link.h"
 
-static void advance(ncwire *w, size_t bytes, int transfers)
+static void advance(fwp_nc_link *w, size_t bytes, int transfers)
 {
     uint64_t t;
     if (w->io.transport == FWPK_NC_I2C)
@@ -18,16 +14,23 @@ static void advance(ncwire *w, size_t bytes, int transfers)
         t = (uint64_t)bytes * 10u * 1000000u / w->baud;
     w->us += t;
     w->link_us += t;
+    w->wire_bytes += bytes + (w->io.transport == FWPK_NC_I2C ? transfers : 0);
 }
 
 /* Request bytes in: each complete line goes to the emulator. */
-static void take_request(ncwire *w, const uint8_t *data, size_t len)
+static void wrong(fwp_nc_link *w, const char *what)
+{
+    if (w->problem == NULL)
+        w->problem = what;
+}
+
+static int take_request(fwp_nc_link *w, const uint8_t *data, size_t len)
 {
     size_t i;
     for (i = 0; i < len; i++) {
         if (data[i] != '\n') {
             if (fwp_buf_put(&w->req, &data[i], 1))
-                fail_msg("out of memory");
+                return -1;
             continue;
         }
         if (w->cut_after > 0 && w->emu.requests >= (uint32_t)w->cut_after) {
@@ -38,39 +41,44 @@ static void take_request(ncwire *w, const uint8_t *data, size_t len)
             w->pending.len = w->pos = 0;
         if (fwp_nc_emu_request(&w->emu, w->req.data ? w->req.data : "",
                                w->req.len, &w->pending))
-            fail_msg("emulator: out of memory");
+            return -1;
         w->req.len = 0;
     }
+    return 0;
 }
 
 static int wire_write(void *user, uint8_t addr, const uint8_t *data,
                       uint16_t len)
 {
-    ncwire *w = user;
+    fwp_nc_link *w = user;
     if (w->io.transport == FWPK_NC_I2C) {
-        assert_int_equal(addr, FWPK_NC_I2C_ADDR);
+        if (addr != FWPK_NC_I2C_ADDR)
+            wrong(w, "I2C write to another address");
         advance(w, len, 1);
         if (len == 2 && data[0] == 0) { /* [0][n]: what the next read gets */
             w->i2c_ask = data[1];
             return 0;
         }
-        assert_true(len >= 1 && data[0] == len - 1 && len - 1 <= 253);
-        take_request(w, data + 1, len - 1u);
-        return 0;
+        if (len < 1 || data[0] != len - 1 || len - 1 > FWPK_NC_I2C_MAX) {
+            wrong(w, "I2C write not [length][data], or too long");
+            return -1;
+        }
+        return take_request(w, data + 1, len - 1u);
     }
     advance(w, len, 0);
-    take_request(w, data, len);
-    return 0;
+    return take_request(w, data, len);
 }
 
 static int wire_read(void *user, uint8_t addr, uint8_t *buf, uint16_t len,
                      uint32_t timeout_ms)
 {
-    ncwire *w = user;
+    fwp_nc_link *w = user;
     size_t have = w->pending.len - w->pos, n;
     if (w->io.transport == FWPK_NC_I2C) {
-        assert_int_equal(addr, FWPK_NC_I2C_ADDR);
-        assert_int_equal(len, w->i2c_ask + 2u);
+        if (addr != FWPK_NC_I2C_ADDR || len != w->i2c_ask + 2u) {
+            wrong(w, "I2C read not as the last [0][n] asked");
+            return -1;
+        }
         n = have < w->i2c_ask ? have : w->i2c_ask;
         if (n > 0)
             memcpy(buf + 2, w->pending.data + w->pos, n);
@@ -96,23 +104,23 @@ static int wire_read(void *user, uint8_t addr, uint8_t *buf, uint16_t len,
 
 static uint32_t wire_now(void *user)
 {
-    ncwire *w = user;
+    fwp_nc_link *w = user;
     w->us += 1; /* time moves on even when nothing is sent */
     return (uint32_t)(w->us / 1000u);
 }
 
 static void wire_delay(void *user, uint32_t ms)
 {
-    ncwire *w = user;
+    fwp_nc_link *w = user;
     w->us += (uint64_t)ms * 1000u;
 }
 
-void ncwire_init(ncwire *w, int transport, const uint8_t *image, size_t len)
+int fwp_nc_link_init(fwp_nc_link *w, int transport, const uint8_t *image,
+                     size_t len, fwp_err *err)
 {
-    fwp_err err;
     memset(w, 0, sizeof *w);
-    if (fwp_nc_emu_init(&w->emu, image, len, "app.fwpk", &err))
-        fail_msg("%s", err.msg);
+    if (fwp_nc_emu_init(&w->emu, image, len, "app.fwpk", err))
+        return -1;
     w->baud = 9600;
     w->i2c_hz = 100000;
     w->io.transport = (uint8_t)transport;
@@ -121,9 +129,10 @@ void ncwire_init(ncwire *w, int transport, const uint8_t *image, size_t len)
     w->io.now_ms = wire_now;
     w->io.delay_ms = wire_delay;
     w->io.user = w;
+    return 0;
 }
 
-void ncwire_free(ncwire *w)
+void fwp_nc_link_free(fwp_nc_link *w)
 {
     fwp_nc_emu_free(&w->emu);
     fwp_buf_free(&w->req);
