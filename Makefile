@@ -4,8 +4,9 @@
 #   make demo       the main job end to end
 #   make check      every test (ASan/UBSan build), cross builds, fuzz smoke
 #   make resume-invariant  issue 21's invariant at length (a few minutes)
-#   make bench      figures beside budgets (never asserted), and fwpack
-#                   flash's timing against avrdude/stm32flash
+#   make bench      figures beside budgets (never asserted), fwpack
+#                   flash's timing against avrdude/stm32flash, and a 64 KiB
+#                   update from a Notecard (make bench-notecard)
 #   make size       verifier flash/RAM per target and component, and the
 #                   container's overhead over raw deflate, vs budgets
 #   make powercut   the example bootloaders through every single and
@@ -160,6 +161,13 @@ bench: all $(REL)/bench/host_bench
 	@$(MAKE) --no-print-directory bench-filters
 	@$(MAKE) --no-print-directory bench-overhead
 	@$(MAKE) --no-print-directory bench-outboard
+	@$(MAKE) --no-print-directory bench-notecard
+
+# A 64 KiB update from a Notecard: link time and the verifier's share
+# (bench/notecard.c; after bench-emu, whose figures it reads).
+.PHONY: bench-notecard
+bench-notecard: $(REL)/bench/notecard
+	@$< $(BUILD)/bench-emu
 
 clean:
 	rm -rf $(BUILD)
