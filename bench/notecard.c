@@ -19,9 +19,10 @@
  * (its run.txt): on Cortex-M0 the instructions of the whole container
  * (at 1 IPC, at 48 MHz), on the AVR one Ed25519 verify plus the
  * hash + inflate cycles per image byte (measured on the atmega1284p, same
- * core) times 65,536, at 16 MHz.  The client's own decoding (scanning,
- * base64 or COBS, MD5) is not in it.  The verifier runs between pieces,
- * not while bytes arrive, so the update takes link + verifier.
+ * core) times 65,536, at 16 MHz.  On Cortex-M0 the client's receive path
+ * (scanning, base64 or COBS, MD5: bench-emu's nc_rx figures per container
+ * byte) is added; on the AVR it is not measured.  Both run between pieces,
+ * not while bytes arrive, so the update takes link + CPU.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,19 @@ static double emu_figure(const char *dir, const char *sub, const char *name)
             v = x;
     fclose(f);
     return v;
+}
+
+/* Seconds for a 64 KiB image at hz: the run's one-off Ed25519 verify, and
+ * the rest of bench-emu's whole-container cost scaled per image byte; -1
+ * without the figures. */
+static double verifier_s(const char *dir, const char *sub, const char *all,
+                         const char *verify, double hz)
+{
+    double a = emu_figure(dir, sub, all), v = emu_figure(dir, sub, verify);
+    double n = emu_figure(dir, sub, "container_image_bytes");
+    if (a <= 0 || v <= 0 || n <= 0)
+        return -1;
+    return (v + (a - v) / n * IMAGE_LEN) / hz;
 }
 
 static void load_image(const char *dir, uint8_t *img)
@@ -174,10 +188,10 @@ static void row(const char *link, const char *enc, uint16_t piece,
     if (avr_s >= 0)
         snprintf(avr, sizeof avr, "%.2f s %4.1f%%", avr_s,
                  100 * avr_s / (r->link_s + avr_s));
-    printf("%-15s %-7s %5u %6u %8llu %9.1f s   %-16s %-16s %s\n", link, enc,
-           piece, r->requests, (unsigned long long)r->wire_bytes, r->link_s,
-           m0, avr,
-           (m0_s < 0 || r->link_s > m0_s) ? "link" : "verifier");
+    printf("%-15s %-7s %5u %6u %8llu %9.1f s   %-16s %-16s %s / %s\n", link,
+           enc, piece, r->requests, (unsigned long long)r->wire_bytes,
+           r->link_s, m0, avr, r->link_s > m0_s ? "link" : "CPU",
+           r->link_s > avr_s ? "link" : "verifier");
 }
 
 int main(int argc, char **argv)
@@ -192,8 +206,7 @@ int main(int argc, char **argv)
     fwp_keypair kp;
     uint8_t *box = NULL;
     size_t len;
-    double m0_insn, m0_verify, m0_bytes, avr_verify, avr_all, avr_bytes;
-    double m0_s = -1, avr_s = -1;
+    double m0_s, avr_s, rx_b64 = -1, rx_cobs = -1, rx_bytes;
     const char *dir = argc > 1 ? argv[1] : "build/bench-emu";
     if (sodium_init() < 0)
         return 1;
@@ -204,18 +217,15 @@ int main(int argc, char **argv)
         return 1;
 
     /* the verifier's cost of a 64 KiB image, from bench-emu's runs */
-    m0_insn = emu_figure(dir, "m0", "container_insns");
-    m0_verify = emu_figure(dir, "m0", "container_verify_insns");
-    m0_bytes = emu_figure(dir, "m0", "container_image_bytes");
-    if (m0_insn > 0 && m0_verify > 0 && m0_bytes > 0)
-        m0_s = (m0_verify + (m0_insn - m0_verify) / m0_bytes * IMAGE_LEN) /
-               48e6;
-    avr_all = emu_figure(dir, "avr-atmega1284p", "container_cycles");
-    avr_verify = emu_figure(dir, "avr-atmega1284p", "container_verify_cycles");
-    avr_bytes = emu_figure(dir, "avr-atmega1284p", "container_image_bytes");
-    if (avr_all > 0 && avr_verify > 0 && avr_bytes > 0)
-        avr_s = (avr_verify + (avr_all - avr_verify) / avr_bytes * IMAGE_LEN) /
-                16e6;
+    m0_s = verifier_s(dir, "m0", "container_insns", "container_verify_insns",
+                      48e6);
+    avr_s = verifier_s(dir, "avr-atmega1284p", "container_cycles",
+                       "container_verify_cycles", 16e6);
+    rx_bytes = emu_figure(dir, "m0", "nc_rx_bytes");
+    if (rx_bytes > 0) {
+        rx_b64 = emu_figure(dir, "m0", "nc_rx_base64_insns") / rx_bytes;
+        rx_cobs = emu_figure(dir, "m0", "nc_rx_cobs_insns") / rx_bytes;
+    }
 
     printf("# make bench-notecard: a %u-byte image (%zu-byte container) "
            "from the Notecard emulator\n# through the device client and "
@@ -226,9 +236,12 @@ int main(int argc, char **argv)
     if (m0_s < 0 || avr_s < 0)
         printf("# (no bench-emu figures for %s: run make bench-emu)\n",
                m0_s < 0 ? "Cortex-M0" : "AVR");
+    if (rx_b64 > 0)
+        printf("# client receive path on Cortex-M0: %.1f insn per container "
+               "byte base64, %.1f binary\n", rx_b64, rx_cobs);
     printf("%-15s %-7s %5s %6s %8s %11s   %-16s %-16s %s\n", "# link",
-           "pieces", "piece", "reqs", "wire B", "link time", "M0 verifier",
-           "AVR verifier", "bottleneck (M0)");
+           "pieces", "piece", "reqs", "wire B", "link time", "M0 CPU, share",
+           "AVR verifier", "bottleneck M0 / AVR");
     for (size_t l = 0; l < sizeof links / sizeof links[0]; l++)
         for (int binary = 0; binary <= 1; binary++)
             for (size_t p = 0; p < sizeof pieces / sizeof pieces[0]; p++) {
@@ -241,8 +254,11 @@ int main(int argc, char **argv)
                     free(box);
                     return 1;
                 }
+                double rx = binary ? rx_cobs : rx_b64;
                 row(links[l].name, binary ? "binary" : "base64", pieces[p],
-                    &r, m0_s, avr_s);
+                    &r, m0_s >= 0 && rx > 0 ? m0_s + rx * (double)len / 48e6
+                                            : m0_s,
+                    avr_s);
             }
     free(box);
     return 0;

@@ -28,17 +28,9 @@ for spec in "$@"; do
     p=${spec#*=}
     d=$cross/$t
     [ -f "$d/bench/size_ctx.o" ] || { echo "# $t: not built (make cross)"; continue; }
-    ram=$("$p"nm -S "$d/bench/size_ctx.o" | awk '
-        function hex(s,   i, n, ch) {
-            s = tolower(s); n = 0
-            for (i = 1; i <= length(s); i++) {
-                ch = index("0123456789abcdef", substr(s, i, 1))
-                if (ch == 0) break
-                n = n * 16 + ch - 1
-            }
-            return n
-        }
-        NF == 4 && $4 == "fwpk_size_nc" { print hex($2) }')
+    ram=$("$p"nm -S "$d/bench/size_ctx.o" |
+        awk 'NF == 4 && $4 == "fwpk_size_nc" { print $2 }')
+    ram=$((0x${ram:-0}))
     flash=0
     rodata=0
     for o in "$d"/obj/nc_*.o "$d"/obj/md5.o; do

@@ -32,6 +32,14 @@
  *              verifier's own image digest check passed.  Then the
  *              container's signature alone, timed, so that run.sh can
  *              subtract the one-off verify from the per-byte cost
+ *   nc_rx      the Notecard client's receive path (fwpk_notecard.h) over
+ *              the container in NC_PIECE-byte pieces: each piece's dfu.get
+ *              reply ({"payload":"<base64>","status":"<md5>"}, made
+ *              untimed) scanned a byte at a time, decoded, hashed with MD5
+ *              and checked, as nc_client.c does; then the same pieces as
+ *              card.binary.get sends them (COBS XOR '\n'), decoded and
+ *              hashed.  Per decoded byte: what the client adds to the
+ *              verifier's cost
  *   resume     the same container resumed from the record offered at the
  *              middle of the image (captured in an untimed run first):
  *              fwpk_resume_begin / fwpk_feed, jumping to
@@ -50,8 +58,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fwpk_notecard.h"
 #include "fwpk_verify.h"
 #include "inflate.h"
+#include "nc_base64.h"
+#include "nc_cobs.h"
+#include "nc_scan.h"
 #include "keyring.h"
 #include "stream.h"
 #include "vector.h"
@@ -381,6 +393,149 @@ static void bench_container_run(void)
         fail("container: its signature alone does not verify");
 }
 
+/* ---- the Notecard client's receive path ---- */
+
+#define NC_PIECE 1024u
+#define NC_TEXT (NC_PIECE / 3 * 4 + 4 + 64)
+/* The reply text and the piece borrow the context's buffers, idle between
+ * the container and the resume runs: the microbit's 16 KB hold no more
+ * beside the painted stack. */
+#define nc_text ((char *)ctx.mem.codec.ring)
+#define nc_piece (ctx.mem.buf)
+typedef char nc_text_fits[sizeof ctx.mem.codec.ring >= NC_TEXT &&
+                                  sizeof ctx.mem.buf >= NC_PIECE
+                              ? 1
+                              : -1];
+static uint8_t nc_md5[16];
+
+/* The dfu.get reply to a piece, as the emulator writes it (untimed). */
+static uint32_t nc_reply(const uint8_t *d, uint32_t n)
+{
+    static const char sym[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char hex[] = "0123456789abcdef";
+    fwpk_md5_ctx m;
+    uint32_t i, len = 0;
+    memcpy(nc_text, "{\"payload\":\"", 12);
+    len = 12;
+    for (i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)d[i] << 16 |
+                     (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0) |
+                     (i + 2 < n ? d[i + 2] : 0);
+        nc_text[len++] = sym[v >> 18 & 63];
+        nc_text[len++] = sym[v >> 12 & 63];
+        nc_text[len++] = i + 1 < n ? sym[v >> 6 & 63] : '=';
+        nc_text[len++] = i + 2 < n ? sym[v & 63] : '=';
+    }
+    memcpy(nc_text + len, "\",\"status\":\"", 12);
+    len += 12;
+    fwpk_md5_init(&m);
+    fwpk_md5_update(&m, d, n);
+    fwpk_md5_final(&m, nc_md5);
+    for (i = 0; i < 16; i++) {
+        nc_text[len++] = hex[nc_md5[i] >> 4];
+        nc_text[len++] = hex[nc_md5[i] & 15];
+    }
+    memcpy(nc_text + len, "\"}", 2);
+    return len + 2;
+}
+
+/* The piece as card.binary.get sends it (untimed): COBS XOR '\n'. */
+static uint32_t nc_cobs_text(const uint8_t *d, uint32_t n)
+{
+    uint32_t code_at = 0, len = 1, i;
+    uint8_t code = 1;
+    for (i = 0; i < n; i++) {
+        if (d[i] != 0) {
+            nc_text[len++] = (char)(d[i] ^ FWPK_NC_COBS_EOP);
+            code++;
+        }
+        if (d[i] == 0 || code == 0xff) {
+            nc_text[code_at] = (char)(code ^ FWPK_NC_COBS_EOP);
+            code_at = len++;
+            code = 1;
+        }
+    }
+    nc_text[code_at] = (char)(code ^ FWPK_NC_COBS_EOP);
+    return len;
+}
+
+static int nc_check(uint32_t got, uint32_t n, fwpk_md5_ctx *m)
+{
+    uint8_t d[16];
+    fwpk_md5_final(m, d);
+    return got == n && memcmp(d, nc_md5, 16) == 0;
+}
+
+/* What read_reply (nc_client.c) does per byte of a base64 reply. */
+static int nc_rx_base64(uint32_t len, uint32_t n)
+{
+    static fwpk_nc_scan s;
+    static fwpk_nc_b64 b;
+    fwpk_md5_ctx m;
+    uint32_t i, got = 0;
+    uint8_t out[3];
+    fwpk_nc_scan_start(&s);
+    fwpk_nc_b64_start(&b);
+    fwpk_md5_init(&m);
+    for (i = 0; i < len; i++) {
+        uint8_t ch = (uint8_t)nc_text[i];
+        if (fwpk_nc_scan_put(&s, ch, &ch) == FWPK_NC_EV_PAYLOAD) {
+            unsigned k = fwpk_nc_b64_put(&b, ch, out);
+            if (got + k > NC_PIECE)
+                return 0;
+            memcpy(nc_piece + got, out, k);
+            fwpk_md5_update(&m, out, k);
+            got += k;
+        }
+    }
+    return fwpk_nc_scan_done(&s) && !b.bad && nc_check(got, n, &m);
+}
+
+static int nc_rx_cobs(uint32_t len, uint32_t n)
+{
+    static fwpk_nc_cobs c;
+    fwpk_md5_ctx m;
+    uint32_t i, got = 0;
+    uint8_t out;
+    fwpk_nc_cobs_start(&c);
+    fwpk_md5_init(&m);
+    for (i = 0; i < len; i++)
+        if (fwpk_nc_cobs_put(&c, (uint8_t)nc_text[i], &out)) {
+            if (got >= NC_PIECE)
+                return 0;
+            nc_piece[got++] = out;
+            fwpk_md5_update(&m, &out, 1);
+        }
+    fwpk_nc_cobs_end(&c);
+    return !c.bad && nc_check(got, n, &m);
+}
+
+static void bench_nc_rx(void)
+{
+    const uint8_t *p = bench_container;
+    uint32_t size = (uint32_t)(bench_container_end - bench_container);
+    uint32_t off, t_b64 = 0, t_cobs = 0, t0;
+    int ok = 1;
+    for (off = 0; off < size; off += NC_PIECE) {
+        uint32_t n = size - off < NC_PIECE ? size - off : NC_PIECE;
+        uint32_t len = nc_reply(p + off, n);
+        t0 = clk_ticks();
+        ok &= nc_rx_base64(len, n);
+        t_b64 += clk_ticks() - t0;
+        len = nc_cobs_text(p + off, n);
+        t0 = clk_ticks();
+        ok &= nc_rx_cobs(len, n);
+        t_cobs += clk_ticks() - t0;
+    }
+    report("nc_rx_bytes", size);
+    report("nc_rx_piece", NC_PIECE);
+    report("nc_rx_base64_insns", insns(t_b64));
+    report("nc_rx_cobs_insns", insns(t_cobs));
+    if (!ok)
+        fail("nc_rx: a piece did not decode to itself");
+}
+
 /* ---- a resumed container ---- */
 
 static fwpk_resume mid_record; /* the first offered at half the image */
@@ -473,6 +628,7 @@ int main(void)
     bench_inflate();
     bench_push();
     bench_container_run();
+    bench_nc_rx();
     bench_resume_run();
     report("failed", (uint32_t)failed);
     return failed;

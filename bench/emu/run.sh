@@ -34,6 +34,8 @@
 #   *.hash_inflate  a whole container's cost per image byte without its one
 #          Ed25519 verify (measured alone on the same signature, same run):
 #          frame hashes, inflate, inverse filter, image hash, flash writes
+#   *.nc_rx_*  the Notecard client's receive path per container byte:
+#          scanner + base64 + MD5 (dfu.get), COBS + MD5 (card.binary.get)
 #   *.resume_*  the same container resumed from the record at the middle of
 #          the image (a power cut there): the whole resumed run, and its
 #          part up to the resume point (signature, image read back)
@@ -176,6 +178,12 @@ cm() { # cm PREFIX DIR VERIFY_BUDGET VERIFY_REFS INFLATE_BUDGET THRU_BUDGET IMAG
             KB/s ">=128" "$REF_THRU"
     fi
     fig "$p.container_stack" "$(v "$d" container_stack)" B - -
+    fig "$p.nc_rx_base64" "$(calc 'printf("%.1f", x / n)' x="$(v "$d" nc_rx_base64_insns)" \
+        n="$(v "$d" nc_rx_bytes)")" insn/B - \
+        "Notecard client: dfu.get replies scanned, base64, MD5, per container byte ($(v "$d" nc_rx_piece) B pieces)"
+    fig "$p.nc_rx_cobs" "$(calc 'printf("%.1f", x / n)' x="$(v "$d" nc_rx_cobs_insns)" \
+        n="$(v "$d" nc_rx_bytes)")" insn/B - \
+        "Notecard client: card.binary.get pieces, COBS, MD5, per container byte"
     fig "$p.resume_mid" "$(calc 'printf("%.2f", x / 1e6)' x="$(v "$d" resume_insns)")" \
         Minsn - "resumed at $(v "$d" resume_flushed) B of $(v "$d" container_image_bytes) B, begin/feed/finish, one Ed25519 verify"
     fig "$p.resume_mid_vs_full" "$(calc 'printf("%.0f", 100 * x / y)' x="$(v "$d" resume_insns)" \

@@ -158,6 +158,8 @@ int fwp_image_exclude(fwp_image *img, uint64_t lo, uint64_t hi,
                       fwp_err *err);
 
 /* Intel HEX, record types 00-05, checksums verified. */
+/* A hex digit's value (either case), or -1 (hexdigits.c). */
+int fwp_hex_value(char c);
 /* Decodes n hex digits of a text record into n / 2 bytes; errors name
  * the file and line (hexdigits.c, shared by HEX and S-record). */
 int fwp_hex_digits(const char *name, unsigned line, const char *s, size_t n,

@@ -5,7 +5,7 @@
  */
 #include "fwpack.h"
 
-static int hexval(char c)
+int fwp_hex_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -22,7 +22,7 @@ int fwp_hex_digits(const char *name, unsigned line, const char *s, size_t n,
     if (n % 2)
         return fwp_fail(err, "%s:%u: odd number of hex digits", name, line);
     for (size_t i = 0; i < n; i += 2) {
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        int hi = fwp_hex_value(s[i]), lo = fwp_hex_value(s[i + 1]);
         if (hi < 0 || lo < 0)
             return fwp_fail(err, "%s:%u: bad hex digit '%c'", name, line,
                             hi < 0 ? s[i] : s[i + 1]);

@@ -25,17 +25,6 @@ static void space(cursor *c)
         c->p++;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* A string at c->p (its opening quote); its unescaped text into out when
  * out is not NULL. */
 static int string(cursor *c, fwp_buf *out)
@@ -53,7 +42,7 @@ static int string(cursor *c, fwp_buf *out)
             if (ch == 'u') {
                 int v = 0, i;
                 for (i = 0; i < 4; i++) {
-                    int h = c->p < c->end ? hexval(*c->p) : -1;
+                    int h = c->p < c->end ? fwp_hex_value(*c->p) : -1;
                     if (h < 0)
                         return -1;
                     v = v << 4 | h;
