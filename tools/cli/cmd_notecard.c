@@ -182,6 +182,10 @@ static int load(const nc_opts *o, fwp_nc_emu *e)
         free(data);
         return cli_error(EXIT_INPUT, "%s: empty file", o->file);
     }
+    if (len > FWP_NOTEHUB_MAX_SIZE)
+        cli_warn("%s: %zu bytes: Notehub takes host firmware up to %u, a "
+                 "Notecard would never hold it",
+                 o->file, len, (unsigned)FWP_NOTEHUB_MAX_SIZE);
     if (fwp_nc_emu_init(e, data, len, fwp_file_name(o->file), &err)) {
         free(data);
         return cli_fail(&err, EXIT_IO);
