@@ -534,8 +534,8 @@ static uint8_t piece[4096];
 static void boot(device *d, int offer_id)
 {
     const abboot_io io = {
-        {.erase = d_erase, .write = d_write, .read = d_read, .user = d},
-        d_get, on_event, d};
+        .flash = {.erase = d_erase, .write = d_write, .read = d_read, .user = d},
+        .get = d_get, .event = on_event, .user = d};
     abboot b;
     uint32_t min, kind;
     int before = d->active_ok ? active_image(d) : -1, img;
