@@ -125,7 +125,7 @@ static const config configs[] = {
      * 1 KiB and 32-bit words), boot.c (1 KiB dfu.get pieces fed by the
      * Notecard client through io->fetch, every record persisted) */
     {"microbit",
-     {0x8000, 0x20000, 0x18000, 1024, 4, 0x38000, 1024, 1},
+     {0xA000, 0x21000, 0x17000, 1024, 4, 0x38000, 1024, 1},
      1024,
      "nrf51822",
      15,

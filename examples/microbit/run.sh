@@ -9,23 +9,24 @@
 #     --save FILE        where the flash is saved at the end (default: FILE
 #                        of --flash, replaced)
 #     --notecard CMD     the Notecard emulator, a shell command in which
-#                        {port} is replaced by its end of the line (a pty);
-#                        without it the UART is not connected
+#                        {link} is replaced by the path where it links the
+#                        pseudo-terminal it serves on (fwpack notecard
+#                        --link); without it the UART is not connected
 #     --cut-at PATTERN N power cut: once the device's output has N lines
 #                        matching PATTERN (grep -E), QEMU is stopped where
 #                        it is, the flash saved and QEMU killed
 #     --log FILE         the device's output (default: stdout only)
 #   BOOT_ARGS reach the bootloader as its command line (boot.c).
 #
-# The Notecard emulator gets one end of a pty pair (socat), QEMU the other
-# as a serial device (-chardev serial): both are ports as a real board's
-# USB-serial adapter would be, and both exist before QEMU starts, so no
-# byte is lost to a port not yet open.  QEMU runs with -icount shift=0
+# The Notecard emulator serves on a pseudo-terminal of its own, which QEMU
+# opens as a serial device (-chardev serial) once it exists: no byte is
+# lost to a port not yet open.  QEMU runs with -icount shift=0
 # (instruction counts; common/timer.h).  The flash is read and saved
 # through QEMU's QMP monitor (memsave), since QEMU's nRF51 flash has no
 # backing file.
 #
-# Exit status: the device's (its "halt: N" line), 200 after a power cut,
+# Exit status: the device's (its "halt: N" line; 98: it lost power during
+# a flash operation, --cut in boot.c), 200 after a --cut-at power cut,
 # 124 on timeout (RUN_TIMEOUT seconds, default 120), 2 on usage errors.
 set -eu
 
@@ -46,7 +47,7 @@ done
 [ -n "$flash" ] && [ -f "$flash" ] || die "--flash FILE is required (a 256 KiB flash image)"
 [ -n "$save" ] || save=$flash
 command -v qemu-system-arm >/dev/null 2>&1 || die "qemu-system-arm not found (apt-get install qemu-system-arm)"
-command -v socat >/dev/null 2>&1 || die "socat not found (apt-get install socat)"
+command -v socat >/dev/null 2>&1 || die "socat not found (apt-get install socat): QMP is spoken through it"
 
 d=$(mktemp -d "${TMPDIR:-/tmp}/microbit.XXXXXX")
 pids=
@@ -58,20 +59,19 @@ trap cleanup EXIT INT TERM
 cp "$flash" "$d/flash.in"
 : >"$d/out"
 
-# The line: a pty pair, relayed by socat.
+# The line: the emulator makes a pseudo-terminal and links it at $d/dev;
+# QEMU opens that as a serial device once it exists.
 serial="-serial null"
 if [ -n "$notecard" ]; then
-    socat pty,raw,echo=0,link="$d/dev" pty,raw,echo=0,link="$d/nc" 2>"$d/socat.err" &
+    cmd=$(printf '%s' "$notecard" | sed "s|{link}|$d/dev|g")
+    sh -c "exec $cmd" >"$d/notecard.out" 2>&1 &
     pids="$pids $!"
     i=0
-    until [ -e "$d/dev" ] && [ -e "$d/nc" ]; do
+    until [ -e "$d/dev" ]; do
         i=$((i + 1))
-        [ $i -lt 100 ] || die "socat made no pty pair: $(cat "$d/socat.err")"
+        [ $i -lt 200 ] || die "the Notecard emulator made no line at {link}: $(cat "$d/notecard.out")"
         sleep 0.05
     done
-    cmd=$(printf '%s' "$notecard" | sed "s|{port}|$d/nc|g")
-    sh -c "exec $cmd" &
-    pids="$pids $!"
     serial="-chardev serial,id=nc,path=$d/dev -serial chardev:nc"
 fi
 
@@ -113,6 +113,7 @@ if [ "$status" -ne 125 ]; then
     kill -9 "$qemu" 2>/dev/null || true
 fi
 wait "$qemu" 2>/dev/null || true
+[ "$status" -eq 98 ] && echo "run.sh: the CPU stopped at the power cut; QEMU killed, flash saved" >>"$d/out"
 [ "$status" -eq 200 ] && echo "run.sh: power cut: QEMU stopped and killed after line $cut_n matching \"$cut_pat\"; flash saved" >>"$d/out"
 [ "$status" -eq 124 ] && echo "run.sh: timeout after ${RUN_TIMEOUT:-120} s" >>"$d/out"
 [ "$status" -eq 125 ] && echo "run.sh: QEMU ended without a halt line" >>"$d/out"

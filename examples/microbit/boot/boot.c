@@ -55,13 +55,13 @@
 #include "uart.h"
 
 #ifndef BOOT_ACTIVE
-#define BOOT_ACTIVE 0x00008000u
+#define BOOT_ACTIVE 0x0000A000u
 #endif
 #ifndef BOOT_STAGING
-#define BOOT_STAGING 0x00020000u
+#define BOOT_STAGING 0x00021000u
 #endif
 #ifndef BOOT_SLOT_SIZE
-#define BOOT_SLOT_SIZE 0x00018000u
+#define BOOT_SLOT_SIZE 0x00017000u
 #endif
 #ifndef BOOT_STATE
 #define BOOT_STATE (BOOT_STAGING + BOOT_SLOT_SIZE)
@@ -82,6 +82,9 @@
 /* Per reply: a 1 KiB piece is 1.4 s of base64 at 9600 baud. */
 #ifndef BOOT_NC_TIMEOUT_MS
 #define BOOT_NC_TIMEOUT_MS 3000u
+#endif
+#ifndef BOOT_NC_RETRIES
+#define BOOT_NC_RETRIES 12u
 #endif
 #define BOOT_STATE_SIZE (2u * NRF51_PAGE_SIZE)
 #define PAINT 0xA5A5A5A5u
@@ -149,13 +152,18 @@ static fwpk_nc_config nc_cfg = {
     .rx = rx,
     .rx_size = BOOT_RX_CHUNK,
     .timeout_ms = BOOT_NC_TIMEOUT_MS,
+    /* A bootloader has nothing better to do than wait for a good piece:
+     * more tries than note-c's 5 (every fault the demo injects lands on
+     * the same piece, one after the other). */
+    .retries = BOOT_NC_RETRIES,
 };
 
 /* ---- what happens, as it happens ---- */
 
 static struct {
     uint64_t verify_ticks; /* inside fwpk_feed/fwpk_finish */
-    uint32_t requests, retries, runs;
+    uint32_t requests, retries, runs; /* of the client runs that ended */
+    int in_run;           /* a client run is going on (nc's figures) */
     fwpk_nc_err nc;       /* how the last client run ended */
     uint32_t t0;          /* the update's start */
 } run;
@@ -175,9 +183,11 @@ fwpk_err __wrap_fwpk_feed(fwpk_ctx *c, const uint8_t *data, size_t len)
     run.verify_ticks += timer_ticks() - t0;
     abboot_fed(&boot, (uint32_t)len, err);
     if (boot.offered != offered)
-        out("fwboot: checkpoint %lu: resume record at container offset "
-            "%lu\n",
-            ul(boot.offered), ul(boot.pos));
+        out("fwboot: checkpoint %lu: resume record for frame %lu (offset "
+            "%lu), %lu image bytes in flash\n",
+            ul(boot.offered), ul(boot.st.last.u.resume.frame_index),
+            ul(boot.st.last.u.resume.frame_offset),
+            ul(boot.st.last.u.resume.flushed));
     return err;
 }
 
@@ -196,8 +206,10 @@ static fwpk_err fetch(void *user, abboot *b)
     (void)user;
     run.runs++;
     e = fwpk_nc_init(&nc, &nc_cfg, b->ctx);
+    run.in_run = 1;
     if (e == FWPK_NC_OK)
         e = fwpk_nc_run(&nc);
+    run.in_run = 0;
     run.nc = e;
     run.requests += nc.requests;
     run.retries += nc.retries;
@@ -327,7 +339,8 @@ static void report(void)
     out("fwboot: link requests=%lu retries=%lu tx=%lu rx=%lu "
         "verify_insns=%lu flash_ops=%lu erases=%lu words=%lu "
         "client_runs=%lu\n",
-        ul(run.requests), ul(run.retries), ul(uart_count.tx),
+        ul(run.requests + (run.in_run ? nc.requests : 0)),
+        ul(run.retries + (run.in_run ? nc.retries : 0)), ul(uart_count.tx),
         ul(uart_count.rx), ul((uint32_t)insns), ul(flash.ops), ul(flash.erases),
         ul(flash.words), ul(run.runs));
     out("fwboot: ram static=%lu stack=%lu limit=%lu (bytes: .data+.bss, "
@@ -403,6 +416,7 @@ int main(void)
 
     nvmc_init(&flash, BOOT_ACTIVE, BOOT_STATE + BOOT_STATE_SIZE);
     flash.cut_at = opt.cut_at;
+    flash.on_cut = report; /* the figures up to the cut, for the summary */
     abboot_init(&boot, &layout, &io, &ctx, piece, sizeof piece);
     boot.policy.keys = fwpk_keyring;
     boot.policy.key_count = FWPK_KEYRING_COUNT;

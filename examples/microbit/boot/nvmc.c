@@ -31,6 +31,8 @@ static void __attribute__((noreturn)) power_lost(const nvmc *f,
                                                  const char *what,
                                                  uint32_t addr)
 {
+    if (f->on_cut)
+        f->on_cut();
     out("fwboot: power lost during flash operation %lu: %s at 0x%08lx\n",
         (unsigned long)f->ops, what, (unsigned long)addr);
     halt(98);

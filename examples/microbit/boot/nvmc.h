@@ -17,6 +17,7 @@ typedef struct {
     uint32_t ops;      /* erases + writes so far */
     uint32_t erases, words;
     uint32_t cut_at;   /* 0, or the operation during which power is lost */
+    void (*on_cut)(void); /* optional: the last words before it halts */
 } nvmc;
 
 void nvmc_init(nvmc *f, uint32_t lo, uint32_t hi);
