@@ -11,8 +11,11 @@
  *              killed; the next power-on resumes from the record, the
  *              Notecard is asked for the record's frame offset, and the
  *              image is the good run's (the application's CRC-32 of itself)
+ *   powerkill  QEMU stopped and killed at an arbitrary instruction after
+ *              the second resume record: resumed, the good run's image
  *   garbled    faulty replies retried, v2 installed
  *   newimage   a new image on the Notecard mid-download: start over, v3
+ *   binary     card.binary.get (COBS): installed, fewer bytes received
  * Outcomes only: no time is asserted.
  *
  * Needs arm-none-eabi-gcc, qemu-system-arm and socat: their absence is a
@@ -101,6 +104,22 @@ static void last_crc(char crc[15])
     snprintf(crc, 15, "%.14s", p);
 }
 
+/* Bytes the device received in the last "fwboot: link" line. */
+static unsigned long last_rx(void)
+{
+    const char *p = NULL, *q = out;
+    unsigned long rx = 0;
+    while ((q = strstr(q, "fwboot: link ")) != NULL)
+        p = q++;
+    assert_non_null(p);
+    p = strstr(p, " rx=");
+    assert_non_null(p);
+    assert_int_equal(sscanf(p, " rx=%lu", &rx), 1);
+    return rx;
+}
+
+static unsigned long good_rx;
+
 static char good_crc[15];
 
 static void test_good(void **state)
@@ -109,6 +128,7 @@ static void test_good(void **state)
     scenario("good", "microbit good: installed, app v2.0.0 boots: ok");
     expect("fwboot: verified: version 2.0.0");
     last_crc(good_crc);
+    good_rx = last_rx();
     /* RAM: what the linker script gives it, and what one update used */
     unsigned long st = 0, stack = 0, limit = 0;
     const char *r = strstr(out, "fwboot: ram static=");
@@ -160,6 +180,31 @@ static void test_powercut(void **state)
     }
 }
 
+static void test_powerkill(void **state)
+{
+    (void)state;
+    scenario("powerkill",
+             "microbit powerkill: installed, app v2.0.0 boots: ok");
+    expect("run.sh: power cut: QEMU stopped and killed");
+    expect("fwboot: resuming at frame");
+    if (good_crc[0]) {
+        char crc[15];
+        last_crc(crc);
+        assert_string_equal(crc, good_crc);
+    }
+}
+
+
+static void test_binary(void **state)
+{
+    (void)state;
+    scenario("binary", "microbit binary: installed, app v2.0.0 boots: ok");
+    expect("card.binary.get");
+    /* COBS bytes instead of base64 text: fewer bytes from the Notecard */
+    if (good_rx)
+        assert_true(last_rx() < good_rx);
+}
+
 static void test_garbled(void **state)
 {
     (void)state;
@@ -184,8 +229,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),      cmocka_unit_test(test_tampered),
         cmocka_unit_test(test_untrusted), cmocka_unit_test(test_rollback),
-        cmocka_unit_test(test_powercut),  cmocka_unit_test(test_garbled),
-        cmocka_unit_test(test_newimage),
+        cmocka_unit_test(test_powercut),  cmocka_unit_test(test_powerkill),
+        cmocka_unit_test(test_garbled),   cmocka_unit_test(test_newimage),
+        cmocka_unit_test(test_binary),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

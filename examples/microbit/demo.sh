@@ -25,6 +25,11 @@
 #              the bootloader resumes from its record, asking the Notecard
 #              for the prefix again and then for the frame the record
 #              names; v2 installed, the same image as the good run's
+#   powerkill  QEMU stopped and killed at whatever instruction the CPU
+#              is at once the second resume record is written (the flash
+#              saved as it is then); the next power-on resumes.  The
+#              killed run's wire bytes are not in its summary (the device
+#              could not report them)
 #   garbled    the emulator garbles, truncates, flips a bit in, shortens,
 #              breaks the base64 of, answers with an error or does not
 #              answer a dfu.get, and resets (out of DFU mode), one fault
@@ -33,6 +38,8 @@
 #   newimage   a new image (v3) appears on the Notecard mid-download: the
 #              client notices, the record is retired, the update starts
 #              over and installs v3
+#   binary     v2 through dfu.get binary:true and card.binary.get (COBS
+#              bytes instead of base64): fewer bytes over the wire
 # The summary gives per scenario the bytes over the wire (both ways, JSON
 # and base64 included), requests, retries, the time those bytes take at
 # 9600 baud 8-N-1 (10 bits a byte), the verifier's time on a 48 MHz
@@ -193,6 +200,15 @@ scenario() {
         # The record's frame offset, and the Notecard asked for it.
         at=$(sed -n 's/^fwboot: resuming at frame [0-9]* (offset \([0-9]*\)).*/\1/p' "$D/powercut.log")
         verdict installed 2.0.0 "\"offset\":${at:-none}[,}]" ;;
+    powerkill)
+        fresh powerkill
+        boot powerkill.1 "$D/app_v2.fwpk" --cut-at '^fwboot: checkpoint 2:' 1 || true
+        boot powerkill.2 "$D/app_v2.fwpk" || true
+        verdict installed 2.0.0 "^fwboot: resuming at frame" ;;
+    binary)
+        fresh binary
+        boot binary.1 "$D/app_v2.fwpk" -- --binary || true
+        verdict installed 2.0.0 "card.binary.get" ;;
     garbled)
         fresh garbled
         boot garbled.1 "$D/app_v2.fwpk --fault garbled --fault truncated --fault err --fault short --fault base64 --fault bitflip --fault timeout --fault reset --fault-at 3" || true
@@ -205,7 +221,7 @@ scenario() {
     esac
 }
 
-SCENARIOS="good tampered untrusted rollback powercut garbled newimage"
+SCENARIOS="good tampered untrusted rollback powercut powerkill garbled newimage binary"
 
 main() {
     t0=$(date +%s)
