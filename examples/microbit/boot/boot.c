@@ -378,9 +378,10 @@ static struct {
     int binary, no_update;
 } opt;
 
-static void parse_cmdline(void)
+/* Before the update: its buffer is stack the verifier reuses later. */
+static void __attribute__((noinline)) parse_cmdline(void)
 {
-    static char line[128];
+    char line[128];
     char *p = line;
     if (sh_cmdline(line, sizeof line) != 0)
         return;
