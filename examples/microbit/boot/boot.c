@@ -33,7 +33,7 @@
  *   fwboot: result=installed version=V container_bytes=N ...
  *   fwboot: result=refused error="..." notecard="..." ...
  *   fwboot: result=failed error="..."
- *   fwboot: result=none
+ *   fwboot: result=none [reason="no update on the Notecard"]
  * then "fwboot: link requests=N retries=N tx=N rx=N verify_insns=N ..."
  * (the figures the demo's summary is made of) and "fwboot: ram ...".
  * Every run ends with "halt: N" (common/startup.c).
@@ -293,6 +293,10 @@ static void event(void *user, const abboot *b, abboot_event ev)
             ul(b->ctx->manifest.security_counter));
         break;
     case ABBOOT_REFUSED:
+        if (run.nc == FWPK_NC_NO_UPDATE) { /* nothing read, nothing written */
+            out("fwboot: result=none reason=\"no update on the Notecard\"\n");
+            break;
+        }
         out("fwboot: result=refused error=\"%s\" notecard=\"%s\" "
                 "container_bytes=%lu\n",
                 fwpk_strerror(b->err),
