@@ -154,7 +154,11 @@ const char *fwpk_strerror(fwpk_err err);
 typedef struct {
     uint64_t h[8];
     uint64_t len; /* bytes hashed so far */
-    uint8_t buf[128];
+    union {
+        uint8_t bytes[128];  /* input not yet hashed */
+        uint64_t words[16];  /* while a block is hashed: its message
+                                schedule, in place (not on the stack) */
+    } buf;
 } fwpk_sha512_ctx;
 
 void fwpk_sha512_init(fwpk_sha512_ctx *c);

@@ -228,13 +228,18 @@ fwpk_err fwpk_prefix_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t take)
 }
 
 /* Each keyring entry must carry its own key's id, and appear once: a key
- * listed twice would count twice towards min_signatures. */
-fwpk_err fwpk_prefix_check_keys(const fwpk_policy *pol)
+ * listed twice would count twice towards min_signatures.  The hash state
+ * and the digest are the context's, idle before the first byte (on the
+ * stack they would be the deepest frame of fwpk_begin). */
+fwpk_err fwpk_prefix_check_keys(fwpk_ctx *ctx, const fwpk_policy *pol)
 {
+    uint8_t *id = ctx->signed_digest;
     uint32_t k, j;
     for (k = 0; k < pol->key_count; k++) {
-        uint8_t id[64];
-        fwpk_sha512(id, pol->keys[k].pk, sizeof pol->keys[k].pk);
+        fwpk_sha512_init(&ctx->hash);
+        fwpk_sha512_update(&ctx->hash, pol->keys[k].pk,
+                           sizeof pol->keys[k].pk);
+        fwpk_sha512_final(&ctx->hash, id);
         if (memcmp(id, pol->keys[k].id, FWPK_KEY_ID_LEN) != 0)
             return FWPK_ERR_ARG;
         for (j = 0; j < k; j++)

@@ -316,7 +316,7 @@ fwpk_err fwpk_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
         policy->target == NULL ||
         /* empty window; window_hi 0 (2^32) minus one is the last byte too */
         policy->window_lo > policy->window_hi - 1u ||
-        fwpk_prefix_check_keys(policy) != FWPK_OK)
+        fwpk_prefix_check_keys(ctx, policy) != FWPK_OK)
         return FWPK_ERR_ARG;
     ctx->policy = *policy;
     ctx->flash = *flash;
