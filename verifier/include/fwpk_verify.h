@@ -170,7 +170,7 @@ void fwpk_sha512(uint8_t out[64], const uint8_t *msg, size_t len);
 int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
                         const uint8_t *msg, size_t len);
 /* The same with its big temporaries in 'ws': FWPK_ED25519_WORKSPACE bytes,
- * 4-byte aligned, that the caller does not need meanwhile (the streaming
+ * aligned for uint64_t, that the caller does not need meanwhile (the streaming
  * verifier lends its idle buffers: about 1 KB off the deepest stack). */
 #define FWPK_ED25519_WORKSPACE 1024
 int fwpk_ed25519_verify_ws(const uint8_t sig[64], const uint8_t pk[32],
@@ -475,6 +475,7 @@ typedef struct {
 #if FWPK_HAS_CODEC(FWPK_CODEC_LZMA)
         fwpk_lzma lzma;
 #endif
+        uint64_t align; /* ctx->mem lends Ed25519 its workspace */
     } dec;
     uint8_t ring[FWPK_RING_SIZE];
 } fwpk_codec_mem;

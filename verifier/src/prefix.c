@@ -87,25 +87,21 @@ static fwpk_err on_sig_count(fwpk_ctx *ctx)
     return FWPK_OK;
 }
 
-/* Ed25519's temporaries go into the context's buffers (ctx->mem), idle
- * between the manifest (parsed) and the first frame, once the signature is
- * copied out of them: the deepest stack shrinks by about 1 KB.  A build
- * with smaller buffers keeps them on the stack. */
-#define WS_ALIGN 8u
-#define WS_NEED (FWPK_ED25519_WORKSPACE + WS_ALIGN - 1u)
-
+/* Ed25519's temporaries go into the context's buffers (ctx->mem, aligned
+ * for uint64_t by fwpk_codec_mem), idle between the manifest (parsed) and
+ * the first frame, once the signature is copied out of them: the deepest
+ * stack shrinks by about 1 KB.  A build with smaller buffers keeps them on
+ * the stack. */
 static int ed25519_check(fwpk_ctx *ctx, const uint8_t *entry_sig,
                          const uint8_t *pk)
 {
     uint8_t sig[FWPK_SIG_LEN];
-    uintptr_t ws = (uintptr_t)&ctx->mem;
-    if (sizeof ctx->mem < WS_NEED)
+    if (sizeof ctx->mem < FWPK_ED25519_WORKSPACE)
         return fwpk_ed25519_verify(entry_sig, pk, ctx->signed_digest,
                                    FWPK_SIGNED_DIGEST_LEN);
     memcpy(sig, entry_sig, sizeof sig);
-    ws = (ws + WS_ALIGN - 1u) & ~(uintptr_t)(WS_ALIGN - 1u);
     return fwpk_ed25519_verify_ws(sig, pk, ctx->signed_digest,
-                                  FWPK_SIGNED_DIGEST_LEN, (void *)ws);
+                                  FWPK_SIGNED_DIGEST_LEN, &ctx->mem);
 }
 
 static void check_signature(fwpk_ctx *ctx, const uint8_t entry[72])
