@@ -53,10 +53,11 @@ CROSS_ARCH_rv32imc := -march=rv32imc -mabi=ilp32
 # The small-RAM designs (issue 15): streaming (no frame buffer), the
 # window in flash behind a 256-byte ring (ring and inflate state are the
 # 1 KB that holds the manifest first and lends Ed25519 its workspace),
-# 64-byte write staging (STM32G0 and SAMD21 write 8 or 64 bytes at a time).  -stream: everything (resume,
+# 64-byte write staging (STM32G0 and SAMD21 write 8 or 64 bytes at a time),
+# four segments kept for the own target.  -stream: everything (resume,
 # both filters); -stream-min: the smallest useful build (Thumb only, no
 # resume).
-CROSS_SMALL := -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 -DFWPK_WBUF_SIZE=64
+CROSS_SMALL := -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 -DFWPK_WBUF_SIZE=64 -DFWPK_SEGMENTS=4
 CROSS_PREFIX_cortex-m0plus-stream := arm-none-eabi-
 CROSS_ARCH_cortex-m0plus-stream := -mcpu=cortex-m0plus -mthumb $(CROSS_SMALL)
 CROSS_PREFIX_cortex-m0plus-stream-min := arm-none-eabi-
@@ -66,7 +67,7 @@ CROSS_PREFIX_atmega328p := avr-
 # Streaming with the window in flash, 128-byte pages, no branch filter
 # (AVR code gains nothing from the ARM and RISC-V ones).
 CROSS_ARCH_atmega328p := -mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 \
-                         -DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0
+                         -DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4
 
 CROSS_GCC12_FLAGS := -fcallgraph-info=su
 CROSS_EXTRA_cortex-m0plus := $(CROSS_GCC12_FLAGS)

@@ -69,6 +69,14 @@
 #ifndef FWPK_WBUF_SIZE
 #define FWPK_WBUF_SIZE FWPK_WRITE_UNIT_MAX
 #endif
+/* FWPK_SEGMENTS  segments of the own target the context keeps, 1 ..
+ *               FWPK_MAX_SEGMENTS (the default, 32: 256 bytes).  Every
+ *               target's segments are still checked as they are read; a
+ *               container whose own target has more fails with
+ *               FWPK_ERR_LIMIT before anything is erased. */
+#ifndef FWPK_SEGMENTS
+#define FWPK_SEGMENTS FWPK_MAX_SEGMENTS
+#endif
 #if FWPK_FRAME_BUFFER
 #define FWPK_BUF_SIZE (FWPK_FRAME_HEADER_LEN + FWPK_MAX_FRAME_SIZE)
 #else
@@ -291,8 +299,8 @@ typedef struct {
     uint32_t image_size, codec, window_bits, frame_size, frame_count;
     uint32_t payload_size, filter;
     uint32_t lzma_props; /* codec LZMA: (pb * 5 + lp) * 9 + lc; else 0 */
-    uint32_t segment_count;
-    fwpk_segment segments[FWPK_MAX_SEGMENTS];
+    uint32_t segment_count; /* may pass FWPK_SEGMENTS (then refused) */
+    fwpk_segment segments[FWPK_SEGMENTS]; /* the first FWPK_SEGMENTS */
     uint8_t image_digest[FWPK_HASH_LEN];
     uint8_t anchor[FWPK_HASH_LEN];
 } fwpk_target;

@@ -141,7 +141,7 @@ static fwpk_err check_policy(fwpk_ctx *ctx)
     for (i = 0; i < m->target_count; i++)
         if (m->frame_size[i] > FWPK_MAX_FRAME_SIZE)
             return FWPK_ERR_LIMIT;
-    if (t->write_unit > FWPK_WBUF_SIZE)
+    if (t->write_unit > FWPK_WBUF_SIZE || t->segment_count > FWPK_SEGMENTS)
         return FWPK_ERR_LIMIT;
     /* a codec this build left out (FWPK_CODECS), a deflate window above
      * FWPK_WINDOW_BITS, an LZMA table larger than FWPK_LZMA_LCLP_MAX's (an
