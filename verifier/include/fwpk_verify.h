@@ -181,6 +181,12 @@ int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
  * aligned for uint64_t, that the caller does not need meanwhile (the streaming
  * verifier lends its idle buffers: about 1 KB off the deepest stack). */
 #define FWPK_ED25519_WORKSPACE 1024
+/* FWPK_ED25519_UNROLL  1 (default): the field multiplication's rows are
+ * written out, for speed on 32-bit cores.  0: loops, for parts where
+ * flash is scarcer than time (about 2 KB less on AVR). */
+#ifndef FWPK_ED25519_UNROLL
+#define FWPK_ED25519_UNROLL 1
+#endif
 int fwpk_ed25519_verify_ws(const uint8_t sig[64], const uint8_t pk[32],
                            const uint8_t *msg, size_t len, void *ws);
 
