@@ -66,10 +66,10 @@ CROSS_ARCH_cortex-m0plus-stream-min := -mcpu=cortex-m0plus -mthumb $(CROSS_SMALL
 CROSS_PREFIX_atmega328p := avr-
 # Streaming with the window in flash, 128-byte pages, no branch filter
 # (AVR code gains nothing from the ARM and RISC-V ones), Ed25519's field
-# multiplication in loops (size first).
+# multiplication in loops (size first), no error strings.
 CROSS_ARCH_atmega328p := -mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 \
                          -DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 \
-                         -DFWPK_ED25519_UNROLL=0
+                         -DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0
 
 CROSS_GCC12_FLAGS := -fcallgraph-info=su
 CROSS_EXTRA_cortex-m0plus := $(CROSS_GCC12_FLAGS)

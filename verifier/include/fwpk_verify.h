@@ -155,6 +155,13 @@ typedef enum {
     FWPK_ERR_COUNT
 } fwpk_err;
 
+/* One line per error, for logs.  FWPK_STRINGS 0 leaves the messages out
+ * (about 1 KB of flash, and on AVR of RAM too, where constant strings are
+ * copied to RAM): every code then reads "fwpk error", and the caller
+ * reports the number. */
+#ifndef FWPK_STRINGS
+#define FWPK_STRINGS 1
+#endif
 const char *fwpk_strerror(fwpk_err err);
 
 /* ---- hashing and signatures (exported for tests and callers) ---- */
