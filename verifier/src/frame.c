@@ -19,10 +19,8 @@ void fwpk_frames_start(fwpk_frames *f, uint32_t target, uint32_t index,
     f->index = index;
     f->len = 0;
     f->have = 0;
-    if (expect != NULL)
+    if (expect != NULL) /* else on_end folds instead of comparing */
         memcpy(f->expect, expect, FWPK_HASH_LEN);
-    else
-        memset(f->expect, 0, FWPK_HASH_LEN);
 }
 
 const uint8_t *fwpk_frames_anchor(const fwpk_manifest *m, uint32_t target)
@@ -45,10 +43,7 @@ static void fold_in(uint8_t fold[FWPK_HASH_LEN], const uint8_t *link,
 void fwpk_frames_anchors(fwpk_frames *f, const fwpk_manifest *m,
                          const uint8_t *cbor, fwpk_sha512_ctx *scratch)
 {
-    uint32_t i;
-    memset(f->anchors_before, 0, FWPK_HASH_LEN);
-    memset(f->anchors_after, 0, FWPK_HASH_LEN);
-    memset(f->fold, 0, FWPK_HASH_LEN);
+    uint32_t i; /* the folds start from zero: fwpk_begin cleared them */
     for (i = 0; i < m->target_count; i++)
         if (i != m->own_index)
             fold_in(i < m->own_index ? f->anchors_before : f->anchors_after,

@@ -20,7 +20,7 @@ enum fwpk_frame_event {
 
 /* Starts the walk at target 'target', frame 'index', whose hash must be
  * 'expect' (NULL: a first frame of another target, checked by the fold
- * below). */
+ * below; 'expect' is then not read). */
 void fwpk_frames_start(fwpk_frames *f, uint32_t target, uint32_t index,
                        const uint8_t expect[FWPK_HASH_LEN]);
 
@@ -33,7 +33,8 @@ const uint8_t *fwpk_frames_anchor(const fwpk_manifest *m, uint32_t target);
  * (fold = SHA-512(fold || anchor), truncated; from zero).  The walk folds
  * what those first frames hash to, and compares when the own target
  * begins and after the last target: FWPK_ERR_FRAME_HASH.  'scratch' is a
- * hash state that is free meanwhile. */
+ * hash state that is free meanwhile; the folds in 'f' are still zero, as
+ * fwpk_begin left them. */
 void fwpk_frames_anchors(fwpk_frames *f, const fwpk_manifest *m,
                          const uint8_t *cbor, fwpk_sha512_ctx *scratch);
 
