@@ -259,6 +259,10 @@ int fwp_mcu_list_parse(fwp_mcu_list *l, const char *name, const char *text,
                        fwp_err *err);
 const fwp_mcu *fwp_mcu_list_find(const fwp_mcu_list *l, const char *id);
 void fwp_mcu_list_free(fwp_mcu_list *l);
+/* A number as a profile file writes it, and pack's options of the same
+ * names take it (--flash-size 64K): decimal or 0x hex, then an optional K
+ * (KiB) or M (MiB); at most 2^32-1.  Returns 0, or -1 when it is not one. */
+int fwp_mcu_number(const char *s, uint32_t *out);
 
 /* ---- does the device verifier fit a part (verifier_fit.c) ---- */
 
@@ -440,6 +444,10 @@ typedef struct {
  * its query (no PINs in messages). */
 int fwp_p11_sign(const char *uri, const fwp_p11_opts *o, const uint8_t *msg,
                  size_t len, uint8_t sig[64], uint8_t pk[32], fwp_err *err);
+/* The URI's syntax and attributes alone, as fwp_p11_sign reads them (no
+ * module is loaded): a bad URI is a bad option value, refused before any
+ * work.  Messages hide a pin-value as fwp_p11_sign's do. */
+int fwp_p11_uri_check(const char *uri, fwp_err *err);
 
 /* ---- version strings: MAJOR.MINOR.PATCH[-PRE][+BUILD] ---- */
 
