@@ -23,7 +23,11 @@ PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf 
 # Outboard updates (mk/outboard.mk): the clients and the firmware fwpack
 # flash is checked against.
 PKGS_OUTBOARD := avrdude stm32flash arduino-core-avr
-PKGS := $(PKGS_HOST) $(PKGS_CROSS) $(PKGS_OUTBOARD)
+# Firmware nobody here wrote, packed as a new user would
+# (tests/test_debian_firmware.c): MicroPython for the BBC micro:bit (nRF51,
+# with a UICR record), beside arduino-core-avr's bootloaders.
+PKGS_FIRMWARE := firmware-microbit-micropython
+PKGS := $(PKGS_HOST) $(PKGS_CROSS) $(PKGS_OUTBOARD) $(PKGS_FIRMWARE)
 
 WARN := -Wall -Wextra -Werror
 INC := -Iverifier/include -Iformat -Itools/lib -Ikeys -Iprogrammer/include

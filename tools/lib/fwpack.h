@@ -151,6 +151,11 @@ int fwp_image_add(fwp_image *img, uint32_t addr, const uint8_t *data,
  * unit, filling gaps with 0xFF (format/SPEC.md 4.2). */
 int fwp_image_normalize(fwp_image *img, uint32_t write_unit, fwp_err *err);
 uint32_t fwp_image_size(const fwp_image *img); /* sum of lengths */
+/* The widest gap between two segments, [*from, *to) (set only when
+ * there is one); 0 for none.  A stray record far from the rest shows as
+ * one, and a raw binary fills it. */
+uint64_t fwp_image_widest_gap(const fwp_image *img, uint64_t *from,
+                              uint64_t *to);
 /* Keeps only the bytes in [lo, hi) (srec_cat's -crop; hi up to 2^32). */
 int fwp_image_crop(fwp_image *img, uint64_t lo, uint64_t hi, fwp_err *err);
 /* Drops the bytes in [lo, hi) (srec_cat's -exclude). */
