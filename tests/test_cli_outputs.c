@@ -184,6 +184,8 @@ static void test_stdio(void **state)
     (void)state;
     assert_int_equal(pu_run("inspect - < %s", P("app.fwpk")), 0);
     assert_non_null(strstr(pu_out, "result       ok"));
+    /* named as verify names it: stdin is no file called "-" */
+    assert_int_equal(strncmp(pu_out, "file         <stdin>, ", 22), 0);
     assert_int_equal(pu_run("verify -p %s - < %s", P("pub.pem"),
                             P("app.fwpk")),
                      0);
@@ -319,6 +321,13 @@ static void test_progress_only_on_a_tty(void **state)
              bin, P("k.pem"), P("big.bin"), P("big.fwpk"));
     assert_int_equal(pu_capture(cmd, out, sizeof out), 0);
     assert_null(strstr(out, "%"));
+    /* LZMA too, as liblzma goes, not once at the end */
+    snprintf(cmd, sizeof cmd, "script -qec '%s pack -k %s --version 1.0.0 "
+             "--codec lzma --level 0 --load-addr 0 %s -o %s' /dev/null",
+             bin, P("k.pem"), P("big.bin"), P("big.fwpk"));
+    assert_int_equal(pu_capture(cmd, out, sizeof out), 0);
+    if (!strstr(out, "% (65536 of 1048576 image bytes)"))
+        fail_msg("no LZMA progress on a terminal:\n%s", out);
     assert_int_equal(pu_run("pack -k %s --version 1.0.0 --load-addr 0 %s -o %s",
                             P("k.pem"), P("big.bin"), P("big.fwpk")),
                      0);
@@ -350,6 +359,17 @@ static void test_stops_early(void **state)
                  "compressing", "of 8388608 image bytes", "nothing written",
                  NULL);
     const char *p = strstr(pu_err, "compressing ");
+    assert_true(atol(p + strlen("compressing ")) < 1000000);
+    assert_false(pu_exists(P("noise.fwpk")));
+    /* LZMA stops as early: liblzma is fed in pieces */
+    assert_int_equal(pu_run("pack -k %s --version 1.0.0 --codec lzma --level 0 "
+                            "--max-size 100000 --load-addr 0 %s -o %s",
+                            P("k.pem"), P("noise.bin"), P("noise.fwpk")),
+                     3);
+    pu_one_error(pu_err, "more than --max-size 100000", "stopped after "
+                 "compressing", "of 8388608 image bytes", "nothing written",
+                 NULL);
+    p = strstr(pu_err, "compressing ");
     assert_true(atol(p + strlen("compressing ")) < 1000000);
     assert_false(pu_exists(P("noise.fwpk")));
 }

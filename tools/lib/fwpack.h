@@ -613,10 +613,12 @@ int fwp_frames_build_lzma(const uint8_t *img, size_t len, uint32_t props,
 int fwp_lzma_props_ok(uint32_t props);
 /* That stream alone, appended to out: xz preset 'level' (0..9;
  * FWP_LEVEL_MAX: 9) with -e, properties byte 'props' ((pb * 5 + lp) * 9
- * + lc), dictionary 2^dict_bits. */
+ * + lc), dictionary 2^dict_bits.  hook (may be NULL) is called as the
+ * input is consumed, with the stream bytes so far; FWP_FRAMES_STOPPED
+ * when it said stop. */
 int fwp_lzma_encode(const uint8_t *img, size_t len, uint32_t props,
-                    int level, uint32_t dict_bits, fwp_buf *out,
-                    fwp_err *err);
+                    int level, uint32_t dict_bits,
+                    const fwp_frame_hook *hook, fwp_buf *out, fwp_err *err);
 void fwp_frames_free(fwp_frames *fr);
 
 /* ---- reading containers on the host (inspect, digest, attach-sig) ---- */
