@@ -67,6 +67,10 @@ ALL_OBJ_SRC = $(VERIFIER_SRC) $(PROG_SRC) $(LIB_SRC) $(CLI_SRC) $(SUPPORT_SRC) \
 OBJ_DIRS = $(REL) $(TST) $(BUILD)/test-min $(BUILD)/test-stream \
            $(BUILD)/test-flashwin
 .SECONDARY: $(foreach d,$(OBJ_DIRS),$(call obj,$(d),$(ALL_OBJ_SRC)))
+# and the host's bench programs' (the $(REL)/bench/% rule: make check and
+# make bench link host_bench, bench-filters and bench-overhead theirs)
+HOST_BENCH_SRC := bench/host_bench.c bench/filters.c bench/overhead.c
+.SECONDARY: $(call obj,$(REL),$(HOST_BENCH_SRC))
 
 DEPFLAGS := -MMD -MP
 .PHONY: all deps check test demo bench size cross clean

@@ -406,8 +406,8 @@ static void test_make_keeps_objects(void **state)
     char cmd[512], *out = malloc(1 << 18);
     assert_non_null(out);
     snprintf(cmd, sizeof cmd, "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "
-             "make -n --no-print-directory BUILD=%s %s/host/fwpack demo",
-             P("mk"), P("mk"));
+             "make -n --no-print-directory BUILD=%s %s/host/fwpack demo "
+             "%s/host/bench/host_bench", P("mk"), P("mk"), P("mk"));
     assert_int_equal(pu_capture(cmd, out, 1 << 18), 0);
     assert_non_null(strstr(out, "cli.o"));
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
