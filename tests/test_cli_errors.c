@@ -107,6 +107,8 @@ static const struct {
     /* the port is opened after the container verified: no such port */
     {"flash", "flash -p D/pub.pem --protocol stm32 --port D/noport "
               "D/app.fwpk", 4},
+    /* serves on a new pty until a second passes without a byte */
+    {"notecard", "notecard D/app.fwpk --idle 1", 0},
 };
 
 /* An option given a bad value: the exit code, and what the one error line
@@ -223,6 +225,16 @@ static const struct {
      "not a number"},
     {"flash", "--min-signatures", "x", 2, "--min-signatures 'x'",
      "not a number"},
+    {"notecard", "--port", "D/noport", 4, "noport", "No such"},
+    {"notecard", "--baud", "7", 2, "--baud 7", "not a standard rate"},
+    {"notecard", "--link", "D/app.fwpk", 4, "--link",
+     "not a symbolic link"},
+    {"notecard", "--fault", "meteor", 2, "--fault", "unknown fault 'meteor'"},
+    {"notecard", "--fault-at", "x", 2, "--fault-at 'x'", "not a number"},
+    {"notecard", "--new-image", "D/missing.fwpk", 4, "missing.fwpk",
+     "No such"},
+    {"notecard", "--idle", "0", 2, "--idle '0'", "1..86400"},
+    {"notecard", "--log", "D/nodir/log", 4, "nodir/log", "No such"},
 };
 
 /* Options whose every value is a good one, and why. */
@@ -322,6 +334,17 @@ static void test_bad_option_values(void **state)
     int total = 0;
     /* ek.pem's passphrase, for the lines that do not name a file */
     setenv("FWPACK_PASSPHRASE", "correct horse battery", 1);
+    /* every command fwpack --help lists is walked */
+    assert_int_equal(pu_run("--help"), 0);
+    const char *list = strstr(pu_out, "\ncommands:\n");
+    assert_non_null(list);
+    for (const char *l = strchr(list + 1, '\n') + 1; l[0] == ' ';
+         l = strchr(l, '\n') + 1) {
+        char name[32];
+        int code;
+        assert_int_equal(sscanf(l, " %31s", name), 1);
+        base_of(name, &code); /* fails the test when there is none */
+    }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         total += check_help_options(commands[i].cmd, missing, sizeof missing);
         with_dir(commands[i].base, line, sizeof line);
