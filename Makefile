@@ -23,7 +23,11 @@ PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf 
 # Outboard updates (mk/outboard.mk): the clients and the firmware fwpack
 # flash is checked against.
 PKGS_OUTBOARD := avrdude stm32flash arduino-core-avr
-PKGS := $(PKGS_HOST) $(PKGS_CROSS) $(PKGS_OUTBOARD)
+# Firmware nobody here wrote, packed as a new user would
+# (tests/test_debian_firmware.c): MicroPython for the BBC micro:bit (nRF51,
+# with a UICR record), beside arduino-core-avr's bootloaders.
+PKGS_FIRMWARE := firmware-microbit-micropython
+PKGS := $(PKGS_HOST) $(PKGS_CROSS) $(PKGS_OUTBOARD) $(PKGS_FIRMWARE)
 
 WARN := -Wall -Wextra -Werror
 INC := -Iverifier/include -Iformat -Itools/lib -Ikeys -Iprogrammer/include
@@ -63,6 +67,10 @@ ALL_OBJ_SRC = $(VERIFIER_SRC) $(PROG_SRC) $(LIB_SRC) $(CLI_SRC) $(SUPPORT_SRC) \
 OBJ_DIRS = $(REL) $(TST) $(BUILD)/test-min $(BUILD)/test-stream \
            $(BUILD)/test-flashwin
 .SECONDARY: $(foreach d,$(OBJ_DIRS),$(call obj,$(d),$(ALL_OBJ_SRC)))
+# and the host's bench programs' (the $(REL)/bench/% rule: make check and
+# make bench link host_bench, bench-filters and bench-overhead theirs)
+HOST_BENCH_SRC := bench/host_bench.c bench/filters.c bench/overhead.c
+.SECONDARY: $(call obj,$(REL),$(HOST_BENCH_SRC))
 
 DEPFLAGS := -MMD -MP
 .PHONY: all deps check test demo bench size cross clean

@@ -403,6 +403,29 @@ static void test_profile_file(void **state)
                             P("k.pem"), P("app.bin"), P("my.fwpk")),
                      0);
     unsetenv("FWPACK_MCU_PATH");
+    /* without it: the user's file, $XDG_CONFIG_HOME's else ~/.config's
+     * (after /etc/fwpack/mcus, which it replaces profile by profile) */
+    const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
+    char *old_home = home ? strdup(home) : NULL;
+    char *old_xdg = xdg ? strdup(xdg) : NULL;
+    pu_sh("mkdir -p %s/.config/fwpack %s/xdg/fwpack && cp %s "
+          "%s/.config/fwpack/mcus && cp %s %s/xdg/fwpack/mcus",
+          dir, dir, P("mcus.txt"), dir, P("mcus.txt"), dir);
+    setenv("HOME", dir, 1);
+    unsetenv("XDG_CONFIG_HOME");
+    assert_int_equal(pu_run("mcus --json mypart"), 0);
+    assert_non_null(strstr(pu_out, "/.config/fwpack/mcus:3\""));
+    setenv("XDG_CONFIG_HOME", P("xdg"), 1);
+    assert_int_equal(pu_run("mcus --json mypart"), 0);
+    assert_non_null(strstr(pu_out, "/xdg/fwpack/mcus:3\""));
+    if (old_home)
+        setenv("HOME", old_home, 1);
+    if (old_xdg)
+        setenv("XDG_CONFIG_HOME", old_xdg, 1);
+    else
+        unsetenv("XDG_CONFIG_HOME");
+    free(old_home);
+    free(old_xdg);
 }
 
 /* A bad profile file: exit 3 and the file and line; a missing one: 4;

@@ -518,7 +518,8 @@ static void test_lzma(void **state)
         at += t->image.segs[i].len;
     }
     fwp_buf z = {0};
-    assert_int_equal(fwp_lzma_encode(img, mt->image_size, 54, 9, 17, &z, &err),
+    assert_int_equal(fwp_lzma_encode(img, mt->image_size, 54, 9, 17, NULL, &z,
+                                     &err),
                      0);
     assert_int_equal(z.len, mt->payload_size);
     uint8_t *dec = lz_device_decode(box, lay.frames_offset, mt);

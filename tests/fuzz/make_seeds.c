@@ -206,7 +206,7 @@ static void lzma_seeds(const char *dir)
         fwp_buf z = {0};
         fwp_err err;
         if (fwp_lzma_encode(img, sizeof img, (pb * 5 + lp) * 9 + lc, 6,
-                            12 + (uint32_t)n, &z, &err))
+                            12 + (uint32_t)n, NULL, &z, &err))
             die("lzma", &err);
         put(dir, "lzma", n, head, sizeof head, (uint8_t *)z.data, z.len);
         fwp_buf_free(&z);

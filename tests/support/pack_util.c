@@ -193,6 +193,19 @@ int pu_have(const char *tool)
     return system(cmd) == 0;
 }
 
+void pu_same_files(const char *a, const char *b)
+{
+    size_t na, nb;
+    char *x = pu_read(a, &na), *y = pu_read(b, &nb);
+    int same = x && y && na == nb && memcmp(x, y, na) == 0;
+    if (!x || !y)
+        na = nb = 0;
+    free(x);
+    free(y);
+    if (!same)
+        fail_msg("%s and %s differ (%zu and %zu bytes)", a, b, na, nb);
+}
+
 void pu_sh(const char *fmt, ...)
 {
     char cmd[4096];

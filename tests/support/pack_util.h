@@ -17,6 +17,8 @@ void pu_write_str(const char *path, const char *text);
 /* Whole file (malloc'd, NUL-terminated); NULL if missing. */
 char *pu_read(const char *path, size_t *len);
 int pu_exists(const char *path);
+/* Fails the current test unless files a and b hold the same bytes. */
+void pu_same_files(const char *a, const char *b);
 /* How many entries of dir have ".tmp." in their name: fwpack's temporary
  * files (fwp_write_file_atomic), which must never be left behind. */
 int pu_count_tmp(const char *dir);

@@ -108,7 +108,7 @@ static void text(fwp_buf *b, const inspection *x)
     const fwp_manifest *m = &x->m;
     char built[20];
     fwp_time_format(m->build_time, built);
-    text_str(b, "file         ", x->path);
+    text_str(b, "file         ", fwp_file_name(x->path));
     fwp_buf_printf(b, ", %zu bytes\n", x->len);
     fwp_buf_printf(b, "header       format %u, info %u bytes, manifest %u "
                       "bytes\n", x->data[4], (unsigned)x->lay.info_len,

@@ -1,10 +1,12 @@
 /* cmd_notecard.c - fwpack notecard: a Notecard on a serial line, holding a
  * container as host firmware, for bootloaders on the bench and in tests. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -38,7 +40,8 @@ static const char help[] =
     "                      /dev/ttyUSB0, wired to the board's Notecard "
     "UART)\n"
     "  -b, --baud N        its rate, default 9600 (the Notecard's), 8-N-1\n"
-    "      --link PATH     also make PATH a symlink to the pty\n"
+    "      --link PATH     also make PATH a symlink to the pty (replacing\n"
+    "                      only a symlink there)\n"
     "      --fault NAME    inject a fault, once, at a dfu.get that reads "
     "data\n"
     "                      (repeat for several, at successive requests; "
@@ -194,12 +197,15 @@ static int load(const nc_opts *o, fwp_nc_emu *e)
     e->faults = o->faults;
     e->fault_at = o->fault_at;
     if (o->next) {
-        if (fwp_read_file(o->next, &data, &len, 0, &err))
+        int r = fwp_read_file(o->next, &data, &len, 0, &err);
+        if (r == 0) {
+            r = fwp_nc_emu_set_next(e, data, len, &err);
+            free(data);
+        }
+        if (r) {
+            fwp_nc_emu_free(e); /* the caller frees it only on success */
             return cli_fail(&err, EXIT_IO);
-        int r = fwp_nc_emu_set_next(e, data, len, &err);
-        free(data);
-        if (r)
-            return cli_fail(&err, EXIT_IO);
+        }
     }
     return 0;
 }
@@ -264,12 +270,20 @@ static int open_line(const nc_opts *o, int *fd, fwp_serial *slave,
         return cli_fail(&err, EXIT_IO);
     }
     if (o->link) {
-        unlink(o->link);
-        if (symlink(name, o->link) != 0) {
+        /* a stale link from an earlier run is replaced; anything else at
+         * PATH (the container itself, say) is the user's, and stays */
+        struct stat st;
+        int taken = lstat(o->link, &st) == 0 && !S_ISLNK(st.st_mode);
+        if (!taken)
+            unlink(o->link);
+        if (taken || symlink(name, o->link) != 0) {
+            const char *why = taken ? "it exists and is not a symbolic link "
+                                      "(only a link is replaced)"
+                                    : strerror(errno);
             close(*fd);
             fwp_serial_close(slave);
-            return cli_error(EXIT_IO, "notecard: %s: cannot link to %s",
-                             o->link, name);
+            return cli_error(EXIT_IO, "notecard: --link %s: cannot link it "
+                                      "to %s: %s", o->link, name, why);
         }
     }
     FILE *out = o->json ? stderr : stdout;
@@ -300,8 +314,8 @@ int cmd_notecard(int argc, char **argv)
         log = fopen(o.log, "w");
         if (log == NULL) {
             fwp_nc_emu_free(&e);
-            return cli_error(EXIT_IO, "notecard: --log %s: cannot write",
-                             o.log);
+            return cli_error(EXIT_IO, "notecard: --log %s: cannot write: %s",
+                             o.log, strerror(errno));
         }
     } else if (o.log || isatty(STDERR_FILENO)) {
         log = stderr;

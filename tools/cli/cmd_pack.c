@@ -70,6 +70,8 @@ static const char help[] =
     "geometry and compression (each overrides the MCU profile, for all "
     "targets):\n"
     "      --flash-base A --flash-size N --erase-block N --write-unit N\n"
+    "                            bytes as in a profile file: decimal or\n"
+    "                            0x hex, optionally K or M (64K)\n"
     "      --codec none|deflate|lzma  (deflate)\n"
     "      --level 0-9|max       zlib level (9); max: zopfli, smaller and\n"
     "                            much slower, needs window bits 15; lzma:\n"
@@ -81,7 +83,8 @@ static const char help[] =
     "                            lzma literal context, literal position and\n"
     "                            position bits (lc + lp <= 4, pb <= 4;\n"
     "                            default 0, 1, 1: see README)\n"
-    "      --frame-size N        256..8192 (profile's, else 4096)\n"
+    "      --frame-size N        256..8192, or 1K..8K (profile's, else\n"
+    "                            4096)\n"
     "      --filter none|thumb|rv32  branch filter (thumb for Cortex-M,\n"
     "                            rv32 for RISC-V profiles, else none)\n"
     "output:\n"
@@ -221,7 +224,7 @@ static const struct option long_opts[] = {
 /* Geometry options; the window (deflate's 9..15 or LZMA's dictionary
  * 12..30: the codec checks which, pack_target.c) and frame size are checked
  * against the format's limits here, the rest (powers of two, 4 GiB) by
- * fwp_pack. */
+ * fwp_pack.  Sizes are written as in a profile file (fwp_mcu_number). */
 static int cli_window_bits(const char *arg, uint32_t *v)
 {
     char q[FWP_QUOTE_BUF];
@@ -240,13 +243,21 @@ static int geo_opt(pack_cli *c, int which, const char *arg)
     static const char *const names[GEO_N] = {
         "--flash-base", "--flash-size", "--erase-block", "--write-unit",
         "--window-bits", "--frame-size"};
+    char q[FWP_QUOTE_BUF];
     c->has_geo[which] = 1;
     if (which == GEO_WINDOW)
         return cli_window_bits(arg, &c->geo[which]);
-    if (which == GEO_FRAME)
-        return cli_opt_range(names[which], arg, FWPK_FRAME_SIZE_MIN,
-                             FWPK_FRAME_SIZE_MAX, &c->geo[which]);
-    return cli_opt_u32(names[which], arg, &c->geo[which]);
+    /* the profile file's keys have these names, and the same numbers */
+    if (fwp_mcu_number(arg, &c->geo[which]))
+        return cli_error(EXIT_USAGE, "%s '%s': not a number (decimal or 0x "
+                                     "hex, optionally K or M)",
+                         names[which], fwp_quote(arg, q));
+    if (which == GEO_FRAME && (c->geo[which] < FWPK_FRAME_SIZE_MIN ||
+                               c->geo[which] > FWPK_FRAME_SIZE_MAX))
+        return cli_error(EXIT_USAGE, "%s '%s': must be a number in %d..%d",
+                         names[which], fwp_quote(arg, q), FWPK_FRAME_SIZE_MIN,
+                         FWPK_FRAME_SIZE_MAX);
+    return 0;
 }
 
 /* --lzma-lc/lp/pb: each 0..4 (lc + lp is checked with the codec). */
@@ -360,6 +371,8 @@ static int option(pack_cli *c, int opt, char *arg)
     case 'q': c->quiet = 1; return 0;
     case O_TARGET:
         c->target = arg;
+        if (!*arg)
+            return cli_error(EXIT_USAGE, "pack: --target must not be empty");
         return cli_opt_text("--target", arg, FWPK_NAME_MAX);
     case O_MCU: c->mcu = arg; return cli_opt_text("--mcu", arg, 0);
     case O_MCU_FILE: c->mcu_file = arg; return 0;

@@ -136,17 +136,22 @@ static char *name_with_target(const char *out, const char *target)
 /* A raw binary holds the gaps between segments as 0xFF: a stray far
  * segment makes it huge.  Warned when it is mostly gap, refused beyond
  * --max-gap. */
+/* Each target is its own file, so only a format without gaps, or data
+ * dropped when packing, avoids the fill: the message says both. */
 static int bin_gap(const fwp_image *img, const output *out, uint32_t max_gap)
 {
-    uint64_t data = fwp_image_size(img), gap = out->len - data;
-    if (max_gap && gap > max_gap)
+    uint64_t data = fwp_image_size(img), gap = out->len - data, lo = 0, hi = 0;
+    if (max_gap && gap > max_gap && fwp_image_widest_gap(img, &lo, &hi))
         return cli_error(EXIT_USAGE, "unpack: %s: a raw binary would be %zu "
                                      "bytes, %llu of them 0xFF between "
-                                     "segments: write .hex or .s37 (no "
-                                     "gaps), unpack one target with "
-                                     "--target, or allow it with --max-gap "
+                                     "segments (the widest 0x%08llx.."
+                                     "0x%08llx): write .hex or .s37 (no "
+                                     "gaps), pack without the far data "
+                                     "(pack --crop LO:HI or --exclude "
+                                     "LO:HI), or allow it with --max-gap "
                                      "%llu (0: no limit)",
                          out->name, out->len, (unsigned long long)gap,
+                         (unsigned long long)lo, (unsigned long long)hi - 1,
                          (unsigned long long)gap);
     if (gap > data && gap >= 4096)
         cli_warn("unpack: %s: %zu bytes, %llu of them 0xFF between segments",

@@ -152,13 +152,8 @@ static int geometry(const pack_cli *c, fwp_target_opts *t, const fwp_mcu *m)
  * image (and unpack a huge .bin). */
 static void warn_gap(const fwp_target_opts *t)
 {
-    uint64_t data = fwp_image_size(&t->image), gap = 0, at = 0, to = 0;
-    for (size_t i = 0; i + 1 < t->image.count; i++) {
-        const fwp_seg *a = &t->image.segs[i], *b = a + 1;
-        uint64_t g = b->addr - ((uint64_t)a->addr + a->len);
-        if (g > gap)
-            gap = g, at = (uint64_t)a->addr + a->len, to = b->addr;
-    }
+    uint64_t data = fwp_image_size(&t->image), at = 0, to = 0;
+    uint64_t gap = fwp_image_widest_gap(&t->image, &at, &to);
     if (gap < GAP_WARN_MIN || gap < data)
         return;
     cli_warn("target %s: %llu bytes of data around a gap of %llu bytes "

@@ -6,7 +6,9 @@
 
 #include "cli.h"
 
-/* FWPACK_MCU_PATH (FILE:FILE...), else the user's and the system's file. */
+/* FWPACK_MCU_PATH (FILE:FILE...), else the system's file, then the
+ * user's: a later profile replaces an earlier one, and the user's own
+ * words win over the machine's, as with git's or ssh's configuration. */
 static int search_path(fwp_mcu_list *l, fwp_err *err)
 {
     const char *env = getenv("FWPACK_MCU_PATH");
@@ -17,9 +19,9 @@ static int search_path(fwp_mcu_list *l, fwp_err *err)
             snprintf(user, sizeof user, "%s/fwpack/mcus", xdg);
         else if (home && *home)
             snprintf(user, sizeof user, "%s/.config/fwpack/mcus", home);
-        if (user[0] && fwp_mcu_list_add_file(l, user, 1, err))
+        if (fwp_mcu_list_add_file(l, CLI_MCU_SYSTEM_FILE, 1, err))
             return -1;
-        return fwp_mcu_list_add_file(l, CLI_MCU_SYSTEM_FILE, 1, err);
+        return user[0] ? fwp_mcu_list_add_file(l, user, 1, err) : 0;
     }
     char *copy = strdup(env), *save = NULL;
     if (!copy)

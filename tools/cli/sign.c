@@ -75,9 +75,11 @@ int cli_keys_sign(const cli_keys *k, const char *name, uint8_t **box,
 int cli_p11_add_uri(cli_p11 *p, char *arg)
 {
     static const char pv[] = "pin-value=";
+    fwp_err err;
     char *copy = cli_secret_copy(arg, strlen(arg));
     if (!copy)
         return cli_error(EXIT_IO, "pack: out of memory");
+    p->uris[p->count++] = copy; /* freed with the others, even if bad */
     int warned = 0;
     for (char *at = strstr(arg, pv); at; at = strstr(at, pv)) {
         at += sizeof pv - 1;
@@ -90,7 +92,8 @@ int cli_p11_add_uri(cli_p11 *p, char *arg)
                          "file:PATH or FWPACK_PKCS11_PIN");
         at += n;
     }
-    p->uris[p->count++] = copy;
+    if (fwp_p11_uri_check(copy, &err))
+        return cli_error(EXIT_USAGE, "--pkcs11 %s", err.msg);
     return 0;
 }
 

@@ -289,11 +289,17 @@ int fwp_frames_build_lzma(const uint8_t *img, size_t len, uint32_t props,
     if (check_args(len, frame_size, err))
         return -1;
     fwp_buf z = {0}, b = {0};
-    if (fwp_lzma_encode(img, len, props, level, dict_bits, &z, err))
+    /* progress (and a stop) while liblzma encodes; the cutting after it is
+     * quick */
+    int rc = fwp_lzma_encode(img, len, props, level, dict_bits, hook, &z,
+                             err);
+    if (rc == -1) {
+        fwp_buf_free(&z);
         return -1;
-    /* liblzma encodes the image in one call: progress is reported once, at
-     * its end. */
-    int rc = frames_none((const uint8_t *)z.data, z.len, frame_size, NULL, &b);
+    }
+    if (rc == 0)
+        rc = frames_none((const uint8_t *)z.data, z.len, frame_size, NULL,
+                         &b);
     fwp_buf_free(&z);
     if (rc == 0 && fwp_frame_hook_call(hook, len, b.len))
         rc = FWP_FRAMES_STOPPED;

@@ -16,8 +16,53 @@ int fwp_lzma_props_ok(uint32_t props)
            props % 9 + props / 9 % 5 <= FWPK_LZMA_LCLP_LIMIT;
 }
 
+/* Input per lzma_code() call: the hook sees progress, and can stop the
+ * encoder, this often (a fraction of a second at preset 9e). */
+#define LZMA_STEP (64u * 1024u)
+
+static int lzma_fail(lzma_ret rc, fwp_err *err)
+{
+    return fwp_fail(err, "lzma: encoder failed (liblzma error %d%s)",
+                    (int)rc,
+                    rc == LZMA_MEM_ERROR ? ": out of memory, try a smaller "
+                                           "--window-bits"
+                                         : "");
+}
+
+/* Runs the encoder over img in LZMA_STEP pieces, appending to out; the
+ * stream does not depend on how its input is cut (no flush in between),
+ * so the pieces only serve the hook, which is told the stream bytes so
+ * far: fewer than the frames will hold, so a stop is never early. */
+static int run(lzma_stream *s, const uint8_t *img, size_t len,
+               const fwp_frame_hook *hook, fwp_buf *out, fwp_err *err)
+{
+    uint8_t buf[LZMA_STEP];
+    size_t fed = 0, start = out->len;
+    for (;;) {
+        if (s->avail_in == 0 && fed < len) {
+            s->next_in = img + fed;
+            s->avail_in = len - fed < LZMA_STEP ? len - fed : LZMA_STEP;
+            fed += s->avail_in;
+        }
+        int last = fed == len;
+        s->next_out = buf;
+        s->avail_out = sizeof buf;
+        lzma_ret rc = lzma_code(s, last ? LZMA_FINISH : LZMA_RUN);
+        if (fwp_buf_put(out, buf, sizeof buf - s->avail_out))
+            return fwp_fail(err, "out of memory");
+        if (rc == LZMA_STREAM_END)
+            return 0;
+        if (rc != LZMA_OK)
+            return lzma_fail(rc, err);
+        if (!last && s->avail_in == 0 &&
+            fwp_frame_hook_call(hook, fed, out->len - start))
+            return FWP_FRAMES_STOPPED;
+    }
+}
+
 int fwp_lzma_encode(const uint8_t *img, size_t len, uint32_t props,
-                    int level, uint32_t dict_bits, fwp_buf *out, fwp_err *err)
+                    int level, uint32_t dict_bits,
+                    const fwp_frame_hook *hook, fwp_buf *out, fwp_err *err)
 {
     lzma_options_lzma o;
     uint32_t preset = level == FWP_LEVEL_MAX ? 9u : (uint32_t)level;
@@ -36,20 +81,11 @@ int fwp_lzma_encode(const uint8_t *img, size_t len, uint32_t props,
     o.ext_flags = 0; /* no end marker: the manifest has the image size */
     lzma_filter f[2] = {{LZMA_FILTER_LZMA1EXT, &o},
                         {LZMA_VLI_UNKNOWN, NULL}};
-    /* incompressible input grows by about 1.5% */
-    size_t cap = len + len / 16 + 64, pos = 0;
-    uint8_t *buf = malloc(cap);
-    if (!buf)
-        return fwp_fail(err, "lzma: out of memory");
-    lzma_ret rc = lzma_raw_buffer_encode(f, NULL, img, len, buf, &pos, cap);
-    int r = rc != LZMA_OK
-                ? fwp_fail(err, "lzma: encoder failed (liblzma error %d%s)",
-                           (int)rc,
-                           rc == LZMA_MEM_ERROR ? ": out of memory, try a "
-                                                  "smaller --window-bits"
-                                                : "")
-            : fwp_buf_put(out, buf, pos) ? fwp_fail(err, "out of memory")
-                                         : 0;
-    free(buf);
+    lzma_stream s = LZMA_STREAM_INIT;
+    lzma_ret rc = lzma_raw_encoder(&s, f);
+    if (rc != LZMA_OK)
+        return lzma_fail(rc, err);
+    int r = run(&s, img, len, hook, out, err);
+    lzma_end(&s);
     return r;
 }

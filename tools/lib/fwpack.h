@@ -151,6 +151,11 @@ int fwp_image_add(fwp_image *img, uint32_t addr, const uint8_t *data,
  * unit, filling gaps with 0xFF (format/SPEC.md 4.2). */
 int fwp_image_normalize(fwp_image *img, uint32_t write_unit, fwp_err *err);
 uint32_t fwp_image_size(const fwp_image *img); /* sum of lengths */
+/* The widest gap between two segments, [*from, *to) (set only when
+ * there is one); 0 for none.  A stray record far from the rest shows as
+ * one, and a raw binary fills it. */
+uint64_t fwp_image_widest_gap(const fwp_image *img, uint64_t *from,
+                              uint64_t *to);
 /* Keeps only the bytes in [lo, hi) (srec_cat's -crop; hi up to 2^32). */
 int fwp_image_crop(fwp_image *img, uint64_t lo, uint64_t hi, fwp_err *err);
 /* Drops the bytes in [lo, hi) (srec_cat's -exclude). */
@@ -259,6 +264,10 @@ int fwp_mcu_list_parse(fwp_mcu_list *l, const char *name, const char *text,
                        fwp_err *err);
 const fwp_mcu *fwp_mcu_list_find(const fwp_mcu_list *l, const char *id);
 void fwp_mcu_list_free(fwp_mcu_list *l);
+/* A number as a profile file writes it, and pack's options of the same
+ * names take it (--flash-size 64K): decimal or 0x hex, then an optional K
+ * (KiB) or M (MiB); at most 2^32-1.  Returns 0, or -1 when it is not one. */
+int fwp_mcu_number(const char *s, uint32_t *out);
 
 /* ---- does the device verifier fit a part (verifier_fit.c) ---- */
 
@@ -440,6 +449,10 @@ typedef struct {
  * its query (no PINs in messages). */
 int fwp_p11_sign(const char *uri, const fwp_p11_opts *o, const uint8_t *msg,
                  size_t len, uint8_t sig[64], uint8_t pk[32], fwp_err *err);
+/* The URI's syntax and attributes alone, as fwp_p11_sign reads them (no
+ * module is loaded): a bad URI is a bad option value, refused before any
+ * work.  Messages hide a pin-value as fwp_p11_sign's do. */
+int fwp_p11_uri_check(const char *uri, fwp_err *err);
 
 /* ---- version strings: MAJOR.MINOR.PATCH[-PRE][+BUILD] ---- */
 
@@ -600,10 +613,12 @@ int fwp_frames_build_lzma(const uint8_t *img, size_t len, uint32_t props,
 int fwp_lzma_props_ok(uint32_t props);
 /* That stream alone, appended to out: xz preset 'level' (0..9;
  * FWP_LEVEL_MAX: 9) with -e, properties byte 'props' ((pb * 5 + lp) * 9
- * + lc), dictionary 2^dict_bits. */
+ * + lc), dictionary 2^dict_bits.  hook (may be NULL) is called as the
+ * input is consumed, with the stream bytes so far; FWP_FRAMES_STOPPED
+ * when it said stop. */
 int fwp_lzma_encode(const uint8_t *img, size_t len, uint32_t props,
-                    int level, uint32_t dict_bits, fwp_buf *out,
-                    fwp_err *err);
+                    int level, uint32_t dict_bits,
+                    const fwp_frame_hook *hook, fwp_buf *out, fwp_err *err);
 void fwp_frames_free(fwp_frames *fr);
 
 /* ---- reading containers on the host (inspect, digest, attach-sig) ---- */

@@ -39,6 +39,21 @@ static uint64_t seg_end(const fwp_seg *s)
     return (uint64_t)s->addr + s->len;
 }
 
+uint64_t fwp_image_widest_gap(const fwp_image *img, uint64_t *from,
+                              uint64_t *to)
+{
+    uint64_t best = 0;
+    for (size_t i = 0; i + 1 < img->count; i++) {
+        uint64_t end = seg_end(&img->segs[i]);
+        if (img->segs[i + 1].addr - end > best) {
+            best = img->segs[i + 1].addr - end;
+            *from = end;
+            *to = img->segs[i + 1].addr;
+        }
+    }
+    return best;
+}
+
 /* Index of the first segment that ends after addr. */
 static size_t find(const fwp_image *img, uint32_t addr)
 {

@@ -67,21 +67,21 @@ typedef struct {
     fwp_err *err;
 } where;
 
-/* Decimal or 0x hex, then an optional K (KiB) or M (MiB). */
-static int number(const char *s, uint32_t *out)
+int fwp_mcu_number(const char *s, uint32_t *out)
 {
     char *end;
     if (*s < '0' || *s > '9')
         return -1;
     errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
+    unsigned long long v = strtoull(s, &end, 0), scale = 1;
     if (*end == 'K' || *end == 'k')
-        v *= 1024, end++;
+        scale = 1024, end++;
     else if (*end == 'M' || *end == 'm')
-        v *= 1024 * 1024, end++;
-    if (errno || *end || v > UINT32_MAX)
+        scale = 1024 * 1024, end++;
+    /* compared before multiplying: a huge v times 1 MiB wraps around */
+    if (errno || *end || v > UINT32_MAX / scale)
         return -1;
-    *out = (uint32_t)v;
+    *out = (uint32_t)(v * scale);
     return 0;
 }
 
@@ -141,7 +141,7 @@ static int key_value(fwp_mcu *m, char *kv, unsigned *seen, int *build_set,
     for (size_t k = 0; k < NUMBER_KEYS; k++) {
         if (strcmp(kv, number_keys[k]) != 0)
             continue;
-        if (number(val, field(m, k)))
+        if (fwp_mcu_number(val, field(m, k)))
             return fwp_fail(w->err, "%s:%u: %s '%s': not a number (decimal "
                                     "or 0x hex, optional K or M)",
                             w->name, w->line, kv, fwp_quote(val, q));

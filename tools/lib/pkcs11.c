@@ -663,6 +663,16 @@ static int run(p11_run *r, const uint8_t *msg, size_t len, uint8_t sig[64],
     return 0;
 }
 
+int fwp_p11_uri_check(const char *uri, fwp_err *err)
+{
+    p11_uri *u = sodium_malloc(sizeof *u); /* it may hold a pin-value */
+    if (!u)
+        return fwp_fail(err, "out of memory");
+    int rc = parse_uri(uri, u, err);
+    sodium_free(u); /* wipes it */
+    return rc;
+}
+
 int fwp_p11_sign(const char *uri, const fwp_p11_opts *o, const uint8_t *msg,
                  size_t len, uint8_t sig[64], uint8_t pk[32], fwp_err *err)
 {
