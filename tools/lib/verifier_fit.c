@@ -13,6 +13,7 @@
  * bootloader's own buffers come on top.  Flash need = everything
  * fwpk_begin/feed/finish link in.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "fwpack.h"
@@ -46,7 +47,31 @@ static const fwp_verifier_build builds[] = {
      "-mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 "
      "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0",
      0, 36697, 5520},
+    /* With LZMA beside deflate (FWPK_CODECS=6, its table at lc + lp <= 1):
+     * what a container packed with --codec lzma needs (SUFFIX_LZMA). */
+    {"cortex-m0plus-lzma", "cortex-m0plus-lzma",
+     "-mcpu=cortex-m0plus -DFWPK_CODECS=6", 1, 17853, 9994},
+    {"cortex-m0plus-stream-lzma", "cortex-m0plus-stream-lzma",
+     "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 "
+     "-DFWPK_WBUF_SIZE=64 -DFWPK_CODECS=6",
+     0, 17807, 10308},
+    {"cortex-m3-lzma", "cortex-m3-lzma", "-mcpu=cortex-m3 -DFWPK_CODECS=6", 1,
+     16479, 9870},
+    {"cortex-m4-lzma", "cortex-m4-lzma", "-mcpu=cortex-m4 -DFWPK_CODECS=6", 1,
+     16487, 9870},
+    {"rv32imc-lzma", "rv32imc-lzma", "-march=rv32imc -DFWPK_CODECS=6", 1,
+     18817, 9862},
+    {"avr-stream-lzma", "atmega1284p-lzma",
+     "-mmcu=atmega1284p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 "
+     "-DFWPK_WBUF_SIZE=256 -DFWPK_FILTERS=0 -DFWPK_CODECS=6",
+     0, 42339, 11753},
 };
+
+/* A build's LZMA variant is named "<build>-lzma". */
+#define SUFFIX_LZMA "-lzma"
+/* The table those builds have room for (FWPK_LZMA_LCLP_MAX 1); a container
+ * with a larger lc + lp needs a build with a larger one. */
+#define LZMA_LCLP_MEASURED 1u
 
 /* Per architecture: the buffered build and the streaming one ("" none). */
 static const struct {
@@ -141,6 +166,33 @@ void fwp_mcu_fit_check(const fwp_mcu *m, uint32_t window_bits,
         return;
     f->known = 1;
     f->ram_need = fwp_verifier_ram(f->build, window_bits, frame_size);
+    f->flash_need = f->build->flash;
+    f->ram_fits = f->ram_need <= m->ram_size;
+    f->ram_tight = f->ram_fits && !within_share(f->ram_need, m->ram_size);
+    f->flash_fits = f->flash_need <= m->flash_size;
+}
+
+/* An LZMA container: the LZMA variant of m's build, its ring the profile's
+ * window (or the dictionary, when smaller: the rest is read back from
+ * flash), and the probability table for the container's lc + lp. */
+void fwp_mcu_fit_check_lzma(const fwp_mcu *m, uint32_t dict_bits,
+                            uint32_t frame_size, uint32_t lzma_props,
+                            fwp_mcu_fit *f)
+{
+    char id[sizeof m->build + sizeof SUFFIX_LZMA];
+    uint32_t ring = dict_bits < m->window_bits ? dict_bits : m->window_bits;
+    uint32_t lclp = lzma_props % 9 + lzma_props / 9 % 5;
+    memset(f, 0, sizeof *f);
+    snprintf(id, sizeof id, "%s%s", m->build, SUFFIX_LZMA);
+    f->build = fwp_verifier_build_find(id);
+    f->window_bits = ring;
+    f->frame_size = frame_size;
+    if (!f->build || m->ram_size == 0)
+        return;
+    f->known = 1;
+    f->ram_need = fwp_verifier_ram(f->build, ring, frame_size);
+    if (lclp > LZMA_LCLP_MEASURED) /* 16-bit probabilities */
+        f->ram_need += 2 * ((0x300u << lclp) - (0x300u << LZMA_LCLP_MEASURED));
     f->flash_need = f->build->flash;
     f->ram_fits = f->ram_need <= m->ram_size;
     f->ram_tight = f->ram_fits && !within_share(f->ram_need, m->ram_size);
