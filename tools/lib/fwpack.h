@@ -580,6 +580,8 @@ typedef struct {
 
 /* One target's frames from its (already filtered) image bytes; hook may
  * be NULL. */
+/* "none", "deflate", "lzma" (the --codec names), else "unknown". */
+const char *fwp_codec_name(uint32_t codec);
 int fwp_frames_build(const uint8_t *img, size_t len, uint32_t codec,
                      int level, uint32_t window_bits, uint32_t frame_size,
                      const fwp_frame_hook *hook, fwp_frames *fr,
