@@ -198,7 +198,7 @@ $(EMU_DIR)/$(1)/lzma_stream.h: $(EMU_DIR)/$(1)/image.bin $(EMU_DIR)/gen
 	$(EMU_DIR)/gen lzma $$< $(word 1,$(EMU_LZMA_$(1))) $(word 2,$(EMU_LZMA_$(1))) \
 	    $$@ $(EMU_DIR)/$(1)/lzma.bin
 $(EMU_DIR)/$(1)/bench_lzma.o: $(EMU_SRC)/bench_lzma.c $(EMU_SRC)/bench_clock.h \
-        $(EMU_DIR)/$(1)/lzma_stream.h
+        $(EMU_SRC)/lzma_run.h $(EMU_DIR)/$(1)/lzma_stream.h
 	$(CM_CC) $(call EMU_CM_CFLAGS,$(1)) -std=c99 -Werror $$(EMU_$(1)_DEFS) $$(EMU_$(1)_BENCH) \
 	    $(word 3,$(EMU_LZMA_$(1))) $(EMU_INC) -I$(CM_DIR) -I$(EMU_DIR)/$(1) -MMD -MP -c $$< -o $$@
 $(EMU_DIR)/$(1)/blobs_lzma.o: $(EMU_SRC)/blobs_lzma.S $(EMU_DIR)/$(1)/lzma_stream.h
@@ -226,7 +226,7 @@ $(EMU_LZMA_AVR)/verifier/%.o: verifier/src/%.c
 	@mkdir -p $(@D)
 	$(EMU_AVR_CC) $(EMU_LZMA_AVR_CFLAGS) -std=c99 $(EMU_INC) -MMD -MP -c $< -o $@
 $(EMU_LZMA_AVR)/bench_lzma_avr.o: $(EMU_SRC)/bench_lzma_avr.c $(EMU_SRC)/avr_clock.h \
-        $(EMU_LZMA_AVR)/lzma_stream.h
+        $(EMU_SRC)/lzma_run.h $(EMU_LZMA_AVR)/lzma_stream.h
 	$(EMU_AVR_CC) $(EMU_LZMA_AVR_CFLAGS) -std=gnu99 -Werror $(EMU_INC) -I$(EMU_LZMA_AVR) \
 	    -MMD -MP -c $< -o $@
 $(EMU_LZMA_AVR)/blobs_lzma.o: $(EMU_SRC)/blobs_lzma.S $(EMU_LZMA_AVR)/lzma_stream.h

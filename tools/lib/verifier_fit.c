@@ -155,21 +155,29 @@ const char *fwp_verifier_build_for(const char *arch, uint32_t ram)
     return "";
 }
 
-void fwp_mcu_fit_check(const fwp_mcu *m, uint32_t window_bits,
-                       uint32_t frame_size, fwp_mcu_fit *f)
+/* Build b (by id) on m at this window and frame size, with 'extra' bytes
+ * of RAM beyond b's figures. */
+static void fit(const fwp_mcu *m, const char *id, uint32_t window_bits,
+                uint32_t frame_size, uint32_t extra, fwp_mcu_fit *f)
 {
     memset(f, 0, sizeof *f);
-    f->build = fwp_verifier_build_find(m->build);
+    f->build = fwp_verifier_build_find(id);
     f->window_bits = window_bits;
     f->frame_size = frame_size;
     if (!f->build || m->ram_size == 0)
         return;
     f->known = 1;
-    f->ram_need = fwp_verifier_ram(f->build, window_bits, frame_size);
+    f->ram_need = fwp_verifier_ram(f->build, window_bits, frame_size) + extra;
     f->flash_need = f->build->flash;
     f->ram_fits = f->ram_need <= m->ram_size;
     f->ram_tight = f->ram_fits && !within_share(f->ram_need, m->ram_size);
     f->flash_fits = f->flash_need <= m->flash_size;
+}
+
+void fwp_mcu_fit_check(const fwp_mcu *m, uint32_t window_bits,
+                       uint32_t frame_size, fwp_mcu_fit *f)
+{
+    fit(m, m->build, window_bits, frame_size, 0, f);
 }
 
 /* An LZMA container: the LZMA variant of m's build, its ring the profile's
@@ -181,22 +189,11 @@ void fwp_mcu_fit_check_lzma(const fwp_mcu *m, uint32_t dict_bits,
 {
     char id[sizeof m->build + sizeof SUFFIX_LZMA];
     uint32_t ring = dict_bits < m->window_bits ? dict_bits : m->window_bits;
-    uint32_t lclp = lzma_props % 9 + lzma_props / 9 % 5;
-    memset(f, 0, sizeof *f);
-    snprintf(id, sizeof id, "%s%s", m->build, SUFFIX_LZMA);
-    f->build = fwp_verifier_build_find(id);
-    f->window_bits = ring;
-    f->frame_size = frame_size;
-    if (!f->build || m->ram_size == 0)
-        return;
-    f->known = 1;
-    f->ram_need = fwp_verifier_ram(f->build, ring, frame_size);
+    uint32_t lclp = lzma_props % 9 + lzma_props / 9 % 5, table = 0;
     if (lclp > LZMA_LCLP_MEASURED) /* 16-bit probabilities */
-        f->ram_need += 2 * ((0x300u << lclp) - (0x300u << LZMA_LCLP_MEASURED));
-    f->flash_need = f->build->flash;
-    f->ram_fits = f->ram_need <= m->ram_size;
-    f->ram_tight = f->ram_fits && !within_share(f->ram_need, m->ram_size);
-    f->flash_fits = f->flash_need <= m->flash_size;
+        table = 2 * ((0x300u << lclp) - (0x300u << LZMA_LCLP_MEASURED));
+    snprintf(id, sizeof id, "%s%s", m->build, SUFFIX_LZMA);
+    fit(m, id, ring, frame_size, table, f);
 }
 
 int fwp_mcu_fit_text(const fwp_mcu *m, const fwp_mcu_fit *f, fwp_buf *b)
