@@ -181,12 +181,14 @@ endef
 $(eval $(call emu_avr,atmega328p))
 $(eval $(call emu_avr,atmega1284p))
 
-# ---- the LZMA decoder (bench_lzma.c) -------------------------------------------------
+# ---- the LZMA decoder (bench_lzma.c, bench_lzma_avr.c) ---------------------------------
 # The same image slices as the deflate benchmark, as one LZMA stream with a
 # dictionary as large as the slice; the ring: up to 4 KiB on the M0 (16 KiB
-# of RAM), the whole dictionary on the M3.
-#   make bench-lzma    build and run both, print the figures (never fails on
-#                      a goal; fails when a run fails or decodes wrongly)
+# of RAM), the whole dictionary on the M3; on AVR (simavr, ATmega1284P,
+# cycles) a 16 KiB slice through a 256-byte ring.
+#   make bench-lzma    build and run the three, print the figures (never
+#                      fails on a goal; fails when a run fails or decodes
+#                      wrongly)
 EMU_LZMA_m3 := 262144 18 -DBENCH_RING_MAX=262144u
 EMU_LZMA_m0 := 65536 16 -DBENCH_RING_MAX=4096u
 
@@ -196,7 +198,7 @@ $(EMU_DIR)/$(1)/lzma_stream.h: $(EMU_DIR)/$(1)/image.bin $(EMU_DIR)/gen
 	$(EMU_DIR)/gen lzma $$< $(word 1,$(EMU_LZMA_$(1))) $(word 2,$(EMU_LZMA_$(1))) \
 	    $$@ $(EMU_DIR)/$(1)/lzma.bin
 $(EMU_DIR)/$(1)/bench_lzma.o: $(EMU_SRC)/bench_lzma.c $(EMU_SRC)/bench_clock.h \
-        $(EMU_DIR)/$(1)/lzma_stream.h
+        $(EMU_SRC)/lzma_run.h $(EMU_DIR)/$(1)/lzma_stream.h
 	$(CM_CC) $(call EMU_CM_CFLAGS,$(1)) -std=c99 -Werror $$(EMU_$(1)_DEFS) $$(EMU_$(1)_BENCH) \
 	    $(word 3,$(EMU_LZMA_$(1))) $(EMU_INC) -I$(CM_DIR) -I$(EMU_DIR)/$(1) -MMD -MP -c $$< -o $$@
 $(EMU_DIR)/$(1)/blobs_lzma.o: $(EMU_SRC)/blobs_lzma.S $(EMU_DIR)/$(1)/lzma_stream.h
@@ -211,9 +213,31 @@ endef
 $(eval $(call emu_lzma,m3))
 $(eval $(call emu_lzma,m0))
 
+# AVR: an ATmega1284P (16 KB of RAM; the table does not fit a 328P's 2 KB),
+# a 16 KiB slice, dictionary 2^14, a 256-byte ring (bench_lzma_avr.c).
+EMU_LZMA_AVR := $(EMU_DIR)/avr-lzma
+EMU_LZMA_AVR_CFLAGS := $(call EMU_AVR_CFLAGS,atmega1284p)
+$(EMU_LZMA_AVR)/image.bin: $(EMU_DIR)/image.bin
+	@mkdir -p $(@D)
+	head -c 16384 $< >$@
+$(EMU_LZMA_AVR)/lzma_stream.h: $(EMU_LZMA_AVR)/image.bin $(EMU_DIR)/gen
+	$(EMU_DIR)/gen lzma $< 16384 14 $@ $(EMU_LZMA_AVR)/lzma.bin
+$(EMU_LZMA_AVR)/verifier/%.o: verifier/src/%.c
+	@mkdir -p $(@D)
+	$(EMU_AVR_CC) $(EMU_LZMA_AVR_CFLAGS) -std=c99 $(EMU_INC) -MMD -MP -c $< -o $@
+$(EMU_LZMA_AVR)/bench_lzma_avr.o: $(EMU_SRC)/bench_lzma_avr.c $(EMU_SRC)/avr_clock.h \
+        $(EMU_SRC)/lzma_run.h $(EMU_LZMA_AVR)/lzma_stream.h
+	$(EMU_AVR_CC) $(EMU_LZMA_AVR_CFLAGS) -std=gnu99 -Werror $(EMU_INC) -I$(EMU_LZMA_AVR) \
+	    -MMD -MP -c $< -o $@
+$(EMU_LZMA_AVR)/blobs_lzma.o: $(EMU_SRC)/blobs_lzma.S $(EMU_LZMA_AVR)/lzma_stream.h
+	$(EMU_AVR_CC) -mmcu=atmega1284p -Wa,-I$(EMU_LZMA_AVR) -c $< -o $@
+$(EMU_LZMA_AVR)/bench_lzma.elf: $(EMU_LZMA_AVR)/bench_lzma_avr.o $(EMU_LZMA_AVR)/blobs_lzma.o \
+        $(addprefix $(EMU_LZMA_AVR)/verifier/,lzmadec.o window.o sha512.o)
+	$(EMU_AVR_CC) -mmcu=atmega1284p -Wl,--gc-sections $^ -o $@
+
 EMU_QEMU := qemu-system-arm -nographic -monitor none -serial null -semihosting -icount shift=0
 .PHONY: bench-lzma
-bench-lzma: $(EMU_DIR)/m3/bench_lzma.elf $(EMU_DIR)/m0/bench_lzma.elf
+bench-lzma: $(EMU_DIR)/m3/bench_lzma.elf $(EMU_DIR)/m0/bench_lzma.elf $(EMU_LZMA_AVR)/bench_lzma.elf
 	@for b in m3:mps2-an385 m0:microbit; do \
 	    t=$${b%%:*}; \
 	    timeout 300 $(EMU_QEMU) -M $${b#*:} -kernel $(EMU_DIR)/$$t/bench_lzma.elf \
@@ -229,6 +253,15 @@ bench-lzma: $(EMU_DIR)/m3/bench_lzma.elf $(EMU_DIR)/m0/bench_lzma.elf
 	                      t == "m0" && r[i] ~ /far/ ? "  (goal: <= 400)" : "" }' \
 	        $(EMU_DIR)/$$t/lzma.out || exit 1; \
 	done
+	@timeout 300 simavr -m atmega1284p -f 16000000 $(EMU_LZMA_AVR)/bench_lzma.elf \
+	    </dev/null 2>&1 | sed 's/\x1b\[[0-9;]*m//g; s/\.$$//' >$(EMU_LZMA_AVR)/lzma.out || true
+	@awk '$$1 == "R" { v[$$2] = $$3 } $$1 == "FAIL" { bad = 1; print } \
+	    END { if (bad || v["failed"] != "0") { print "avr: bench_lzma_avr FAILED"; exit 1 } \
+	          printf "avr lzma: %d -> %d bytes, state %d B (probabilities %d)\n", \
+	              v["lzma_in_bytes"], v["lzma_out_bytes"], v["lzma_state_bytes"], v["lzma_probs_bytes"]; \
+	          printf "avr lzma far_%d ring %6d B: %6.1f cycles per output byte (ATmega1284P), stack %d B\n", \
+	              v["lzma_ring"], v["lzma_ring"], v["lzma_cycles"] / v["lzma_out_bytes"], v["lzma_stack"] }' \
+	    $(EMU_LZMA_AVR)/lzma.out
 
 bench-emu-build: $(EMU_DIR)/m3/bench.elf $(EMU_DIR)/m0/bench.elf \
                  $(EMU_DIR)/avr-atmega328p/bench.elf $(EMU_DIR)/avr-atmega1284p/bench.elf

@@ -20,6 +20,8 @@
 # filter only; inflate's 7-bit table, the default, costs no RAM), for the
 # 8 KB budget.  The -stream builds and atmega328p are issue 15's small-RAM
 # designs (below); atmega328p-min is the ATmega328P build without resume.
+# *-lzma: builds with LZMA beside deflate (issue 17), whose figures
+# tools/lib/verifier_fit.c uses for LZMA containers.
 # The library is whatever verifier/src/*.c exists (wildcard), so the rules work
 # while the verifier is being written.  The harness is linked with
 # --gc-sections against bench/size_libc.c (memcpy & co.; riscv64-unknown-elf on
@@ -32,8 +34,13 @@ BUILD ?= build
 VERIFIER_SRC ?= $(wildcard verifier/src/*.c)
 
 CROSS_DIR := $(BUILD)/cross
+# Issue 17: the same builds with LZMA beside deflate (FWPK_CODECS=6, the
+# probability table at lc + lp <= 1), and AVR where a part has the RAM for
+# the table (ATmega1284P, 16 KB).
+CROSS_LZMA_TARGETS := cortex-m0plus-lzma cortex-m0plus-stream-lzma cortex-m3-lzma cortex-m4-lzma \
+                      rv32imc-lzma atmega1284p-lzma
 CROSS_TARGETS := cortex-m0plus cortex-m0plus-min cortex-m0plus-stream cortex-m0plus-stream-min cortex-m3 cortex-m4 rv32imc atmega328p \
-                 atmega328p-min
+                 atmega328p-min $(CROSS_LZMA_TARGETS)
 CROSS_CFLAGS := -Os -std=c99 -ffreestanding -Wall -Wextra -Werror \
                 -ffunction-sections -fdata-sections -fstack-usage
 # Only the verifier's own headers: the host INC (tools/lib, keys) stays out.
@@ -80,6 +87,22 @@ CROSS_ARCH_atmega328p := -mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS
 CROSS_PREFIX_atmega328p-min := avr-
 CROSS_ARCH_atmega328p-min := $(CROSS_ARCH_atmega328p) -DFWPK_RESUME=0
 
+CROSS_LZMA := -DFWPK_CODECS=6
+CROSS_PREFIX_cortex-m0plus-lzma := arm-none-eabi-
+CROSS_ARCH_cortex-m0plus-lzma := $(CROSS_ARCH_cortex-m0plus) $(CROSS_LZMA)
+CROSS_PREFIX_cortex-m0plus-stream-lzma := arm-none-eabi-
+CROSS_ARCH_cortex-m0plus-stream-lzma := $(CROSS_ARCH_cortex-m0plus-stream) $(CROSS_LZMA)
+CROSS_PREFIX_cortex-m3-lzma := arm-none-eabi-
+CROSS_ARCH_cortex-m3-lzma := $(CROSS_ARCH_cortex-m3) $(CROSS_LZMA)
+CROSS_PREFIX_cortex-m4-lzma := arm-none-eabi-
+CROSS_ARCH_cortex-m4-lzma := $(CROSS_ARCH_cortex-m4) $(CROSS_LZMA)
+CROSS_PREFIX_rv32imc-lzma := riscv64-unknown-elf-
+CROSS_ARCH_rv32imc-lzma := $(CROSS_ARCH_rv32imc) $(CROSS_LZMA)
+CROSS_PREFIX_atmega1284p-lzma := avr-
+# the atmega328p build on a part with the RAM for the table
+CROSS_ARCH_atmega1284p-lzma := $(subst -mmcu=atmega328p,-mmcu=atmega1284p,$(CROSS_ARCH_atmega328p)) \
+                               $(CROSS_LZMA)
+
 CROSS_GCC12_FLAGS := -fcallgraph-info=su
 CROSS_EXTRA_cortex-m0plus := $(CROSS_GCC12_FLAGS)
 CROSS_EXTRA_cortex-m0plus-min := $(CROSS_GCC12_FLAGS)
@@ -96,6 +119,12 @@ CROSS_EXTRA_rv32imc := $(CROSS_GCC12_FLAGS) -isystem /usr/include/newlib
 # -fno-move-loop-invariants: fewer address registers spilled (-1 KB).
 CROSS_EXTRA_atmega328p := -mcall-prologues -mrelax -mstrict-X -fno-move-loop-invariants
 CROSS_EXTRA_atmega328p-min := $(CROSS_EXTRA_atmega328p)
+CROSS_EXTRA_cortex-m0plus-lzma := $(CROSS_GCC12_FLAGS)
+CROSS_EXTRA_cortex-m0plus-stream-lzma := $(CROSS_GCC12_FLAGS)
+CROSS_EXTRA_cortex-m3-lzma := $(CROSS_GCC12_FLAGS)
+CROSS_EXTRA_cortex-m4-lzma := $(CROSS_GCC12_FLAGS)
+CROSS_EXTRA_rv32imc-lzma := $(CROSS_EXTRA_rv32imc)
+CROSS_EXTRA_atmega1284p-lzma := $(CROSS_EXTRA_atmega328p)
 
 # Bare metal, own _start (bench/size_main.c); avr uses avr-libc's startup.
 CROSS_LD_BARE := -nostdlib -nostartfiles -Wl,-e,_start
@@ -111,6 +140,12 @@ CROSS_LDFLAGS_rv32imc := $(CROSS_LD_BARE)
 CROSS_LDFLAGS_atmega328p := -mrelax -Wl,--defsym=__DATA_REGION_LENGTH__=0xff00 \
                             -Wl,--defsym=__TEXT_REGION_LENGTH__=0x20000
 CROSS_LDFLAGS_atmega328p-min := $(CROSS_LDFLAGS_atmega328p)
+CROSS_LDFLAGS_cortex-m0plus-lzma := $(CROSS_LDFLAGS_cortex-m0plus)
+CROSS_LDFLAGS_cortex-m0plus-stream-lzma := $(CROSS_LDFLAGS_cortex-m0plus)
+CROSS_LDFLAGS_cortex-m3-lzma := $(CROSS_LDFLAGS_cortex-m3)
+CROSS_LDFLAGS_cortex-m4-lzma := $(CROSS_LDFLAGS_cortex-m4)
+CROSS_LDFLAGS_rv32imc-lzma := $(CROSS_LDFLAGS_rv32imc)
+CROSS_LDFLAGS_atmega1284p-lzma := $(CROSS_LDFLAGS_atmega328p)
 
 CROSS_BENCH_SRC := bench/size_main.c bench/size_libc.c bench/size_ctx.c
 CROSS_LIBS := $(foreach t,$(CROSS_TARGETS),$(CROSS_DIR)/$(t)/libfwpk_verify.a)

@@ -14,6 +14,10 @@
 #                  strings (AVR's).  Its ring
 #                  is below the smallest window, so RV32 deflate is refused
 #                  there: only the suites that say so run in it.
+#   test-deflate   FWPK_CODECS=2, deflate alone (the device default), and
+#   test-lzma      FWPK_CODECS=4, LZMA alone: each compiles without the
+#                  other codec and refuses its containers before anything
+#                  is erased (test_stream, test_powercut)
 #
 # The designs change struct fwpk_ctx, so everything that includes
 # fwpk_verify.h is compiled again in each (docs/porting.md 3): the tests,
@@ -22,14 +26,17 @@
 MODE_TESTS := test_stream test_powercut test_tamper test_robust test_spec_example test_stream_min \
               test_resume_invariant test_notecard_client
 
+# $(1) the build's directory, $(2) its defines, $(3) the tests it runs
+# (MODE_TESTS when empty); a FWPK_CODECS in $(2) replaces HOST_DEFS' one.
+mode_drop = $(if $(findstring FWPK_CODECS,$(1)),-DFWPK_CODECS=%)
 define mode_build
 MODE_DIR_$(1) := $(BUILD)/$(1)
 $(BUILD)/$(1)/obj/verifier/%.o: verifier/%.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(VERIFIER_CFLAGS) $$(TST_OPT) $(2) $$(INC) $$(DEPFLAGS) -c $$< -o $$@
+	$$(CC) $$(filter-out $(call mode_drop,$(2)),$$(VERIFIER_CFLAGS)) $$(TST_OPT) $(2) $$(INC) $$(DEPFLAGS) -c $$< -o $$@
 $(BUILD)/$(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(HOST_CFLAGS) $$(TST_OPT) $(2) $$(INC) -Iverifier/src -Itests/support $$(DEPFLAGS) -c $$< -o $$@
+	$$(CC) $$(filter-out $(call mode_drop,$(2)),$$(HOST_CFLAGS)) $$(TST_OPT) $(2) $$(INC) -Iverifier/src -Itests/support $$(DEPFLAGS) -c $$< -o $$@
 $(BUILD)/$(1)/tests/%: $(BUILD)/$(1)/obj/tests/%.o $$(call obj,$(BUILD)/$(1),$$(VERIFIER_SRC)) \
                 $$(call obj,$(BUILD)/$(1),$$(SUPPORT_SRC)) $(BUILD)/$(1)/libfwpack.a
 	@mkdir -p $$(dir $$@)
@@ -43,3 +50,6 @@ $(eval $(call mode_build,test-flashwin,-DFWPK_RING_BITS=9))
 $(eval $(call mode_build,test-ring8,-DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 -DFWPK_WBUF_SIZE=128 \
     -DFWPK_SEGMENTS=4 -DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0,\
     test_stream test_tamper test_robust test_resume_invariant test_ed25519))
+CODEC_TESTS := test_stream test_powercut
+$(eval $(call mode_build,test-deflate,-DFWPK_CODECS=2,$(CODEC_TESTS)))
+$(eval $(call mode_build,test-lzma,-DFWPK_CODECS=4,$(CODEC_TESTS)))

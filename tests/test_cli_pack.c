@@ -247,6 +247,7 @@ static void test_pack_lzma(void **state)
         "--lzma-lp 1",                          /* without --codec lzma */
         "--codec lzma --window-bits 11",
         "--codec lzma --window-bits 31",
+        "--window-bits 16",                     /* lzma's, not deflate's */
         "--codec lzma --level 10",
         "--codec zstd",
     };

@@ -124,10 +124,12 @@ static void test_verify_good(void **state)
     assert_non_null(strstr(pu_out, "\"ok\":true,\"target\":\"app\","
                                    "\"version\":\"1.2.3\",\"error\":null"));
     assert_non_null(strstr(pu_out, "\"image_size\":4231"));
+    assert_non_null(strstr(pu_out, "\"segments\":2,\"codec\":\"deflate\""));
     assert_int_equal(pu_run("verify -v -p %s %s", P("pub.pem"), P("app.fwpk")),
                      0);
     assert_true(lines(pu_out) > 1);
-    assert_non_null(strstr(pu_out, "erase block 2048, write unit 8"));
+    assert_non_null(strstr(pu_out, "erase block 2048, write unit 8, codec "
+                                   "deflate;"));
     assert_int_equal(pu_run("verify --help"), 0);
     assert_non_null(strstr(pu_out, "usage: fwpack verify"));
     assert_int_equal(pu_run("unpack --help"), 0);
@@ -404,6 +406,39 @@ static void test_unpack_roundtrip(void **state)
     assert_int_equal(pu_count_tmp(dir), 0);
 }
 
+/* LZMA: verify and unpack name the codec and give back the same bytes. */
+static void test_lzma_verify_unpack(void **state)
+{
+    (void)state;
+    fwp_image img = {0};
+    fwp_err err;
+    const char *box = P("lz.fwpk"), *hex = P("lz.hex");
+    assert_int_equal(pu_run("pack -k %s --version 1.2.3 --mcu stm32l432kc "
+                            "--codec lzma %s -o %s",
+                            P("k.pem"), P("app.hex"), box),
+                     0);
+    assert_int_equal(pu_run("verify --json --chunk 3 -p %s %s", P("pub.pem"),
+                            box),
+                     0);
+    assert_non_null(strstr(pu_out, "\"ok\":true"));
+    assert_non_null(strstr(pu_out, "\"segments\":2,\"codec\":\"lzma\""));
+    assert_int_equal(pu_run("verify -v -p %s %s", P("pub.pem"), box), 0);
+    assert_non_null(strstr(pu_out, "write unit 8, codec lzma;"));
+    assert_int_equal(pu_run("unpack --json -p %s %s -o %s", P("pub.pem"),
+                            box, hex),
+                     0);
+    assert_non_null(strstr(pu_out, "\"codec\":\"lzma\""));
+    assert_int_equal(fwp_hex_load(hex, &img, &err), 0);
+    holds(&img, SEG1_ADDR, seg1, SEG1_LEN, 8);
+    holds(&img, SEG2_ADDR, seg2, SEG2_LEN, 8);
+    fwp_image_free(&img);
+    tamper(box, P("lz_bad.fwpk"), 700, 0x04);
+    assert_int_equal(pu_run("unpack -p %s %s -o %s", P("pub.pem"),
+                            P("lz_bad.fwpk"), P("lz_bad.hex")),
+                     1);
+    assert_false(pu_exists(P("lz_bad.hex")));
+}
+
 static void test_unpack_targets(void **state)
 {
     (void)state;
@@ -573,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_cli_chunks),
         cmocka_unit_test(test_every_byte_changed),
         cmocka_unit_test(test_unpack_roundtrip),
+        cmocka_unit_test(test_lzma_verify_unpack),
         cmocka_unit_test(test_unpack_targets),
         cmocka_unit_test(test_unpack_tampered),
         cmocka_unit_test(test_wrong_key_and_usage),

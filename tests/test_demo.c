@@ -10,6 +10,7 @@
  * completes it.  A broken download resumes; a record for another container
  * is refused and the update starts over; a lower security counter than an
  * installed one is refused (anti-rollback minimum in the state area).
+ * The same v2 packed with --codec lzma installs, and resumes after a cut.
  *
  * Needs arm-none-eabi-gcc and qemu-system-arm: their absence is a failure
  * with a message, never a silent skip.  Runs from the repo root; FWPACK
@@ -281,6 +282,29 @@ static void test_record_for_other_container_starts_over(void **state)
     refuse("app v2");
 }
 
+/* LZMA (the bootloader is built with FWPK_CODECS=6): the same v2 packed
+ * with --codec lzma, its dictionary the whole image (read back from
+ * flash), installs; a power cut half way resumes from frame 0, the frame
+ * every LZMA record names (SPEC.md 6.1), and ends with the same image. */
+static void test_lzma_update_installs_v2(void **state)
+{
+    (void)state;
+    boot(DEMO_DIR "/app_v2_lzma.fwpk");
+    expect("fwboot: result=installed version=2.0.0 ");
+    expect_v2_genuine();
+    const char *ops = strstr(out.text, "fwboot: flash_ops update=");
+    unsigned long update = 0;
+    assert_non_null(ops);
+    assert_int_equal(sscanf(ops, "fwboot: flash_ops update=%lu", &update), 1);
+    assert_true(update > 10);
+    boot_cut(update / 2, DEMO_DIR "/app_v2_lzma.fwpk " DEMO_DIR
+                         "/app_v2_lzma.fwpk");
+    expect("fwboot: state: record ");
+    expect("fwboot: resuming at frame 0 (offset ");
+    expect("fwboot: result=installed version=2.0.0 ");
+    expect_v2_genuine();
+}
+
 static void test_rollback_refused(void **state)
 {
     (void)state;
@@ -312,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_broken_download_resumes),
         cmocka_unit_test(test_record_for_other_container_starts_over),
         cmocka_unit_test(test_rollback_refused),
+        cmocka_unit_test(test_lzma_update_installs_v2),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -155,7 +155,10 @@ static void test_builds_match_make_size(void **state)
              "cortex-m0plus-stream=arm-none-eabi- "
              "cortex-m0plus-stream-min=arm-none-eabi- cortex-m3=arm-none-eabi- "
              "cortex-m4=arm-none-eabi- rv32imc=riscv64-unknown-elf- "
-             "atmega328p=avr-");
+             "atmega328p=avr- cortex-m0plus-lzma=arm-none-eabi- "
+             "cortex-m0plus-stream-lzma=arm-none-eabi- "
+             "cortex-m3-lzma=arm-none-eabi- cortex-m4-lzma=arm-none-eabi- "
+             "rv32imc-lzma=riscv64-unknown-elf- atmega1284p-lzma=avr-");
     assert_int_equal(pu_capture(cmd, out, sizeof out), 0);
     for (size_t i = 0; i < n; i++) {
         const char *fig[2] = {"total", "ram.all"};
@@ -323,6 +326,49 @@ static void test_fit_warning(void **state)
     assert_string_equal(pu_err, "");
 }
 
+/* LZMA: the dictionary is read back from flash, so a 1 MiB one costs no
+ * RAM; the probability table does (the build with LZMA, "<build>-lzma",
+ * and more for lc + lp above 1). */
+static void test_fit_lzma(void **state)
+{
+    (void)state;
+    const fwp_mcu *l4 = fwp_mcu_find("stm32l432kc");
+    const fwp_verifier_build *b = fwp_verifier_build_find("cortex-m4-lzma");
+    fwp_mcu_fit f;
+    assert_non_null(b);
+    fwp_mcu_fit_check_lzma(l4, 20, 4096, 45 + 9, &f);
+    assert_true(f.known && f.ram_fits && f.flash_fits);
+    assert_ptr_equal(f.build, b);
+    assert_int_equal(f.ram_need, b->ram_fixed + (1u << 15) + 34 + 4096);
+    assert_true(b->ram_fixed > 2 * (1846 + (0x300 << 1))); /* the table */
+    fwp_mcu_fit_check_lzma(l4, 13, 4096, 45 + 9, &f); /* a small dictionary */
+    assert_int_equal(f.ram_need, b->ram_fixed + (1u << 13) + 34 + 4096);
+    fwp_mcu_fit_check_lzma(l4, 13, 4096, 45 + 9 * 2 + 1, &f); /* lc 1 lp 2 */
+    assert_int_equal(f.ram_need, b->ram_fixed + (1u << 13) + 34 + 4096 +
+                                     2 * ((0x300u << 3) - (0x300u << 1)));
+    fwp_mcu_fit_check_lzma(fwp_mcu_find("stm32f030c8"), 16, 4096, 54, &f);
+    assert_true(f.known && !f.ram_fits); /* 8 KB: no room for the table */
+    assert_string_equal(f.build->id, "cortex-m0plus-stream-lzma");
+    fwp_mcu_fit_check_lzma(fwp_mcu_find("atmega1284p"), 16, 4096, 54, &f);
+    assert_true(f.known && f.ram_fits && f.flash_fits);
+
+    assert_int_equal(pu_run("pack -k %s --version 1.0.0 --mcu stm32l432kc "
+                            "--codec lzma --window-bits 20 --load-addr "
+                            "0x08000000 %s -o %s",
+                            P("k.pem"), P("app.bin"), P("lz.fwpk")),
+                     0);
+    assert_string_equal(pu_err, "");
+    assert_int_equal(pu_run("pack -k %s --version 1.0.0 --mcu stm32f030c8 "
+                            "--codec lzma --load-addr 0x08000000 %s -o %s",
+                            P("k.pem"), P("app.bin"), P("lz0.fwpk")),
+                     0);
+    assert_true(pu_exists(P("lz0.fwpk")));
+    assert_int_equal(pu_warnings(pu_err, "does not fit the stm32f030c8"), 1);
+    assert_int_equal(pu_warnings(pu_err, "its cortex-m0plus-stream-lzma "
+                                         "build needs"), 1);
+    assert_int_equal(pu_warnings(pu_err, "(the part has 8192)"), 1);
+}
+
 static void test_unknown_mcu(void **state)
 {
     (void)state;
@@ -472,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_readme_table),
         cmocka_unit_test(test_ids_ignore_case),
         cmocka_unit_test(test_fit_warning),
+        cmocka_unit_test(test_fit_lzma),
         cmocka_unit_test(test_unknown_mcu),
         cmocka_unit_test(test_profile_file),
         cmocka_unit_test(test_profile_file_errors),

@@ -2,7 +2,9 @@
  * halfway through, a unit half programmed), then a restart that resumes
  * from the last checkpoint the verifier offered: the result must be the
  * genuine image, byte for byte, and no cut run may ever report success.
- * Also: records that are torn or belong to another container are refused. */
+ * Also: records that are torn or belong to another container are refused.
+ * In the builds that leave a codec out (mk/modes.mk), its containers are
+ * refused before any erase; the default codec (box.h) is then LZMA. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -105,6 +107,15 @@ static unsigned cut_everywhere(box_setup *s, const char *what)
     device d;
     unsigned ops, k, resumed = 0, restarted = 0;
     old_flash(&d);
+    if (box_codec_left_out(s, 0)) { /* FWPK_CODECS: nothing to cut */
+        assert_int_equal(boot(&d, s, box, len, 0, 0), FWPK_ERR_LIMIT);
+        assert_int_equal(d.flash.erases + d.flash.writes, 0);
+        printf("# %s: refused before any erase, this build has no such "
+               "codec\n", what);
+        fwp_flash_free(&d.flash);
+        free(box);
+        return 0;
+    }
     assert_int_equal(boot(&d, s, box, len, 0, 0), FWPK_OK);
     assert_true(image_in_flash(s, &d));
     ops = d.flash.erases + d.flash.writes;
@@ -144,6 +155,7 @@ static void test_cut_deflate(void **state)
     (void)state;
     box_setup s;
     box_init(&s, 24000);
+    s.t[0].codec = FWPK_CODEC_DEFLATE;
     s.t[0].frame_size = 512;
     cut_everywhere(&s, "deflate, 512-byte frames");
     box_free(&s);
@@ -154,6 +166,7 @@ static void test_cut_deflate_thumb(void **state)
     (void)state;
     box_setup s;
     box_init(&s, 24001);
+    s.t[0].codec = FWPK_CODEC_DEFLATE;
     s.t[0].frame_size = 1024;
     s.t[0].filter = FWPK_FILTER_THUMB;
     s.t[0].window_bits = 10;
@@ -166,6 +179,7 @@ static void test_cut_deflate_rv32(void **state)
     (void)state;
     box_setup s;
     box_init(&s, 24003);
+    s.t[0].codec = FWPK_CODEC_DEFLATE;
     s.t[0].frame_size = 1024;
     s.t[0].filter = FWPK_FILTER_RV32;
     s.t[0].window_bits =

@@ -24,7 +24,6 @@
 #include "bench_clock.h"
 #include "fwpk_verify.h"
 #include "lzma_stream.h"
-#include "lzmadec.h"
 
 #ifndef BENCH_PIECE
 #define BENCH_PIECE 4096u
@@ -33,67 +32,21 @@
 extern const uint8_t bench_lzma[], bench_lzma_end[];
 extern const uint8_t bench_lzma_image[];
 
-static fwpk_lzma dec;
 static uint8_t ring[BENCH_RING_MAX];
-static uint32_t drained;
-static int hashing;
-static fwpk_sha512_ctx out_hash;
 
-/* The image is in flash (it is what the decoder must produce), so bytes
- * already drained are read back from it. */
-static fwpk_err far_read(void *arg, uint32_t off, uint8_t *buf, uint32_t len)
+/* The stream and the image are in flash, read in place. */
+static const uint8_t *stream_piece(uint32_t off, uint32_t n)
 {
-    (void)arg;
-    if (off + len > drained)
-        return FWPK_ERR_FLASH; /* never asked for bytes not yet written */
-    memcpy(buf, bench_lzma_image + off, len);
-    return FWPK_OK;
+    (void)n;
+    return bench_lzma + off;
 }
 
-static void drain(fwpk_window *w)
+static void image_read(uint8_t *dst, uint32_t off, uint32_t n)
 {
-    const uint8_t *p;
-    uint32_t n;
-    while ((n = fwpk_window_pending(w, &p)) > 0) {
-        if (hashing)
-            fwpk_sha512_update(&out_hash, p, n);
-        drained += n;
-        fwpk_window_drain(w, n);
-    }
+    memcpy(dst, bench_lzma_image + off, n);
 }
 
-static fwpk_err decode_all(uint32_t ring_size, int far)
-{
-    fwpk_window w;
-    const uint8_t *p = bench_lzma;
-    uint32_t left = (uint32_t)(bench_lzma_end - bench_lzma), used;
-    fwpk_err err = fwpk_lzma_init(&dec, BENCH_LZMA_PROPS,
-                                  1u << BENCH_LZMA_DICT_BITS,
-                                  BENCH_LZMA_IMAGE_LEN);
-    fwpk_window_init(&w, ring, ring_size, 1u << BENCH_LZMA_DICT_BITS, 0,
-                     far ? far_read : NULL, NULL);
-    drained = 0;
-    while (err == FWPK_OK && left > 0) {
-        uint32_t n = left < BENCH_PIECE ? left : BENCH_PIECE;
-        while (err == FWPK_OK && n > 0) {
-            err = fwpk_lzma_push(&dec, &w, p, n, &used);
-            drain(&w);
-            p += used;
-            n -= used;
-            left -= used;
-        }
-    }
-    while (err == FWPK_OK && !fwpk_lzma_done(&dec)) { /* a last match */
-        uint32_t before = w.total;
-        err = fwpk_lzma_push(&dec, &w, NULL, 0, &used);
-        drain(&w);
-        if (w.total == before)
-            break;
-    }
-    if (err == FWPK_OK && !fwpk_lzma_done(&dec))
-        err = FWPK_ERR_INFLATE;
-    return err;
-}
+#include "lzma_run.h"
 
 static void bench_run(const char *name, uint32_t ring_size, int far)
 {
@@ -101,7 +54,7 @@ static void bench_run(const char *name, uint32_t ring_size, int far)
     hashing = 0;
     STACK_BEGIN();
     uint32_t t0 = clk_ticks();
-    fwpk_err err = decode_all(ring_size, far);
+    fwpk_err err = decode_all(ring, ring_size, far, BENCH_PIECE);
     uint32_t t = clk_ticks() - t0;
     snprintf(key, sizeof key, "lzma_%s_stack", name);
     report(key, stack_used());
@@ -115,7 +68,7 @@ static void bench_run(const char *name, uint32_t ring_size, int far)
     uint8_t d[64];
     hashing = 1;
     fwpk_sha512_init(&out_hash);
-    err = decode_all(ring_size, far);
+    err = decode_all(ring, ring_size, far, BENCH_PIECE);
     fwpk_sha512_final(&out_hash, d);
     if (err != FWPK_OK || memcmp(d, bench_lzma_image_sha512, 64) != 0)
         fail("lzma: output differs from the image");

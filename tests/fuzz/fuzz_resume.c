@@ -6,9 +6,9 @@
  * records are kept, how the flash is changed between boots), decoded one
  * event at a time until the input runs out (at most MAX_EVENTS).
  *
- * The containers are interleave.c's standard six, packed once at start-up
- * and signed with the fuzz key (fuzz_common.h); the device is the NOR flash
- * model with old contents everywhere.
+ * The containers are interleave.c's standard eight (LZMA among them),
+ * packed once at start-up and signed with the fuzz key (fuzz_common.h); the
+ * device is the NOR flash model with old contents everywhere.
  *
  * Invariant (abort, i.e. a crash report, when broken; the sequence of boots
  * is printed first): whenever fwpk_finish returns FWPK_OK, flash holds that

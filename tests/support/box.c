@@ -26,7 +26,8 @@ static void set_target(box_setup *s, int i, const char *name, uint32_t addr,
     t->flash_size = BOX_FLASH;
     t->erase_block = 2048;
     t->write_unit = 8;
-    t->codec = FWPK_CODEC_DEFLATE;
+    t->codec = BOX_CODEC;
+    t->lzma_props = 45 + 9; /* lc 0 lp 1 pb 1, if LZMA */
     t->window_bits = 15;
     t->frame_size = 4096;
     t->level = 9;
@@ -51,6 +52,12 @@ void box_init(box_setup *s, size_t len)
     s->o.target_count = 1;
     s->o.keys = s->kp;
     s->o.key_count = 1;
+}
+
+int box_codec_left_out(const box_setup *s, int t)
+{
+    uint32_t c = s->t[t].codec;
+    return c != FWPK_CODEC_NONE && !FWPK_HAS_CODEC(c);
 }
 
 void box_add_target(box_setup *s, const char *name, uint32_t addr,

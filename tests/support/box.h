@@ -24,10 +24,19 @@ typedef struct {
     size_t image_len[FWPK_MAX_TARGETS];
 } box_setup;
 
+/* The codec box_init picks: deflate, or LZMA (lc 0 lp 1 pb 1) in a build
+ * that left deflate out (FWPK_CODECS, mk/modes.mk's test-lzma), so that
+ * the suites that take the default run over either. */
+#define BOX_CODEC                                                        \
+    (FWPK_HAS_CODEC(FWPK_CODEC_DEFLATE) ? FWPK_CODEC_DEFLATE : FWPK_CODEC_LZMA)
+
 /* One target "main" at BOX_BASE, 'len' firmware-like bytes, STM32-like
- * geometry (2 KiB erase, 8-byte writes), deflate level 9, window 15, 4 KiB
- * frames, signed by kp[0]. */
+ * geometry (2 KiB erase, 8-byte writes), BOX_CODEC at level 9, window (or
+ * dictionary) 2^15, 4 KiB frames, signed by kp[0]. */
 void box_init(box_setup *s, size_t len);
+/* Nonzero when this build left out target t's codec (FWPK_CODECS): its
+ * containers must be refused with FWPK_ERR_LIMIT before any erase. */
+int box_codec_left_out(const box_setup *s, int t);
 /* Adds a target with its own image at 'addr'. */
 void box_add_target(box_setup *s, const char *name, uint32_t addr,
                     size_t len, uint32_t seed);

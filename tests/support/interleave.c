@@ -31,6 +31,7 @@ int il_set_add(il_set *set, const il_spec *spec, const fwp_keypair *kp,
     t.frame_size = spec->frame_size;
     t.level = 9;
     t.filter = spec->filter;
+    t.lzma_props = spec->lzma_props;
     for (i = 0; i < 2 && spec->len[i] > 0; i++)
         if (fwp_image_add(&t.image, spec->addr[i], spec->data[i], spec->len[i],
                           spec->name, err)) {
@@ -111,19 +112,29 @@ int il_set_standard(il_set *set, const fwp_keypair *kp, fwp_err *err)
         b2[IL_IMAGE_LEN];
     const il_spec specs[] = {
         {"a deflate f512", FWPK_CODEC_DEFLATE, 12, 512, FWPK_FILTER_NONE,
-         8, "1.0.0", {IL_BASE, 0}, {10000, 0}, {a, NULL}},
+         8, "1.0.0", {IL_BASE, 0}, {10000, 0}, {a, NULL}, 0},
         {"a' deflate+thumb f1024 w10", FWPK_CODEC_DEFLATE, 10, 1024,
-         FWPK_FILTER_THUMB, 8, "1.1.0", {IL_BASE, 0}, {11000, 0}, {a2, NULL}},
+         FWPK_FILTER_THUMB, 8, "1.1.0", {IL_BASE, 0}, {11000, 0}, {a2, NULL},
+         0},
         {"b stored f8192", FWPK_CODEC_NONE, 0, 8192, FWPK_FILTER_NONE, 8,
-         "2.0.0", {IL_BASE, 0}, {IL_IMAGE_LEN, 0}, {b, NULL}},
+         "2.0.0", {IL_BASE, 0}, {IL_IMAGE_LEN, 0}, {b, NULL}, 0},
         {"b' stored+rv32 f1024 wu32", FWPK_CODEC_NONE, 0, 1024,
          FWPK_FILTER_RV32, 32, "2.0.1", {IL_BASE, 0}, {IL_IMAGE_LEN, 0},
-         {b2, NULL}},
+         {b2, NULL}, 0},
         {"a 2 segments deflate+rv32 f4096", FWPK_CODEC_DEFLATE, 15, 4096,
          FWPK_FILTER_RV32, 8, "1.2.0", {IL_BASE, IL_BASE + 0x2040},
-         {6000, 3000}, {a, a + 6000}},
+         {6000, 3000}, {a, a + 6000}, 0},
         {"b deflate+thumb f256 w9 wu32", FWPK_CODEC_DEFLATE, 9, 256,
-         FWPK_FILTER_THUMB, 32, "2.1.0", {IL_BASE, 0}, {7000, 0}, {b, NULL}},
+         FWPK_FILTER_THUMB, 32, "2.1.0", {IL_BASE, 0}, {7000, 0}, {b, NULL},
+         0},
+        /* the dictionaries pass the flash-window builds' 512-byte ring:
+         * history read back from flash, through the Thumb filter */
+        {"a' lzma 0,1,1+thumb f1024 d14", FWPK_CODEC_LZMA, 14, 1024,
+         FWPK_FILTER_THUMB, 8, "1.3.0", {IL_BASE, 0}, {11500, 0}, {a2, NULL},
+         45 + 9},
+        {"b' lzma 1,0,2 f512 d12 wu32", FWPK_CODEC_LZMA, 12, 512,
+         FWPK_FILTER_NONE, 32, "2.2.0", {IL_BASE, 0}, {9000, 0}, {b2, NULL},
+         2 * 45 + 1},
     };
     size_t i;
     firmware_bytes(a, sizeof a, 1);

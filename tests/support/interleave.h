@@ -38,6 +38,7 @@ typedef struct {
     /* the image: up to two segments, bytes copied at make time */
     uint32_t addr[2], len[2];
     const uint8_t *data[2];
+    uint32_t lzma_props;     /* codec LZMA: (pb * 5 + lp) * 9 + lc */
 } il_spec;
 
 typedef struct {
@@ -56,11 +57,12 @@ typedef struct {
 /* Packs spec with kp into the next slot; -1 with err on failure. */
 int il_set_add(il_set *set, const il_spec *spec, const fwp_keypair *kp,
                fwp_err *err);
-/* The standard set: six containers of two images, a (firmware-like) in
- * containers 0, 1, 4 and b (random) in 2, 3, 5, each container with the
- * image in part or a few bytes changed; codec none/deflate, filters
- * none/thumb/rv32, frames 256 to 8192, write units 8 and 32, container 4
- * in two segments. */
+/* The standard set: eight containers of two images, a (firmware-like) in
+ * containers 0, 1, 4, 6 and b (random) in 2, 3, 5, 7, each container with
+ * the image in part or a few bytes changed; codec none/deflate/LZMA,
+ * filters none/thumb/rv32, frames 256 to 8192, write units 8 and 32,
+ * container 4 in two segments.  LZMA's records all name its first frame
+ * (SPEC.md 6.1): 6 and 7 put that rule into every interleaving. */
 int il_set_standard(il_set *set, const fwp_keypair *kp, fwp_err *err);
 void il_set_free(il_set *set);
 

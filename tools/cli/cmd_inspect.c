@@ -42,13 +42,6 @@ typedef struct {
     int ok;
 } inspection;
 
-static const char *codec_name(uint32_t c)
-{
-    return c == FWPK_CODEC_NONE      ? "none"
-           : c == FWPK_CODEC_DEFLATE ? "deflate"
-                                     : "lzma";
-}
-
 /* "label" then s from the container, escaped for the terminal. */
 static void text_str(fwp_buf *b, const char *label, const char *s)
 {
@@ -77,7 +70,7 @@ static void text_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w,
                    (unsigned)t->image_size);
     fwp_buf_hex(b, t->image_digest, FWPK_HASH_LEN);
     fwp_buf_printf(b, "\n  codec        %s, window bits %u",
-                   codec_name(t->codec), (unsigned)t->window_bits);
+                   fwp_codec_name(t->codec), (unsigned)t->window_bits);
     if (t->codec == FWPK_CODEC_LZMA)
         fwp_buf_printf(b, " (dictionary), lc %u lp %u pb %u",
                        (unsigned)(t->lzma_props % 9),
@@ -164,7 +157,7 @@ static void json_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w)
                        (unsigned)t->seg_addr[s], (unsigned)t->seg_len[s]);
     fwp_buf_printf(b, "],\"image_size\":%u,\"codec\":\"%s\",\"window_bits\":"
                       "%u,\"lzma\":",
-                   (unsigned)t->image_size, codec_name(t->codec),
+                   (unsigned)t->image_size, fwp_codec_name(t->codec),
                    (unsigned)t->window_bits);
     if (t->codec == FWPK_CODEC_LZMA)
         fwp_buf_printf(b, "{\"lc\":%u,\"lp\":%u,\"pb\":%u}",

@@ -45,8 +45,8 @@ static const char help[] =
     "                                (else the first target), chunk, and\n"
     "                                \"targets\": every pass in full (the\n"
     "                                failure lines still go to stderr)\n"
-    "  -v, --verbose                 also the key ids, flash geometry, pieces\n"
-    "                                fed, erases and writes\n"
+    "  -v, --verbose                 also the key ids, flash geometry, codec,\n"
+    "                                pieces fed, erases and writes\n"
     "  -h, --help                    this text\n";
 
 int cmd_verify(int argc, char **argv)

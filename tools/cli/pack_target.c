@@ -164,15 +164,20 @@ static void warn_gap(const fwp_target_opts *t)
              (unsigned long long)to - 1);
 }
 
-/* The verifier build the profile names, at this target's window and
- * frame size, against the part's RAM and flash (verifier_fit.c). */
+/* The verifier build the profile names (with LZMA, for an LZMA target),
+ * at this target's window and frame size, against the part's RAM and flash
+ * (verifier_fit.c). */
 static void warn_fit(const fwp_target_opts *t, const fwp_mcu *m)
 {
     fwp_mcu_fit f;
     fwp_buf b = {0};
     uint32_t wbits = t->codec == FWPK_CODEC_NONE ? FWPK_WINDOW_BITS_MIN
                                                  : t->window_bits;
-    fwp_mcu_fit_check(m, wbits, t->frame_size, &f);
+    if (t->codec == FWPK_CODEC_LZMA) /* the dictionary is not RAM */
+        fwp_mcu_fit_check_lzma(m, t->window_bits, t->frame_size,
+                               t->lzma_props, &f);
+    else
+        fwp_mcu_fit_check(m, wbits, t->frame_size, &f);
     if (!f.known || (f.ram_fits && f.flash_fits))
         return;
     fwp_mcu_fit_text(m, &f, &b);

@@ -566,9 +566,10 @@ static void print_details(const vr_run *r, const vr_pass *p)
     char q[FWP_QUOTE_BUF];
     printf("  target %s: ", p->name[0] ? fwp_quote(p->name, q) : "(none)");
     if (p->known)
-        printf("flash 0x%08x+0x%x, erase block %u, write unit %u; ",
+        printf("flash 0x%08x+0x%x, erase block %u, write unit %u, codec %s; ",
                (unsigned)p->own.flash_base, (unsigned)p->own.flash_size,
-               (unsigned)p->own.erase_block, (unsigned)p->own.write_unit);
+               (unsigned)p->own.erase_block, (unsigned)p->own.write_unit,
+               fwp_codec_name(p->own.codec));
     printf("fed %u of %zu bytes in %u piece%s of at most %u; %u erase%s, "
            "%u write%s\n", (unsigned)p->offset, r->len, (unsigned)p->pieces,
            plural(p->pieces), (unsigned)r->o->chunk, (unsigned)p->erases,
@@ -633,11 +634,14 @@ static void json_pass(fwp_buf *b, const vr_pass *p, const char *output,
     json_str_or_null(b, p->err != FWPK_OK ? p->problem : NULL);
     fwp_buf_printf(b, ",\"offset\":%u", (unsigned)p->offset);
     if (p->known)
-        fwp_buf_printf(b, ",\"image_size\":%u,\"segments\":%u",
+        fwp_buf_printf(b, ",\"image_size\":%u,\"segments\":%u,"
+                          "\"codec\":\"%s\"",
                        (unsigned)p->own.image_size,
-                       (unsigned)p->own.segment_count);
+                       (unsigned)p->own.segment_count,
+                       fwp_codec_name(p->own.codec));
     else
-        fwp_buf_printf(b, ",\"image_size\":null,\"segments\":null");
+        fwp_buf_printf(b, ",\"image_size\":null,\"segments\":null,"
+                          "\"codec\":null");
     fwp_buf_printf(b, ",\"signatures\":%u,\"erases\":%u,\"writes\":%u",
                    (unsigned)p->sig_valid, (unsigned)p->erases,
                    (unsigned)p->writes);

@@ -305,3 +305,11 @@ int fwp_frames_build_lzma(const uint8_t *img, size_t len, uint32_t props,
         rc = FWP_FRAMES_STOPPED;
     return finish(fr, &b, rc, err);
 }
+
+const char *fwp_codec_name(uint32_t codec)
+{
+    return codec == FWPK_CODEC_NONE      ? "none"
+           : codec == FWPK_CODEC_DEFLATE ? "deflate"
+           : codec == FWPK_CODEC_LZMA    ? "lzma"
+                                         : "unknown";
+}

@@ -319,6 +319,13 @@ typedef struct {
 /* Whether m's verifier build fits m at this window and frame size. */
 void fwp_mcu_fit_check(const fwp_mcu *m, uint32_t window_bits,
                        uint32_t frame_size, fwp_mcu_fit *f);
+/* The same for a container packed with --codec lzma: m's build with LZMA
+ * ("<build>-lzma"; unknown when there is none), its ring the smaller of the
+ * profile's window and the dictionary, plus the probability table of the
+ * container's lc + lp beyond the build's (lc + lp <= 1). */
+void fwp_mcu_fit_check_lzma(const fwp_mcu *m, uint32_t dict_bits,
+                            uint32_t frame_size, uint32_t lzma_props,
+                            fwp_mcu_fit *f);
 /* "at window 2^W and F-byte frames its B build needs N bytes of RAM[ (the
  * part has R)] and N of flash[ (the part has F)]". */
 int fwp_mcu_fit_text(const fwp_mcu *m, const fwp_mcu_fit *f, fwp_buf *b);
@@ -586,6 +593,8 @@ typedef struct {
 
 /* One target's frames from its (already filtered) image bytes; hook may
  * be NULL. */
+/* "none", "deflate", "lzma" (the --codec names), else "unknown". */
+const char *fwp_codec_name(uint32_t codec);
 int fwp_frames_build(const uint8_t *img, size_t len, uint32_t codec,
                      int level, uint32_t window_bits, uint32_t frame_size,
                      const fwp_frame_hook *hook, fwp_frames *fr,

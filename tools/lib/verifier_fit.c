@@ -13,6 +13,7 @@
  * bootloader's own buffers come on top.  Flash need = everything
  * fwpk_begin/feed/finish link in.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "fwpack.h"
@@ -48,7 +49,33 @@ static const fwp_verifier_build builds[] = {
      "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 "
      "-DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0",
      0, 32197, 3149},
+    /* With LZMA beside deflate (FWPK_CODECS=6, its table at lc + lp <= 1):
+     * what a container packed with --codec lzma needs (SUFFIX_LZMA). */
+    {"cortex-m0plus-lzma", "cortex-m0plus-lzma",
+     "-mcpu=cortex-m0plus -DFWPK_CODECS=6", 1, 17979, 9674},
+    {"cortex-m0plus-stream-lzma", "cortex-m0plus-stream-lzma",
+     "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 "
+     "-DFWPK_WBUF_SIZE=64 -DFWPK_CODECS=6",
+     0, 17941, 9508},
+    {"cortex-m3-lzma", "cortex-m3-lzma", "-mcpu=cortex-m3 -DFWPK_CODECS=6", 1,
+     16587, 9738},
+    {"cortex-m4-lzma", "cortex-m4-lzma", "-mcpu=cortex-m4 -DFWPK_CODECS=6", 1,
+     16591, 9738},
+    {"rv32imc-lzma", "rv32imc-lzma", "-march=rv32imc -DFWPK_CODECS=6", 1,
+     18901, 9710},
+    /* the atmega328p build (mk/cross.mk) on a part with 16 KB of RAM */
+    {"avr-stream-lzma", "atmega1284p-lzma",
+     "-mmcu=atmega1284p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
+     "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 "
+     "-DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0 -DFWPK_CODECS=6",
+     0, 36049, 9353},
 };
+
+/* A build's LZMA variant is named "<build>-lzma". */
+#define SUFFIX_LZMA "-lzma"
+/* The table those builds have room for (FWPK_LZMA_LCLP_MAX 1); a container
+ * with a larger lc + lp needs a build with a larger one. */
+#define LZMA_LCLP_MEASURED 1u
 
 /* Per architecture: the buffered build and the streaming one ("" none). */
 static const struct {
@@ -132,21 +159,45 @@ const char *fwp_verifier_build_for(const char *arch, uint32_t ram)
     return "";
 }
 
-void fwp_mcu_fit_check(const fwp_mcu *m, uint32_t window_bits,
-                       uint32_t frame_size, fwp_mcu_fit *f)
+/* Build b (by id) on m at this window and frame size, with 'extra' bytes
+ * of RAM beyond b's figures. */
+static void fit(const fwp_mcu *m, const char *id, uint32_t window_bits,
+                uint32_t frame_size, uint32_t extra, fwp_mcu_fit *f)
 {
     memset(f, 0, sizeof *f);
-    f->build = fwp_verifier_build_find(m->build);
+    f->build = fwp_verifier_build_find(id);
     f->window_bits = window_bits;
     f->frame_size = frame_size;
     if (!f->build || m->ram_size == 0)
         return;
     f->known = 1;
-    f->ram_need = fwp_verifier_ram(f->build, window_bits, frame_size);
+    f->ram_need = fwp_verifier_ram(f->build, window_bits, frame_size) + extra;
     f->flash_need = f->build->flash;
     f->ram_fits = f->ram_need <= m->ram_size;
     f->ram_tight = f->ram_fits && !within_share(f->ram_need, m->ram_size);
     f->flash_fits = f->flash_need <= m->flash_size;
+}
+
+void fwp_mcu_fit_check(const fwp_mcu *m, uint32_t window_bits,
+                       uint32_t frame_size, fwp_mcu_fit *f)
+{
+    fit(m, m->build, window_bits, frame_size, 0, f);
+}
+
+/* An LZMA container: the LZMA variant of m's build, its ring the profile's
+ * window (or the dictionary, when smaller: the rest is read back from
+ * flash), and the probability table for the container's lc + lp. */
+void fwp_mcu_fit_check_lzma(const fwp_mcu *m, uint32_t dict_bits,
+                            uint32_t frame_size, uint32_t lzma_props,
+                            fwp_mcu_fit *f)
+{
+    char id[sizeof m->build + sizeof SUFFIX_LZMA];
+    uint32_t ring = dict_bits < m->window_bits ? dict_bits : m->window_bits;
+    uint32_t lclp = lzma_props % 9 + lzma_props / 9 % 5, table = 0;
+    if (lclp > LZMA_LCLP_MEASURED) /* 16-bit probabilities */
+        table = 2 * ((0x300u << lclp) - (0x300u << LZMA_LCLP_MEASURED));
+    snprintf(id, sizeof id, "%s%s", m->build, SUFFIX_LZMA);
+    fit(m, id, ring, frame_size, table, f);
 }
 
 int fwp_mcu_fit_text(const fwp_mcu *m, const fwp_mcu_fit *f, fwp_buf *b)
