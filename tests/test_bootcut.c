@@ -87,6 +87,9 @@ typedef struct {
     uint32_t window_bits, filter;
     uint32_t frame[IMAGES]; /* frame size of each release */
     uint32_t size[IMAGES];  /* image bytes of each release */
+    int feed;               /* the platform feeds the verifier itself
+                               (abboot_io.feed), as the Arduino agents'
+                               Notecard client does, instead of get */
 } config;
 
 /* Images smaller than the examples' applications, so that a trial has a
@@ -103,7 +106,8 @@ static const config configs[] = {
      15,
      FWPK_FILTER_THUMB,
      {4096, 1024, 4096, 2048},
-     {5000, 6500, 4100, 7000}},
+     {5000, 6500, 4100, 7000},
+     0},
     /* examples/avr, ATmega1284P: Makefile (slots, state area, 256-byte
      * pages, window 2^9, frames <= 512), boot.c (64-byte pieces, every 4th
      * resume record, state blocks of 1 KiB) */
@@ -114,7 +118,22 @@ static const config configs[] = {
      9,
      FWPK_FILTER_NONE,
      {512, 512, 256, 512},
-     {2000, 2600, 1800, 3000}},
+     {2000, 2600, 1800, 3000},
+     0},
+    /* arduino/examples/UnoUpdateAgent, ATmega328P: the sketch's layout
+     * (5 KiB slots, 128-byte pages, state blocks of 512 bytes, every 4th
+     * record), its 256-byte pieces, fed through abboot_io.feed the way
+     * its Notecard client (fwpk_nc_run) feeds: at the offsets
+     * fwpk_resume_skip() gives, then fwpk_finish() */
+    {"arduino-uno",
+     {0x5000, 0x6400, 0x1400, 128, 128, 0x7800, 512, 4},
+     256,
+     "",
+     9,
+     FWPK_FILTER_NONE,
+     {512, 256, 512, 256},
+     {1300, 1700, 1100, 1900},
+     1},
 };
 
 typedef struct {
@@ -531,11 +550,33 @@ static void peek_state(device *d, uint32_t *min, uint32_t *kind)
 static fwpk_ctx ctx;
 static uint8_t piece[4096];
 
+/* abboot_io.feed: the offer fed in pieces from the offsets the verifier
+ * asks for, as a Notecard client's run does; a container cut short ends
+ * like a link that broke off. */
+static fwpk_err d_feed(void *user, fwpk_ctx *ctx, uint32_t *bytes)
+{
+    device *d = user;
+    const offer *o = d->o;
+    uint32_t pos = fwpk_resume_skip(ctx);
+    fwpk_err err = FWPK_OK;
+    while (err == FWPK_OK && pos < o->len) {
+        int32_t n = d_get(d, pos, piece, w.c->piece);
+        if (n <= 0)
+            return FWPK_ERR_TRUNCATED;
+        *bytes += (uint32_t)n;
+        err = fwpk_feed(ctx, piece, (size_t)n);
+        pos = fwpk_resume_skip(ctx);
+        if (pos > o->len)
+            return FWPK_ERR_TRUNCATED;
+    }
+    return err == FWPK_OK ? fwpk_finish(ctx) : err;
+}
+
 static void boot(device *d, int offer_id)
 {
     const abboot_io io = {
         {.erase = d_erase, .write = d_write, .read = d_read, .user = d},
-        d_get, on_event, d};
+        w.c->feed ? NULL : d_get, on_event, d, w.c->feed ? d_feed : NULL};
     abboot b;
     uint32_t min, kind;
     int before = d->active_ok ? active_image(d) : -1, img;
@@ -822,11 +863,18 @@ static void test_avr_every_cut(void **state)
     sweep_example(&configs[1]);
 }
 
+static void test_arduino_uno_every_cut(void **state)
+{
+    (void)state;
+    sweep_example(&configs[2]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cortex_m_every_cut),
         cmocka_unit_test(test_avr_every_cut),
+        cmocka_unit_test(test_arduino_uno_every_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,6 +95,17 @@ typedef struct {
     /* Optional: told each event as it happens. */
     void (*event)(void *user, const abboot *b, abboot_event ev);
     void *user;
+    /* Optional, in place of get: feeds the container to the verifier
+     * itself once abboot has begun it (fwpk_begin or fwpk_resume_begin),
+     * asking for the offsets fwpk_resume_skip() gives, through
+     * fwpk_feed() and fwpk_finish(): e.g. a Notecard client's
+     * fwpk_nc_run() (fwpk_notecard.h), which drives the verifier itself.
+     * Returns fwpk_finish()'s verdict or the error that stopped it;
+     * FWPK_ERR_TRUNCATED when the container could not be read to its end
+     * (a broken link, or no update after all), which keeps this
+     * container's resume record for the next boot.  *bytes: the container
+     * bytes it fed. */
+    fwpk_err (*feed)(void *user, fwpk_ctx *ctx, uint32_t *bytes);
 } abboot_io;
 
 struct abboot {

@@ -530,6 +530,7 @@ static const abboot_io io = {
     host_get,
     on_event,
     NULL,
+    NULL, /* get, not feed: this loader reads the pieces itself */
 };
 
 static abboot boot;

@@ -332,6 +332,7 @@ static const abboot_io io = {
     file_get,
     on_event,
     NULL,
+    NULL, /* get, not feed: this loader reads the pieces itself */
 };
 
 /* Sets up the verifier's policy, offers 'path' (NULL: none), runs the
