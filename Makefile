@@ -13,6 +13,8 @@
 #                   double power cut (mk/powercut.mk; minutes)
 #   make deps       apt-install what is missing (Debian 12, as root)
 #   make install    PREFIX=/usr/local DESTDIR=...: see mk/install.mk
+#   make arduino-lib  build/arduino/fwpack, the Arduino library, and its
+#                   examples built for their boards (mk/arduino.mk)
 
 CC ?= cc
 BUILD ?= build
@@ -23,7 +25,10 @@ PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf 
 # Outboard updates (mk/outboard.mk): the clients and the firmware fwpack
 # flash is checked against.
 PKGS_OUTBOARD := avrdude stm32flash arduino-core-avr
-PKGS := $(PKGS_HOST) $(PKGS_CROSS) $(PKGS_OUTBOARD)
+# The Arduino library's examples are built as the Arduino tools build them
+# (mk/arduino.mk).
+PKGS_ARDUINO := arduino-builder
+PKGS := $(PKGS_HOST) $(PKGS_CROSS) $(PKGS_OUTBOARD) $(PKGS_ARDUINO)
 
 WARN := -Wall -Wextra -Werror
 INC := -Iverifier/include -Iformat -Itools/lib -Ikeys -Iprogrammer/include
@@ -182,5 +187,6 @@ include mk/avr-example.mk
 include mk/bench-filters.mk
 include mk/outboard.mk
 include mk/powercut.mk
+include mk/arduino.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -553,7 +553,7 @@ static uint8_t piece[4096];
 /* abboot_io.feed: the offer fed in pieces from the offsets the verifier
  * asks for, as a Notecard client's run does; a container cut short ends
  * like a link that broke off. */
-static fwpk_err d_feed(void *user, fwpk_ctx *ctx, uint32_t *bytes)
+static fwpk_err d_feed(void *user, fwpk_ctx *ctx)
 {
     device *d = user;
     const offer *o = d->o;
@@ -563,7 +563,6 @@ static fwpk_err d_feed(void *user, fwpk_ctx *ctx, uint32_t *bytes)
         int32_t n = d_get(d, pos, piece, w.c->piece);
         if (n <= 0)
             return FWPK_ERR_TRUNCATED;
-        *bytes += (uint32_t)n;
         err = fwpk_feed(ctx, piece, (size_t)n);
         pos = fwpk_resume_skip(ctx);
         if (pos > o->len)

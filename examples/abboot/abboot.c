@@ -77,13 +77,11 @@ static uint32_t skip(abboot *b, uint32_t pos)
  * reaches the record's frame only after accepting the record. */
 static fwpk_err fed(abboot *b)
 {
-    uint32_t n = 0;
-    fwpk_err err = b->io->feed(b->io->user, b->ctx, &n);
-    b->bytes += n;
+    fwpk_err err = b->io->feed(b->io->user, b->ctx);
+    b->bytes = b->ctx->offset; /* how far it got, frames skipped included */
     if (b->resuming && err != FWPK_ERR_RESUME &&
         b->ctx->offset >= b->from.frame_offset) {
         b->accepted = 1;
-        b->skipped = b->ctx->offset > n ? b->ctx->offset - n : 0;
         emit(b, ABBOOT_RESUMED);
     }
     return err;

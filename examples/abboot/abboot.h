@@ -103,9 +103,8 @@ typedef struct {
      * Returns fwpk_finish()'s verdict or the error that stopped it;
      * FWPK_ERR_TRUNCATED when the container could not be read to its end
      * (a broken link, or no update after all), which keeps this
-     * container's resume record for the next boot.  *bytes: the container
-     * bytes it fed. */
-    fwpk_err (*feed)(void *user, fwpk_ctx *ctx, uint32_t *bytes);
+     * container's resume record for the next boot. */
+    fwpk_err (*feed)(void *user, fwpk_ctx *ctx);
 } abboot_io;
 
 struct abboot {

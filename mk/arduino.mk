@@ -1,0 +1,124 @@
+# The Arduino library (arduino/, issue 23).  Included by the top Makefile.
+#
+#   make arduino-lib   $(BUILD)/arduino/fwpack: the library in the Arduino
+#                      library format (arduino/mklib.sh), then every example
+#                      built for its board the way the Arduino tools do,
+#                      into $(BUILD)/arduino-build/<example>/, and each
+#                      one's flash and RAM beside its part's limits
+#                      (arduino/fit.sh).  make check runs it.
+#
+# UnoUpdateAgent (ATmega328P): Debian's arduino-builder with Debian's
+# arduino-core-avr, as the IDE runs it.  That core does not compile with
+# Debian's avr-gcc 5.4 as shipped: WString.cpp uses DECIMAL_DIG, which
+# gcc 5's <float.h> defines for C99 and C++17 but not for the core's
+# gnu++11.  The smallest fix is the build property
+#     compiler.cpp.extra_flags=-DDECIMAL_DIG=__DECIMAL_DIG__
+# (gcc's own predefined value, the one <float.h> would give).  The sketch
+# also needs its SPM routines at the boot section:
+#     compiler.c.elf.extra_flags=-Wl,--section-start=.bootspm=0x7e00
+# Until the verifier fits the ATmega328P (issue 15), the link is told to
+# write the ELF even when it overflows the part (--noinhibit-exec, and a
+# raised upload.maximum_size so that arduino-builder's "Sketch too big"
+# does not stop it): fit.sh then says by how much it does not fit.
+#
+# Samd21UpdateAgent (ATSAMD21G18A): Debian packages no SAMD core, so it is
+# built with arm-none-eabi-gcc the way the SAMD core would (the .ino as
+# C++ after #include <Arduino.h>, the library's sources, a core, one
+# link), against a stand-in core of the few Arduino calls it makes
+# (arduino/samd: Arduino.h, Wire.h, core.cpp, samd21g18a.ld).
+
+ARD := $(BUILD)/arduino
+ARD_LIB := $(ARD)/fwpack
+ARD_OUT := $(BUILD)/arduino-build
+ARD_KEY := $(ARD)/example-key.pem
+ARD_KEYRING := $(ARD)/keyring.h
+ARD_LIB_SRC := arduino/library.properties.in arduino/README.md arduino/mklib.sh \
+               $(wildcard arduino/src/* arduino/examples/*/*) \
+               verifier/include/fwpk_verify.h verifier/include/fwpk_notecard.h \
+               format/fwpk_format.h $(wildcard verifier/src/*) \
+               $(wildcard examples/abboot/*.[ch]) examples/avr/boot/spm.c \
+               examples/avr/boot/spm.h
+ARD_STAMP := $(ARD_LIB)/library.properties
+
+.PHONY: arduino-lib arduino-examples
+arduino-lib: deps arduino-examples
+
+# The examples' demo key: replace keyring.h with yours.  Kept outside the
+# library folder ($(ARD) is the -libraries folder of arduino-builder).
+$(ARD_KEY): | $(REL)/fwpack
+	@mkdir -p $(@D)
+	$(REL)/fwpack keygen -o $@ --force
+$(ARD_KEYRING): $(ARD_KEY) $(REL)/fwpack
+	$(REL)/fwpack export-key $< --format c --force -o $@
+
+$(ARD_STAMP): $(ARD_LIB_SRC) $(ARD_KEYRING) mk/install.mk
+	arduino/mklib.sh $(ARD_LIB) $(FWPACK_VERSION) $(ARD_KEYRING)
+
+# ---- UnoUpdateAgent: arduino-builder, arduino:avr:uno ---------------------------
+ARD_AVR_HW := /usr/share/arduino/hardware
+ARD_UNO := $(ARD_OUT)/UnoUpdateAgent
+ARD_UNO_ELF := $(ARD_UNO)/UnoUpdateAgent.ino.elf
+ARD_BUILDER := arduino-builder -compile -hardware $(ARD_AVR_HW) \
+    -hardware /usr/share/arduino-builder -tools $(ARD_OUT)/tools \
+    -libraries $(ARD) -fqbn arduino:avr:uno -warnings none
+ARD_UNO_PREFS := \
+    -prefs 'compiler.cpp.extra_flags=-DDECIMAL_DIG=__DECIMAL_DIG__' \
+    -prefs 'compiler.c.elf.extra_flags=-Wl,--section-start=.bootspm=0x7e00 -Wl,--noinhibit-exec' \
+    -prefs upload.maximum_size=131072 -prefs upload.maximum_data_size=65536
+
+$(ARD_UNO_ELF): $(ARD_STAMP)
+	@rm -rf $(ARD_UNO) && mkdir -p $(ARD_UNO) $(ARD_OUT)/tools
+	$(ARD_BUILDER) $(ARD_UNO_PREFS) -build-path $(abspath $(ARD_UNO)) \
+	    $(ARD_LIB)/examples/UnoUpdateAgent/UnoUpdateAgent.ino >$(ARD_UNO)/build.log 2>&1 || \
+	    { cat $(ARD_UNO)/build.log; exit 1; }
+	@if grep -E 'undefined reference|multiple definition' $(ARD_UNO)/build.log; then \
+	    rm -f $@; exit 1; fi # --noinhibit-exec lets only the overflow through
+	@find $(ARD_UNO) -name "*.d" -delete # its own; make must not read them
+	@avr-objdump -d -j .bootspm $@ >$(ARD_UNO)/spm.dis
+	@if grep -Eq '\s(call|jmp|icall|ijmp)\s' $(ARD_UNO)/spm.dis; then \
+	    echo "$@: .bootspm calls out of the boot section"; rm -f $@; exit 1; fi
+
+# ---- Samd21UpdateAgent: arm-none-eabi-gcc, the stand-in core --------------------
+ARD_SAMD := $(ARD_OUT)/Samd21UpdateAgent
+ARD_SAMD_ELF := $(ARD_SAMD)/Samd21UpdateAgent.ino.elf
+ARD_SAMD_FLAGS := -mcpu=cortex-m0plus -mthumb -Os -g -ffunction-sections \
+    -fdata-sections -Wall -Wextra -Werror -DF_CPU=8000000L -DARDUINO=10607 \
+    -DARDUINO_SAMD_ZERO -DARDUINO_ARCH_SAMD -D__SAMD21G18A__ -MMD -MP
+ARD_SAMD_C := arm-none-eabi-gcc $(ARD_SAMD_FLAGS) -std=gnu11
+ARD_SAMD_CXX := arm-none-eabi-g++ $(ARD_SAMD_FLAGS) -std=gnu++11 -fno-exceptions \
+    -fno-rtti -fno-threadsafe-statics
+ARD_SAMD_INC := -Iarduino/samd -I$(ARD_LIB)/src
+
+# The library's sources, listed from the tree (the copies are made by the
+# stamp's recipe): src/*.c, src/verifier/*.c, src/abboot/*.c.
+ARD_SAMD_LIBOBJ := $(ARD_SAMD)/lib/fwpk_config.o \
+    $(patsubst verifier/src/%.c,$(ARD_SAMD)/lib/verifier/%.o,$(wildcard verifier/src/*.c)) \
+    $(patsubst examples/abboot/%.c,$(ARD_SAMD)/lib/abboot/%.o,$(wildcard examples/abboot/*.c))
+$(ARD_SAMD)/lib/%.o: $(ARD_STAMP)
+	@mkdir -p $(@D)
+	$(ARD_SAMD_C) $(ARD_SAMD_INC) -c $(ARD_LIB)/src/$*.c -o $@
+$(ARD_SAMD)/sketch/Samd21UpdateAgent.ino.cpp: $(ARD_STAMP)
+	@mkdir -p $(@D)
+	@{ echo '#include <Arduino.h>'; echo '#line 1 "Samd21UpdateAgent.ino"'; \
+	   cat $(ARD_LIB)/examples/Samd21UpdateAgent/Samd21UpdateAgent.ino; } >$@
+$(ARD_SAMD)/sketch/%.o: $(ARD_SAMD)/sketch/%.cpp
+	$(ARD_SAMD_CXX) $(ARD_SAMD_INC) -I$(ARD_LIB)/examples/Samd21UpdateAgent -c $< -o $@
+$(ARD_SAMD)/core/core.o: arduino/samd/core.cpp arduino/samd/Arduino.h arduino/samd/Wire.h
+	@mkdir -p $(@D)
+	$(ARD_SAMD_CXX) -Iarduino/samd -c $< -o $@
+$(ARD_SAMD_ELF): $(ARD_SAMD)/sketch/Samd21UpdateAgent.ino.o $(ARD_SAMD_LIBOBJ) \
+                 $(ARD_SAMD)/core/core.o arduino/samd/samd21g18a.ld
+	arm-none-eabi-gcc -mcpu=cortex-m0plus -mthumb -Os -nostartfiles --specs=nano.specs \
+	    -Wl,--gc-sections -Tarduino/samd/samd21g18a.ld -Wl,-Map=$(ARD_SAMD)/Samd21UpdateAgent.map \
+	    $(filter %.o,$^) -o $@
+
+# ---- figures ------------------------------------------------------------------------
+arduino-examples: $(ARD_UNO_ELF) $(ARD_SAMD_ELF)
+	@arduino/fit.sh avr-size $(ARD_UNO_ELF) UnoUpdateAgent "ATmega328P, arduino-builder" \
+	    $$((0x5000)) 32768 2048 512
+	@arduino/fit.sh arm-none-eabi-size $(ARD_SAMD_ELF) Samd21UpdateAgent \
+	    "ATSAMD21G18A, arm-none-eabi-gcc" $$((0x10000 - 0x2000)) 262144 32768
+
+check: arduino-lib
+
+-include $(wildcard $(ARD_SAMD)/*/*.d $(ARD_SAMD)/*/*/*.d)
