@@ -27,7 +27,7 @@ PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf 
 PKGS_OUTBOARD := avrdude stm32flash arduino-core-avr
 # The Arduino library's examples are built as the Arduino tools build them
 # (mk/arduino.mk).
-PKGS_ARDUINO := arduino-builder
+PKGS_ARDUINO := arduino-builder zip
 PKGS := $(PKGS_HOST) $(PKGS_CROSS) $(PKGS_OUTBOARD) $(PKGS_ARDUINO)
 
 WARN := -Wall -Wextra -Werror

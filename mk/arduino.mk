@@ -1,7 +1,8 @@
 # The Arduino library (arduino/, issue 23).  Included by the top Makefile.
 #
 #   make arduino-lib   $(BUILD)/arduino/fwpack: the library in the Arduino
-#                      library format (arduino/mklib.sh), then every example
+#                      library format (arduino/mklib.sh), zipped beside it
+#                      (fwpack-VERSION.zip), then every example
 #                      built for its board the way the Arduino tools do,
 #                      into $(BUILD)/arduino-build/<example>/, and each
 #                      one's flash and RAM beside its part's limits
@@ -53,6 +54,8 @@ $(ARD_KEYRING): $(ARD_KEY) $(REL)/fwpack
 
 $(ARD_STAMP): $(ARD_LIB_SRC) $(ARD_KEYRING) mk/install.mk
 	arduino/mklib.sh $(ARD_LIB) $(FWPACK_VERSION) $(ARD_KEYRING)
+	@rm -f $(ARD)/fwpack-*.zip
+	cd $(ARD) && zip -qr fwpack-$(FWPACK_VERSION).zip fwpack # the IDE's "Add .ZIP Library"
 
 # ---- UnoUpdateAgent: arduino-builder, arduino:avr:uno ---------------------------
 ARD_AVR_HW := /usr/share/arduino/hardware
@@ -94,7 +97,7 @@ ARD_SAMD_INC := -Iarduino/samd -I$(ARD_LIB)/src
 ARD_SAMD_LIBOBJ := $(ARD_SAMD)/lib/fwpk_config.o \
     $(patsubst verifier/src/%.c,$(ARD_SAMD)/lib/verifier/%.o,$(wildcard verifier/src/*.c)) \
     $(patsubst examples/abboot/%.c,$(ARD_SAMD)/lib/abboot/%.o,$(wildcard examples/abboot/*.c))
-$(ARD_SAMD)/lib/%.o: $(ARD_STAMP)
+$(ARD_SAMD_LIBOBJ): $(ARD_SAMD)/lib/%.o: $(ARD_STAMP)
 	@mkdir -p $(@D)
 	$(ARD_SAMD_C) $(ARD_SAMD_INC) -c $(ARD_LIB)/src/$*.c -o $@
 $(ARD_SAMD)/sketch/Samd21UpdateAgent.ino.cpp: $(ARD_STAMP)
