@@ -69,6 +69,32 @@ static void test_rv32_window(void **state)
     box_free(&s);
 }
 
+/* The own target with one segment more than this build keeps
+ * (FWPK_SEGMENTS): refused before anything is erased; with exactly as
+ * many, installed.  A build keeping all FWPK_MAX_SEGMENTS takes the
+ * largest count a container may have. */
+static void test_segment_limit(void **state)
+{
+    (void)state;
+    static const uint8_t bytes[64] = {1, 2, 3};
+    box_setup s;
+    fwp_err err;
+    uint32_t k;
+    box_init(&s, 4000);
+    for (k = 1; k < FWPK_SEGMENTS; k++)
+        if (fwp_image_add(&s.t[0].image, BOX_BASE + 0x10000u + k * 0x800u,
+                          bytes, sizeof bytes, "test", &err))
+            fail_msg("image: %s", err.msg);
+    limit_or_installs(&s, 0);
+    if (FWPK_SEGMENTS < FWPK_MAX_SEGMENTS) {
+        if (fwp_image_add(&s.t[0].image, BOX_BASE + 0x30000u, bytes,
+                          sizeof bytes, "test", &err))
+            fail_msg("image: %s", err.msg);
+        limit_or_installs(&s, 1);
+    }
+    box_free(&s);
+}
+
 static void test_roundtrip_chunks(void **state)
 {
     (void)state;
@@ -91,8 +117,13 @@ static void test_codecs_and_filters(void **state)
     s.t[0].filter = FWPK_FILTER_THUMB;
     installs(&s, 777);
     s.t[0].filter = FWPK_FILTER_RV32;
-    s.t[0].window_bits = BOX_RV32_WINDOW_BITS;
-    installs(&s, 333);
+    if (BOX_RV32_WINDOW_BITS >= FWPK_WINDOW_BITS_MIN) {
+        s.t[0].window_bits = BOX_RV32_WINDOW_BITS;
+        installs(&s, 333);
+    } else { /* a ring below the smallest window: RV32 is refused */
+        s.t[0].window_bits = FWPK_WINDOW_BITS_MIN;
+        limit_or_installs(&s, 1);
+    }
     s.t[0].codec = FWPK_CODEC_NONE;
     s.t[0].window_bits = 0;
     installs(&s, 4096);
@@ -175,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_lzma),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_rv32_window),
+        cmocka_unit_test(test_segment_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,14 @@
 #ifndef FWPK_WBUF_SIZE
 #define FWPK_WBUF_SIZE FWPK_WRITE_UNIT_MAX
 #endif
+/* FWPK_SEGMENTS  segments of the own target the context keeps, 1 ..
+ *               FWPK_MAX_SEGMENTS (the default, 32: 256 bytes).  Every
+ *               target's segments are still checked as they are read; a
+ *               container whose own target has more fails with
+ *               FWPK_ERR_LIMIT before anything is erased. */
+#ifndef FWPK_SEGMENTS
+#define FWPK_SEGMENTS FWPK_MAX_SEGMENTS
+#endif
 #if FWPK_FRAME_BUFFER
 #define FWPK_BUF_SIZE (FWPK_FRAME_HEADER_LEN + FWPK_MAX_FRAME_SIZE)
 #else
@@ -154,7 +162,11 @@ const char *fwpk_strerror(fwpk_err err);
 typedef struct {
     uint64_t h[8];
     uint64_t len; /* bytes hashed so far */
-    uint8_t buf[128];
+    union {
+        uint8_t bytes[128];  /* input not yet hashed */
+        uint64_t words[16];  /* while a block is hashed: its message
+                                schedule, in place (not on the stack) */
+    } buf;
 } fwpk_sha512_ctx;
 
 void fwpk_sha512_init(fwpk_sha512_ctx *c);
@@ -166,7 +178,7 @@ void fwpk_sha512(uint8_t out[64], const uint8_t *msg, size_t len);
 int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
                         const uint8_t *msg, size_t len);
 /* The same with its big temporaries in 'ws': FWPK_ED25519_WORKSPACE bytes,
- * 4-byte aligned, that the caller does not need meanwhile (the streaming
+ * aligned for uint64_t, that the caller does not need meanwhile (the streaming
  * verifier lends its idle buffers: about 1 KB off the deepest stack). */
 #define FWPK_ED25519_WORKSPACE 1024
 int fwpk_ed25519_verify_ws(const uint8_t sig[64], const uint8_t pk[32],
@@ -287,8 +299,8 @@ typedef struct {
     uint32_t image_size, codec, window_bits, frame_size, frame_count;
     uint32_t payload_size, filter;
     uint32_t lzma_props; /* codec LZMA: (pb * 5 + lp) * 9 + lc; else 0 */
-    uint32_t segment_count;
-    fwpk_segment segments[FWPK_MAX_SEGMENTS];
+    uint32_t segment_count; /* may pass FWPK_SEGMENTS (then refused) */
+    fwpk_segment segments[FWPK_SEGMENTS]; /* the first FWPK_SEGMENTS */
     uint8_t image_digest[FWPK_HASH_LEN];
     uint8_t anchor[FWPK_HASH_LEN];
 } fwpk_target;
@@ -471,6 +483,7 @@ typedef struct {
 #if FWPK_HAS_CODEC(FWPK_CODEC_LZMA)
         fwpk_lzma lzma;
 #endif
+        uint64_t align; /* ctx->mem lends Ed25519 its workspace */
     } dec;
     uint8_t ring[FWPK_RING_SIZE];
 } fwpk_codec_mem;

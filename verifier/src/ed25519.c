@@ -19,9 +19,11 @@
  * y must be canonical, the equation is checked without the cofactor, and
  * the computed R is compared with the signature's R as encoded bytes.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "fwpk_verify.h"
+#include "rom.h"
 
 #define LIMBS 8
 #define FOLD 38u /* 2^256 mod p */
@@ -32,20 +34,20 @@ typedef struct {
     fe x, y, z, t; /* extended coordinates: x = X/Z, y = Y/Z, T = XY/Z */
 } point;
 
-static const fe P = {0xffffffed, 0xffffffff, 0xffffffff, 0xffffffff,
+static const fe P FWPK_ROM = {0xffffffed, 0xffffffff, 0xffffffff, 0xffffffff,
                      0xffffffff, 0xffffffff, 0xffffffff, 0x7fffffff};
-static const fe D = {0x135978a3, 0x75eb4dca, 0x4141d8ab, 0x00700a4d,
+static const fe D FWPK_ROM = {0x135978a3, 0x75eb4dca, 0x4141d8ab, 0x00700a4d,
                      0x7779e898, 0x8cc74079, 0x2b6ffe73, 0x52036cee};
-static const fe SQRTM1 = {0x4a0ea0b0, 0xc4ee1b27, 0xad2fe478, 0x2f431806,
+static const fe SQRTM1 FWPK_ROM = {0x4a0ea0b0, 0xc4ee1b27, 0xad2fe478, 0x2f431806,
                           0x3dfbd7a7, 0x2b4d0099, 0x4fc1df0b, 0x2b832480};
 /* The group order L = 2^252 + 27742317777372353535851937790883648493. */
-static const uint32_t L[LIMBS] = {0x5cf5d3ed, 0x5812631a, 0xa2f79cd6,
+static const uint32_t L[LIMBS] FWPK_ROM = {0x5cf5d3ed, 0x5812631a, 0xa2f79cd6,
                                   0x14def9de, 0, 0, 0, 0x10000000};
 
 /* y coordinates of the points of order 1, 2, 4 and 8 (RFC 8032 does not
  * list them; they solve d*y^4 + 2*y^2 - 1 = 0 for order 8).  An R or A
  * whose y reduces to one of these is refused, as libsodium does. */
-static const fe SMALL_ORDER_Y[5] = {
+static const fe SMALL_ORDER_Y[5] FWPK_ROM = {
     {0, 0, 0, 0, 0, 0, 0, 0},
     {1, 0, 0, 0, 0, 0, 0, 0},
     {0xffffffec, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff,
@@ -189,13 +191,20 @@ static void fe_sq_times(fe r, const fe a, int n)
         fe_sq(r, r);
 }
 
+/* The temporaries of an exponentiation, lent by the caller (they are
+ * part of the workspace, below, not of the stack). */
+typedef struct {
+    fe t, x5, x10, x50; /* the addition chain's */
+    fe u, a11;          /* the steps after it */
+} pow_tmp;
+
 /* r = a^(2^250 - 1), and a11 = a^11, by the addition chain
  * 2, 9, 11, 2^5-1, 2^10-1, 2^20-1, 2^40-1, 2^50-1, 2^100-1, 2^200-1,
  * 2^250-1: 250 squarings and 11 multiplications.  Both exponents the
  * verifier needs are this followed by a few more steps. */
-static void fe_pow_2_250_1(fe r, fe a11, const fe a)
+static void fe_pow_2_250_1(fe r, fe a11, const fe a, pow_tmp *m)
 {
-    fe t, x5, x10, x50;
+    uint32_t *t = m->t, *x5 = m->x5, *x10 = m->x10, *x50 = m->x50;
     fe_sq(t, a);               /* 2 */
     fe_sq_times(r, t, 2);      /* 8 */
     fe_mul(r, r, a);           /* 9 */
@@ -219,32 +228,32 @@ static void fe_pow_2_250_1(fe r, fe a11, const fe a)
 }
 
 /* a^(p - 2) = a^(2^255 - 21) = (a^(2^250 - 1))^(2^5) * a^11. */
-static void fe_invert(fe r, const fe a)
+static void fe_invert(fe r, const fe a, pow_tmp *m)
 {
-    fe t, a11;
-    fe_pow_2_250_1(t, a11, a);
-    fe_sq_times(t, t, 5);
-    fe_mul(r, t, a11);
+    fe_pow_2_250_1(m->u, m->a11, a, m);
+    fe_sq_times(m->u, m->u, 5);
+    fe_mul(r, m->u, m->a11);
 }
 
 /* a^((p - 5) / 8) = a^(2^252 - 3) = (a^(2^250 - 1))^4 * a. */
-static void fe_pow_p58(fe r, const fe a)
+static void fe_pow_p58(fe r, const fe a, pow_tmp *m)
 {
-    fe t, a11;
-    fe_pow_2_250_1(t, a11, a);
-    fe_sq_times(t, t, 2);
-    fe_mul(r, t, a);
+    fe_pow_2_250_1(m->u, m->a11, a, m);
+    fe_sq_times(m->u, m->u, 2);
+    fe_mul(r, m->u, a);
 }
 
 /* Fully reduces r below p: r < 2^256 = 2p + 38, so two steps suffice. */
 static void fe_reduce(fe r)
 {
+    fe p;
     int k, i;
+    fwpk_rom_read(p, P, sizeof p);
     for (k = 0; k < 2; k++) {
         fe t;
         uint32_t borrow = 0;
         for (i = 0; i < LIMBS; i++) {
-            uint64_t d = (uint64_t)r[i] - P[i] - borrow;
+            uint64_t d = (uint64_t)r[i] - p[i] - borrow;
             t[i] = (uint32_t)d;
             borrow = (uint32_t)(d >> 63);
         }
@@ -319,11 +328,13 @@ typedef struct {
 
 static void point_to_cached(cached *c, const point *p)
 {
+    fe d;
+    fwpk_rom_read(d, D, sizeof d);
     /* c is output only: cppcheck takes fe_add's r for an input. */
     /* cppcheck-suppress uninitvar */
     fe_add(c->n.ypx, p->y, p->x);
     fe_sub(c->n.ymx, p->y, p->x);
-    fe_mul(c->n.t2d, p->t, D);
+    fe_mul(c->n.t2d, p->t, d);
     fe_add(c->n.t2d, c->n.t2d, c->n.t2d);
     fe_add(c->z2, p->z, p->z);
 }
@@ -383,25 +394,39 @@ static void point_double(point *r, const point *p, int with_t)
         fe_mul(r->t, e, h);
 }
 
-static void point_encode(uint8_t s[32], const point *p)
-{
+/* point_encode's temporaries, lent by the caller. */
+typedef struct {
     fe zinv, x, y;
-    fe_invert(zinv, p->z);
-    fe_mul(x, p->x, zinv);
-    fe_mul(y, p->y, zinv);
-    fe_to_bytes(s, y);
-    s[31] |= (uint8_t)(fe_is_odd(x) << 7);
+    pow_tmp pow;
+    uint8_t out[32]; /* the encoding */
+} encode_tmp;
+
+static void point_encode(const point *p, encode_tmp *e)
+{
+    fe_invert(e->zinv, p->z, &e->pow);
+    fe_mul(e->x, p->x, e->zinv);
+    fe_mul(e->y, p->y, e->zinv);
+    fe_to_bytes(e->out, e->y);
+    e->out[31] |= (uint8_t)(fe_is_odd(e->x) << 7);
 }
 
-/* RFC 8032 5.1.3, decoding, then negated: the verifier needs -A.
- * Returns -1 when x^2 = (y^2 - 1) / (d y^2 + 1) has no root. */
-static int point_decode_neg(point *p, const uint8_t s[32])
-{
+/* point_decode_neg's temporaries, lent by the caller. */
+typedef struct {
     fe u, v, v3, x, chk;
+    pow_tmp pow;
+} decode_tmp;
+
+/* RFC 8032 5.1.3, decoding, then negated: the verifier needs -A.
+ * Returns -1 when x^2 = (y^2 - 1) / (d y^2 + 1) has no root.  The
+ * constants d and sqrt(-1) are read into chk while it is free. */
+static int point_decode_neg(point *p, const uint8_t s[32], decode_tmp *m)
+{
+    uint32_t *u = m->u, *v = m->v, *v3 = m->v3, *x = m->x, *chk = m->chk;
     fe_from_bytes(p->y, s);
     fe_set_small(p->z, 1);
     fe_sq(u, p->y);
-    fe_mul(v, u, D);
+    fwpk_rom_read(chk, D, sizeof(fe));
+    fe_mul(v, u, chk);
     fe_sub(u, u, p->z);           /* u = y^2 - 1 */
     fe_add(v, v, p->z);           /* v = d y^2 + 1 */
     fe_sq(v3, v);
@@ -409,7 +434,7 @@ static int point_decode_neg(point *p, const uint8_t s[32])
     fe_sq(x, v3);
     fe_mul(x, x, v);
     fe_mul(x, x, u);              /* u v^7 */
-    fe_pow_p58(x, x);             /* (u v^7)^((p - 5) / 8) */
+    fe_pow_p58(x, x, &m->pow);    /* (u v^7)^((p - 5) / 8) */
     fe_mul(x, x, v3);
     fe_mul(x, x, u);              /* candidate root u v^3 (u v^7)^((p-5)/8) */
     fe_sq(chk, x);
@@ -418,7 +443,8 @@ static int point_decode_neg(point *p, const uint8_t s[32])
         fe_neg(u, u);
         if (!fe_equal(chk, u))
             return -1;
-        fe_mul(x, x, SQRTM1);
+        fwpk_rom_read(chk, SQRTM1, sizeof(fe));
+        fe_mul(x, x, chk);
     }
     if (fe_is_odd(x) == (s[31] >> 7))
         fe_neg(x, x); /* the sign bit's x, negated */
@@ -431,12 +457,14 @@ static int point_decode_neg(point *p, const uint8_t s[32])
 
 static int has_small_order(const uint8_t s[32])
 {
-    fe y;
+    fe y, small;
     int i;
     fe_from_bytes(y, s);
-    for (i = 0; i < 5; i++)
-        if (fe_equal(y, SMALL_ORDER_Y[i]))
+    for (i = 0; i < 5; i++) {
+        fwpk_rom_read(small, SMALL_ORDER_Y[i], sizeof small);
+        if (fe_equal(y, small))
             return 1;
+    }
     return 0;
 }
 
@@ -444,12 +472,13 @@ static int has_small_order(const uint8_t s[32])
  * never equal the canonical encoding it is compared with). */
 static int is_canonical_y(const uint8_t s[32])
 {
-    fe y;
+    fe y, p;
     int i;
     fe_from_bytes(y, s);
+    fwpk_rom_read(p, P, sizeof p);
     for (i = LIMBS - 1; i >= 0; i--)
-        if (y[i] != P[i])
-            return y[i] < P[i];
+        if (y[i] != p[i])
+            return y[i] < p[i];
     return 0;
 }
 
@@ -457,10 +486,12 @@ static int is_canonical_y(const uint8_t s[32])
 
 static int scalar_below_l(const uint32_t s[LIMBS])
 {
+    uint32_t l[LIMBS];
     int i;
+    fwpk_rom_read(l, L, sizeof l);
     for (i = LIMBS - 1; i >= 0; i--)
-        if (s[i] != L[i])
-            return s[i] < L[i];
+        if (s[i] != l[i])
+            return s[i] < l[i];
     return 0;
 }
 
@@ -471,8 +502,9 @@ static int scalar_below_l(const uint32_t s[LIMBS])
  * below 2^252 < L. */
 static void scalar_reduce(uint32_t r[LIMBS], const uint8_t h[64])
 {
-    uint32_t t[LIMBS + 1];
+    uint32_t t[LIMBS + 1], l[LIMBS];
     int byte, i;
+    fwpk_rom_read(l, L, sizeof l);
     memset(t, 0, sizeof t);
     for (byte = 63; byte >= 0; byte--) {
         uint32_t q, borrow = 0;
@@ -481,14 +513,14 @@ static void scalar_reduce(uint32_t r[LIMBS], const uint8_t h[64])
         t[0] = t[0] << 8 | h[byte];
         q = t[LIMBS] << 4 | t[LIMBS - 1] >> 28;
         for (i = 0; i < LIMBS; i++) {
-            uint64_t take = (uint64_t)q * L[i] + borrow;
+            uint64_t take = (uint64_t)q * l[i] + borrow;
             borrow = (uint32_t)(take >> 32) + (t[i] < (uint32_t)take);
             t[i] -= (uint32_t)take;
         }
         if (t[LIMBS] != borrow) { /* negative: add L back */
             uint64_t acc = 0;
             for (i = 0; i < LIMBS; i++) {
-                acc += (uint64_t)t[i] + L[i];
+                acc += (uint64_t)t[i] + l[i];
                 t[i] = (uint32_t)acc;
                 acc >>= 32;
             }
@@ -540,7 +572,7 @@ static void scalar_naf(uint8_t naf[NAF_LEN], const uint32_t s[LIMBS],
  * (y + x, y - x, 2dxy) mod p, little-endian limbs: computed once with
  * exact integers from B = (x, 4/5), x even (RFC 8032 5.1), then 2B and
  * B + 2B, 3B + 2B, 5B + 2B by the affine addition law of 5.1.4. */
-static const niels BASE_MULTIPLES[TABLE_LEN] = {
+static const niels BASE_MULTIPLES[TABLE_LEN] FWPK_ROM = {
     /* 1B */
     {{0xf58c3b85, 0x2fbc93c6, 0xfb8c0e19, 0xcf932dc6,
       0x643d42c2, 0x270b4898, 0x33d4ba65, 0x07cf9d3a},
@@ -571,19 +603,20 @@ static const niels BASE_MULTIPLES[TABLE_LEN] = {
       0x5877adf3, 0x529c41ba, 0x6a0f90a7, 0x7a9fbb1c}},
 };
 
-/* table = P, 3P, 5P, 7P, cached; p must have T. */
-static void odd_multiples(cached table[TABLE_LEN], const point *p)
+/* table = P, 3P, 5P, 7P, cached; p must have T.  q is scratch, and 2P
+ * waits in the table's last entry, which is written only after its last
+ * use. */
+static void odd_multiples(cached table[TABLE_LEN], const point *p, point *q)
 {
-    point q;
-    cached twice;
+    cached *twice = &table[TABLE_LEN - 1];
     int k;
-    point_double(&q, p, 1);
-    point_to_cached(&twice, &q);
+    point_double(q, p, 1);
+    point_to_cached(twice, q);
     point_to_cached(&table[0], p);
-    q = *p;
+    *q = *p;
     for (k = 1; k < TABLE_LEN; k++) {
-        point_add(&q, &q, &twice.n, twice.z2, 0, 1);
-        point_to_cached(&table[k], &q);
+        point_add(q, q, &twice->n, twice->z2, 0, 1);
+        point_to_cached(&table[k], q);
     }
 }
 
@@ -593,56 +626,83 @@ static int digit_index(int digit)
     return (digit < 0 ? -digit : digit) >> 1;
 }
 
-/* The verification's big temporaries, which the caller may lend from
- * RAM it has free at that time (stream.c lends its buffers, idle between
- * the manifest and the first frame) instead of the stack. */
+/* The verification's temporaries, which the caller may lend from RAM it
+ * has free at that time (stream.c lends its buffers, idle between the
+ * manifest and the first frame) instead of the stack.  What is live at
+ * once shares nothing: the steps run in this order.
+ *   1. s (from the signature), -A decoded (dec), h computed (h);
+ *   2. both NAFs from h and s, then the table of -A's odd multiples;
+ *   3. the loop: r, the table, the NAF and the multiple of B in use;
+ *   4. r encoded (enc, in the room of the table). */
 typedef struct {
-    point neg_a;
+    cached ta[TABLE_LEN];  /* -A, -3A, -5A, -7A */
+    uint8_t naf[NAF_LEN];  /* both scalars' digits */
     union {
-        struct { /* hash_ram */
+        struct {
+            uint32_t h[LIMBS], s[LIMBS];
+        } sc;              /* steps 1-2, until the NAFs are made */
+        point q;           /* step 2: odd_multiples' scratch */
+        point r;           /* steps 3-4: the result */
+    } p;
+} mult;
+
+typedef struct {
+    union {
+        point neg_a;       /* -A, until its multiples are in the table */
+        niels base;        /* then the multiple of B being added */
+    } a;
+    union {
+        decode_tmp dec;    /* step 1 */
+        struct {
             fwpk_sha512_ctx hs;
             uint8_t digest[64];
-        } h;
-        struct { /* double_scalarmult, then r's encoding in h.digest */
-            cached ta[TABLE_LEN];
-            uint8_t naf[NAF_LEN];
-            point r;
-        } m;
+        } h;               /* step 1 */
+        mult m;            /* steps 2-4 */
+        encode_tmp enc;    /* step 4 */
     } u;
 } workspace;
 
 typedef char workspace_fits[sizeof(workspace) <= FWPK_ED25519_WORKSPACE
                                 ? 1 : -1];
+/* dec, h and enc stay clear of m.p, live beside them */
+typedef char temporaries_below_p[sizeof(decode_tmp) <= offsetof(mult, p) &&
+                                         sizeof(fwpk_sha512_ctx) + 64 <=
+                                             offsetof(mult, p) &&
+                                         sizeof(encode_tmp) <=
+                                             offsetof(mult, p)
+                                     ? 1
+                                     : -1];
 
 /* r = h * (-A) + s * B (Straus, both scalars in width-4 NAF).  T is kept
  * only where an addition follows. */
-static void double_scalarmult(workspace *w, const uint32_t h[LIMBS],
-                              const uint32_t s[LIMBS])
+static void double_scalarmult(workspace *w)
 {
-    point *r = &w->u.m.r;
-    uint8_t *naf = w->u.m.naf;
+    mult *m = &w->u.m;
+    point *r = &m->p.r;
     int i;
-    odd_multiples(w->u.m.ta, &w->neg_a);
-    memset(naf, NAF_BIAS << 4 | NAF_BIAS, NAF_LEN);
-    scalar_naf(naf, h, 0);
-    scalar_naf(naf, s, 4);
+    memset(m->naf, NAF_BIAS << 4 | NAF_BIAS, NAF_LEN);
+    scalar_naf(m->naf, m->p.sc.h, 0);
+    scalar_naf(m->naf, m->p.sc.s, 4);
+    odd_multiples(m->ta, &w->a.neg_a, &m->p.q);
     fe_set_small(r->x, 0); /* the identity */
     fe_set_small(r->y, 1);
     fe_set_small(r->z, 1);
     fe_set_small(r->t, 0);
     i = NAF_LEN - 1;
-    while (i >= 0 && naf[i] == (NAF_BIAS | NAF_BIAS << 4))
+    while (i >= 0 && m->naf[i] == (NAF_BIAS | NAF_BIAS << 4))
         i--; /* doubling the identity changes nothing */
     for (; i >= 0; i--) {
-        int da = (naf[i] & 15) - NAF_BIAS, db = (naf[i] >> 4) - NAF_BIAS;
+        int da = (m->naf[i] & 15) - NAF_BIAS, db = (m->naf[i] >> 4) - NAF_BIAS;
         point_double(r, r, da != 0 || db != 0);
         if (da != 0) {
-            const cached *q = &w->u.m.ta[digit_index(da)];
+            const cached *q = &m->ta[digit_index(da)];
             point_add(r, r, &q->n, q->z2, da < 0, db != 0);
         }
-        if (db != 0)
-            point_add(r, r, &BASE_MULTIPLES[digit_index(db)], NULL, db < 0,
-                      0);
+        if (db != 0) {
+            fwpk_rom_read(&w->a.base, &BASE_MULTIPLES[digit_index(db)],
+                          sizeof w->a.base);
+            point_add(r, r, &w->a.base, NULL, db < 0, 0);
+        }
     }
 }
 
@@ -660,20 +720,11 @@ static void hash_ram(workspace *w, uint32_t h[LIMBS], const uint8_t sig[64],
 
 /* Whether s B - h A encodes as R, RFC 8032 5.1.7 step 3 without the
  * cofactor, comparing encodings as libsodium does. */
-static int check_r(workspace *w, const uint8_t r_enc[32],
-                   const uint32_t h[LIMBS], const uint32_t s[LIMBS])
-{
-    uint8_t enc[32];
-    double_scalarmult(w, h, s);
-    point_encode(enc, &w->u.m.r);
-    return memcmp(enc, r_enc, 32) == 0;
-}
-
 int fwpk_ed25519_verify_ws(const uint8_t sig[64], const uint8_t pk[32],
                            const uint8_t *msg, size_t len, void *ws)
 {
     workspace *w = (workspace *)ws;
-    uint32_t h[LIMBS], s[LIMBS];
+    uint32_t *s = w->u.m.p.sc.s;
     int i;
 
     for (i = 0; i < LIMBS; i++)
@@ -682,10 +733,12 @@ int fwpk_ed25519_verify_ws(const uint8_t sig[64], const uint8_t pk[32],
         return -1;
     if (!is_canonical_y(pk) || has_small_order(pk))
         return -1;
-    if (point_decode_neg(&w->neg_a, pk) != 0)
+    if (point_decode_neg(&w->a.neg_a, pk, &w->u.dec) != 0)
         return -1;
-    hash_ram(w, h, sig, pk, msg, len);
-    return check_r(w, sig, h, s) ? 0 : -1;
+    hash_ram(w, w->u.m.p.sc.h, sig, pk, msg, len);
+    double_scalarmult(w);
+    point_encode(&w->u.m.p.r, &w->u.enc);
+    return memcmp(w->u.enc.out, sig, 32) == 0 ? 0 : -1;
 }
 
 int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],

@@ -42,6 +42,7 @@
 
 typedef struct {
     const uint8_t *p, *end;
+    uint32_t seg_sum; /* the last segment list's lengths, added up */
 } reader;
 
 /* Where a string lies in the input, to compare it later. */
@@ -180,16 +181,40 @@ static int get_hash(reader *r, uint8_t out[FWPK_HASH_LEN])
     return 1;
 }
 
+/* Segments (section 4.2): length >= 1, inside flash, never sharing a
+ * write unit (so sorted), adding up (r->seg_sum) to the image size, which
+ * check_target compares: it comes later in the map.  Checked as they are
+ * read, so that a build keeping fewer (FWPK_SEGMENTS) checks them all; the
+ * first FWPK_SEGMENTS are stored. */
 static int get_segments(reader *r, fwpk_target *t)
 {
-    uint32_t n, i, pair;
+    uint32_t unit = t->write_unit - 1, last = 0, n, i, pair, off;
+    fwpk_segment s;
     if (!want(r, MT_ARRAY, &n) || n < 1 || n > FWPK_MAX_SEGMENTS)
         return 0;
-    for (i = 0; i < n; i++)
+    r->seg_sum = 0;
+    for (i = 0; i < n; i++) {
         if (!want(r, MT_ARRAY, &pair) || pair != SEGMENT_PAIR ||
-            !get_uint(r, &t->segments[i].addr) ||
-            !get_uint(r, &t->segments[i].len))
+            !get_uint(r, &s.addr) || !get_uint(r, &s.len))
             return 0;
+        /* inside [flash_base, flash_base + flash_size), in 32 bits */
+        off = s.addr - t->flash_base;
+        if (s.len == 0 || s.addr < t->flash_base || off > t->flash_size ||
+            s.len > t->flash_size - off)
+            return 0;
+        /* align_up(previous end) <= align_down(addr), written with the
+         * previous segment's last byte: that one fits in 32 bits even
+         * when a segment ends exactly at 2^32. */
+        if (i > 0 && (last | unit) >= (s.addr & ~unit))
+            return 0;
+        last = s.addr + (s.len - 1);
+        /* the sum never passes the largest image (< 2^31): no wrap */
+        if (s.len > FWPK_MAX_IMAGE_SIZE - r->seg_sum)
+            return 0;
+        r->seg_sum += s.len;
+        if (i < FWPK_SEGMENTS)
+            t->segments[i] = s;
+    }
     t->segment_count = n;
     return 1;
 }
@@ -202,32 +227,6 @@ static int in_range(uint32_t v, uint32_t lo, uint32_t hi)
 static int pow2(uint32_t v)
 {
     return v != 0 && (v & (v - 1)) == 0;
-}
-
-/* Segments: length >= 1, inside flash, never sharing a write unit (so
- * sorted), adding up to the image size. */
-static int segments_ok(const fwpk_target *t)
-{
-    uint64_t flash_end = (uint64_t)t->flash_base + t->flash_size;
-    uint32_t unit = t->write_unit - 1, sum = 0, last = 0, i;
-
-    for (i = 0; i < t->segment_count; i++) {
-        const fwpk_segment *s = &t->segments[i];
-        if (s->len == 0 || s->addr < t->flash_base ||
-            (uint64_t)s->addr + s->len > flash_end)
-            return 0;
-        /* align_up(previous end) <= align_down(addr), written with the
-         * previous segment's last byte: that one fits in 32 bits even
-         * when a segment ends exactly at 2^32. */
-        if (i > 0 && (last | unit) >= (s->addr & ~unit))
-            return 0;
-        last = s->addr + (s->len - 1);
-        /* sum never passes the image size (< 2^31), so it cannot wrap */
-        if (s->len > t->image_size - sum)
-            return 0;
-        sum += s->len;
-    }
-    return sum == t->image_size;
 }
 
 /* Codec 0 stores the image bytes as they are; codec 1 is deflate with a
@@ -249,10 +248,11 @@ static int codec_ok(const fwpk_target *t, uint32_t keys)
            fwpk_lzma_lclp((uint8_t)t->lzma_props) <= FWPK_LZMA_LCLP_LIMIT;
 }
 
-/* The rules of sections 4.2 and 7 for one target of 'keys' keys.  The
- * flash is whole erase blocks: a device erases a block at a time, so a
- * block that stuck out of the flash could never be erased. */
-static int check_target(const fwpk_target *t, uint32_t keys)
+/* The rules of sections 4.2 and 7 for one target of 'keys' keys whose
+ * segments add up to seg_sum (get_segments checked the rest of them).
+ * The flash is whole erase blocks: a device erases a block at a time, so
+ * a block that stuck out of the flash could never be erased. */
+static int check_target(const fwpk_target *t, uint32_t keys, uint32_t seg_sum)
 {
     return (uint64_t)t->flash_base + t->flash_size <= FLASH_TOP &&
            pow2(t->write_unit) && t->write_unit <= FWPK_WRITE_UNIT_MAX &&
@@ -266,7 +266,7 @@ static int check_target(const fwpk_target *t, uint32_t keys)
            /* every frame carries 1 ..= frame size payload bytes */
            t->payload_size >= t->frame_count &&
            t->payload_size <= (uint64_t)t->frame_count * t->frame_size &&
-           t->filter <= FWPK_FILTER_MAX && segments_ok(t);
+           t->filter <= FWPK_FILTER_MAX && seg_sum == t->image_size;
 }
 
 /* What a target map value is. */
@@ -331,7 +331,7 @@ static int read_target(reader *r, fwpk_target *t, span *name)
         if (k == FWPK_T_NAME)
             *name = s;
     }
-    return check_target(t, n);
+    return check_target(t, n, r->seg_sum);
 }
 
 /* Is the string at s exactly the C string c?  Names hold no NUL, so a
@@ -367,6 +367,7 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
         return FWPK_ERR_MANIFEST;
     r.p = cbor;
     r.end = cbor + len;
+    r.seg_sum = 0;
     if (!map_of(&r, CONTAINER_KEYS) ||
         !key(&r, FWPK_M_FORMAT) || !get_uint(&r, &format) ||
         format != FWPK_FORMAT_VERSION ||

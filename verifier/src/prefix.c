@@ -87,25 +87,21 @@ static fwpk_err on_sig_count(fwpk_ctx *ctx)
     return FWPK_OK;
 }
 
-/* Ed25519's temporaries go into the context's buffers (ctx->mem), idle
- * between the manifest (parsed) and the first frame, once the signature is
- * copied out of them: the deepest stack shrinks by about 1 KB.  A build
- * with smaller buffers keeps them on the stack. */
-#define WS_ALIGN 8u
-#define WS_NEED (FWPK_ED25519_WORKSPACE + WS_ALIGN - 1u)
-
+/* Ed25519's temporaries go into the context's buffers (ctx->mem, aligned
+ * for uint64_t by fwpk_codec_mem), idle between the manifest (parsed) and
+ * the first frame, once the signature is copied out of them: the deepest
+ * stack shrinks by about 1 KB.  A build with smaller buffers keeps them on
+ * the stack. */
 static int ed25519_check(fwpk_ctx *ctx, const uint8_t *entry_sig,
                          const uint8_t *pk)
 {
     uint8_t sig[FWPK_SIG_LEN];
-    uintptr_t ws = (uintptr_t)&ctx->mem;
-    if (sizeof ctx->mem < WS_NEED)
+    if (sizeof ctx->mem < FWPK_ED25519_WORKSPACE)
         return fwpk_ed25519_verify(entry_sig, pk, ctx->signed_digest,
                                    FWPK_SIGNED_DIGEST_LEN);
     memcpy(sig, entry_sig, sizeof sig);
-    ws = (ws + WS_ALIGN - 1u) & ~(uintptr_t)(WS_ALIGN - 1u);
     return fwpk_ed25519_verify_ws(sig, pk, ctx->signed_digest,
-                                  FWPK_SIGNED_DIGEST_LEN, (void *)ws);
+                                  FWPK_SIGNED_DIGEST_LEN, &ctx->mem);
 }
 
 static void check_signature(fwpk_ctx *ctx, const uint8_t entry[72])
@@ -145,7 +141,7 @@ static fwpk_err check_policy(fwpk_ctx *ctx)
     for (i = 0; i < m->target_count; i++)
         if (m->frame_size[i] > FWPK_MAX_FRAME_SIZE)
             return FWPK_ERR_LIMIT;
-    if (t->write_unit > FWPK_WBUF_SIZE)
+    if (t->write_unit > FWPK_WBUF_SIZE || t->segment_count > FWPK_SEGMENTS)
         return FWPK_ERR_LIMIT;
     /* a codec this build left out (FWPK_CODECS), a deflate window above
      * FWPK_WINDOW_BITS, an LZMA table larger than FWPK_LZMA_LCLP_MAX's (an
@@ -228,13 +224,18 @@ fwpk_err fwpk_prefix_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t take)
 }
 
 /* Each keyring entry must carry its own key's id, and appear once: a key
- * listed twice would count twice towards min_signatures. */
-fwpk_err fwpk_prefix_check_keys(const fwpk_policy *pol)
+ * listed twice would count twice towards min_signatures.  The hash state
+ * and the digest are the context's, idle before the first byte (on the
+ * stack they would be the deepest frame of fwpk_begin). */
+fwpk_err fwpk_prefix_check_keys(fwpk_ctx *ctx, const fwpk_policy *pol)
 {
+    uint8_t *id = ctx->signed_digest;
     uint32_t k, j;
     for (k = 0; k < pol->key_count; k++) {
-        uint8_t id[64];
-        fwpk_sha512(id, pol->keys[k].pk, sizeof pol->keys[k].pk);
+        fwpk_sha512_init(&ctx->hash);
+        fwpk_sha512_update(&ctx->hash, pol->keys[k].pk,
+                           sizeof pol->keys[k].pk);
+        fwpk_sha512_final(&ctx->hash, id);
         if (memcmp(id, pol->keys[k].id, FWPK_KEY_ID_LEN) != 0)
             return FWPK_ERR_ARG;
         for (j = 0; j < k; j++)

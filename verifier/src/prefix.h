@@ -23,8 +23,9 @@ enum fwpk_stage {
 
 void fwpk_want(fwpk_ctx *ctx, enum fwpk_stage stage, uint32_t need);
 
-/* The caller's keyring: each entry carries its own key's id, once. */
-fwpk_err fwpk_prefix_check_keys(const fwpk_policy *pol);
+/* The caller's keyring: each entry carries its own key's id, once.
+ * Uses ctx->hash and ctx->signed_digest as scratch. */
+fwpk_err fwpk_prefix_check_keys(fwpk_ctx *ctx, const fwpk_policy *pol);
 
 /* Bytes of the prefix stages (header .. signatures), ctx->need in all:
  * collected in ctx->mem.buf (the info string streams through), hashed, and

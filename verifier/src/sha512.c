@@ -9,13 +9,14 @@
 #include <string.h>
 
 #include "fwpk_verify.h"
+#include "rom.h"
 
 #define BLOCK_LEN 128u
 #define LENGTH_FIELD 16u /* the message length, in bits, big-endian */
 
 /* FIPS 180-4 4.2.3: first 64 bits of the fractional parts of the cube
  * roots of the first 80 primes. */
-static const uint64_t K[80] = {
+static const uint64_t K[80] FWPK_ROM = {
     0x428a2f98d728ae22ULL, 0x7137449123ef65cdULL, 0xb5c0fbcfec4d3b2fULL,
     0xe9b5dba58189dbbcULL, 0x3956c25bf348b538ULL, 0x59f111f1b605d019ULL,
     0x923f82a4af194f9bULL, 0xab1c5ed5da6d8118ULL, 0xd807aa98a3030242ULL,
@@ -45,7 +46,7 @@ static const uint64_t K[80] = {
     0x5fcb6fab3ad6faecULL, 0x6c44198c4a475817ULL};
 
 /* FIPS 180-4 5.3.5: the initial hash value. */
-static const uint64_t H0[8] = {
+static const uint64_t H0[8] FWPK_ROM = {
     0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL,
     0xa54ff53a5f1d36f1ULL, 0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL,
     0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
@@ -148,32 +149,34 @@ static void store_be64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
-/* FIPS 180-4 6.4.2.  The message schedule is a 16-word ring (128 bytes of
- * stack instead of 640).  The working variables slide down an array of 16
+/* FIPS 180-4 6.4.2 on the block in c->buf.  The message schedule is a
+ * 16-word ring in the block's own room (640 bytes would be the textbook's,
+ * 128 of stack the ring's).  The working variables slide down an array of 16
  * instead of moving along every round: round j of each group of eight
  * finds a..h at v[8 - j .. 15 - j], adds t1 to d in place and writes the
  * new a just below.  After eight rounds a..h sit in v[0..7] and move back
  * up together.  Every access is then a constant offset from one
  * pointer, which ARMv6-M loads in one instruction. */
-static void compress(uint64_t h[8], const uint8_t block[BLOCK_LEN])
+static void compress(fwpk_sha512_ctx *c)
 {
-    uint64_t w[16], v[16];
+    uint64_t *h = c->h, *w = c->buf.words, v[16];
     unsigned t, i;
     for (t = 0; t < 16; t++)
-        w[t] = load_be64(block + 8 * t);
+        w[t] = load_be64(c->buf.bytes + 8 * t);
     memcpy(v + 8, h, 8 * sizeof *h);
     for (t = 0; t < 80; t += 8) {
         uint64_t *p = v + 8;
         for (i = 0; i < 8; i++) {
             uint64_t *x = w + ((t + i) & 15);
-            uint64_t a = p[0], e = p[4], t1;
+            uint64_t a = p[0], e = p[4], k, t1;
+            fwpk_rom_read(&k, &K[t + i], sizeof k);
             if (t >= 16)
                 *x += small_sigma0(w[(t + i - 15) & 15]) +
                       small_sigma1(w[(t + i - 2) & 15]) + w[(t + i - 7) & 15];
             /* Ch(e, f, g) and, below, Maj(a, b, c) of (4.8) and (4.9),
              * rewritten with one operation fewer. */
             t1 = p[7] + big_sigma1(e) + (((p[5] ^ p[6]) & e) ^ p[6]) +
-                 K[t + i] + *x;
+                 k + *x;
             p[3] += t1;  /* d becomes the next round's e */
             p--;
             p[0] = t1 + big_sigma0(a) +  /* the next round's a */
@@ -188,7 +191,7 @@ static void compress(uint64_t h[8], const uint8_t block[BLOCK_LEN])
 
 void fwpk_sha512_init(fwpk_sha512_ctx *c)
 {
-    memcpy(c->h, H0, sizeof H0);
+    fwpk_rom_read(c->h, H0, sizeof H0);
     c->len = 0;
 }
 
@@ -200,13 +203,9 @@ void fwpk_sha512_update(fwpk_sha512_ctx *c, const uint8_t *msg, size_t len)
         size_t take = BLOCK_LEN - used;
         if (take > len)
             take = len;
-        if (used == 0 && take == BLOCK_LEN) {
-            compress(c->h, msg); /* whole block straight from the input */
-        } else {
-            memcpy(c->buf + used, msg, take);
-            if (used + take == BLOCK_LEN)
-                compress(c->h, c->buf);
-        }
+        memcpy(c->buf.bytes + used, msg, take);
+        if (used + take == BLOCK_LEN)
+            compress(c);
         used = (used + take) % BLOCK_LEN;
         msg += take;
         len -= take;
@@ -218,16 +217,16 @@ void fwpk_sha512_final(fwpk_sha512_ctx *c, uint8_t out[64])
 {
     size_t used = (size_t)(c->len % BLOCK_LEN);
     unsigned i;
-    c->buf[used++] = 0x80;
+    c->buf.bytes[used++] = 0x80;
     if (used > BLOCK_LEN - LENGTH_FIELD) {
-        memset(c->buf + used, 0, BLOCK_LEN - used);
-        compress(c->h, c->buf);
+        memset(c->buf.bytes + used, 0, BLOCK_LEN - used);
+        compress(c);
         used = 0;
     }
-    memset(c->buf + used, 0, BLOCK_LEN - used);
-    store_be64(c->buf + BLOCK_LEN - 16, c->len >> 61);
-    store_be64(c->buf + BLOCK_LEN - 8, c->len << 3);
-    compress(c->h, c->buf);
+    memset(c->buf.bytes + used, 0, BLOCK_LEN - used);
+    store_be64(c->buf.bytes + BLOCK_LEN - 16, c->len >> 61);
+    store_be64(c->buf.bytes + BLOCK_LEN - 8, c->len << 3);
+    compress(c);
     for (i = 0; i < 8; i++)
         store_be64(out + 8 * i, c->h[i]);
 }

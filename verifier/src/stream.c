@@ -264,8 +264,9 @@ static fwpk_err frames_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t len,
  * ring; bytes the filter and writer still hold stay in the ring. */
 #define RING_RESERVE (FWPK_WBUF_SIZE + 4u)
 
-/* and leaves the codec room to work in (any room works; less is slower) */
-#define RING_MIN_ROOM 128u
+/* and leaves the codec room to work in (any room works; less is slower:
+ * 64 lets a 256-byte ring serve AVR's 128-byte pages) */
+#define RING_MIN_ROOM 64u
 typedef char ring_must_exceed_what_writer_holds[
     FWPK_RING_SIZE >= RING_RESERVE + RING_MIN_ROOM ||
             FWPK_RING_BITS >= FWPK_WINDOW_BITS
@@ -316,7 +317,7 @@ fwpk_err fwpk_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
         policy->target == NULL ||
         /* empty window; window_hi 0 (2^32) minus one is the last byte too */
         policy->window_lo > policy->window_hi - 1u ||
-        fwpk_prefix_check_keys(policy) != FWPK_OK)
+        fwpk_prefix_check_keys(ctx, policy) != FWPK_OK)
         return FWPK_ERR_ARG;
     ctx->policy = *policy;
     ctx->flash = *flash;
