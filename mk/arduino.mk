@@ -71,7 +71,8 @@ ARD_UNO_PREFS := \
 
 $(ARD_UNO_ELF): $(ARD_STAMP)
 	@rm -rf $(ARD_UNO) && mkdir -p $(ARD_UNO) $(ARD_OUT)/tools
-	$(ARD_BUILDER) $(ARD_UNO_PREFS) -build-path $(abspath $(ARD_UNO)) \
+	@echo "arduino: arduino-builder arduino:avr:uno UnoUpdateAgent (log: $(ARD_UNO)/build.log)"
+	@$(ARD_BUILDER) $(ARD_UNO_PREFS) -build-path $(abspath $(ARD_UNO)) \
 	    $(ARD_LIB)/examples/UnoUpdateAgent/UnoUpdateAgent.ino >$(ARD_UNO)/build.log 2>&1 || \
 	    { cat $(ARD_UNO)/build.log; exit 1; }
 	@if grep -E 'undefined reference|multiple definition' $(ARD_UNO)/build.log; then \
@@ -99,19 +100,23 @@ ARD_SAMD_LIBOBJ := $(ARD_SAMD)/lib/fwpk_config.o \
     $(patsubst examples/abboot/%.c,$(ARD_SAMD)/lib/abboot/%.o,$(wildcard examples/abboot/*.c))
 $(ARD_SAMD_LIBOBJ): $(ARD_SAMD)/lib/%.o: $(ARD_STAMP)
 	@mkdir -p $(@D)
-	$(ARD_SAMD_C) $(ARD_SAMD_INC) -c $(ARD_LIB)/src/$*.c -o $@
+	@echo "arduino: samd21 cc src/$*.c"
+	@$(ARD_SAMD_C) $(ARD_SAMD_INC) -c $(ARD_LIB)/src/$*.c -o $@
 $(ARD_SAMD)/sketch/Samd21UpdateAgent.ino.cpp: $(ARD_STAMP)
 	@mkdir -p $(@D)
 	@{ echo '#include <Arduino.h>'; echo '#line 1 "Samd21UpdateAgent.ino"'; \
 	   cat $(ARD_LIB)/examples/Samd21UpdateAgent/Samd21UpdateAgent.ino; } >$@
 $(ARD_SAMD)/sketch/%.o: $(ARD_SAMD)/sketch/%.cpp
-	$(ARD_SAMD_CXX) $(ARD_SAMD_INC) -I$(ARD_LIB)/examples/Samd21UpdateAgent -c $< -o $@
+	@echo "arduino: samd21 c++ $(<F)"
+	@$(ARD_SAMD_CXX) $(ARD_SAMD_INC) -I$(ARD_LIB)/examples/Samd21UpdateAgent -c $< -o $@
 $(ARD_SAMD)/core/core.o: arduino/samd/core.cpp arduino/samd/Arduino.h arduino/samd/Wire.h
 	@mkdir -p $(@D)
-	$(ARD_SAMD_CXX) -Iarduino/samd -c $< -o $@
+	@echo "arduino: samd21 c++ $<"
+	@$(ARD_SAMD_CXX) -Iarduino/samd -c $< -o $@
 $(ARD_SAMD_ELF): $(ARD_SAMD)/sketch/Samd21UpdateAgent.ino.o $(ARD_SAMD_LIBOBJ) \
                  $(ARD_SAMD)/core/core.o arduino/samd/samd21g18a.ld
-	arm-none-eabi-gcc -mcpu=cortex-m0plus -mthumb -Os -nostartfiles --specs=nano.specs \
+	@echo "arduino: samd21 link $@"
+	@arm-none-eabi-gcc -mcpu=cortex-m0plus -mthumb -Os -nostartfiles --specs=nano.specs \
 	    -Wl,--gc-sections -Tarduino/samd/samd21g18a.ld -Wl,-Map=$(ARD_SAMD)/Samd21UpdateAgent.map \
 	    $(filter %.o,$^) -o $@
 

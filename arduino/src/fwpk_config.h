@@ -21,15 +21,19 @@
 #define FWPK_CONFIG_H
 
 #if defined(__AVR__)
-/* ATmega (Uno, Nano, Mega): 2-8 KB of RAM.  The streaming build: no frame
- * buffer, the deflate window read back from flash behind a 512-byte
- * ring, writes staged one 128-byte page at a time, no branch filter (AVR
- * code gains nothing from the ARM and RISC-V ones). */
+/* ATmega (Uno, Nano, Mega): 2-8 KB of RAM.  The streaming build (make
+ * size's atmega328p): no frame buffer, the deflate window read back from
+ * flash behind a 256-byte ring, writes staged one 128-byte page at a
+ * time, at most 4 segments, no branch filter (AVR code gains nothing from
+ * the ARM and RISC-V ones). */
 #ifndef FWPK_FRAME_BUFFER
 #define FWPK_FRAME_BUFFER 0
 #endif
 #ifndef FWPK_RING_BITS
-#define FWPK_RING_BITS 9
+#define FWPK_RING_BITS 8
+#endif
+#ifndef FWPK_SEGMENTS
+#define FWPK_SEGMENTS 4
 #endif
 #ifndef FWPK_WBUF_SIZE
 #define FWPK_WBUF_SIZE 128
