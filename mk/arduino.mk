@@ -57,30 +57,36 @@ $(ARD_STAMP): $(ARD_LIB_SRC) $(ARD_KEYRING) mk/install.mk
 	@rm -f $(ARD)/fwpack-*.zip
 	cd $(ARD) && zip -qr fwpack-$(FWPACK_VERSION).zip fwpack # the IDE's "Add .ZIP Library"
 
-# ---- UnoUpdateAgent: arduino-builder, arduino:avr:uno ---------------------------
+# ---- UnoUpdateAgent: arduino-builder, for the Uno and for the Mega 2560 ----------
 ARD_AVR_HW := /usr/share/arduino/hardware
-ARD_UNO := $(ARD_OUT)/UnoUpdateAgent
-ARD_UNO_ELF := $(ARD_UNO)/UnoUpdateAgent.ino.elf
 ARD_BUILDER := arduino-builder -compile -hardware $(ARD_AVR_HW) \
     -hardware /usr/share/arduino-builder -tools $(ARD_OUT)/tools \
-    -libraries $(ARD) -fqbn arduino:avr:uno -warnings none
-ARD_UNO_PREFS := \
-    -prefs 'compiler.cpp.extra_flags=-DDECIMAL_DIG=__DECIMAL_DIG__' \
-    -prefs 'compiler.c.elf.extra_flags=-Wl,--section-start=.bootspm=0x7e00 -Wl,--noinhibit-exec' \
-    -prefs upload.maximum_size=131072 -prefs upload.maximum_data_size=65536
+    -libraries $(ARD) -warnings none
+ARD_UNO := $(ARD_OUT)/UnoUpdateAgent
+ARD_UNO_ELF := $(ARD_UNO)/UnoUpdateAgent.ino.elf
+ARD_MEGA := $(ARD_OUT)/UnoUpdateAgent-mega
+ARD_MEGA_ELF := $(ARD_MEGA)/UnoUpdateAgent.ino.elf
 
-$(ARD_UNO_ELF): $(ARD_STAMP)
-	@rm -rf $(ARD_UNO) && mkdir -p $(ARD_UNO) $(ARD_OUT)/tools
-	@echo "arduino: arduino-builder arduino:avr:uno UnoUpdateAgent (log: $(ARD_UNO)/build.log)"
-	@$(ARD_BUILDER) $(ARD_UNO_PREFS) -build-path $(abspath $(ARD_UNO)) \
-	    $(ARD_LIB)/examples/UnoUpdateAgent/UnoUpdateAgent.ino >$(ARD_UNO)/build.log 2>&1 || \
-	    { cat $(ARD_UNO)/build.log; exit 1; }
-	@if grep -E 'undefined reference|multiple definition' $(ARD_UNO)/build.log; then \
-	    rm -f $@; exit 1; fi # --noinhibit-exec lets only the overflow through
-	@find $(ARD_UNO) -name "*.d" -delete # its own; make must not read them
-	@avr-objdump -d -j .bootspm $@ >$(ARD_UNO)/spm.dis
-	@if grep -Eq '\s(call|jmp|icall|ijmp)\s' $(ARD_UNO)/spm.dis; then \
-	    echo "$@: .bootspm calls out of the boot section"; rm -f $@; exit 1; fi
+# $(1) build dir, $(2) fqbn, $(3) boot section address of .bootspm
+define ard_avr_rules
+$(1)/UnoUpdateAgent.ino.elf: $(ARD_STAMP)
+	@rm -rf $(1) && mkdir -p $(1) $(ARD_OUT)/tools
+	@echo "arduino: arduino-builder $(2) UnoUpdateAgent (log: $(1)/build.log)"
+	@$(ARD_BUILDER) -fqbn $(2) \
+	    -prefs 'compiler.cpp.extra_flags=-DDECIMAL_DIG=__DECIMAL_DIG__' \
+	    -prefs 'compiler.c.elf.extra_flags=-Wl,--section-start=.bootspm=$(3) -Wl,--noinhibit-exec' \
+	    -prefs upload.maximum_size=262144 -prefs upload.maximum_data_size=65536 \
+	    -build-path $(abspath $(1)) $(ARD_LIB)/examples/UnoUpdateAgent/UnoUpdateAgent.ino \
+	    >$(1)/build.log 2>&1 || { cat $(1)/build.log; exit 1; }
+	@find $(1) -name "*.d" -delete # its own; make must not read them
+	@if grep -E 'undefined reference|multiple definition' $(1)/build.log; then \
+	    rm -f $$@; exit 1; fi # --noinhibit-exec lets only the overflow through
+	@avr-objdump -d -j .bootspm $$@ >$(1)/spm.dis
+	@if grep -Eq '\s(call|jmp|icall|ijmp)\s' $(1)/spm.dis; then \
+	    echo "$$@: .bootspm calls out of the boot section"; rm -f $$@; exit 1; fi
+endef
+$(eval $(call ard_avr_rules,$(ARD_UNO),arduino:avr:uno,0x7e00))
+$(eval $(call ard_avr_rules,$(ARD_MEGA),arduino:avr:mega:cpu=atmega2560,0x3fc00))
 
 # ---- Samd21UpdateAgent: arm-none-eabi-gcc, the stand-in core --------------------
 ARD_SAMD := $(ARD_OUT)/Samd21UpdateAgent
@@ -121,12 +127,54 @@ $(ARD_SAMD_ELF): $(ARD_SAMD)/sketch/Samd21UpdateAgent.ino.o $(ARD_SAMD_LIBOBJ) \
 	    $(filter %.o,$^) -o $@
 
 # ---- figures ------------------------------------------------------------------------
-arduino-examples: $(ARD_UNO_ELF) $(ARD_SAMD_ELF)
+arduino-examples: $(ARD_UNO_ELF) $(ARD_MEGA_ELF) $(ARD_SAMD_ELF)
 	@arduino/fit.sh avr-size $(ARD_UNO_ELF) UnoUpdateAgent "ATmega328P, arduino-builder" \
 	    $$((0x5000)) 32768 2048 512
+	@arduino/fit.sh avr-size $(ARD_MEGA_ELF) UnoUpdateAgent "ATmega2560, arduino-builder" \
+	    $$((0x10000)) 262144 8192 1024
 	@arduino/fit.sh arm-none-eabi-size $(ARD_SAMD_ELF) Samd21UpdateAgent \
 	    "ATSAMD21G18A, arm-none-eabi-gcc" $$((0x10000 - 0x2000)) 262144 32768
 
-check: arduino-lib
+check: arduino-lib arduino-sim
 
 -include $(wildcard $(ARD_SAMD)/*/*.d $(ARD_SAMD)/*/*/*.d)
+
+# ---- the Uno agent in simavr, against the Notecard emulator -------------------------
+# The ATmega328P build does not fit its part (above), so the run is the
+# same sketch's ATmega2560 build (arduino:avr:mega), in simavr with its
+# UART on a pty (tests/emu/simavr_pty), and `fwpack notecard` on that pty:
+# one good update (v1 -> v2), one tampered container refused (v1 stays).
+# The application (arduino/simapp.c) only ends the simulation, which tells
+# the run that the agent handed over.  The containers are packed with a
+# 2^9 window, as the AVR example's are (see the report of issue 23: with a
+# 2^15 window read back from flash this build ends in "image digest
+# mismatch").
+#
+#   make arduino-sim   both runs (about a minute: simavr_pty keeps to the
+#                      wall clock, the Notecard's 9600 baud included)
+ARD_SIM := $(BUILD)/arduino-sim
+ARD_SIM_PACK = SOURCE_DATE_EPOCH=1700000000 $(REL)/fwpack pack --target app \
+    --flash-base 0x20000 --flash-size 0x8000 --erase-block 256 --write-unit 256 \
+    --load-addr 0x20000 --window-bits 9 --frame-size 512 -k $(ARD_KEY)
+
+$(ARD_SIM)/app_v%.elf: arduino/simapp.c
+	@mkdir -p $(@D)
+	avr-gcc -mmcu=atmega2560 -Os -std=gnu99 -Wall -Wextra -Werror -DAPP_VERSION='"$*.0.0"' -DAPP_SEED=$* \
+	    -Wl,--section-start=.text=0x10000 $< -o $@
+$(ARD_SIM)/app_v%.bin: $(ARD_SIM)/app_v%.elf
+	avr-objcopy -O binary -j .text -j .data $< $@
+$(ARD_SIM)/app_v%.hex: $(ARD_SIM)/app_v%.elf
+	avr-objcopy -O ihex -j .text -j .data $< $@
+$(ARD_SIM)/app_v2.fwpk: $(ARD_SIM)/app_v2.bin $(ARD_KEY) $(REL)/fwpack
+	$(ARD_SIM_PACK) --version 2.0.0 --security-counter 2 -o $@ $<
+$(ARD_SIM)/app_v2_tampered.fwpk: $(ARD_SIM)/app_v2.fwpk examples/avr/demo.sh
+	examples/avr/demo.sh tamper $< $@
+.SECONDARY: $(addprefix $(ARD_SIM)/,app_v1.elf app_v2.elf app_v1.bin app_v2.bin app_v1.hex)
+
+.PHONY: arduino-sim
+arduino-sim: $(ARD_MEGA_ELF) $(REL)/emu/simavr_pty $(REL)/fwpack \
+             $(addprefix $(ARD_SIM)/,app_v1.hex app_v1.bin app_v2.bin app_v2.fwpk app_v2_tampered.fwpk)
+	@arduino/simrun.sh $(REL)/emu/simavr_pty $(REL)/fwpack $(ARD_MEGA)/UnoUpdateAgent.ino.hex \
+	    $(ARD_SIM)/app_v1.hex $(ARD_SIM)/app_v2.fwpk $(ARD_SIM)/app_v2.bin $(ARD_SIM)/good
+	@arduino/simrun.sh $(REL)/emu/simavr_pty $(REL)/fwpack $(ARD_MEGA)/UnoUpdateAgent.ino.hex \
+	    $(ARD_SIM)/app_v1.hex $(ARD_SIM)/app_v2_tampered.fwpk $(ARD_SIM)/app_v1.bin $(ARD_SIM)/tampered

@@ -23,20 +23,25 @@
 #if defined(__AVR__)
 /* ATmega (Uno, Nano, Mega): 2-8 KB of RAM.  The streaming build (make
  * size's atmega328p): no frame buffer, the deflate window read back from
- * flash behind a 256-byte ring, writes staged one 128-byte page at a
- * time, at most 4 segments, no branch filter (AVR code gains nothing from
+ * flash behind a 256-byte ring (512 with 256-byte pages), writes staged one flash page at a time,
+ * at most 4 segments, no branch filter (AVR code gains nothing from
  * the ARM and RISC-V ones). */
 #ifndef FWPK_FRAME_BUFFER
 #define FWPK_FRAME_BUFFER 0
 #endif
+#include <avr/io.h> /* SPM_PAGESIZE: 128 on the ATmega328P, 256 on the 2560 */
 #ifndef FWPK_RING_BITS
+#if SPM_PAGESIZE > 128
+#define FWPK_RING_BITS 9 /* the ring holds a page and room to decode */
+#else
 #define FWPK_RING_BITS 8
+#endif
 #endif
 #ifndef FWPK_SEGMENTS
 #define FWPK_SEGMENTS 4
 #endif
 #ifndef FWPK_WBUF_SIZE
-#define FWPK_WBUF_SIZE 128
+#define FWPK_WBUF_SIZE SPM_PAGESIZE
 #endif
 #ifndef FWPK_FILTERS
 #define FWPK_FILTERS 0

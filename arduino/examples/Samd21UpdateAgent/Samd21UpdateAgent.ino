@@ -79,7 +79,8 @@ static bool inside(uint32_t addr, uint32_t len, uint32_t base, uint32_t size)
 /* Never the sketch itself, never the board's bootloader. */
 static bool writable(uint32_t addr, uint32_t len)
 {
-    return inside(addr, len, AGENT_ACTIVE, 2 * AGENT_SLOT_SIZE) ||
+    return inside(addr, len, AGENT_ACTIVE, AGENT_SLOT_SIZE) ||
+           inside(addr, len, AGENT_STAGING, AGENT_SLOT_SIZE) ||
            inside(addr, len, AGENT_STATE, 2 * AGENT_STATE_BLOCK);
 }
 

@@ -40,19 +40,29 @@ extern "C" {
 #include "spm.h" /* C, in the boot section */
 }
 
-#ifndef AGENT_ACTIVE
+#if FLASHEND > 0xFFFF
+/* The same agent on an Arduino Mega 2560 (256 KB, 256-byte pages; the
+ * boot section's SPM routines at 0x3FC00, BOOTSZ = 512 words), which fwpack
+ * runs in simavr while the ATmega328P build does not fit.  No MCU profile:
+ * containers are packed with --erase-block 256 --write-unit 256. */
+#define AGENT_ACTIVE 0x10000UL
+#define AGENT_STAGING 0x20000UL
+#define AGENT_SLOT_SIZE 0x8000UL
+#define AGENT_STATE 0x30000UL
+#define AGENT_STATE_BLOCK 1024UL
+#define AGENT_MCU NULL
+#define FLASH_BYTE(a) pgm_read_byte_far(a)
+#define FLASH_WORD(a) pgm_read_word_far(a)
+#else
 #define AGENT_ACTIVE 0x5000UL
-#endif
-#ifndef AGENT_STAGING
 #define AGENT_STAGING 0x6400UL
-#endif
-#ifndef AGENT_SLOT_SIZE
 #define AGENT_SLOT_SIZE 0x1400UL
-#endif
-#ifndef AGENT_STATE
 #define AGENT_STATE 0x7800UL
-#endif
 #define AGENT_STATE_BLOCK 512UL /* four pages; two blocks */
+#define AGENT_MCU "atmega328p"
+#define FLASH_BYTE(a) pgm_read_byte((uint16_t)(a))
+#define FLASH_WORD(a) pgm_read_word((uint16_t)(a))
+#endif
 #define AGENT_PIECE 256u        /* bytes per dfu.get */
 #define NOTECARD Serial
 #define PAGE ((uint32_t)SPM_PAGESIZE)
@@ -73,7 +83,8 @@ static bool inside(uint32_t addr, uint32_t len, uint32_t base, uint32_t size)
 /* Never the sketch itself, never the boot section. */
 static bool writable(uint32_t addr, uint32_t len)
 {
-    return inside(addr, len, AGENT_ACTIVE, 2 * AGENT_SLOT_SIZE) ||
+    return inside(addr, len, AGENT_ACTIVE, AGENT_SLOT_SIZE) ||
+           inside(addr, len, AGENT_STAGING, AGENT_SLOT_SIZE) ||
            inside(addr, len, AGENT_STATE, 2 * AGENT_STATE_BLOCK);
 }
 
@@ -93,8 +104,9 @@ static fwpk_err fl_write(void *, uint32_t addr, const uint8_t *data,
         return FWPK_ERR_FLASH;
     for (; len; addr += PAGE, len -= PAGE, data += PAGE) {
         spm_write(addr, data);
-        if (memcmp_P(data, (const void *)(uint16_t)addr, PAGE) != 0)
-            return FWPK_ERR_FLASH; /* read back: a worn or locked page */
+        for (uint16_t i = 0; i < PAGE; i++) /* read back */
+            if (FLASH_BYTE(addr + i) != data[i])
+                return FWPK_ERR_FLASH; /* a worn or locked page */
     }
     return FWPK_OK;
 }
@@ -103,7 +115,8 @@ static fwpk_err fl_read(void *, uint32_t addr, uint8_t *buf, uint32_t len)
 {
     if (!writable(addr, len))
         return FWPK_ERR_FLASH;
-    memcpy_P(buf, (const void *)(uint16_t)addr, len);
+    while (len--)
+        *buf++ = FLASH_BYTE(addr++);
     return FWPK_OK;
 }
 
@@ -165,7 +178,7 @@ static const abboot_io io = {
 /* An AVR program starts with its vector table: "jmp __ctors_end". */
 static bool valid_app(void)
 {
-    return (pgm_read_word((uint16_t)AGENT_ACTIVE) & 0xFE0Eu) == 0x940Cu;
+    return (FLASH_WORD(AGENT_ACTIVE) & 0xFE0Eu) == 0x940Cu;
 }
 
 /* Hands the CPU over as after a reset, as far as the core touched it:
@@ -193,7 +206,7 @@ void setup()
     boot.policy.key_count = FWPK_KEYRING_COUNT;
     boot.policy.min_signatures = 1;
     boot.policy.target = "app";
-    boot.policy.mcu = "atmega328p";
+    boot.policy.mcu = AGENT_MCU;
     abboot_run(&boot, 1);
     digitalWrite(LED_BUILTIN, LOW);
     /* While a copy is pending the active slot may be half written: stay
