@@ -148,7 +148,9 @@ lint:
 	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat -Iprogrammer/include programmer/src
 	@$(CPPCHECK) --std=c11 -Iverifier/include -Iformat -Itools/lib -Ikeys -Iprogrammer/include tools keys
 	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat examples/abboot
-	@echo "cppcheck: verifier/src, programmer/src, tools, keys, examples/abboot clean"
+	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat -Iarduino/src arduino/src arduino/simapp.c
+	@$(CPPCHECK) --std=c++11 -Iarduino/samd arduino/samd
+	@echo "cppcheck: verifier/src, programmer/src, tools, keys, examples/abboot, arduino clean"
 
 demo: all
 	@FWPACK=$(REL)/fwpack examples/demo.sh

@@ -217,8 +217,11 @@ int main(void)
 extern "C" void Reset_Handler(void)
 {
     uint32_t *src = _sidata, *dst = _sdata;
+    /* the linker script's bounds of one region each, not separate objects */
+    // cppcheck-suppress comparePointers
     while (dst < _edata)
         *dst++ = *src++;
+    // cppcheck-suppress comparePointers
     for (dst = _sbss; dst < _ebss; dst++)
         *dst = 0;
     for (void (**f)(void) = __init_array_start; f < __init_array_end; f++)
