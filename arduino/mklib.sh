@@ -3,7 +3,7 @@
 # (make arduino-lib; run from the fwpack tree's root).  Everything in it is
 # copied or generated from the tree, never kept twice in git:
 #   library.properties        arduino/library.properties.in, VERSION
-#   src/fwpack.h, fwpk_config.h, fwpk_config.c   arduino/src
+#   src/fwpack.h, fwpk_config.[ch], fwpk_agent.[ch]   arduino/src
 #   src/fwpk_verify.h         verifier/include, with fwpk_config.h included
 #                             first (the options must reach every file)
 #   src/fwpk_notecard.h       verifier/include
@@ -19,7 +19,7 @@ tmp=$out.tmp
 rm -rf "$tmp"
 mkdir -p "$tmp/src/verifier" "$tmp/src/abboot"
 sed "s/@VERSION@/$version/" arduino/library.properties.in >"$tmp/library.properties"
-cp arduino/src/fwpack.h arduino/src/fwpk_config.h arduino/src/fwpk_config.c "$tmp/src/"
+cp arduino/src/*.h arduino/src/*.c "$tmp/src/"
 {
     echo '#include "fwpk_config.h" /* added by make arduino-lib */'
     cat verifier/include/fwpk_verify.h

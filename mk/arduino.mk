@@ -101,7 +101,7 @@ ARD_SAMD_INC := -Iarduino/samd -I$(ARD_LIB)/src
 
 # The library's sources, listed from the tree (the copies are made by the
 # stamp's recipe): src/*.c, src/verifier/*.c, src/abboot/*.c.
-ARD_SAMD_LIBOBJ := $(ARD_SAMD)/lib/fwpk_config.o \
+ARD_SAMD_LIBOBJ := $(patsubst arduino/src/%.c,$(ARD_SAMD)/lib/%.o,$(wildcard arduino/src/*.c)) \
     $(patsubst verifier/src/%.c,$(ARD_SAMD)/lib/verifier/%.o,$(wildcard verifier/src/*.c)) \
     $(patsubst examples/abboot/%.c,$(ARD_SAMD)/lib/abboot/%.o,$(wildcard examples/abboot/*.c))
 $(ARD_SAMD_LIBOBJ): $(ARD_SAMD)/lib/%.o: $(ARD_STAMP)

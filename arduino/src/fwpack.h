@@ -8,6 +8,7 @@
  *   abboot/abboot.h    the A/B update logic of fwpack's example
  *                      bootloaders: staging slot, state area, resume after
  *                      a power cut, the copy, anti-rollback
+ *   fwpk_agent.h       the client as that logic's container source
  *
  * The library is C; a sketch is C++, so it is included with C linkage
  * here.  Its compile-time options are in fwpk_config.h.
@@ -26,6 +27,7 @@ extern "C" {
 #include "fwpk_verify.h"
 #include "fwpk_notecard.h"
 #include "abboot/abboot.h"
+#include "fwpk_agent.h"
 
 /* sizeof(fwpk_ctx) as the library's own files were compiled.  An FWPK_*
  * option that reached the sketch but not the library (or the reverse)

@@ -66,7 +66,6 @@
 static fwpk_ctx ctx;           /* all of the verifier's memory */
 static uint8_t piece[1024];    /* bytes per dfu.get */
 static uint8_t rx[255];        /* whole I2C transfers */
-static fwpk_nc nc;
 static abboot boot;
 
 /* ---- flash: the slots and the state area ---- */
@@ -162,18 +161,8 @@ static const fwpk_nc_io nc_io = {FWPK_NC_I2C, 0, nc_write, nc_read,
 static const fwpk_nc_config nc_cfg = {&nc_io, piece, sizeof piece, rx,
                                       sizeof rx, 0, 0, 0, 0};
 
-/* abboot's feed: the client reads the container from the Notecard at the
- * offsets the verifier wants and feeds it.  "No image" and link failures
- * count as a broken download: any resume record stays for the next boot. */
-static fwpk_err feed(void *, fwpk_ctx *c)
-{
-    fwpk_nc_err e = fwpk_nc_init(&nc, &nc_cfg, c);
-    if (e == FWPK_NC_OK)
-        e = fwpk_nc_run(&nc);
-    if (e == FWPK_NC_OK)
-        return FWPK_OK;
-    return e == FWPK_NC_ERR_VERIFY ? nc.verify : FWPK_ERR_TRUNCATED;
-}
+/* abboot's container source: the client, reading from the Notecard */
+static fwpk_agent agent = {&nc_cfg, {}};
 
 /* ---- one boot ---- */
 
@@ -188,7 +177,7 @@ static const abboot_layout layout = {
 static const abboot_io io = {
     {fl_erase, fl_write, fl_read, NULL, NULL,
      (const uint8_t *)AGENT_ACTIVE, AGENT_ACTIVE},
-    NULL, NULL, NULL, feed};
+    NULL, NULL, &agent, fwpk_agent_feed};
 
 /* A Cortex-M program starts with its stack pointer (in RAM) and its reset
  * handler (a Thumb address in the slot). */
