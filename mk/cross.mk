@@ -18,7 +18,8 @@
 # cortex-m0plus-min: the same M0+ with the features a small Cortex-M
 # bootloader can go without left out (fwpk_verify.h: no resume, the Thumb
 # filter only; inflate's 7-bit table, the default, costs no RAM), for the
-# 8 KB budget.
+# 8 KB budget.  The -stream builds and atmega328p are issue 15's small-RAM
+# designs (below); atmega328p-min is the ATmega328P build without resume.
 # The library is whatever verifier/src/*.c exists (wildcard), so the rules work
 # while the verifier is being written.  The harness is linked with
 # --gc-sections against bench/size_libc.c (memcpy & co.; riscv64-unknown-elf on
@@ -31,7 +32,8 @@ BUILD ?= build
 VERIFIER_SRC ?= $(wildcard verifier/src/*.c)
 
 CROSS_DIR := $(BUILD)/cross
-CROSS_TARGETS := cortex-m0plus cortex-m0plus-min cortex-m0plus-stream cortex-m0plus-stream-min cortex-m3 cortex-m4 rv32imc atmega328p
+CROSS_TARGETS := cortex-m0plus cortex-m0plus-min cortex-m0plus-stream cortex-m0plus-stream-min cortex-m3 cortex-m4 rv32imc atmega328p \
+                 atmega328p-min
 CROSS_CFLAGS := -Os -std=c99 -ffreestanding -Wall -Wextra -Werror \
                 -ffunction-sections -fdata-sections -fstack-usage
 # Only the verifier's own headers: the host INC (tools/lib, keys) stays out.
@@ -67,9 +69,16 @@ CROSS_ARCH_cortex-m0plus-stream-min := -mcpu=cortex-m0plus -mthumb $(CROSS_SMALL
                                 -DFWPK_RESUME=0 -DFWPK_FILTERS=2
 CROSS_PREFIX_atmega328p := avr-
 # Streaming with the window in flash, 128-byte pages, no branch filter
-# (AVR code gains nothing from the ARM and RISC-V ones).
+# (AVR code gains nothing from the ARM and RISC-V ones), Ed25519's field
+# multiplication in loops (size first), no error strings.
 CROSS_ARCH_atmega328p := -mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 \
-                         -DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4
+                         -DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 \
+                         -DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0
+
+# -min: the same without resume (an in-place install that starts over
+# after a power cut, fetching the container again).
+CROSS_PREFIX_atmega328p-min := avr-
+CROSS_ARCH_atmega328p-min := $(CROSS_ARCH_atmega328p) -DFWPK_RESUME=0
 
 CROSS_GCC12_FLAGS := -fcallgraph-info=su
 CROSS_EXTRA_cortex-m0plus := $(CROSS_GCC12_FLAGS)
@@ -83,8 +92,10 @@ CROSS_EXTRA_cortex-m4 := $(CROSS_GCC12_FLAGS)
 CROSS_EXTRA_rv32imc := $(CROSS_GCC12_FLAGS) -isystem /usr/include/newlib
 # -mcall-prologues: register saves through libgcc's shared prologue and
 # epilogue instead of inline push/pop runs (-3.3 KB); -mrelax: calls and
-# jumps within reach become rcall/rjmp at link time.
-CROSS_EXTRA_atmega328p := -mcall-prologues -mrelax
+# jumps within reach become rcall/rjmp at link time; -mstrict-X and
+# -fno-move-loop-invariants: fewer address registers spilled (-1 KB).
+CROSS_EXTRA_atmega328p := -mcall-prologues -mrelax -mstrict-X -fno-move-loop-invariants
+CROSS_EXTRA_atmega328p-min := $(CROSS_EXTRA_atmega328p)
 
 # Bare metal, own _start (bench/size_main.c); avr uses avr-libc's startup.
 CROSS_LD_BARE := -nostdlib -nostartfiles -Wl,-e,_start
@@ -99,6 +110,7 @@ CROSS_LDFLAGS_rv32imc := $(CROSS_LD_BARE)
 # and make size can report by how much (the budget table shows it).
 CROSS_LDFLAGS_atmega328p := -mrelax -Wl,--defsym=__DATA_REGION_LENGTH__=0xff00 \
                             -Wl,--defsym=__TEXT_REGION_LENGTH__=0x20000
+CROSS_LDFLAGS_atmega328p-min := $(CROSS_LDFLAGS_atmega328p)
 
 CROSS_BENCH_SRC := bench/size_main.c bench/size_libc.c bench/size_ctx.c
 CROSS_LIBS := $(foreach t,$(CROSS_TARGETS),$(CROSS_DIR)/$(t)/libfwpk_verify.a)

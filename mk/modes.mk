@@ -10,7 +10,8 @@
 #   test-flashwin  buffered frames, window in flash
 #   test-ring8     make size's small builds (ATmega328P, Cortex-M0+
 #                  streaming): a 256-byte ring, 128-byte staging, four
-#                  segments kept.  Its ring
+#                  segments kept, Ed25519's rows as loops, no error
+#                  strings (AVR's).  Its ring
 #                  is below the smallest window, so RV32 deflate is refused
 #                  there: only the suites that say so run in it.
 #
@@ -39,5 +40,6 @@ endef
 
 $(eval $(call mode_build,test-stream,-DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9))
 $(eval $(call mode_build,test-flashwin,-DFWPK_RING_BITS=9))
-$(eval $(call mode_build,test-ring8,-DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 -DFWPK_WBUF_SIZE=128 -DFWPK_SEGMENTS=4,\
-    test_stream test_tamper test_robust test_resume_invariant))
+$(eval $(call mode_build,test-ring8,-DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 -DFWPK_WBUF_SIZE=128 \
+    -DFWPK_SEGMENTS=4 -DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0,\
+    test_stream test_tamper test_robust test_resume_invariant test_ed25519))

@@ -95,6 +95,25 @@ static void test_segment_limit(void **state)
     box_free(&s);
 }
 
+/* Each code has its own line, or with FWPK_STRINGS 0 the one generic
+ * line (no message table in the build). */
+static void test_strings(void **state)
+{
+    (void)state;
+    int e;
+    for (e = 0; e <= FWPK_ERR_COUNT; e++) {
+        const char *m = fwpk_strerror((fwpk_err)e);
+        assert_non_null(m);
+        if (FWPK_STRINGS && e < FWPK_ERR_COUNT)
+            assert_string_not_equal(m, "fwpk error");
+        else if (!FWPK_STRINGS)
+            assert_string_equal(m, "fwpk error");
+    }
+    if (FWPK_STRINGS)
+        assert_string_not_equal(fwpk_strerror(FWPK_ERR_DIGEST),
+                                fwpk_strerror(FWPK_ERR_FRAME_HASH));
+}
+
 static void test_roundtrip_chunks(void **state)
 {
     (void)state;
@@ -207,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_rv32_window),
         cmocka_unit_test(test_segment_limit),
+        cmocka_unit_test(test_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -155,6 +155,13 @@ typedef enum {
     FWPK_ERR_COUNT
 } fwpk_err;
 
+/* One line per error, for logs.  FWPK_STRINGS 0 leaves the messages out
+ * (about 1 KB of flash, and on AVR of RAM too, where constant strings are
+ * copied to RAM): every code then reads "fwpk error", and the caller
+ * reports the number. */
+#ifndef FWPK_STRINGS
+#define FWPK_STRINGS 1
+#endif
 const char *fwpk_strerror(fwpk_err err);
 
 /* ---- hashing and signatures (exported for tests and callers) ---- */
@@ -181,6 +188,12 @@ int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
  * aligned for uint64_t, that the caller does not need meanwhile (the streaming
  * verifier lends its idle buffers: about 1 KB off the deepest stack). */
 #define FWPK_ED25519_WORKSPACE 1024
+/* FWPK_ED25519_UNROLL  1 (default): the field multiplication's rows are
+ * written out, for speed on 32-bit cores.  0: loops, for parts where
+ * flash is scarcer than time (about 2 KB less on AVR). */
+#ifndef FWPK_ED25519_UNROLL
+#define FWPK_ED25519_UNROLL 1
+#endif
 int fwpk_ed25519_verify_ws(const uint8_t sig[64], const uint8_t pk[32],
                            const uint8_t *msg, size_t len, void *ws);
 

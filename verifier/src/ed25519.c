@@ -138,10 +138,20 @@ static uint32_t mac(uint32_t *t, uint32_t a, uint32_t b, uint32_t carry)
 }
 
 /* t[0..7] += ai * b, returning the carry out.  Written out: a loop would
- * cost Cortex-M3 nearly as much again as the multiply-accumulates. */
+ * cost Cortex-M3 nearly as much again as the multiply-accumulates.  On
+ * 8-bit parts each multiply-accumulate is a long run of code and size
+ * comes first: FWPK_ED25519_UNROLL 0 keeps the loop. */
 static uint32_t row(uint32_t *t, uint32_t ai, const fe b)
 {
-    uint32_t c = mac(&t[0], ai, b[0], 0);
+    uint32_t c;
+    int j;
+    if (!FWPK_ED25519_UNROLL) {
+        c = 0;
+        for (j = 0; j < LIMBS; j++)
+            c = mac(&t[j], ai, b[j], c);
+        return c;
+    }
+    c = mac(&t[0], ai, b[0], 0);
     c = mac(&t[1], ai, b[1], c);
     c = mac(&t[2], ai, b[2], c);
     c = mac(&t[3], ai, b[3], c);

@@ -1,5 +1,6 @@
 /*
- * strerror.c - one message per fwpk_err, for logs and the host tools.
+ * strerror.c - one message per fwpk_err, for logs and the host tools
+ * (left out with FWPK_STRINGS 0, fwpk_verify.h).
  */
 #include "fwpk_verify.h"
 
@@ -34,6 +35,8 @@ static const char *const messages[FWPK_ERR_COUNT] = {
 
 const char *fwpk_strerror(fwpk_err err)
 {
+    if (!FWPK_STRINGS)
+        return "fwpk error";
     if ((unsigned)err >= (unsigned)FWPK_ERR_COUNT)
         return "unknown error";
     return messages[err];
