@@ -23,9 +23,9 @@
 #if defined(__AVR__)
 /* ATmega (Uno, Nano, Mega): 2-8 KB of RAM.  The streaming build (make
  * size's atmega328p): no frame buffer, the deflate window read back from
- * flash behind a 256-byte ring (512 with 256-byte pages), writes staged one flash page at a time,
- * at most 4 segments, no branch filter (AVR code gains nothing from
- * the ARM and RISC-V ones). */
+ * flash behind a 256-byte ring (512 with 256-byte pages), writes staged
+ * one flash page at a time, at most 4 segments, no branch filter (AVR
+ * code gains nothing from the ARM and RISC-V ones). */
 #ifndef FWPK_FRAME_BUFFER
 #define FWPK_FRAME_BUFFER 0
 #endif
@@ -45,6 +45,15 @@
 #endif
 #ifndef FWPK_FILTERS
 #define FWPK_FILTERS 0
+#endif
+/* Flash for time: Ed25519's field multiplication as loops (about 2 KB
+ * less), and on 32 KB parts no error messages (1 KB of flash and of RAM:
+ * fwpk_strerror says "fwpk error" and Notehub hears the number). */
+#ifndef FWPK_ED25519_UNROLL
+#define FWPK_ED25519_UNROLL 0
+#endif
+#if !defined(FWPK_STRINGS) && FLASHEND <= 0x7FFF
+#define FWPK_STRINGS 0
 #endif
 
 #elif defined(__ARM_ARCH_6M__)
