@@ -19,7 +19,7 @@
  * and completes a copy that a power cut interrupted.  Then it asks the
  * Notecard for a host firmware image (dfu.status) and feeds it to the
  * verifier piece by piece (dfu.get), from where a power cut left off if
- * one did (a resume record every 4th page).  Nothing is erased before the
+ * one did (every 4th resume record is kept).  Nothing is erased before the
  * signature checks out, and only the staging slot is ever written by an
  * update.  When the whole container checked out and the staging slot
  * holds the signed image digest, "copy pending" is recorded: the commit
