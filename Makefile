@@ -21,7 +21,7 @@ BUILD ?= build
 PKGS_HOST := libsodium-dev libcbor-dev zlib1g-dev libcmocka-dev liblzma-dev libzopfli-dev srecord pkg-config openssl \
              clang libclang-rt-14-dev cppcheck softhsm2 opensc p11-kit-modules cmake groff-base
 PKGS_CROSS := gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
-              gcc-avr avr-libc binutils-avr simavr libsimavr-dev qemu-system-arm
+              gcc-avr avr-libc binutils-avr simavr libsimavr-dev qemu-system-arm socat
 # Outboard updates (mk/outboard.mk): the clients and the firmware fwpack
 # flash is checked against.
 PKGS_OUTBOARD := avrdude stm32flash arduino-core-avr
@@ -189,6 +189,7 @@ include mk/avr-example.mk
 include mk/bench-filters.mk
 include mk/outboard.mk
 include mk/powercut.mk
+include mk/microbit.mk
 include mk/arduino.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

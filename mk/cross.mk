@@ -166,6 +166,7 @@ size: cross
 	@sh bench/size_notecard.sh $(CROSS_DIR) \
 	    $(foreach t,$(CROSS_TARGETS),$(t)=$(CROSS_PREFIX_$(t)))
 	@sh bench/boot.sh size $(BUILD)/bench-boot
+	@$(MAKE) --no-print-directory microbit-size
 	@$(MAKE) --no-print-directory bench-overhead
 
 -include $(wildcard $(CROSS_DIR)/*/obj/*.d $(CROSS_DIR)/*/bench/*.d)

@@ -9,7 +9,8 @@
 #   share/bash-completion/completions/fwpack
 #   lib/libfwpack.a lib/libfwpk_verify.a  libfwpack (host) and the host
 #                                         build of the verifier it uses
-#   include/fwpack/                       fwpack.h fwpk_verify.h fwpk_format.h
+#   include/fwpack/                       fwpack.h fwpk_verify.h fwpk_notecard.h
+#                                         fwpk_format.h
 #   lib/pkgconfig/fwpack.pc               libfwpack
 #   share/fwpk_verify/src/                the verifier's sources, to compile
 #                                         for the device
@@ -39,7 +40,8 @@ INSTALL ?= install
 FWPACK_VERSION := $(shell sed -n 's/^\#define FWPACK_VERSION "\(.*\)"/\1/p' tools/lib/fwpack.h)
 FWPACK_VERSION_MAJOR := $(word 1,$(subst ., ,$(FWPACK_VERSION)))
 FWPACK_VERSION_MINOR := $(word 2,$(subst ., ,$(FWPACK_VERSION)))
-INSTALL_HEADERS := tools/lib/fwpack.h verifier/include/fwpk_verify.h format/fwpk_format.h
+INSTALL_HEADERS := tools/lib/fwpack.h verifier/include/fwpk_verify.h \
+                   verifier/include/fwpk_notecard.h format/fwpk_format.h
 # the verifier's sources and private headers
 INSTALL_VERIFIER := $(sort $(wildcard verifier/src/*.c verifier/src/*.h))
 VERIFIER_SOURCE_NAMES := $(notdir $(sort $(wildcard verifier/src/*.c)))

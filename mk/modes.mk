@@ -1,7 +1,7 @@
 # More host builds of the verifier, each in one of its memory designs
 # (fwpk_verify.h: FWPK_FRAME_BUFFER, FWPK_RING_BITS), with the suites that
 # must hold in every design: stream, tamper, power cut, resume, robustness,
-# issue 21's invariant.
+# issue 21's invariant, the Notecard client (resumes at the record).
 # make check runs them beside the default build's tests (mk/min.mk is the
 # same idea for the feature switches).  Included by the top Makefile.
 #
@@ -20,7 +20,7 @@
 # their support code and libfwpack, whose pack runs the verifier too.
 
 MODE_TESTS := test_stream test_powercut test_tamper test_robust test_spec_example test_stream_min \
-              test_resume_invariant
+              test_resume_invariant test_notecard_client
 
 define mode_build
 MODE_DIR_$(1) := $(BUILD)/$(1)

@@ -1,8 +1,9 @@
 /* test_bootcut.c - the example bootloaders driven through every single and
  * double power cut (issue 21).
  *
- * Both examples (examples/cortex-m in QEMU, examples/avr in simavr) run
- * the same A/B logic, examples/abboot: state area, resume, retiring
+ * The examples (examples/cortex-m in QEMU, examples/avr in simavr,
+ * examples/microbit in QEMU fed by the Notecard client through
+ * io->fetch) run the same A/B logic, examples/abboot: state area, resume, retiring
  * records, commit, the copy checked by the image digest, anti-rollback.
  * Only the board part differs (semihosting or UART, flash model or SPM,
  * output), and that is what is left out here: the logic is compiled for
@@ -87,9 +88,9 @@ typedef struct {
     uint32_t window_bits, filter;
     uint32_t frame[IMAGES]; /* frame size of each release */
     uint32_t size[IMAGES];  /* image bytes of each release */
-    int feed;               /* the platform feeds the verifier itself
-                               (abboot_io.feed), as the Arduino agents'
-                               Notecard client does, instead of get */
+    int fetch;              /* the container comes through io->fetch, as
+                               from the Notecard client (examples/microbit),
+                               not io->get */
 } config;
 
 /* Images smaller than the examples' applications, so that a trial has a
@@ -120,19 +121,17 @@ static const config configs[] = {
      {512, 512, 256, 512},
      {2000, 2600, 1800, 3000},
      0},
-    /* arduino/examples/UnoUpdateAgent, ATmega328P: the sketch's layout
-     * (5 KiB slots, 128-byte pages, state blocks of 512 bytes, every 4th
-     * record), its 256-byte pieces, fed through abboot_io.feed the way
-     * its Notecard client (fwpk_nc_run) feeds: at the offsets
-     * fwpk_resume_skip() gives, then fwpk_finish() */
-    {"arduino-uno",
-     {0x5000, 0x6400, 0x1400, 128, 128, 0x7800, 512, 4},
-     256,
-     "",
-     9,
-     FWPK_FILTER_NONE,
-     {512, 256, 512, 256},
-     {1300, 1700, 1100, 1900},
+    /* examples/microbit: Makefile (slots, state area, nrf51822 pages of
+     * 1 KiB and 32-bit words), boot.c (1 KiB dfu.get pieces fed by the
+     * Notecard client through io->fetch, every record persisted) */
+    {"microbit",
+     {0xA000, 0x21000, 0x17000, 1024, 4, 0x38000, 1024, 1},
+     1024,
+     "nrf51822",
+     15,
+     FWPK_FILTER_THUMB,
+     {4096, 1024, 4096, 2048},
+     {5000, 6500, 4100, 7000},
      1},
 };
 
@@ -550,32 +549,28 @@ static void peek_state(device *d, uint32_t *min, uint32_t *kind)
 static fwpk_ctx ctx;
 static uint8_t piece[4096];
 
-/* abboot_io.feed: the offer fed in pieces from the offsets the verifier
- * asks for, as a Notecard client's run does; a container cut short ends
- * like a link that broke off. */
-static fwpk_err d_feed(void *user, fwpk_ctx *ctx)
+/* io->fetch as the Notecard client does it: read a piece, feed it, go on
+ * from where abboot_fed() (fwpk_resume_skip) says. */
+static fwpk_err d_fetch(void *user, abboot *b)
 {
-    device *d = user;
-    const offer *o = d->o;
-    uint32_t pos = fwpk_resume_skip(ctx);
-    fwpk_err err = FWPK_OK;
-    while (err == FWPK_OK && pos < o->len) {
-        int32_t n = d_get(d, pos, piece, w.c->piece);
+    uint32_t pos = 0;
+    for (;;) {
+        int32_t n = d_get(user, pos, piece, w.c->piece);
         if (n <= 0)
-            return FWPK_ERR_TRUNCATED;
-        err = fwpk_feed(ctx, piece, (size_t)n);
-        pos = fwpk_resume_skip(ctx);
-        if (pos > o->len)
-            return FWPK_ERR_TRUNCATED;
+            return n < 0 ? FWPK_ERR_TRUNCATED : fwpk_finish(b->ctx);
+        fwpk_err err = fwpk_feed(b->ctx, piece, (size_t)n);
+        pos = abboot_fed(b, (uint32_t)n, err);
+        if (err != FWPK_OK)
+            return err;
     }
-    return err == FWPK_OK ? fwpk_finish(ctx) : err;
 }
 
 static void boot(device *d, int offer_id)
 {
     const abboot_io io = {
-        {.erase = d_erase, .write = d_write, .read = d_read, .user = d},
-        w.c->feed ? NULL : d_get, on_event, d, w.c->feed ? d_feed : NULL};
+        .flash = {.erase = d_erase, .write = d_write, .read = d_read, .user = d},
+        .get = d_get, .event = on_event, .user = d,
+        .fetch = w.c->fetch ? d_fetch : NULL};
     abboot b;
     uint32_t min, kind;
     int before = d->active_ok ? active_image(d) : -1, img;
@@ -862,7 +857,7 @@ static void test_avr_every_cut(void **state)
     sweep_example(&configs[1]);
 }
 
-static void test_arduino_uno_every_cut(void **state)
+static void test_microbit_every_cut(void **state)
 {
     (void)state;
     sweep_example(&configs[2]);
@@ -873,7 +868,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cortex_m_every_cut),
         cmocka_unit_test(test_avr_every_cut),
-        cmocka_unit_test(test_arduino_uno_every_cut),
+        cmocka_unit_test(test_microbit_every_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -190,6 +190,7 @@ static void test_files(void **state)
         "include/fwpack/fwpack.h",
         "include/fwpack/fwpk_verify.h",
         "include/fwpack/fwpk_format.h",
+        "include/fwpack/fwpk_notecard.h",
         "lib/pkgconfig/fwpack.pc",
         "lib/pkgconfig/fwpk_verify.pc",
         "lib/cmake/fwpack/fwpackConfig.cmake",

@@ -72,46 +72,37 @@ static uint32_t skip(abboot *b, uint32_t pos)
     return next > pos ? next : pos;
 }
 
-/* The platform fed the container itself (abboot_io.feed).  Whether a
- * resumed run's record was accepted shows in how far the verifier got: it
- * reaches the record's frame only after accepting the record. */
-static fwpk_err fed(abboot *b)
+uint32_t abboot_fed(abboot *b, uint32_t n, fwpk_err err)
 {
-    fwpk_err err = b->io->feed(b->io->user, b->ctx);
-    b->bytes = b->ctx->offset; /* how far it got, frames skipped included */
-    if (b->resuming && err != FWPK_ERR_RESUME &&
-        b->ctx->offset >= b->from.frame_offset) {
-        b->accepted = 1;
-        emit(b, ABBOOT_RESUMED);
-    }
-    return err;
+    b->bytes += n;
+    b->pos += n;
+    if (err == FWPK_OK && b->resuming)
+        b->pos = skip(b, b->pos);
+    return b->pos;
 }
 
 static fwpk_err verify(abboot *b)
 {
     fwpk_flash cb = b->io->flash; /* 'mapped' included, if set */
-    uint32_t pos = 0;
     fwpk_err err;
     cb.erase = v_erase;
     cb.write = v_write;
     cb.read = v_read;
     cb.user = b;
     cb.checkpoint = v_checkpoint;
+    b->pos = 0;
     err = b->resuming ? fwpk_resume_begin(b->ctx, &b->policy, &cb, &b->from)
                       : fwpk_begin(b->ctx, &b->policy, &cb);
-    if (err == FWPK_OK && b->io->feed)
-        return fed(b);
+    if (err == FWPK_OK && b->io->fetch)
+        return b->io->fetch(b->io->user, b);
     while (err == FWPK_OK) {
-        int32_t n = b->io->get(b->io->user, pos, b->piece, b->piece_size);
+        int32_t n = b->io->get(b->io->user, b->pos, b->piece, b->piece_size);
         if (n < 0 || (uint32_t)n > b->piece_size)
             return FWPK_ERR_TRUNCATED; /* like a broken download */
         if (n == 0)
             return fwpk_finish(b->ctx);
-        b->bytes += (uint32_t)n;
-        pos += (uint32_t)n;
         err = fwpk_feed(b->ctx, b->piece, (size_t)n);
-        if (err == FWPK_OK && b->resuming)
-            pos = skip(b, pos);
+        abboot_fed(b, (uint32_t)n, err);
     }
     return err;
 }
@@ -208,10 +199,12 @@ static abboot_result update(abboot *b)
         b->from = b->st.last.u.resume; /* st.last changes with appends */
     emit(b, ABBOOT_UPDATE);
     err = verify(b);
-    if (err == FWPK_ERR_RESUME && b->resuming) {
+    if (err == FWPK_ERR_RESUME && (b->resuming || b->io->fetch)) {
         /* The record is not this container's, or flash no longer holds
-         * what it says.  Retire it before fwpk_begin writes the staging
-         * slot: else a cut would leave it in force over other bytes. */
+         * what it says; or (fetch) the source now holds another
+         * container.  Retire the record before fwpk_begin writes the
+         * staging slot: else a cut would leave it in force over other
+         * bytes. */
         err = retire(b);
         if (err != FWPK_OK)
             return refuse(b, err);

@@ -95,16 +95,14 @@ typedef struct {
     /* Optional: told each event as it happens. */
     void (*event)(void *user, const abboot *b, abboot_event ev);
     void *user;
-    /* Optional, in place of get: feeds the container to the verifier
-     * itself once abboot has begun it (fwpk_begin or fwpk_resume_begin),
-     * asking for the offsets fwpk_resume_skip() gives, through
-     * fwpk_feed() and fwpk_finish(): e.g. a Notecard client's
-     * fwpk_nc_run() (fwpk_notecard.h), which drives the verifier itself.
-     * Returns fwpk_finish()'s verdict or the error that stopped it;
-     * FWPK_ERR_TRUNCATED when the container could not be read to its end
-     * (a broken link, or no update after all), which keeps this
-     * container's resume record for the next boot. */
-    fwpk_err (*feed)(void *user, fwpk_ctx *ctx);
+    /* Or, when set, instead of get: the platform feeds the container to
+     * b->ctx (begun or resumed) itself, as a Notecard client that decodes
+     * each reply straight into fwpk_feed() does, calling abboot_fed()
+     * after each fwpk_feed(), and returns fwpk_finish()'s verdict (or the
+     * first fwpk_feed() error), FWPK_ERR_TRUNCATED for a broken download,
+     * or FWPK_ERR_RESUME when the source now holds another container:
+     * then the record is retired and the update starts over once. */
+    fwpk_err (*fetch)(void *user, abboot *b);
 } abboot_io;
 
 struct abboot {
@@ -121,6 +119,7 @@ struct abboot {
     uint32_t min_counter; /* anti-rollback minimum in force */
     fwpk_err err;         /* why it was refused or failed */
     uint32_t bytes;       /* container bytes read */
+    uint32_t pos;         /* container offset to read on from */
     int resuming;         /* this run continues a RESUME record */
     int accepted;         /* ... which the verifier accepted */
     int recorded;         /* a record was appended by this run */
@@ -140,6 +139,12 @@ void abboot_init(abboot *b, const abboot_layout *layout, const abboot_io *io,
 /* One boot: steps 1-5 above; 'offered' says whether io->get has a
  * container.  Does not start the application. */
 abboot_result abboot_run(abboot *b, int offered);
+
+/* During io->fetch: 'n' more container bytes went to fwpk_feed(), which
+ * said 'err'.  Counts them and, in a resumed run, notes when the record
+ * was accepted.  Returns the offset to read on from (b->pos), which is
+ * fwpk_resume_skip()'s. */
+uint32_t abboot_fed(abboot *b, uint32_t n, fwpk_err err);
 
 /* After abboot_run: nonzero when the active slot holds the image the
  * state area says it does.  Zero while a copy is pending (it failed at

@@ -74,6 +74,8 @@ typedef enum {
     FWPK_NC_ERR_COUNT
 } fwpk_nc_err;
 
+/* One line per outcome; FWPK_STRINGS 0 (fwpk_verify.h) leaves them out:
+ * every code then reads "fwpk_nc error". */
 const char *fwpk_nc_strerror(fwpk_nc_err err);
 
 /* ---- transport ----

@@ -1,5 +1,6 @@
 /*
- * nc_strerror.c - one message per fwpk_nc_err, for logs and reports.
+ * nc_strerror.c - one message per fwpk_nc_err, for logs and reports
+ * (left out with FWPK_STRINGS 0, fwpk_verify.h, as the verifier's are).
  */
 #include "fwpk_notecard.h"
 
@@ -23,6 +24,8 @@ static const char *const messages[FWPK_NC_ERR_COUNT] = {
 
 const char *fwpk_nc_strerror(fwpk_nc_err err)
 {
+    if (!FWPK_STRINGS)
+        return "fwpk_nc error";
     if ((unsigned)err >= (unsigned)FWPK_NC_ERR_COUNT)
         return "unknown Notecard client error";
     return messages[err];

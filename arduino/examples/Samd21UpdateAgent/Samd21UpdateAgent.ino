@@ -177,7 +177,7 @@ static const abboot_layout layout = {
 static const abboot_io io = {
     {fl_erase, fl_write, fl_read, NULL, NULL,
      (const uint8_t *)AGENT_ACTIVE, AGENT_ACTIVE},
-    NULL, NULL, &agent, fwpk_agent_feed};
+    NULL, NULL, &agent, fwpk_agent_fetch};
 
 /* A Cortex-M program starts with its stack pointer (in RAM) and its reset
  * handler (a Thumb address in the slot). */

@@ -526,11 +526,10 @@ static const abboot_layout layout = {
 };
 
 static const abboot_io io = {
-    {.erase = fl_erase, .write = fl_write, .read = fl_read},
-    host_get,
-    on_event,
-    NULL,
-    NULL, /* get, not feed: this loader reads the pieces itself */
+    .flash = {.erase = fl_erase, .write = fl_write, .read = fl_read},
+    .get = host_get,
+    .event = on_event,
+    .user = NULL,
 };
 
 static abboot boot;

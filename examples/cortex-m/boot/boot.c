@@ -328,11 +328,10 @@ static void on_event(void *user, const abboot *b, abboot_event ev)
 }
 
 static const abboot_io io = {
-    {.erase = fm_erase, .write = fm_write, .read = fm_read, .user = &flash},
-    file_get,
-    on_event,
-    NULL,
-    NULL, /* get, not feed: this loader reads the pieces itself */
+    .flash = {.erase = fm_erase, .write = fm_write, .read = fm_read, .user = &flash},
+    .get = file_get,
+    .event = on_event,
+    .user = NULL,
 };
 
 /* Sets up the verifier's policy, offers 'path' (NULL: none), runs the
