@@ -956,6 +956,22 @@ static void test_other_target(void **state)
         free(x);
         (void)first;
     }
+    /* the own target second: the first target's anchor is checked folded
+     * (frame.h) when the own target begins, so a changed first frame of
+     * it is refused before the own target's first erase */
+    {
+        box_policy p = {0};
+        fwp_flash f;
+        size_t off = a.off[0] + a.flen[0] / 2;
+        p.target = "radio";
+        assert_int_equal(box_verify(&s, &p, box, len, &f), FWPK_OK);
+        assert_true(box_flash_matches(&s, 1, &f));
+        fwp_flash_free(&f);
+        box[off] ^= 0x10;
+        refuse(&s, &p, box, len, FWPK_ERR_FRAME_HASH, UNTOUCHED | NO_CLEAN,
+               "two targets, own second: first target's first frame changed");
+        box[off] ^= 0x10;
+    }
     anatomy_free(&a);
     free(box);
     box_free(&s);

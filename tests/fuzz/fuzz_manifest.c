@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (uint32_t i = 0; i < h.target_count; i++) {
         if (m.frame_count[i] != h.targets[i].frame_count ||
             m.frame_size[i] != h.targets[i].frame_size ||
-            memcmp(m.anchor[i], h.targets[i].anchor, FWPK_HASH_LEN))
+            memcmp(data + m.anchor_at[i], h.targets[i].anchor, FWPK_HASH_LEN))
             abort();
         if (strcmp(h.targets[i].name, "app") == 0) {
             if (m.own_index != i)

@@ -8,7 +8,7 @@
  * frame buffer, its static data, its deepest stack) + the window (2^bits,
  * in a buffered build, whose ring is the whole window) + the frame buffer
  * (frame header + frame size, in a buffered build).  A streaming build
- * (FWPK_FRAME_BUFFER 0, a 512-byte ring, the window read back from flash)
+ * (FWPK_FRAME_BUFFER 0, a 256-byte ring, the window read back from flash)
  * needs the same RAM whatever the container's window and frames.  The
  * bootloader's own buffers come on top.  Flash need = everything
  * fwpk_begin/feed/finish link in.
@@ -24,28 +24,30 @@
  * frames; streaming builds reserve neither).  Re-measure with make size
  * when the verifier changes: tests/test_mcus.c compares. */
 static const fwp_verifier_build builds[] = {
-    {"cortex-m0plus", "cortex-m0plus", "-mcpu=cortex-m0plus", 1, 15409,
-     3898},
+    {"cortex-m0plus", "cortex-m0plus", "-mcpu=cortex-m0plus", 1, 15961,
+     3466},
     {"cortex-m0plus-min", "cortex-m0plus-min",
      "-mcpu=cortex-m0plus -DFWPK_RESUME=0 -DFWPK_FILTERS=2 "
      "-DFWPK_INFLATE_FAST_BITS=7",
-     1, 13957, 3898},
+     1, 14483, 3466},
     {"cortex-m0plus-stream", "cortex-m0plus-stream",
-     "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 "
-     "-DFWPK_WBUF_SIZE=64",
-     0, 15359, 4212},
+     "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
+     "-DFWPK_WBUF_SIZE=64 -DFWPK_SEGMENTS=4",
+     0, 15909, 3300},
     {"cortex-m0plus-stream-min", "cortex-m0plus-stream-min",
-     "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 "
-     "-DFWPK_WBUF_SIZE=64 -DFWPK_RESUME=0 -DFWPK_FILTERS=2",
-     0, 13911, 4212},
-    {"cortex-m3", "cortex-m3", "-mcpu=cortex-m3", 1, 14149, 3766},
-    {"cortex-m4", "cortex-m4", "-mcpu=cortex-m4", 1, 14153, 3766},
-    {"rv32imc", "rv32imc", "-march=rv32imc", 1, 16239, 3766},
-    /* avr-gcc copies const tables into RAM: they count as static data */
+     "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
+     "-DFWPK_WBUF_SIZE=64 -DFWPK_SEGMENTS=4 -DFWPK_RESUME=0 "
+     "-DFWPK_FILTERS=2",
+     0, 14423, 3300},
+    {"cortex-m3", "cortex-m3", "-mcpu=cortex-m3", 1, 14733, 3334},
+    {"cortex-m4", "cortex-m4", "-mcpu=cortex-m4", 1, 14739, 3334},
+    {"rv32imc", "rv32imc", "-march=rv32imc", 1, 16899, 3454},
+    /* its tables are in program memory (verifier/src/rom.h) */
     {"avr-stream", "atmega328p",
-     "-mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 "
-     "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0",
-     0, 36697, 5520},
+     "-mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
+     "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 "
+     "-DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0",
+     0, 32197, 3149},
 };
 
 /* Per architecture: the buffered build and the streaming one ("" none). */

@@ -329,7 +329,10 @@ typedef struct {
     uint32_t frame_count[FWPK_MAX_TARGETS];
     uint32_t frame_size[FWPK_MAX_TARGETS];
     uint32_t payload_size[FWPK_MAX_TARGETS];
-    uint8_t anchor[FWPK_MAX_TARGETS][FWPK_HASH_LEN];
+    /* where each target's anchor lies in the manifest bytes parsed: the
+     * verifier folds the other targets' anchors from there (frame.h)
+     * instead of keeping them */
+    uint16_t anchor_at[FWPK_MAX_TARGETS];
 } fwpk_manifest;
 
 /* Parses a manifest (RFC 8949 subset, SPEC.md section 4), selecting the
@@ -469,6 +472,11 @@ typedef struct {
     uint32_t have;           /* its bytes seen, header included */
     uint8_t head[FWPK_FRAME_HEADER_LEN]; /* length field and next link */
     uint8_t expect[FWPK_HASH_LEN];       /* the hash it must have */
+    /* the other targets' first frames against their anchors, folded
+     * (frame.h): what the anchors before and after the own target fold
+     * to, and what the first frames walked so far fold to */
+    uint8_t anchors_before[FWPK_HASH_LEN], anchors_after[FWPK_HASH_LEN];
+    uint8_t fold[FWPK_HASH_LEN];
 } fwpk_frames;
 
 /* writer.c: image bytes to flash. */

@@ -35,14 +35,16 @@ typedef struct {
 } point;
 
 static const fe P FWPK_ROM = {0xffffffed, 0xffffffff, 0xffffffff, 0xffffffff,
-                     0xffffffff, 0xffffffff, 0xffffffff, 0x7fffffff};
+                              0xffffffff, 0xffffffff, 0xffffffff, 0x7fffffff};
 static const fe D FWPK_ROM = {0x135978a3, 0x75eb4dca, 0x4141d8ab, 0x00700a4d,
-                     0x7779e898, 0x8cc74079, 0x2b6ffe73, 0x52036cee};
-static const fe SQRTM1 FWPK_ROM = {0x4a0ea0b0, 0xc4ee1b27, 0xad2fe478, 0x2f431806,
-                          0x3dfbd7a7, 0x2b4d0099, 0x4fc1df0b, 0x2b832480};
+                              0x7779e898, 0x8cc74079, 0x2b6ffe73, 0x52036cee};
+static const fe SQRTM1 FWPK_ROM = {0x4a0ea0b0, 0xc4ee1b27, 0xad2fe478,
+                                   0x2f431806, 0x3dfbd7a7, 0x2b4d0099,
+                                   0x4fc1df0b, 0x2b832480};
 /* The group order L = 2^252 + 27742317777372353535851937790883648493. */
-static const uint32_t L[LIMBS] FWPK_ROM = {0x5cf5d3ed, 0x5812631a, 0xa2f79cd6,
-                                  0x14def9de, 0, 0, 0, 0x10000000};
+static const uint32_t L[LIMBS] FWPK_ROM = {0x5cf5d3ed, 0x5812631a,
+                                           0xa2f79cd6, 0x14def9de, 0, 0, 0,
+                                           0x10000000};
 
 /* y coordinates of the points of order 1, 2, 4 and 8 (RFC 8032 does not
  * list them; they solve d*y^4 + 2*y^2 - 1 = 0 for order 8).  An R or A

@@ -19,7 +19,53 @@ void fwpk_frames_start(fwpk_frames *f, uint32_t target, uint32_t index,
     f->index = index;
     f->len = 0;
     f->have = 0;
-    memcpy(f->expect, expect, FWPK_HASH_LEN);
+    if (expect != NULL) /* else on_end folds instead of comparing */
+        memcpy(f->expect, expect, FWPK_HASH_LEN);
+}
+
+const uint8_t *fwpk_frames_anchor(const fwpk_manifest *m, uint32_t target)
+{
+    return target == m->own_index ? m->own.anchor : NULL;
+}
+
+/* fold = SHA-512(fold || link), truncated */
+static void fold_in(uint8_t fold[FWPK_HASH_LEN], const uint8_t *link,
+                    fwpk_sha512_ctx *scratch)
+{
+    uint8_t h[64];
+    fwpk_sha512_init(scratch);
+    fwpk_sha512_update(scratch, fold, FWPK_HASH_LEN);
+    fwpk_sha512_update(scratch, link, FWPK_HASH_LEN);
+    fwpk_sha512_final(scratch, h);
+    memcpy(fold, h, FWPK_HASH_LEN);
+}
+
+void fwpk_frames_anchors(fwpk_frames *f, const fwpk_manifest *m,
+                         const uint8_t *cbor, fwpk_sha512_ctx *scratch)
+{
+    uint32_t i; /* the folds start from zero: fwpk_begin cleared them */
+    for (i = 0; i < m->target_count; i++)
+        if (i != m->own_index)
+            fold_in(i < m->own_index ? f->anchors_before : f->anchors_after,
+                    cbor + m->anchor_at[i], scratch);
+}
+
+/* After a target's last frame: the first frames folded so far must match
+ * the anchors where the own target comes next, or no target does. */
+static int fold_matches(fwpk_frames *f, const fwpk_manifest *m)
+{
+    uint32_t next = f->target + 1;
+    const uint8_t *want;
+    if (next == m->own_index)
+        want = f->anchors_before;
+    else if (next == m->target_count)
+        want = f->anchors_after;
+    else
+        return 1;
+    if (memcmp(f->fold, want, FWPK_HASH_LEN) != 0)
+        return 0;
+    memset(f->fold, 0, FWPK_HASH_LEN);
+    return 1;
 }
 
 static int all_zero(const uint8_t *p, size_t n)
@@ -44,17 +90,23 @@ static fwpk_err on_header(fwpk_frames *f, const fwpk_manifest *m)
     return FWPK_OK;
 }
 
-/* The frame is complete: its hash must be the expected link, and only the
+/* The frame is complete: its hash must be the expected link (another
+ * target's first frame: folded, fwpk_frames_anchors), and only the
  * target's last frame may end the chain (a zero link). */
 static fwpk_err on_end(fwpk_frames *f, const fwpk_manifest *m,
                        fwpk_sha512_ctx *hash)
 {
     uint8_t h[64];
+    int last = fwpk_frames_last(f, m);
     fwpk_sha512_final(hash, h);
-    if (memcmp(h, f->expect, FWPK_HASH_LEN) != 0)
+    if (f->index == 0 && f->target != m->own_index)
+        fold_in(f->fold, h, hash);
+    else if (memcmp(h, f->expect, FWPK_HASH_LEN) != 0)
         return FWPK_ERR_FRAME_HASH;
-    if (fwpk_frames_last(f, m) != all_zero(f->head + LEN_FIELD, FWPK_HASH_LEN))
+    if (last != all_zero(f->head + LEN_FIELD, FWPK_HASH_LEN))
         return FWPK_ERR_FRAME;
+    if (last && !fold_matches(f, m))
+        return FWPK_ERR_FRAME_HASH;
     return FWPK_OK;
 }
 
@@ -113,6 +165,7 @@ enum fwpk_frame_event fwpk_frames_next(fwpk_frames *f,
     }
     if (f->target + 1 == m->target_count)
         return FWPK_FRAME_ALL;
-    fwpk_frames_start(f, f->target + 1, 0, m->anchor[f->target + 1]);
+    fwpk_frames_start(f, f->target + 1, 0,
+                      fwpk_frames_anchor(m, f->target + 1));
     return FWPK_FRAME_MORE;
 }

@@ -19,9 +19,24 @@ enum fwpk_frame_event {
 };
 
 /* Starts the walk at target 'target', frame 'index', whose hash must be
- * 'expect'. */
+ * 'expect' (NULL: a first frame of another target, checked by the fold
+ * below; 'expect' is then not read). */
 void fwpk_frames_start(fwpk_frames *f, uint32_t target, uint32_t index,
                        const uint8_t expect[FWPK_HASH_LEN]);
+
+/* The anchor a target's walk starts with: the own target's, or NULL. */
+const uint8_t *fwpk_frames_anchor(const fwpk_manifest *m, uint32_t target);
+
+/* The other targets' anchors are not kept: this folds those of the targets
+ * before the own one, and those of the targets after it, into one hash
+ * each, read from the manifest bytes 'cbor' while they are at hand
+ * (fold = SHA-512(fold || anchor), truncated; from zero).  The walk folds
+ * what those first frames hash to, and compares when the own target
+ * begins and after the last target: FWPK_ERR_FRAME_HASH.  'scratch' is a
+ * hash state that is free meanwhile; the folds in 'f' are still zero, as
+ * fwpk_begin left them. */
+void fwpk_frames_anchors(fwpk_frames *f, const fwpk_manifest *m,
+                         const uint8_t *cbor, fwpk_sha512_ctx *scratch);
 
 /* Consumes bytes from in[0..len) until one event; *used says how many.
  * Payload bytes are returned pointing into 'in'.  At FWPK_FRAME_END,

@@ -316,8 +316,10 @@ static int target_value(reader *r, const field *f, fwpk_target *t, span *s)
 }
 
 /* One target map: exactly the keys 0..15 (or 0..16) in order, then its
- * rules.  The name's place in the input goes to *name. */
-static int read_target(reader *r, fwpk_target *t, span *name)
+ * rules.  The name's place in the input goes to *name, the anchor's to
+ * *anchor. */
+static int read_target(reader *r, fwpk_target *t, span *name,
+                       const uint8_t **anchor)
 {
     uint32_t k, n;
     span s;
@@ -330,6 +332,8 @@ static int read_target(reader *r, fwpk_target *t, span *name)
             return 0;
         if (k == FWPK_T_NAME)
             *name = s;
+        if (k == FWPK_T_ANCHOR)
+            *anchor = r->p - FWPK_HASH_LEN;
     }
     return check_target(t, n, r->seg_sum);
 }
@@ -357,7 +361,7 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
 {
     reader r;
     span names[FWPK_MAX_TARGETS], s;
-    const uint8_t *own_at = NULL;
+    const uint8_t *own_at = NULL, *anchor = NULL;
     uint32_t format, n, i, j;
 
     if (!m || !cbor)
@@ -386,7 +390,7 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
      * is read again at the end, which is cheaper than a second copy. */
     for (i = 0; i < n; i++) {
         const uint8_t *at = r.p;
-        if (!read_target(&r, &m->own, &names[i]))
+        if (!read_target(&r, &m->own, &names[i], &anchor))
             return reject(m);
         for (j = 0; j < i; j++)
             if (span_is(names[j], m->own.name))
@@ -394,7 +398,7 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
         m->frame_count[i] = m->own.frame_count;
         m->frame_size[i] = m->own.frame_size;
         m->payload_size[i] = m->own.payload_size;
-        memcpy(m->anchor[i], m->own.anchor, FWPK_HASH_LEN);
+        m->anchor_at[i] = (uint16_t)(anchor - cbor); /* len <= 4 KiB */
         if (target && span_is(names[i], target)) {
             own_at = at;
             m->own_index = i;
@@ -413,7 +417,7 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
         return FWPK_OK;
     }
     r.p = own_at;
-    if (!read_target(&r, &m->own, &s))
+    if (!read_target(&r, &m->own, &s, &anchor))
         return reject(m); /* cannot happen: it was read above */
     return FWPK_OK;
 }

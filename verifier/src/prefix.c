@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "frame.h"
 #include "lzmadec.h"
 #include "prefix.h"
 
@@ -72,6 +73,9 @@ static fwpk_err on_manifest(fwpk_ctx *ctx)
     if (err != FWPK_OK)
         return err;
     fwpk_sha512_final(&ctx->hash, ctx->signed_digest);
+    /* the other targets' anchors, while the manifest is at hand */
+    fwpk_frames_anchors(&ctx->frames, &ctx->manifest, ctx->mem.buf,
+                        &ctx->hash);
     fwpk_want(ctx, FWPK_ST_SIG_COUNT, 1);
     return FWPK_OK;
 }

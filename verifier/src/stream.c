@@ -293,7 +293,8 @@ static fwpk_err start_frames(fwpk_ctx *ctx)
         if (err != FWPK_OK)
             return err;
     }
-    fwpk_frames_start(&ctx->frames, 0, 0, ctx->manifest.anchor[0]);
+    fwpk_frames_start(&ctx->frames, 0, 0,
+                      fwpk_frames_anchor(&ctx->manifest, 0));
     if (FWPK_RESUME && ctx->resuming)
         return fwpk_resume_start(ctx);
     return FWPK_OK;
