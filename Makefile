@@ -13,6 +13,8 @@
 #                   double power cut (mk/powercut.mk; minutes)
 #   make deps       apt-install what is missing (Debian 12, as root)
 #   make install    PREFIX=/usr/local DESTDIR=...: see mk/install.mk
+#   make arduino-lib  build/arduino/fwpack, the Arduino library, and its
+#                   examples built for their boards (mk/arduino.mk)
 
 CC ?= cc
 BUILD ?= build
@@ -27,7 +29,10 @@ PKGS_OUTBOARD := avrdude stm32flash arduino-core-avr
 # (tests/test_debian_firmware.c): MicroPython for the BBC micro:bit (nRF51,
 # with a UICR record), beside arduino-core-avr's bootloaders.
 PKGS_FIRMWARE := firmware-microbit-micropython
-PKGS := $(PKGS_HOST) $(PKGS_CROSS) $(PKGS_OUTBOARD) $(PKGS_FIRMWARE)
+# The Arduino library's examples are built as the Arduino tools build them
+# (mk/arduino.mk).
+PKGS_ARDUINO := arduino-builder zip
+PKGS := $(PKGS_HOST) $(PKGS_CROSS) $(PKGS_OUTBOARD) $(PKGS_FIRMWARE) $(PKGS_ARDUINO)
 
 WARN := -Wall -Wextra -Werror
 INC := -Iverifier/include -Iformat -Itools/lib -Ikeys -Iprogrammer/include
@@ -151,7 +156,9 @@ lint:
 	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat -Iprogrammer/include programmer/src
 	@$(CPPCHECK) --std=c11 -Iverifier/include -Iformat -Itools/lib -Ikeys -Iprogrammer/include tools keys
 	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat examples/abboot
-	@echo "cppcheck: verifier/src, programmer/src, tools, keys, examples/abboot clean"
+	@$(CPPCHECK) --std=c99 -Iverifier/include -Iformat -Iarduino/src arduino/src arduino/simapp.c
+	@$(CPPCHECK) --std=c++11 -Iarduino/samd arduino/samd
+	@echo "cppcheck: verifier/src, programmer/src, tools, keys, examples/abboot, arduino clean"
 
 demo: all
 	@FWPACK=$(REL)/fwpack examples/demo.sh
@@ -191,5 +198,6 @@ include mk/bench-filters.mk
 include mk/outboard.mk
 include mk/powercut.mk
 include mk/microbit.mk
+include mk/arduino.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
