@@ -29,6 +29,11 @@
 #              the record in the state area and installs v2
 #   rollback   v2 (security counter 2) installed, then v1 (counter 1)
 #              offered at the next boot: refused, v2 boots
+#   delta      v2 as a delta update against v1 (fwpack pack --base): the
+#              bootloader checks that the active slot holds v1, rebuilds v2
+#              from it and the patch: installed, v2 boots
+#   wrongbase  a delta made for devices that run v2, offered to one that
+#              runs v1: refused before anything is erased, v1 boots
 # Exits non-zero if any outcome differs from that.
 set -eu
 
@@ -93,6 +98,16 @@ prepare() {
     echo "older release for the rollback scenario: $DEMO_DIR/app_v1.fwpk (version 1.0.0, security counter 1)"
     tamper_middle_frame "$DEMO_DIR/app_v2.fwpk" "$DEMO_DIR/app_v2_tampered.fwpk"
     echo
+    echo "== 3b. v2 as a delta update: only what changed since v1, which the device runs"
+    show "$FWPACK" pack -k "$DEMO_DIR/key.pem" "$@" --version 2.0.0 \
+        --security-counter 2 --base "$DEMO_DIR/app_v1.fwpk" "$CM_OUT/app_v2.bin" \
+        -o "$DEMO_DIR/app_v2_delta.fwpk"
+    # A delta for devices that already run v2: not for one that runs v1.
+    "$FWPACK" pack -k "$DEMO_DIR/key.pem" "$@" --version 2.0.1 \
+        --security-counter 2 --base "$DEMO_DIR/app_v2.fwpk" "$CM_OUT/app_v2.bin" \
+        -o "$DEMO_DIR/app_v2_wrongbase.fwpk" >/dev/null
+    echo "a delta against v2, for the wrong-base scenario: $DEMO_DIR/app_v2_wrongbase.fwpk"
+    echo
     echo "== 4. inspect"
     show "$FWPACK" inspect "$DEMO_DIR/app_v2.fwpk"
 }
@@ -153,7 +168,11 @@ main() {
     echo "== 7. rollback: v2 installed, then the older v1 offered at the next boot"
     scenario rollback refused 2.0.0 "security counter below" \
         "$DEMO_DIR/app_v2.fwpk" "$DEMO_DIR/app_v1.fwpk"
-    echo "== 8. outboard update: a second MCU programmed through its own serial bootloader"
+    echo "== 8. delta update: v2 rebuilt on the device from v1 and the patch"
+    scenario delta installed 2.0.0 "" "$DEMO_DIR/app_v2_delta.fwpk"
+    scenario wrongbase refused 1.0.0 "not the base this delta" \
+        "$DEMO_DIR/app_v2_wrongbase.fwpk"
+    echo "== 9. outboard update: a second MCU programmed through its own serial bootloader"
     rc=0
     OUTBOARD_DIR="$DEMO_DIR/outboard" FWPACK="$FWPACK" \
         examples/outboard/demo.sh "$DEMO_DIR/key.pem" >"$DEMO_DIR/outboard.log" 2>&1 || rc=$?
@@ -191,13 +210,16 @@ main() {
     echo "  power cut             flash operation $cut of $ops (${cut_what:-?}) lost; the next boot resumed at ${resumed_at:-?}"
     echo "                        reading $(field powercut container_bytes) of $box bytes, $(mega "$(field powercut verify_insns)") instructions: $r_powercut"
     echo "  rollback to v1        $r_rollback"
+    dbox=$(wc -c <"$DEMO_DIR/app_v2_delta.fwpk")
+    echo "  delta update          $dbox bytes ($(awk "BEGIN{printf \"%.1f%%\", 100*$dbox/$box}") of the full container), $(mega "$(field delta verify_insns)") instructions: $r_delta"
+    echo "  delta, wrong base     $r_wrongbase"
     echo "  outboard update       $r_outboard"
     echo "  Notecard to Cortex-M0 (micro:bit, 8 KiB RAM), examples/microbit/demo.sh:"
     sed -n 's/^microbit /    /p; s/^ *wire/      wire/p' "$DEMO_DIR/microbit.log"
     [ "$rc" -eq 0 ] || echo "    UNEXPECTED (examples/microbit/demo.sh exit $rc)"
     echo "  time                  $(($(date +%s) - t_start)) s"
     [ "$failures" -eq 0 ] || die "$failures scenario(s) did not go as expected"
-    echo "demo: all outcomes as expected (six above, seven on the micro:bit)"
+    echo "demo: all outcomes as expected (eight above, seven on the micro:bit)"
 }
 
 # One cut point K (after prepare): with the container offered again, the

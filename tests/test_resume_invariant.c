@@ -228,13 +228,13 @@ static void tamper_offsets(const il_container *c, const fwpk_resume *r,
 
 static void test_tamper_after_record(void **state)
 {
-    /* il_set_standard: containers 0, 1, 4 hold image a, 2, 3, 5 image b */
-    static const int sibling[6] = {1, 4, 3, 5, 0, 2};
-    static const int stranger[6] = {2, 3, 0, 1, 5, 4};
+    /* il_set_standard: containers 0, 1, 4, 6 hold image a, 2, 3, 5 b */
+    static const int sibling[7] = {1, 4, 3, 5, 0, 2, 1};
+    static const int stranger[7] = {2, 3, 0, 1, 5, 4, 3};
     tamper_count n = {0, 0, 0};
     int c;
     (void)state;
-    assert_int_equal(set.count, 6);
+    assert_int_equal(set.count, 7);
     for (c = 0; c < set.count; c++) {
         const il_container *con = &set.c[c];
         il_boot_plan p = plan_for(c, IL_BEGIN, IL_FULL, 0);
@@ -324,9 +324,9 @@ static void issue21_containers(void)
 {
     static uint8_t c1[12000], c2[12000];
     il_spec s1 = {"C1", FWPK_CODEC_NONE, 0, 8192, FWPK_FILTER_NONE, 8,
-                  "2.0.0", {IL_BASE, 0}, {12000, 0}, {c1, NULL}};
+                  "2.0.0", {IL_BASE, 0}, {12000, 0}, {c1, NULL}, NULL, 0};
     il_spec s2 = {"C2", FWPK_CODEC_NONE, 0, 1024, FWPK_FILTER_NONE, 8,
-                  "1.0.0", {IL_BASE, 0}, {12000, 0}, {c2, NULL}};
+                  "1.0.0", {IL_BASE, 0}, {12000, 0}, {c2, NULL}, NULL, 0};
     il_src src;
     fwp_err err;
     size_t i;

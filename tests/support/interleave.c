@@ -31,6 +31,9 @@ int il_set_add(il_set *set, const il_spec *spec, const fwp_keypair *kp,
     t.frame_size = spec->frame_size;
     t.level = 9;
     t.filter = spec->filter;
+    t.base = spec->base;
+    t.base_size = spec->base_len;
+    t.base_version = "1.0.0";
     for (i = 0; i < 2 && spec->len[i] > 0; i++)
         if (fwp_image_add(&t.image, spec->addr[i], spec->data[i], spec->len[i],
                           spec->name, err)) {
@@ -111,19 +114,25 @@ int il_set_standard(il_set *set, const fwp_keypair *kp, fwp_err *err)
         b2[IL_IMAGE_LEN];
     const il_spec specs[] = {
         {"a deflate f512", FWPK_CODEC_DEFLATE, 12, 512, FWPK_FILTER_NONE,
-         8, "1.0.0", {IL_BASE, 0}, {10000, 0}, {a, NULL}},
+         8, "1.0.0", {IL_BASE, 0}, {10000, 0}, {a, NULL}, NULL, 0},
         {"a' deflate+thumb f1024 w10", FWPK_CODEC_DEFLATE, 10, 1024,
-         FWPK_FILTER_THUMB, 8, "1.1.0", {IL_BASE, 0}, {11000, 0}, {a2, NULL}},
+         FWPK_FILTER_THUMB, 8, "1.1.0", {IL_BASE, 0}, {11000, 0}, {a2, NULL},
+         NULL, 0},
         {"b stored f8192", FWPK_CODEC_NONE, 0, 8192, FWPK_FILTER_NONE, 8,
-         "2.0.0", {IL_BASE, 0}, {IL_IMAGE_LEN, 0}, {b, NULL}},
+         "2.0.0", {IL_BASE, 0}, {IL_IMAGE_LEN, 0}, {b, NULL}, NULL, 0},
         {"b' stored+rv32 f1024 wu32", FWPK_CODEC_NONE, 0, 1024,
          FWPK_FILTER_RV32, 32, "2.0.1", {IL_BASE, 0}, {IL_IMAGE_LEN, 0},
-         {b2, NULL}},
+         {b2, NULL}, NULL, 0},
         {"a 2 segments deflate+rv32 f4096", FWPK_CODEC_DEFLATE, 15, 4096,
          FWPK_FILTER_RV32, 8, "1.2.0", {IL_BASE, IL_BASE + 0x2040},
-         {6000, 3000}, {a, a + 6000}},
+         {6000, 3000}, {a, a + 6000}, NULL, 0},
         {"b deflate+thumb f256 w9 wu32", FWPK_CODEC_DEFLATE, 9, 256,
-         FWPK_FILTER_THUMB, 32, "2.1.0", {IL_BASE, 0}, {7000, 0}, {b, NULL}},
+         FWPK_FILTER_THUMB, 32, "2.1.0", {IL_BASE, 0}, {7000, 0}, {b, NULL},
+         NULL, 0},
+        /* against b, so that the patch spans frames (and records) */
+        {"a' delta of b, deflate+thumb f256 w9", FWPK_CODEC_DEFLATE, 9,
+         256, FWPK_FILTER_THUMB, 8, "1.1.1", {IL_BASE, 0}, {11000, 0},
+         {a2, NULL}, b, IL_IMAGE_LEN},
     };
     size_t i;
     firmware_bytes(a, sizeof a, 1);
@@ -134,6 +143,8 @@ int il_set_standard(il_set *set, const fwp_keypair *kp, fwp_err *err)
     memcpy(b2, b, sizeof b2);
     b2[100] ^= 1;
     memset(set, 0, sizeof *set);
+    set->base = b;
+    set->base_len = IL_IMAGE_LEN;
     for (i = 0; i < sizeof specs / sizeof specs[0]; i++)
         if (il_set_add(set, &specs[i], kp, err)) {
             il_set_free(set);
@@ -264,6 +275,11 @@ static fwpk_err attempt(il_device *d, const il_set *set, const il_container *c,
     pol.window_hi = IL_BASE + IL_FLASH;
     fwp_flash_bind(&d->flash, &cb);
     cb.checkpoint = keep_record;
+    if (set->base) { /* the active slot: the deltas' base, as ever */
+        memcpy(d->flash.mem + (IL_DELTA_BASE - IL_BASE), set->base,
+               set->base_len);
+        cb.base_addr = IL_DELTA_BASE;
+    }
     err = rec ? fwpk_resume_begin(&ctx, &pol, &cb, rec)
               : fwpk_begin(&ctx, &pol, &cb);
     while (err == FWPK_OK && off < limit) {

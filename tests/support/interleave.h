@@ -38,6 +38,8 @@ typedef struct {
     /* the image: up to two segments, bytes copied at make time */
     uint32_t addr[2], len[2];
     const uint8_t *data[2];
+    const uint8_t *base;     /* a delta against these bytes, or NULL */
+    uint32_t base_len;
 } il_spec;
 
 typedef struct {
@@ -51,16 +53,23 @@ typedef struct {
     il_container c[IL_MAX_CONTAINERS];
     int count;
     fwpk_key key;            /* the one trusted key, which signed them all */
+    const uint8_t *base;     /* the deltas' base, which every device holds
+                                at IL_DELTA_BASE (its active slot) */
+    uint32_t base_len;
 } il_set;
+
+/* Where the device keeps the deltas' base: above every container's
+ * image, never written by an update. */
+#define IL_DELTA_BASE (IL_BASE + 0xc000u)
 
 /* Packs spec with kp into the next slot; -1 with err on failure. */
 int il_set_add(il_set *set, const il_spec *spec, const fwp_keypair *kp,
                fwp_err *err);
-/* The standard set: six containers of two images, a (firmware-like) in
- * containers 0, 1, 4 and b (random) in 2, 3, 5, each container with the
- * image in part or a few bytes changed; codec none/deflate, filters
+/* The standard set: seven containers of two images, a (firmware-like) in
+ * containers 0, 1, 4, 6 and b (random) in 2, 3, 5, each container with
+ * the image in part or a few bytes changed; codec none/deflate, filters
  * none/thumb/rv32, frames 256 to 8192, write units 8 and 32, container 4
- * in two segments. */
+ * in two segments, container 6 a delta of a' against b. */
 int il_set_standard(il_set *set, const fwp_keypair *kp, fwp_err *err);
 void il_set_free(il_set *set);
 
