@@ -32,7 +32,10 @@ PKGS_FIRMWARE := firmware-microbit-micropython
 # The Arduino library's examples are built as the Arduino tools build them
 # (mk/arduino.mk).
 PKGS_ARDUINO := arduino-builder zip
-PKGS := $(PKGS_HOST) $(PKGS_CROSS) $(PKGS_OUTBOARD) $(PKGS_FIRMWARE) $(PKGS_ARDUINO)
+# make bench-delta compares fwpack's deltas with these (mk/delta-pairs.mk).
+PKGS_DELTA := bsdiff xdelta3
+PKGS := $(PKGS_HOST) $(PKGS_CROSS) $(PKGS_OUTBOARD) $(PKGS_FIRMWARE) \
+        $(PKGS_ARDUINO) $(PKGS_DELTA)
 
 WARN := -Wall -Wextra -Werror
 INC := -Iverifier/include -Iformat -Itools/lib -Ikeys -Iprogrammer/include
@@ -127,9 +130,11 @@ $(TST)/tests/%: $(TST)/obj/tests/%.o $(call obj,$(TST),$(SUPPORT_SRC)) $(TST)/li
 # The minimal configuration's build (must come before check uses it).
 include mk/min.mk
 include mk/modes.mk
+include mk/delta-pairs.mk
 
 # test_pack packs two of bench-filters' linked programs (mk/bench-filters.mk).
-CHECK_PROGRAMS := $(BUILD)/bench-filters/cm0-newlib.elf $(BUILD)/bench-filters/cm4-newlib-all.elf
+CHECK_PROGRAMS := $(BUILD)/bench-filters/cm0-newlib.elf $(BUILD)/bench-filters/cm4-newlib-all.elf \
+                  $(DP_ELFS)
 check: deps $(TEST_BINS) $(MIN_TEST_BINS) $(MODE_TEST_BINS) $(TST)/fwpack cross $(REL)/bench/host_bench $(CHECK_PROGRAMS)
 	@FWPACK=$(TST)/fwpack tests/run-all $(TEST_BINS) $(MIN_TEST_BINS) $(MODE_TEST_BINS)
 	@$(MAKE) --no-print-directory fuzz-smoke
@@ -177,6 +182,7 @@ bench: all $(REL)/bench/host_bench
 	@$(MAKE) --no-print-directory bench-overhead
 	@$(MAKE) --no-print-directory bench-outboard
 	@$(MAKE) --no-print-directory bench-notecard
+	@$(MAKE) --no-print-directory bench-delta
 
 # A 64 KiB update from a Notecard: link time and the verifier's share
 # (bench/notecard.c; after bench-emu, whose figures it reads).

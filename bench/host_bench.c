@@ -180,7 +180,7 @@ static void bench_verify(void)
     pol.window_lo = LOAD_ADDR;
     pol.window_hi = LOAD_ADDR + 2 * IMAGE_BYTES;
     ram_flash rf = {malloc(2 * IMAGE_BYTES), LOAD_ADDR, 2 * IMAGE_BYTES};
-    fwpk_flash fl = {rf_erase, rf_write, NULL, &rf, NULL, NULL, 0};
+    fwpk_flash fl = {rf_erase, rf_write, NULL, &rf, NULL, NULL, 0, 0};
 
     int rounds = 5;
     double t0 = now();

@@ -65,7 +65,7 @@ int main(void)
         keyring, 1, 1, 0, "app", "atmega328p", 0x1000, 0x8000, 0,
     };
     static const fwpk_flash flash = {flash_erase, flash_write, flash_read,
-                                     0, 0, 0, 0};
+                                     0, 0, 0, 0, 0};
     uint8_t piece[16];
     fwpk_err err = fwpk_begin(&ctx, &policy, &flash);
 

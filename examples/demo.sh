@@ -33,6 +33,11 @@
 #   lzmacut    power lost half way through the LZMA update; the next boot
 #              decodes again from frame 0 (LZMA's records name it) and
 #              installs v2
+#   delta      v2 as a delta update against v1 (fwpack pack --base): the
+#              bootloader checks that the active slot holds v1, rebuilds v2
+#              from it and the patch: installed, v2 boots
+#   wrongbase  a delta made for devices that run v2, offered to one that
+#              runs v1: refused before anything is erased, v1 boots
 # Exits non-zero if any outcome differs from that.
 set -eu
 
@@ -105,6 +110,16 @@ prepare() {
         -o "$DEMO_DIR/app_v2_lzma.fwpk" >/dev/null
     echo "v2 with --codec lzma: $DEMO_DIR/app_v2_lzma.fwpk ($(wc -c <"$DEMO_DIR/app_v2_lzma.fwpk") bytes, deflate $(wc -c <"$DEMO_DIR/app_v2.fwpk"))"
     echo
+    echo "== 3b. v2 as a delta update: only what changed since v1, which the device runs"
+    show "$FWPACK" pack -k "$DEMO_DIR/key.pem" "$@" --version 2.0.0 \
+        --security-counter 2 --base "$DEMO_DIR/app_v1.fwpk" "$CM_OUT/app_v2.bin" \
+        -o "$DEMO_DIR/app_v2_delta.fwpk"
+    # A delta for devices that already run v2: not for one that runs v1.
+    "$FWPACK" pack -k "$DEMO_DIR/key.pem" "$@" --version 2.0.1 \
+        --security-counter 2 --base "$DEMO_DIR/app_v2.fwpk" "$CM_OUT/app_v2.bin" \
+        -o "$DEMO_DIR/app_v2_wrongbase.fwpk" >/dev/null
+    echo "a delta against v2, for the wrong-base scenario: $DEMO_DIR/app_v2_wrongbase.fwpk"
+    echo
     echo "== 4. inspect"
     show "$FWPACK" inspect "$DEMO_DIR/app_v2.fwpk"
 }
@@ -170,6 +185,10 @@ main() {
     lops=$(field lzma update)
     scenario lzmacut installed 2.0.0 "^fwboot: resuming at frame 0 " \
         --cut "$(( ${lops:-2} / 2 ))" "$DEMO_DIR/app_v2_lzma.fwpk" "$DEMO_DIR/app_v2_lzma.fwpk"
+    echo "== 8b. delta update: v2 rebuilt on the device from v1 and the patch"
+    scenario delta installed 2.0.0 "" "$DEMO_DIR/app_v2_delta.fwpk"
+    scenario wrongbase refused 1.0.0 "not the base this delta" \
+        "$DEMO_DIR/app_v2_wrongbase.fwpk"
     echo "== 9. outboard update: a second MCU programmed through its own serial bootloader"
     rc=0
     OUTBOARD_DIR="$DEMO_DIR/outboard" FWPACK="$FWPACK" \
@@ -211,6 +230,9 @@ main() {
     lbox=$(wc -c <"$DEMO_DIR/app_v2_lzma.fwpk")
     echo "  lzma container        $lbox bytes ($(awk "BEGIN{printf \"%.1f%%\", 100*$lbox/$box}") of deflate's), $(mega "$(field lzma verify_insns)") instructions: $r_lzma"
     echo "  lzma power cut        flash operation $(( ${lops:-2} / 2 )) of ${lops:-?} lost, decoded again from frame 0: $r_lzmacut"
+    dbox=$(wc -c <"$DEMO_DIR/app_v2_delta.fwpk")
+    echo "  delta update          $dbox bytes ($(awk "BEGIN{printf \"%.1f%%\", 100*$dbox/$box}") of the full container), $(mega "$(field delta verify_insns)") instructions: $r_delta"
+    echo "  delta, wrong base     $r_wrongbase"
     echo "  outboard update       $r_outboard"
     echo "  Notecard to Cortex-M0 (micro:bit, 8 KiB RAM), examples/microbit/demo.sh:"
     sed -n 's/^microbit /    /p; s/^ *wire/      wire/p' "$DEMO_DIR/microbit.log"

@@ -91,8 +91,17 @@ enum fwpk_target_key {
     FWPK_T_IMAGE_DIGEST = 13,
     FWPK_T_ANCHOR = 14,
     FWPK_T_FILTER = 15,
-    FWPK_T_LZMA_PROPS = 16 /* present exactly when the codec is LZMA */
+    FWPK_T_LZMA_PROPS = 16, /* present exactly when the codec is LZMA */
+    /* a delta target (SPEC.md 6.5) has all four of these, others none */
+    FWPK_T_BASE_SIZE = 17,
+    FWPK_T_BASE_DIGEST = 18,
+    FWPK_T_BASE_VERSION = 19,
+    FWPK_T_PATCH_SIZE = 20
 };
 #define FWPK_TARGET_KEYS 16 /* keys every target has: 0..15 */
+#define FWPK_TARGET_KEY_LAST FWPK_T_PATCH_SIZE
+
+/* Delta targets (SPEC.md 6.5): patch instructions, LEB128 varints. */
+#define FWPK_VARINT_MAX_BYTES 5 /* 32 bits, 7 per byte */
 
 #endif

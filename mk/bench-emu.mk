@@ -269,3 +269,40 @@ bench-emu-build: $(EMU_DIR)/m3/bench.elf $(EMU_DIR)/m0/bench.elf \
 ifndef REL
 -include $(shell find $(EMU_DIR) -name '*.d' 2>/dev/null)
 endif
+
+# ---- the delta applier (bench_patch.c) ------------------------------------------------
+# The patch from the Cortex-M0+ application of mk/delta-pairs.mk to its
+# edited build (gen_patch), applied on the microbit (Cortex-M0).
+#   make bench-patch   build and run it, print the figures (part of make
+#                      bench-delta; fails only when the run fails)
+EMU_PATCH_DIR := $(EMU_DIR)/m0-patch
+$(EMU_PATCH_DIR)/gen_patch: $(EMU_SRC)/gen_patch.c $(REL)/libfwpack.a $(REL)/libfwpk_verify.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -O1 -g $(INC) $< $(REL)/libfwpack.a $(REL)/libfwpk_verify.a \
+	    $(HOST_LIBS) -o $@
+$(EMU_PATCH_DIR)/patch_stream.h: $(EMU_PATCH_DIR)/gen_patch $(DP_DIR)/cm0-app-v1.elf \
+        $(DP_DIR)/cm0-app-edit.elf
+	$< $(DP_DIR)/cm0-app-v1.elf $(DP_DIR)/cm0-app-edit.elf $(EMU_PATCH_DIR)
+$(EMU_PATCH_DIR)/bench_patch.o: $(EMU_SRC)/bench_patch.c $(EMU_SRC)/bench_clock.h \
+        $(EMU_PATCH_DIR)/patch_stream.h
+	$(CM_CC) $(call EMU_CM_CFLAGS,m0) -std=c99 -Werror $(EMU_m0_DEFS) $(EMU_m0_BENCH) \
+	    $(EMU_INC) -I$(CM_DIR) -I$(EMU_PATCH_DIR) -MMD -MP -c $< -o $@
+$(EMU_PATCH_DIR)/blobs_patch.o: $(EMU_SRC)/blobs_patch.S $(EMU_PATCH_DIR)/patch_stream.h
+	$(CM_CC) $(EMU_m0_ARCH) -Wa,-I$(EMU_PATCH_DIR) -c $< -o $@
+EMU_PATCH_OBJ := $(EMU_VERIFIER_NAMES:%=$(EMU_DIR)/m0/verifier/%.o) \
+    $(EMU_CM_COMMON:%=$(EMU_DIR)/m0/common/%.o) \
+    $(EMU_PATCH_DIR)/bench_patch.o $(EMU_PATCH_DIR)/blobs_patch.o
+$(EMU_PATCH_DIR)/bench_patch.elf: $(EMU_PATCH_OBJ) $(EMU_m0_LD)
+	$(CM_CC) $(EMU_m0_ARCH) --specs=nano.specs --specs=rdimon.specs -nostartfiles \
+	    -Wl,--gc-sections -L$(CM_DIR) -T $(EMU_m0_LD) $(EMU_PATCH_OBJ) -o $@
+
+.PHONY: bench-patch
+bench-patch: $(EMU_PATCH_DIR)/bench_patch.elf
+	@timeout 300 $(EMU_QEMU) -M microbit -kernel $< </dev/null \
+	    >$(EMU_PATCH_DIR)/patch.out 2>&1 || true
+	@awk '$$1 == "R" { v[$$2] = $$3 } $$1 == "FAIL" { bad = 1; print } \
+	    END { if (bad || v["failed"] != "0") { print "m0: bench_patch FAILED"; exit 1 } \
+	          printf "m0 patch applier: %d image bytes from a %d-byte patch: %.1f instructions per output byte; base check %.1f per base byte (%d bytes); state %d B, stack %d B\n", \
+	              v["patch_out_bytes"], v["patch_in_bytes"], v["patch_apply_insns"] / v["patch_out_bytes"], \
+	              v["patch_base_insns"] / v["patch_base_bytes"], v["patch_base_bytes"], \
+	              v["patch_state_bytes"], v["patch_stack"] }' $(EMU_PATCH_DIR)/patch.out

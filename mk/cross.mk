@@ -54,7 +54,8 @@ CROSS_PREFIX_cortex-m0plus := arm-none-eabi-
 CROSS_ARCH_cortex-m0plus := -mcpu=cortex-m0plus -mthumb
 CROSS_PREFIX_cortex-m0plus-min := arm-none-eabi-
 CROSS_ARCH_cortex-m0plus-min := -mcpu=cortex-m0plus -mthumb -DFWPK_RESUME=0 \
-                                -DFWPK_FILTERS=2 -DFWPK_INFLATE_FAST_BITS=7
+                                -DFWPK_FILTERS=2 -DFWPK_DELTA=0 \
+                                -DFWPK_INFLATE_FAST_BITS=7
 CROSS_PREFIX_cortex-m3 := arm-none-eabi-
 CROSS_ARCH_cortex-m3 := -mcpu=cortex-m3 -mthumb
 CROSS_PREFIX_cortex-m4 := arm-none-eabi-
@@ -66,21 +67,22 @@ CROSS_ARCH_rv32imc := -march=rv32imc -mabi=ilp32
 # 1 KB that holds the manifest first and lends Ed25519 its workspace),
 # 64-byte write staging (STM32G0 and SAMD21 write 8 or 64 bytes at a time),
 # four segments kept for the own target.  -stream: everything (resume,
-# both filters); -stream-min: the smallest useful build (Thumb only, no
-# resume).
+# both filters, delta); -stream-min: the smallest useful build (Thumb
+# only, no resume, no delta).
 CROSS_SMALL := -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 -DFWPK_WBUF_SIZE=64 -DFWPK_SEGMENTS=4
 CROSS_PREFIX_cortex-m0plus-stream := arm-none-eabi-
 CROSS_ARCH_cortex-m0plus-stream := -mcpu=cortex-m0plus -mthumb $(CROSS_SMALL)
 CROSS_PREFIX_cortex-m0plus-stream-min := arm-none-eabi-
 CROSS_ARCH_cortex-m0plus-stream-min := -mcpu=cortex-m0plus -mthumb $(CROSS_SMALL) \
-                                -DFWPK_RESUME=0 -DFWPK_FILTERS=2
+                                -DFWPK_RESUME=0 -DFWPK_FILTERS=2 -DFWPK_DELTA=0
 CROSS_PREFIX_atmega328p := avr-
 # Streaming with the window in flash, 128-byte pages, no branch filter
 # (AVR code gains nothing from the ARM and RISC-V ones), Ed25519's field
-# multiplication in loops (size first), no error strings.
+# multiplication in loops (size first), no error strings, no delta updates.
 CROSS_ARCH_atmega328p := -mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 \
                          -DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 \
-                         -DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0
+                         -DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0 \
+                         -DFWPK_DELTA=0
 
 # -min: the same without resume (an in-place install that starts over
 # after a power cut, fetching the container again).

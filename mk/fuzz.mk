@@ -15,6 +15,8 @@
 #             ring with flash-backed history, against liblzma
 #   hex       the packer's Intel HEX parser, with a format/parse round trip
 #   pem       the key parser (PEM/DER, PKCS#8/SPKI), with a round trip
+#   patch     the delta applier (SPEC.md 6.5) in random pieces over a
+#             base, against a reference applier written from the spec
 #   resume    interleavings of interrupted updates (issue 21): the input
 #             picks boots, cuts, records and flash changes; FWPK_OK must
 #             mean the image is in flash byte for byte
@@ -33,7 +35,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_DIR := $(BUILD)/fuzz
-FUZZ_TARGETS := verify manifest inflate lzma hex pem resume notecard
+FUZZ_TARGETS := verify manifest inflate lzma hex pem resume notecard patch
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
               -Wall -Wextra -Werror $(HOST_DEFS) $(INC) -Iverifier/src

@@ -1,6 +1,6 @@
 # A second host build of the verifier in the configuration of make size's
-# cortex-m0plus-min (fwpk_verify.h: FWPK_RESUME, FWPK_FILTERS), with the
-# limits of the Cortex-M0 demo (FWPK_WINDOW_BITS 12, FWPK_MAX_FRAME_SIZE
+# cortex-m0plus-min (fwpk_verify.h: FWPK_RESUME, FWPK_FILTERS, FWPK_DELTA),
+# with the limits of the Cortex-M0 demo (FWPK_WINDOW_BITS 12, FWPK_MAX_FRAME_SIZE
 # 1024), and the test of what that configuration promises.  make check runs
 # it beside the default build's tests.  Included by the top Makefile.
 #
@@ -9,8 +9,8 @@
 # its support code and libfwpack (whose pack runs the verifier too).
 
 MIN := $(BUILD)/test-min
-MIN_DEFS := -DFWPK_RESUME=0 -DFWPK_FILTERS=2 -DFWPK_WINDOW_BITS=12 \
-            -DFWPK_MAX_FRAME_SIZE=1024
+MIN_DEFS := -DFWPK_RESUME=0 -DFWPK_FILTERS=2 -DFWPK_DELTA=0 \
+            -DFWPK_WINDOW_BITS=12 -DFWPK_MAX_FRAME_SIZE=1024
 MIN_TEST_BINS := $(MIN)/tests/test_stream_min $(MIN)/test_lzma_lclp1
 
 $(MIN)/obj/verifier/%.o: verifier/%.c

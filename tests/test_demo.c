@@ -11,6 +11,8 @@
  * is refused and the update starts over; a lower security counter than an
  * installed one is refused (anti-rollback minimum in the state area).
  * The same v2 packed with --codec lzma installs, and resumes after a cut.
+ * A delta update of v2 against v1 installs the same image; a delta for
+ * another base is refused before any erase.
  *
  * Needs arm-none-eabi-gcc and qemu-system-arm: their absence is a failure
  * with a message, never a silent skip.  Runs from the repo root; FWPACK
@@ -321,6 +323,26 @@ static void test_rollback_refused(void **state)
     refuse("app v1");
 }
 
+/* v2 as a delta against v1 (SPEC.md 6.5): rebuilt from the active slot */
+static void test_delta_update_installs_v2(void **state)
+{
+    (void)state;
+    boot(DEMO_DIR "/app_v2_delta.fwpk");
+    expect("fwboot: result=installed version=2.0.0 ");
+    expect("app v2.0.0 running");
+    expect(v2_crc); /* the same image as the full container's */
+    refuse("app v1");
+    refuse("flash model:");
+}
+
+/* a delta for devices that run v2: refused before any erase */
+static void test_delta_wrong_base_refused(void **state)
+{
+    (void)state;
+    boot(DEMO_DIR "/app_v2_wrongbase.fwpk");
+    expect_refused(FWPK_ERR_BASE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +359,8 @@ int main(void)
         cmocka_unit_test(test_record_for_other_container_starts_over),
         cmocka_unit_test(test_rollback_refused),
         cmocka_unit_test(test_lzma_update_installs_v2),
+        cmocka_unit_test(test_delta_update_installs_v2),
+        cmocka_unit_test(test_delta_wrong_base_refused),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

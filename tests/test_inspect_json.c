@@ -344,8 +344,12 @@ static int setup(void **state)
     if (pu_run("pack --unsigned --codec lzma %s -o %s", P("app.hex"),
                P("lzma.fwpk")))
         return -1;
-    return pu_run("pack --unsigned --codec none %s -o %s", P("app.hex"),
-                  P("plain.fwpk"));
+    if (pu_run("pack --unsigned --codec none %s -o %s", P("app.hex"),
+               P("plain.fwpk")))
+        return -1;
+    /* a delta target against plain.fwpk's image */
+    return pu_run("pack --unsigned --base %s %s -o %s", P("plain.fwpk"),
+                  P("app.hex"), P("delta.fwpk"));
 }
 
 static int teardown(void **state)
@@ -385,6 +389,16 @@ static void test_fields_documented(void **state)
     assert_non_null(strstr(pu_out, "\"lzma\":{\"lc\":0,\"lp\":1,\"pb\":1}"));
     seen_documented(&doc, &lz, "lzma container");
 
+    /* a delta target: its base; decoded only with it (verify --base) */
+    fields dl = {0};
+    assert_int_equal(pu_run("inspect --json %s", P("delta.fwpk")), 0);
+    parse(pu_out, &dl);
+    assert_non_null(strstr(pu_out, "\"delta\":{\"base_size\":"));
+    assert_non_null(strstr(pu_out, "\"base_version\":\"0.0.0\""));
+    assert_non_null(strstr(pu_out, "\"digest_ok\":null,\"problem\":null"));
+    assert_non_null(strstr(pu_out, "\"ok\":true}"));
+    seen_documented(&doc, &dl, "delta container");
+
     /* a frame byte changed: the object with ok false, exit 1 */
     size_t len;
     char *d = pu_read(P("both.fwpk"), &len);
@@ -407,6 +421,8 @@ static void test_fields_documented(void **state)
         add(&seen, plain.f[i].path, plain.f[i].types);
     for (size_t i = 0; i < lz.n; i++)
         add(&seen, lz.f[i].path, lz.f[i].types);
+    for (size_t i = 0; i < dl.n; i++)
+        add(&seen, dl.f[i].path, dl.f[i].types);
     for (size_t i = 0; i < doc.n; i++) {
         const field *s = find(&seen, doc.f[i].path);
         if (!s)

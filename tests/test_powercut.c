@@ -57,6 +57,7 @@ static fwpk_err boot_upto(device *d, const box_setup *s, const uint8_t *box,
     pol.window_hi = BOX_BASE + BOX_FLASH;
     fwp_flash_bind(&d->flash, &cb);
     cb.checkpoint = persist;
+    cb.base_addr = BOX_DELTA_BASE; /* a delta's base (box_put_base) */
     err = resume ? fwpk_resume_begin(&ctx, &pol, &cb, &d->saved)
                  : fwpk_begin(&ctx, &pol, &cb);
     if (upto > len)
@@ -94,10 +95,13 @@ static void old_flash(device *d)
     memset(d->flash.programmed, 1, BOX_FLASH / 8);
 }
 
+/* The image in flash; a delta's base as it was: never written. */
 static int image_in_flash(const box_setup *s, const device *d)
 {
     return memcmp(d->flash.mem + (s->t[0].image.segs[0].addr - BOX_BASE),
-                  s->image[0], s->image_len[0]) == 0;
+                  s->image[0], s->image_len[0]) == 0 &&
+           (!s->base || memcmp(d->flash.mem + (BOX_DELTA_BASE - BOX_BASE),
+                               s->base, s->t[0].base_size) == 0);
 }
 
 static unsigned cut_everywhere(box_setup *s, const char *what)
@@ -116,6 +120,7 @@ static unsigned cut_everywhere(box_setup *s, const char *what)
         free(box);
         return 0;
     }
+    box_put_base(s, &d.flash);
     assert_int_equal(boot(&d, s, box, len, 0, 0), FWPK_OK);
     assert_true(image_in_flash(s, &d));
     ops = d.flash.erases + d.flash.writes;
@@ -124,6 +129,7 @@ static unsigned cut_everywhere(box_setup *s, const char *what)
         fwpk_err err;
         int had_record;
         old_flash(&d);
+        box_put_base(s, &d.flash);
         d.flash.cut_after = (long)k;
         err = boot(&d, s, box, len, 0, 0);
         assert_int_not_equal(err, FWPK_OK); /* never "done" when cut */
@@ -204,6 +210,44 @@ static void test_cut_lzma(void **state)
     box_free(&s);
 }
 
+/* A delta's records name its first frame too (SPEC.md 6.5): a resumed
+ * run checks the base again and decodes from the start; the base, read
+ * until the last byte, is never written. */
+static void test_cut_delta(void **state)
+{
+    (void)state;
+    static const uint32_t codec[] = {FWPK_CODEC_DEFLATE, FWPK_CODEC_LZMA,
+                                     FWPK_CODEC_NONE};
+    static const char *const what[] = {
+        "delta, deflate + thumb filter, 256-byte frames",
+        "delta, lzma + thumb filter, 256-byte frames",
+        "delta, no codec, 256-byte frames"};
+    for (int i = 0; i < 3; i++) {
+        box_setup s;
+        size_t blen;
+        /* LZMA's smallest dictionary, 2^12, is more than a 512-byte ring */
+        if (codec[i] == FWPK_CODEC_LZMA &&
+            BOX_DELTA_WINDOW_BITS < FWPK_LZMA_DICT_BITS_MIN) {
+            printf("# %s: not in this build (ring 2^%d)\n", what[i],
+                   FWPK_RING_BITS);
+            continue;
+        }
+        box_init(&s, 24007);
+        s.t[0].codec = codec[i];
+        s.t[0].lzma_props = 45 + 9;
+        s.t[0].window_bits = codec[i] == FWPK_CODEC_NONE ? 0
+                             : codec[i] == FWPK_CODEC_LZMA
+                                 ? FWPK_LZMA_DICT_BITS_MIN
+                             : BOX_DELTA_WINDOW_BITS < 12 ? BOX_DELTA_WINDOW_BITS
+                                                          : 12;
+        s.t[0].frame_size = 256; /* a patch of a few frames */
+        s.t[0].filter = FWPK_FILTER_THUMB;
+        box_make_delta(&s, &blen);
+        cut_everywhere(&s, what[i]);
+        box_free(&s);
+    }
+}
+
 static void test_cut_stored(void **state)
 {
     (void)state;
@@ -231,6 +275,7 @@ static void test_cut_twice(void **state)
     for (k = 3; k < 40; k += 5) {
         device d;
         old_flash(&d);
+        box_put_base(&s, &d.flash);
         d.flash.cut_after = (long)k;
         assert_int_not_equal(boot(&d, &s, box, len, 0, 0), FWPK_OK);
         d.flash.cut = 0;
@@ -346,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_cut_deflate_rv32),
         cmocka_unit_test(test_cut_lzma),
         cmocka_unit_test(test_cut_stored),
+        cmocka_unit_test(test_cut_delta),
         cmocka_unit_test(test_cut_twice),
         cmocka_unit_test(test_bad_records),
         cmocka_unit_test(test_resume_over_foreign_bytes),

@@ -229,14 +229,14 @@ static void tamper_offsets(const il_container *c, const fwpk_resume *r,
 
 static void test_tamper_after_record(void **state)
 {
-    /* il_set_standard: containers 0, 1, 4, 6 hold image a, 2, 3, 5, 7
+    /* il_set_standard: containers 0, 1, 4, 6, 8 hold image a, 2, 3, 5, 7
      * image b */
-    static const int sibling[8] = {1, 4, 3, 5, 6, 7, 0, 2};
-    static const int stranger[8] = {2, 3, 0, 1, 5, 4, 7, 6};
+    static const int sibling[9] = {1, 4, 3, 5, 6, 7, 0, 2, 1};
+    static const int stranger[9] = {2, 3, 0, 1, 5, 4, 7, 6, 3};
     tamper_count n = {0, 0, 0};
     int c;
     (void)state;
-    assert_int_equal(set.count, 8);
+    assert_int_equal(set.count, 9);
     for (c = 0; c < set.count; c++) {
         const il_container *con = &set.c[c];
         il_boot_plan p = plan_for(c, IL_BEGIN, IL_FULL, 0);

@@ -1,12 +1,13 @@
 /* test_stream_min.c - the verifier's compile-time features and limits
- * (fwpk_verify.h: FWPK_RESUME, FWPK_FILTERS, FWPK_MAX_FRAME_SIZE,
- * FWPK_WINDOW_BITS).  Built twice: with the defaults, as every test, and by
- * mk/min.mk against a verifier compiled like make size's cortex-m0plus-min
- * (-DFWPK_RESUME=0 -DFWPK_FILTERS=2) with the M0 demo's limits (12-bit
- * window, 1 KiB frames).  Each build checks what its own configuration
- * promises: a filter left out, or a frame size or window above the limits
- * (SPEC.md 7), is refused before anything is erased, and without resume no
- * record is ever offered. */
+ * (fwpk_verify.h: FWPK_RESUME, FWPK_FILTERS, FWPK_DELTA,
+ * FWPK_MAX_FRAME_SIZE, FWPK_WINDOW_BITS).  Built twice: with the defaults,
+ * as every test, and by mk/min.mk against a verifier compiled like make
+ * size's cortex-m0plus-min (-DFWPK_RESUME=0 -DFWPK_FILTERS=2
+ * -DFWPK_DELTA=0) with the M0 demo's limits (12-bit window, 1 KiB frames).
+ * Each build checks what its own configuration promises: a filter or delta
+ * support left out, or a frame size or window above the limits (SPEC.md
+ * 7), is refused before anything is erased, and without resume no record
+ * is ever offered. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -51,6 +52,8 @@ static fwpk_err run(box_setup *s, fwp_flash *flash)
     pol.window_hi = BOX_BASE + BOX_FLASH;
     fwp_flash_bind(flash, &cb);
     cb.checkpoint = count_checkpoint;
+    box_put_base(s, flash); /* a delta's base, if any */
+    cb.base_addr = BOX_DELTA_BASE;
     checkpoints = 0;
     err = fwpk_begin(&ctx, &pol, &cb);
     while (err == FWPK_OK && off < len) {
@@ -170,12 +173,34 @@ static void test_resume(void **state)
     box_free(&s);
 }
 
+/* A delta target (SPEC.md 6.5): installed, or refused before any erase
+ * by a build without the applier. */
+static void test_delta(void **state)
+{
+    box_setup s;
+    fwp_flash f;
+    size_t blen;
+    (void)state;
+    small_box(&s, 9000);
+    if (s.t[0].window_bits > BOX_DELTA_WINDOW_BITS)
+        s.t[0].window_bits = BOX_DELTA_WINDOW_BITS;
+    box_make_delta(&s, &blen);
+    assert_int_equal(run(&s, &f), FWPK_DELTA ? FWPK_OK : FWPK_ERR_LIMIT);
+    if (FWPK_DELTA)
+        assert_true(box_flash_matches(&s, 0, &f));
+    else
+        assert_int_equal(f.erases + f.writes, 0);
+    fwp_flash_free(&f);
+    box_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_resume),
+        cmocka_unit_test(test_delta),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,6 +128,9 @@ static void set_genuine(const box_setup *s)
         memcpy(genuine.flat + (img->segs[i].addr - BOX_BASE),
                img->segs[i].data, img->segs[i].len);
     }
+    if (s->base) /* a delta's base, installed before: never written */
+        memcpy(genuine.flat + (BOX_DELTA_BASE - BOX_BASE), s->base,
+               s->t[0].base_size);
     genuine.s = s;
 }
 
@@ -136,7 +139,7 @@ static int flash_clean(const box_setup *s, const fwp_flash *f)
     uint32_t a;
     if (genuine.s != s || (tally.run & 63) == 0)
         return box_flash_clean(s, 0, f);
-    if (f->erases + f->writes == 0)
+    if (f->erases + f->writes == 0 && !s->base)
         return 1; /* the model's memory changes only by erase and write */
     for (a = 0; a < f->size; a++)
         if (f->mem[a] != 0xff && f->mem[a] != genuine.flat[a])
@@ -148,7 +151,7 @@ static int flash_clean(const box_setup *s, const fwp_flash *f)
  * frame's hash is compared (streaming mode). */
 #define STREAMING_ERRS                                                    \
     (E(FWPK_ERR_FRAME) | E(FWPK_ERR_FRAME_HASH) | E(FWPK_ERR_INFLATE) |   \
-     E(FWPK_ERR_SIZE) | E(FWPK_ERR_DIGEST))
+     E(FWPK_ERR_SIZE) | E(FWPK_ERR_DIGEST) | E(FWPK_ERR_PATCH))
 
 enum {
     UNTOUCHED = 1, /* no erase or write at all */
@@ -164,6 +167,8 @@ static fwpk_err refuse_ex(const box_setup *s, const box_policy *p,
 {
     fwp_flash f;
     box_policy dflt = {0};
+    dflt.base = s->base; /* a delta's, where box_verify puts it */
+    dflt.base_len = s->base ? s->t[0].base_size : 0;
     fwpk_err err = box_verify(s, p ? p : &dflt, box, len, &f);
     tally.run++;
     if (err != FWPK_OK) {
@@ -392,6 +397,19 @@ static void test_small_lzma_every_bit(void **state)
     s.t[0].lzma_props = 45 + 9; /* lc 0 lp 1 pb 1 */
     s.t[0].window_bits = 12;
     flip_every_bit(&s, "small lzma");
+    box_free(&s);
+}
+
+/* The same as a delta (SPEC.md 6.5) against an older image. */
+static void test_small_delta_every_bit(void **state)
+{
+    (void)state;
+    box_setup s;
+    size_t blen;
+    small_setup(&s);
+    s.t[0].window_bits = BOX_DELTA_WINDOW_BITS;
+    box_make_delta(&s, &blen);
+    flip_every_bit(&s, "small delta");
     box_free(&s);
 }
 
@@ -1292,6 +1310,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_small_every_bit, forget_genuine),
         cmocka_unit_test_teardown(test_small_lzma_every_bit, forget_genuine),
+        cmocka_unit_test_teardown(test_small_delta_every_bit, forget_genuine),
         cmocka_unit_test_teardown(test_small_every_length, forget_genuine),
         cmocka_unit_test_teardown(test_large_genuine, forget_genuine),
         cmocka_unit_test_teardown(test_large_random_bytes, forget_genuine),

@@ -665,7 +665,7 @@ static void cmd_update(const char *arg)
         keyring, 1, 1, 0, "app", 0, 0x1000, 0x8000, 0,
     };
     static const fwpk_flash flash = {flash_erase, flash_write, flash_read, 0,
-                                     0, 0, 0};
+                                     0, 0, 0, 0};
     char line[96];
     uint8_t piece[72];
     fwpk_err err = fwpk_begin(&update_ctx, &policy, &flash);

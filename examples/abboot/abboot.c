@@ -91,6 +91,8 @@ static fwpk_err verify(abboot *b)
     cb.user = b;
     cb.checkpoint = v_checkpoint;
     b->pos = 0;
+    /* a delta update (format/SPEC.md 6.5) applies to the image that runs */
+    cb.base_addr = b->layout->active;
     err = b->resuming ? fwpk_resume_begin(b->ctx, &b->policy, &cb, &b->from)
                       : fwpk_begin(b->ctx, &b->policy, &cb);
     if (err == FWPK_OK && b->io->fetch)

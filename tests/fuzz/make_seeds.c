@@ -2,10 +2,11 @@
  * make_seeds.c - seed corpora for the fuzz targets, built with the real
  * packer: signed containers (with the key fuzz_verify trusts), their
  * manifests, deflate frames as fuzz_inflate reads them, LZMA streams as
- * fuzz_lzma reads them, Intel HEX text and Ed25519 keys in PEM and DER.
+ * fuzz_lzma reads them, patches as fuzz_patch reads them, Intel HEX text
+ * and Ed25519 keys in PEM and DER.
  *
  * Usage: make_seeds DIR   (writes DIR/verify, DIR/manifest, DIR/inflate,
- * DIR/lzma, DIR/hex, DIR/pem, DIR/resume)
+ * DIR/lzma, DIR/patch, DIR/hex, DIR/pem, DIR/resume)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,6 +242,35 @@ static void notecard_seeds(const char *dir)
     }
 }
 
+/* Patches as fuzz_patch reads them: filter, base size - 1, image size -
+ * 1 (LE16 each), piece seed, the base, then the patch fwp_delta_make
+ * makes from it to an edited image. */
+static void patch_seeds(const char *dir)
+{
+    static uint8_t base[2000], img[2100], in[4200];
+    make_image(base, sizeof base, 13);
+    for (int n = 0; n < 3; n++) {
+        uint32_t filter = (uint32_t)n, len = sizeof img - 40 * (uint32_t)n;
+        fwp_buf patch = {0};
+        fwp_err err;
+        memcpy(img, base, 600);
+        make_image(img + 600, 100, 17 + (uint32_t)n);
+        memcpy(img + 700, base + 600 + 40 * (uint32_t)n, len - 700);
+        memcpy(in, img, len);
+        fwp_filter_apply(filter, in, len, 0x08000000u);
+        if (fwp_delta_make(base, sizeof base, filter, 0x08000000u, in, len,
+                           &patch, &err))
+            die("patch", &err);
+        uint8_t head[6] = {(uint8_t)filter, (sizeof base - 1) & 0xff,
+                           (sizeof base - 1) >> 8, (uint8_t)((len - 1) & 0xff),
+                           (uint8_t)((len - 1) >> 8), (uint8_t)(n * 5)};
+        memcpy(in, base, sizeof base);
+        memcpy(in + sizeof base, patch.data, patch.len);
+        put(dir, "patch", n, head, sizeof head, in, sizeof base + patch.len);
+        fwp_buf_free(&patch);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -255,6 +285,7 @@ int main(int argc, char **argv)
     container_seeds(argv[1], &kp);
     inflate_seeds(argv[1]);
     lzma_seeds(argv[1]);
+    patch_seeds(argv[1]);
     pem_seeds(argv[1], &kp);
     resume_seeds(argv[1]);
     notecard_seeds(argv[1]);

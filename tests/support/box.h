@@ -15,6 +15,9 @@
  * build: a window in flash cannot be filtered back (history.h). */
 #define BOX_RV32_WINDOW_BITS \
     (FWPK_RING_BITS < FWPK_WINDOW_BITS ? FWPK_RING_BITS : FWPK_WINDOW_BITS)
+/* The same for a delta's codec: the patch's history is not in flash, so
+ * the whole window is the RAM ring (patch.h). */
+#define BOX_DELTA_WINDOW_BITS BOX_RV32_WINDOW_BITS
 
 typedef struct {
     fwp_target_opts t[FWPK_MAX_TARGETS];
@@ -22,6 +25,7 @@ typedef struct {
     fwp_keypair kp[4];     /* kp[i] from seed i+1 */
     uint8_t *image[FWPK_MAX_TARGETS]; /* each target's bytes (one segment) */
     size_t image_len[FWPK_MAX_TARGETS];
+    uint8_t *base;         /* box_make_delta's */
 } box_setup;
 
 /* The codec box_init picks: deflate, or LZMA (lc 0 lp 1 pb 1) in a build
@@ -58,7 +62,13 @@ typedef struct {
     int mapped;              /* flash read through fwpk_flash.mapped */
     /* offered resume records (user: the fwp_flash); may be NULL */
     fwpk_err (*checkpoint)(void *user, const fwpk_resume *rec);
+    const uint8_t *base;     /* a delta's base, put at BOX_DELTA_BASE */
+    size_t base_len;
 } box_policy;
+
+/* Where box_verify puts a delta's base: the flash's upper half, which an
+ * image of at most 128 KiB at BOX_BASE never touches. */
+#define BOX_DELTA_BASE (BOX_BASE + BOX_FLASH / 2)
 
 /* Containers made by hand, for manifests that lie and frames that a
  * packer would never make. */
@@ -83,12 +93,25 @@ void box_frames(fwp_mtarget *t, fwp_frames *fr, const uint8_t *stream,
 fwpk_err box_begin(const box_setup *s, const box_policy *p, fwp_flash *flash,
                    fwpk_ctx *ctx, fwpk_key keys[4], fwpk_flash *cb,
                    const fwpk_resume *rec);
+/* Makes target 0 a delta (SPEC.md 6.5) against an older version of its
+ * image, as an edit leaves it (bytes removed, changed, added), and
+ * returns that base (malloc'd, kept by s: box_free frees it), which a
+ * device holds at BOX_DELTA_BASE (box_policy.base). */
+const uint8_t *box_make_delta(box_setup *s, size_t *base_len);
+/* Puts s's delta base (if any) into the flash at BOX_DELTA_BASE. */
+void box_put_base(const box_setup *s, fwp_flash *flash);
+
+/* The usual device: kp[0] its one trusted key, target "main", the box
+ * flash as its window. */
+void box_simple_policy(const box_setup *s, fwpk_key *key, fwpk_policy *pol);
+
 /* Runs begin/feed.../finish over box with policy p on a fresh flash model
  * (which the caller frees with fwp_flash_free). */
 fwpk_err box_verify(const box_setup *s, const box_policy *p,
                     const uint8_t *box, size_t len, fwp_flash *flash);
-/* Nonzero when flash holds target t's image at its address and 0xFF
- * everywhere else that was written. */
+/* Nonzero when flash holds target t's image at its address, s's delta
+ * base (box_make_delta) at BOX_DELTA_BASE, and 0xFF everywhere else that
+ * was written. */
 int box_flash_matches(const box_setup *s, int t, const fwp_flash *flash);
 /* Nonzero when every programmed byte equals the genuine image's byte at
  * that address (or 0xFF padding): nothing foreign reached flash. */

@@ -32,6 +32,9 @@ int il_set_add(il_set *set, const il_spec *spec, const fwp_keypair *kp,
     t.level = 9;
     t.filter = spec->filter;
     t.lzma_props = spec->lzma_props;
+    t.base = spec->base;
+    t.base_size = spec->base_len;
+    t.base_version = "1.0.0";
     for (i = 0; i < 2 && spec->len[i] > 0; i++)
         if (fwp_image_add(&t.image, spec->addr[i], spec->data[i], spec->len[i],
                           spec->name, err)) {
@@ -135,6 +138,10 @@ int il_set_standard(il_set *set, const fwp_keypair *kp, fwp_err *err)
         {"b' lzma 1,0,2 f512 d12 wu32", FWPK_CODEC_LZMA, 12, 512,
          FWPK_FILTER_NONE, 32, "2.2.0", {IL_BASE, 0}, {9000, 0}, {b2, NULL},
          2 * 45 + 1},
+        /* against b, so that the patch spans frames (and records) */
+        {"a' delta of b, deflate+thumb f256 w9", FWPK_CODEC_DEFLATE, 9,
+         256, FWPK_FILTER_THUMB, 8, "1.1.1", {IL_BASE, 0}, {11000, 0},
+         {a2, NULL}, 0, b, IL_IMAGE_LEN},
     };
     size_t i;
     firmware_bytes(a, sizeof a, 1);
@@ -145,6 +152,8 @@ int il_set_standard(il_set *set, const fwp_keypair *kp, fwp_err *err)
     memcpy(b2, b, sizeof b2);
     b2[100] ^= 1;
     memset(set, 0, sizeof *set);
+    set->base = b;
+    set->base_len = IL_IMAGE_LEN;
     for (i = 0; i < sizeof specs / sizeof specs[0]; i++)
         if (il_set_add(set, &specs[i], kp, err)) {
             il_set_free(set);
@@ -275,6 +284,11 @@ static fwpk_err attempt(il_device *d, const il_set *set, const il_container *c,
     pol.window_hi = IL_BASE + IL_FLASH;
     fwp_flash_bind(&d->flash, &cb);
     cb.checkpoint = keep_record;
+    if (set->base) { /* the active slot: the deltas' base, as ever */
+        memcpy(d->flash.mem + (IL_DELTA_BASE - IL_BASE), set->base,
+               set->base_len);
+        cb.base_addr = IL_DELTA_BASE;
+    }
     err = rec ? fwpk_resume_begin(&ctx, &pol, &cb, rec)
               : fwpk_begin(&ctx, &pol, &cb);
     while (err == FWPK_OK && off < limit) {

@@ -25,7 +25,7 @@
 #define IL_ERASE_BLOCK 2048u
 #define IL_WRITE_UNIT 8u
 
-#define IL_MAX_CONTAINERS 8
+#define IL_MAX_CONTAINERS 9
 #define IL_MAX_RECORDS 256 /* records kept per interleaving; then no more */
 #define IL_LOG_MAX 8192
 
@@ -39,6 +39,8 @@ typedef struct {
     uint32_t addr[2], len[2];
     const uint8_t *data[2];
     uint32_t lzma_props;     /* codec LZMA: (pb * 5 + lp) * 9 + lc */
+    const uint8_t *base;     /* a delta against these bytes, or NULL */
+    uint32_t base_len;
 } il_spec;
 
 typedef struct {
@@ -52,17 +54,25 @@ typedef struct {
     il_container c[IL_MAX_CONTAINERS];
     int count;
     fwpk_key key;            /* the one trusted key, which signed them all */
+    const uint8_t *base;     /* the deltas' base, which every device holds
+                                at IL_DELTA_BASE (its active slot) */
+    uint32_t base_len;
 } il_set;
+
+/* Where the device keeps the deltas' base: above every container's
+ * image, never written by an update. */
+#define IL_DELTA_BASE (IL_BASE + 0xc000u)
 
 /* Packs spec with kp into the next slot; -1 with err on failure. */
 int il_set_add(il_set *set, const il_spec *spec, const fwp_keypair *kp,
                fwp_err *err);
-/* The standard set: eight containers of two images, a (firmware-like) in
- * containers 0, 1, 4, 6 and b (random) in 2, 3, 5, 7, each container with
- * the image in part or a few bytes changed; codec none/deflate/LZMA,
+/* The standard set: nine containers of two images, a (firmware-like) in
+ * containers 0, 1, 4, 6, 8 and b (random) in 2, 3, 5, 7, each container
+ * with the image in part or a few bytes changed; codec none/deflate/LZMA,
  * filters none/thumb/rv32, frames 256 to 8192, write units 8 and 32,
- * container 4 in two segments.  LZMA's records all name its first frame
- * (SPEC.md 6.1): 6 and 7 put that rule into every interleaving. */
+ * container 4 in two segments, container 8 a delta of a' against b.
+ * LZMA's records all name its first frame (SPEC.md 6.1): 6 and 7 put that
+ * rule into every interleaving. */
 int il_set_standard(il_set *set, const fwp_keypair *kp, fwp_err *err);
 void il_set_free(il_set *set);
 

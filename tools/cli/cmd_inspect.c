@@ -76,10 +76,16 @@ static void text_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w,
                        (unsigned)(t->lzma_props % 9),
                        (unsigned)(t->lzma_props / 9 % 5),
                        (unsigned)(t->lzma_props / 45));
-    fwp_buf_printf(b, ", filter %s\n"
-                      "  frames       %u of at most %u bytes, payload %u "
+    fwp_buf_printf(b, ", filter %s\n", fwp_filter_name(t->filter));
+    if (t->base_size) {
+        text_str(b, "  delta        against version ", t->base_version);
+        fwp_buf_printf(b, ", %u bytes, digest ", (unsigned)t->base_size);
+        fwp_buf_hex(b, t->base_digest, FWPK_HASH_LEN);
+        fwp_buf_printf(b, "; patch %u bytes\n", (unsigned)t->patch_size);
+    }
+    fwp_buf_printf(b, "  frames       %u of at most %u bytes, payload %u "
                       "bytes (%.1f%% of the image):",
-                   fwp_filter_name(t->filter), (unsigned)t->frame_count,
+                   (unsigned)t->frame_count,
                    (unsigned)t->frame_size, (unsigned)t->payload_size,
                    100.0 * t->payload_size / t->image_size);
     for (uint32_t f = 0; f < w->count; f++)
@@ -142,6 +148,21 @@ static void json_str_or_null(fwp_buf *b, const char *s)
         fwp_buf_printf(b, "null");
 }
 
+/* A delta target's base (SPEC.md 6.5), else null. */
+static void json_delta(fwp_buf *b, const fwp_mtarget *t)
+{
+    fwp_buf_printf(b, ",\"delta\":");
+    if (!t->base_size) {
+        fwp_buf_printf(b, "null");
+        return;
+    }
+    fwp_buf_printf(b, "{\"base_size\":%u,", (unsigned)t->base_size);
+    json_hex(b, "base_digest", t->base_digest, FWPK_HASH_LEN);
+    fwp_buf_printf(b, ",\"base_version\":");
+    fwp_buf_json_str(b, t->base_version);
+    fwp_buf_printf(b, ",\"patch_size\":%u}", (unsigned)t->patch_size);
+}
+
 static void json_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w)
 {
     fwp_buf_printf(b, "{\"name\":");
@@ -166,6 +187,7 @@ static void json_target(fwp_buf *b, const fwp_mtarget *t, const fwp_walk *w)
                        (unsigned)(t->lzma_props / 45));
     else
         fwp_buf_printf(b, "null");
+    json_delta(b, t);
     fwp_buf_printf(b, ",\"filter\":\"%s\",\"frame_size\":%u,\"frame_count\""
                       ":%u,\"payload_size\":%u,",
                    fwp_filter_name(t->filter), (unsigned)t->frame_size,

@@ -85,6 +85,10 @@ static const char help[] =
     "                            default 0, 1, 1: see README)\n"
     "      --frame-size N        256..8192, or 1K..8K (profile's, else\n"
     "                            4096)\n"
+    "      --base OLD            a delta update against OLD, the image the\n"
+    "                            device runs (any input format, or an earlier\n"
+    "                            container): same target and first address\n"
+    "      --base-version V      OLD's version (a container carries its own)\n"
     "      --filter none|thumb|rv32  branch filter (thumb for Cortex-M,\n"
     "                            rv32 for RISC-V profiles, else none)\n"
     "output:\n"
@@ -175,7 +179,8 @@ enum {
     O_DESC, O_FIRMWARE, O_BUILDER, O_COUNTER, O_BASE, O_SIZE, O_ERASE,
     O_WRITE, O_CODEC, O_LEVEL, O_WINDOW, O_FRAME, O_FILTER, O_FORCE,
     O_MAX_SIZE, O_MAX_INPUT, O_PASS_FILE, O_WEAK_KDF, O_PKCS11, O_P11_MODULE,
-    O_P11_PIN, O_CROP, O_EXCLUDE, O_MCU_FILE, O_LZMA_LC, O_LZMA_LP, O_LZMA_PB
+    O_P11_PIN, O_CROP, O_EXCLUDE, O_MCU_FILE, O_LZMA_LC, O_LZMA_LP, O_LZMA_PB,
+    O_DELTA_BASE, O_BASE_VERSION
 };
 
 static const struct option long_opts[] = {
@@ -211,6 +216,8 @@ static const struct option long_opts[] = {
     {"force", no_argument, 0, O_FORCE},
     {"max-size", required_argument, 0, O_MAX_SIZE},
     {"max-input", required_argument, 0, O_MAX_INPUT},
+    {"base", required_argument, 0, O_DELTA_BASE},
+    {"base-version", required_argument, 0, O_BASE_VERSION},
     {"lzma-lc", required_argument, 0, O_LZMA_LC},
     {"lzma-lp", required_argument, 0, O_LZMA_LP},
     {"lzma-pb", required_argument, 0, O_LZMA_PB},
@@ -379,6 +386,10 @@ static int option(pack_cli *c, int opt, char *arg)
     case O_UNSIGNED: c->unsigned_ = 1; return 0;
     case O_FORCE: return 0; /* outputs are always replaced */
     case O_CODEC: c->codec = arg; return 0;
+    case O_DELTA_BASE: c->base = arg; return 0;
+    case O_BASE_VERSION:
+        c->base_version = arg;
+        return cli_opt_text("--base-version", arg, FWPK_VERSION_MAX);
     case O_FILTER: c->filter = arg; return 0;
     case O_PASS_FILE: c->keys.pass_file = arg; return 0;
     case O_WEAK_KDF: c->keys.kdf_flags |= FWP_KDF_ALLOW_WEAK; return 0;
@@ -448,6 +459,11 @@ static int check_args(pack_cli *c, int argc, char **argv)
     if (c->filter && fwp_filter_from_name(c->filter, &id))
         return cli_error(EXIT_USAGE, "pack: --filter '%s': must be none, "
                                      "thumb or rv32", fwp_quote(c->filter, q));
+    if (c->base && c->spec_count > 1)
+        return cli_error(EXIT_USAGE, "pack: --base makes one target a delta: "
+                                     "pack one FILE with it");
+    if (c->base_version && !c->base)
+        return cli_error(EXIT_USAGE, "pack: --base-version goes with --base");
     if (c->verbose && cli_is_stdio(c->out))
         return cli_error(EXIT_USAGE, "pack: -v prints to stdout, where -o - "
                                      "writes the container");
@@ -482,7 +498,7 @@ static int parse(pack_cli *c, int argc, char **argv)
 /* -o must not be one of the files pack reads. */
 static int check_output(const pack_cli *c)
 {
-    const char *in[FWPK_MAX_TARGETS + FWPK_MAX_SIGNATURES + 2];
+    const char *in[FWPK_MAX_TARGETS + FWPK_MAX_SIGNATURES + 3];
     size_t n = 0;
     for (size_t i = 0; i < c->spec_count; i++)
         in[n++] = c->specs[i].file;
@@ -490,6 +506,7 @@ static int check_output(const pack_cli *c)
         in[n++] = c->keys.files[i];
     in[n++] = c->keys.pass_file;
     in[n++] = c->mcu_file;
+    in[n++] = c->base;
     return cli_output_check("pack", c->out, 1, in, n);
 }
 
@@ -662,6 +679,8 @@ static int run(pack_cli *c, fwp_target_opts *targets)
         rc = pack_make_target(c, &c->specs[i], &targets[i]);
         c->p.target_count = i + 1;
     }
+    if (rc == 0 && c->base)
+        rc = pack_delta_base(c, &targets[0]);
     c->p.targets = targets;
     if (rc == 0 && !c->p.product)
         default_product(c, product, sizeof product);
@@ -682,5 +701,6 @@ int cmd_pack(int argc, char **argv)
     for (size_t i = 0; i < FWPK_MAX_TARGETS; i++)
         fwp_image_free(&targets[i].image);
     fwp_mcu_list_free(&c.profiles);
+    free(c.base_bytes);
     return rc;
 }

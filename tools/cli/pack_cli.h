@@ -46,6 +46,9 @@ typedef struct {
     uint32_t load_addr;
     uint32_t max_size; /* 0: no limit */
     int has_max_size;
+    const char *base, *base_version; /* --base OLD, --base-version V */
+    uint8_t *base_bytes;   /* the base as the device holds it (malloc'd) */
+    char base_ver[FWPK_VERSION_MAX + 1];
     cli_p11 p11;           /* --pkcs11 signers */
     fwp_mcu_list profiles;
 } pack_cli;
@@ -55,5 +58,10 @@ typedef struct {
  * not fit the MCU or the data is mostly gap.  Returns 0 or an exit code
  * after printing. */
 int pack_make_target(const pack_cli *c, const tspec *s, fwp_target_opts *t);
+
+/* --base OLD: makes t a delta target against OLD's image (an earlier
+ * container's, or any input file's), refusing a base for another target
+ * or address range.  Returns 0 or an exit code after printing. */
+int pack_delta_base(pack_cli *c, fwp_target_opts *t);
 
 #endif

@@ -87,6 +87,9 @@ static int lzma_choices(const pack_cli *c, fwp_target_opts *t,
     uint32_t d[3];
     while (bits < FWPK_LZMA_DICT_BITS_MAX && ((uint32_t)1 << bits) < size)
         bits++;
+    /* a delta's patch history stays in the device's RAM (patch.h) */
+    if (c->base && bits > FWPK_WINDOW_BITS_MAX)
+        bits = FWPK_WINDOW_BITS_MAX;
     t->window_bits = c->has_geo[GEO_WINDOW] ? c->geo[GEO_WINDOW] : bits;
     if (t->window_bits < FWPK_LZMA_DICT_BITS_MIN ||
         t->window_bits > FWPK_LZMA_DICT_BITS_MAX)
@@ -218,4 +221,55 @@ int pack_make_target(const pack_cli *c, const tspec *s, fwp_target_opts *t)
     if (rc == 0 && !m && !c->has_geo[GEO_SIZE])
         warn_gap(t);
     return rc;
+}
+
+/* The base must be the image the device runs in this target's place:
+ * same first address, inside the target's flash. */
+static int base_range(const pack_cli *c, const fwp_target_opts *t,
+                      const fwp_image *b)
+{
+    const fwp_seg *last = &b->segs[b->count - 1];
+    uint64_t end = (uint64_t)last->addr + last->len;
+    uint64_t fend = (uint64_t)t->flash_base + t->flash_size;
+    if (b->segs[0].addr != t->image.segs[0].addr || b->segs[0].addr <
+        t->flash_base || end > fend)
+        return cli_error(EXIT_INPUT, "pack: base %s holds 0x%08x..0x%08llx, "
+                                     "target %s's image starts at 0x%08x in "
+                                     "flash 0x%08x..0x%08llx: a base for "
+                                     "another address range",
+                         fwp_file_name(c->base), (unsigned)b->segs[0].addr,
+                         (unsigned long long)end - 1, t->name,
+                         (unsigned)t->image.segs[0].addr,
+                         (unsigned)t->flash_base,
+                         (unsigned long long)fend - 1);
+    return 0;
+}
+
+int pack_delta_base(pack_cli *c, fwp_target_opts *t)
+{
+    fwp_image b;
+    fwp_err err;
+    const char *name = fwp_file_name(c->base);
+    if (fwp_base_load(c->base, t->name, t->image.segs[0].addr, &b,
+                      c->base_ver, &err))
+        return cli_fail(&err, EXIT_INPUT);
+    tspec s = {t->name, NULL, c->base, 0, 0};
+    int rc = apply_ranges(c, &s, &b);
+    if (rc == 0)
+        rc = base_range(c, t, &b);
+    if (rc == 0 && fwp_base_flatten(&b, name, &c->base_bytes, &t->base_size,
+                                    &err))
+        rc = cli_fail(&err, EXIT_INPUT);
+    fwp_image_free(&b);
+    if (rc)
+        return rc;
+    if (c->base_version)
+        snprintf(c->base_ver, sizeof c->base_ver, "%s", c->base_version);
+    if (!c->base_ver[0])
+        return cli_error(EXIT_USAGE, "pack: base %s is not a container: give "
+                                     "its version with --base-version",
+                         name);
+    t->base = c->base_bytes;
+    t->base_version = c->base_ver;
+    return 0;
 }

@@ -28,7 +28,7 @@
 
 enum {
     O_TARGET = 256, O_MCU, O_COUNTER, O_MINSIG, O_CHUNK, O_JSON, O_FORCE,
-    O_FORMAT, O_MAX_GAP
+    O_FORMAT, O_MAX_GAP, O_BASE
 };
 
 static int option(vr_opts *o, int c, const char *arg)
@@ -47,6 +47,7 @@ static int option(vr_opts *o, int c, const char *arg)
     case O_JSON: o->json = 1; return 0;
     case O_FORCE: o->force = 1; return 0;
     case O_FORMAT: o->format = arg; return 0;
+    case O_BASE: o->base = arg; return 0;
     case O_MAX_GAP:
         o->has_max_gap = 1;
         return cli_opt_u32("--max-gap", arg, &o->max_gap);
@@ -90,10 +91,10 @@ static int check_opts(vr_opts *o, int argc, char **argv)
                                      "unpack)");
     if (!unpack)
         return 0;
-    const char *in[FWPK_MAX_KEYS + 1] = {o->input};
+    const char *in[FWPK_MAX_KEYS + 2] = {o->input, o->base};
     for (uint32_t i = 0; i < o->key_files; i++)
-        in[i + 1] = o->keys[i];
-    return cli_output_check("unpack", o->output, 1, in, o->key_files + 1);
+        in[i + 2] = o->keys[i];
+    return cli_output_check("unpack", o->output, 1, in, o->key_files + 2);
 }
 
 int vr_parse(vr_opts *o, int argc, char **argv, const char *help)
@@ -112,6 +113,7 @@ int vr_parse(vr_opts *o, int argc, char **argv, const char *help)
         {"force", no_argument, 0, O_FORCE},
         {"format", required_argument, 0, O_FORMAT},
         {"max-gap", required_argument, 0, O_MAX_GAP},
+        {"base", required_argument, 0, O_BASE},
         {0, 0, 0, 0}};
     int c;
     o->chunk = VR_CHUNK_DEFAULT;
@@ -140,6 +142,8 @@ typedef struct {
     fwp_flash f[FWPK_MAX_SEGMENTS];
     int ready;          /* 1 allocated, -1 allocation failed */
     char problem[128];  /* an operation outside the model, or no memory */
+    uint8_t *base;      /* a delta's base (--base), read-only at base_addr */
+    uint32_t base_addr, base_len;
 } region_flash;
 
 static void regions_plan(region_flash *rf, const fwpk_target *t)
@@ -218,6 +222,12 @@ static fwpk_err rf_write(void *user, uint32_t addr, const uint8_t *data,
 
 static fwpk_err rf_read(void *user, uint32_t addr, uint8_t *buf, uint32_t len)
 {
+    region_flash *rf = user;
+    if (rf->base && addr >= rf->base_addr &&
+        (uint64_t)addr + len <= (uint64_t)rf->base_addr + rf->base_len) {
+        memcpy(buf, rf->base + (addr - rf->base_addr), len);
+        return FWPK_OK;
+    }
     fwp_flash *f = region_of(user, "read", addr, len);
     return f ? fwp_flash_read(f, addr, buf, len) : FWPK_ERR_FLASH;
 }
@@ -348,6 +358,32 @@ static void finish_pass(vr_pass *p, region_flash *rf)
     }
 }
 
+/* --base for a delta target: the device's installed image, beside the
+ * flash the update writes.  0, or an exit code after printing. */
+static int load_base(const vr_run *r, const fwpk_target *t, region_flash *rf,
+                     fwpk_flash *cb)
+{
+    fwp_image img;
+    fwp_err err;
+    char version[FWPK_VERSION_MAX + 1];
+    if (t->base_size == 0)
+        return 0;
+    if (!r->o->base)
+        return cli_error(EXIT_USAGE, "%s: target %s is a delta update: give "
+                                     "the image it applies to with --base "
+                                     "OLD", r->o->cmd, t->name);
+    if (fwp_base_load(r->o->base, t->name, t->segments[0].addr, &img,
+                      version, &err) ||
+        fwp_base_flatten(&img, fwp_file_name(r->o->base), &rf->base,
+                         &rf->base_len, &err)) {
+        fwp_image_free(&img);
+        return cli_fail(&err, EXIT_INPUT);
+    }
+    fwp_image_free(&img);
+    rf->base_addr = cb->base_addr = fwp_base_place(t, rf->base_len);
+    return 0;
+}
+
 static int run_pass(vr_run *r, vr_pass *p, const fwp_layout *lay)
 {
     fwpk_manifest *m = calloc(1, sizeof *m);
@@ -361,7 +397,6 @@ static int run_pass(vr_run *r, vr_pass *p, const fwp_layout *lay)
         free(rf);
         return cli_error(EXIT_IO, "%s: out of memory", r->o->cmd);
     }
-    memset(&cb, 0, sizeof cb);
     memset(&cb, 0, sizeof cb);
     cb.erase = rf_erase;
     cb.write = rf_write;
@@ -378,6 +413,13 @@ static int run_pass(vr_run *r, vr_pass *p, const fwp_layout *lay)
         regions_plan(rf, &m->own);
         window_of(&m->own, p);
     }
+    int rc = p->known ? load_base(r, &m->own, rf, &cb) : 0;
+    if (rc) {
+        free(m);
+        free(ctx);
+        free(rf);
+        return rc;
+    }
     memset(&pol, 0, sizeof pol);
     pol.keys = r->keys;
     pol.key_count = r->key_count;
@@ -392,6 +434,7 @@ static int run_pass(vr_run *r, vr_pass *p, const fwp_layout *lay)
         feed_all(r, p, ctx);
     finish_pass(p, rf);
     regions_free(rf);
+    free(rf->base);
     free(rf);
     free(ctx);
     free(m);

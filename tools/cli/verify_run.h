@@ -24,6 +24,7 @@ typedef struct {
     uint32_t min_counter, min_sigs, chunk;
     int json, verbose, force;
     const char *format;                /* unpack --format, or NULL */
+    const char *base;                  /* --base: a delta's base, or NULL */
     uint32_t max_gap;                  /* unpack --max-gap, 0: no limit */
     int has_max_gap;
 } vr_opts;

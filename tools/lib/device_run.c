@@ -35,6 +35,8 @@ typedef struct {
     const fwpk_ctx *ctx; /* its own target's segments place the bytes */
     uint8_t *img;        /* by image offset; unwritten bytes read 0xFF */
     uint32_t size;
+    const uint8_t *base; /* a delta's base, at base_addr */
+    uint32_t base_addr, base_len;
 } kept;
 
 static fwpk_err keep_erase(void *user, uint32_t addr, uint32_t len)
@@ -97,7 +99,58 @@ static fwpk_err keep_write(void *user, uint32_t addr, const uint8_t *data,
 static fwpk_err keep_read(void *user, uint32_t addr, uint8_t *buf,
                           uint32_t len)
 {
+    kept *k = user;
+    if (k->base && addr >= k->base_addr &&
+        (uint64_t)addr + len <= (uint64_t)k->base_addr + k->base_len) {
+        memcpy(buf, k->base + (addr - k->base_addr), len);
+        return FWPK_OK;
+    }
     return keep_copy(user, addr, buf, len, 0);
+}
+
+/* Does [lo, lo + n) meet an erase block of t's segments? */
+static int meets_segments(const fwpk_target *t, uint64_t lo, uint64_t n)
+{
+    uint64_t eb = t->erase_block ? t->erase_block : 1;
+    for (uint32_t i = 0; i < t->segment_count; i++) {
+        uint64_t a = t->segments[i].addr / eb * eb;
+        uint64_t b = ((uint64_t)t->segments[i].addr + t->segments[i].len +
+                      eb - 1) / eb * eb;
+        if (lo < b && a < lo + n)
+            return 1;
+    }
+    return 0;
+}
+
+uint32_t fwp_base_place(const fwpk_target *t, uint32_t base_len)
+{
+    uint64_t eb = t->erase_block ? t->erase_block : 1;
+    if (!meets_segments(t, 0, base_len))
+        return 0;
+    for (uint32_t i = 0; i < t->segment_count; i++) {
+        uint64_t after = ((uint64_t)t->segments[i].addr + t->segments[i].len +
+                          eb - 1) / eb * eb;
+        if (after + base_len <= 0x100000000ULL &&
+            !meets_segments(t, after, base_len))
+            return (uint32_t)after;
+    }
+    return 0;
+}
+
+/* The image as the run wrote it, in the own target's segments. */
+static int kept_image(const kept *k, fwp_image *img, fwp_err *err)
+{
+    const fwpk_target *t = &k->ctx->manifest.own;
+    uint64_t off = 0;
+    memset(img, 0, sizeof *img);
+    for (uint32_t i = 0; i < t->segment_count; off += t->segments[i++].len)
+        if (off + t->segments[i].len > k->size ||
+            fwp_image_add(img, t->segments[i].addr, k->img + off,
+                          t->segments[i].len, "device run", err)) {
+            fwp_image_free(img);
+            return fwp_fail(err, "device run: image not kept");
+        }
+    return 0;
 }
 
 /* sig_count 1 and one entry: the run key's id and its signature. */
@@ -152,13 +205,39 @@ static void locate(const fwpk_ctx *ctx, const fwp_layout *lay,
 int fwp_device_run(const uint8_t *data, size_t len, const fwp_layout *lay,
                    const char *target, fwp_device_verdict *v, fwp_err *err)
 {
+    return fwp_device_run_base(data, len, lay, target, NULL, 0, NULL, v, err);
+}
+
+/* The own target's view before the run, to place the base beside it
+ * (without a base, where the manifest's would go: it reads 0xFF there). */
+static uint32_t base_addr_for(const fwp_layout *lay, const char *target,
+                              size_t base_len)
+{
+    fwpk_manifest *m = calloc(1, sizeof *m);
+    uint32_t at = 0;
+    if (m && fwpk_manifest_parse(m, lay->manifest, lay->manifest_len,
+                                 target) == FWPK_OK &&
+        m->own_index < m->target_count)
+        at = fwp_base_place(&m->own, base_len ? (uint32_t)base_len
+                                              : m->own.base_size);
+    free(m);
+    return at;
+}
+
+int fwp_device_run_base(const uint8_t *data, size_t len,
+                        const fwp_layout *lay, const char *target,
+                        const uint8_t *base, size_t base_len,
+                        fwp_image *image, fwp_device_verdict *v,
+                        fwp_err *err)
+{
     uint8_t block[1 + FWPK_SIG_ENTRY_LEN];
     fwpk_key key;
     fwpk_policy pol;
     fwpk_flash flash;
     fwpk_ctx *ctx = calloc(1, sizeof *ctx);
-    kept k = {ctx, NULL, 0};
+    kept k = {ctx, NULL, 0, base, 0, (uint32_t)base_len};
     memset(v, 0, sizeof *v);
+    k.base_addr = base_addr_for(lay, target, base ? base_len : 0);
     if (!ctx)
         return fwp_fail(err, "out of memory");
     run_signature(lay, &key, block);
@@ -172,11 +251,13 @@ int fwp_device_run(const uint8_t *data, size_t len, const fwp_layout *lay,
     flash.write = keep_write;
     flash.read = keep_read;
     flash.user = &k;
+    flash.base_addr = k.base_addr;
     v->err = fwpk_begin(ctx, &pol, &flash);
     if (v->err == FWPK_OK)
         v->err = feed(ctx, data, len, lay, block);
     locate(ctx, lay, v);
+    int rc = image && v->err == FWPK_OK ? kept_image(&k, image, err) : 0;
     free(k.img);
     free(ctx);
-    return 0;
+    return rc;
 }

@@ -483,6 +483,27 @@ int fwp_unfilter_apply(uint32_t id, uint8_t *buf, size_t len, uint32_t addr);
 int fwp_filter_from_name(const char *name, uint32_t *id);
 const char *fwp_filter_name(uint32_t id);
 
+/* ---- delta updates (SPEC.md 6.5, delta.c) ---- */
+
+/* Appends to out the patch that makes nw (new_len bytes, filtered) from
+ * base (base_len raw bytes, at least 1): both filtered with 'filter' as
+ * one segment at addr for matching, each copied run as the device filters
+ * it.  Deterministic. */
+int fwp_delta_make(const uint8_t *base, size_t base_len, uint32_t filter,
+                   uint32_t addr, const uint8_t *nw, size_t new_len,
+                   fwp_buf *out, fwp_err *err);
+
+/* The base from path (base.c): an earlier container's image of 'target'
+ * (as a device installs it; its version into 'version'), or any input
+ * file (a raw binary loaded at bin_addr; version ""). */
+int fwp_base_load(const char *path, const char *target, uint32_t bin_addr,
+                  fwp_image *img, char version[FWPK_VERSION_MAX + 1],
+                  fwp_err *err);
+/* The base as a device holds it: from the image's first address to its
+ * last, gaps 0xFF (malloc'd). */
+int fwp_base_flatten(const fwp_image *img, const char *name, uint8_t **out,
+                     uint32_t *len, fwp_err *err);
+
 /* ---- progress ---- */
 
 /* Progress while frames are made: called after each frame with the image
@@ -520,6 +541,11 @@ typedef struct {
                                   FWP_LEVEL_MAX */
     uint32_t filter;           /* FWPK_FILTER_*, 0 = none */
     uint32_t lzma_props;       /* codec lzma: (pb * 5 + lp) * 9 + lc */
+    /* a delta target (SPEC.md 6.5): the base image, base_size bytes as the
+     * device holds them from the image's first address; NULL: a full one */
+    const uint8_t *base;
+    uint32_t base_size;
+    const char *base_version;  /* 1..63 bytes */
 } fwp_target_opts;
 
 typedef struct {
@@ -559,6 +585,10 @@ typedef struct {
     uint32_t lzma_props; /* codec LZMA only (key 16), else 0 */
     uint8_t image_digest[FWPK_HASH_LEN];
     uint8_t anchor[FWPK_HASH_LEN];
+    /* a delta target (keys 17..20, SPEC.md 6.5); base_size 0: none */
+    uint32_t base_size, patch_size;
+    uint8_t base_digest[FWPK_HASH_LEN];
+    char base_version[FWPK_VERSION_MAX + 1];
 } fwp_mtarget;
 
 typedef struct {
@@ -671,6 +701,17 @@ typedef struct {
  * Returns -1 only when out of memory. */
 int fwp_device_run(const uint8_t *data, size_t len, const fwp_layout *lay,
                    const char *target, fwp_device_verdict *v, fwp_err *err);
+/* The same for a delta target, whose device holds 'base' (base_len bytes;
+ * NULL: none, the run ends in FWPK_ERR_BASE or FWPK_ERR_ARG).  With 'image'
+ * not NULL, the image the run installed goes there (FWPK_OK only). */
+int fwp_device_run_base(const uint8_t *data, size_t len,
+                        const fwp_layout *lay, const char *target,
+                        const uint8_t *base, size_t base_len,
+                        fwp_image *image, fwp_device_verdict *v,
+                        fwp_err *err);
+/* Where a device run puts the base: the lowest address whose base_len
+ * bytes meet no erase block of t's segments (0 when none is free). */
+uint32_t fwp_base_place(const fwpk_target *t, uint32_t base_len);
 
 /* One target's frames, and what a device of that target makes of the
  * container (fwp_container_walk). */

@@ -58,11 +58,22 @@ static cbor_item_t *segments(const fwp_mtarget *t)
     return ok ? arr : NULL;
 }
 
+/* Keys 17..20 only for a delta target (format/SPEC.md 4.2, 6.5). */
+static bool delta_keys(cbor_item_t *m, const fwp_mtarget *t)
+{
+    return put(m, FWPK_T_BASE_SIZE, uint_item(t->base_size)) &&
+           put(m, FWPK_T_BASE_DIGEST,
+               cbor_build_bytestring(t->base_digest, FWPK_HASH_LEN)) &&
+           put(m, FWPK_T_BASE_VERSION, cbor_build_string(t->base_version)) &&
+           put(m, FWPK_T_PATCH_SIZE, uint_item(t->patch_size));
+}
+
 /* Key 16 only with codec LZMA (format/SPEC.md 4.2). */
 static cbor_item_t *target_map(const fwp_mtarget *t)
 {
-    int lzma = t->codec == FWPK_CODEC_LZMA;
-    cbor_item_t *m = cbor_new_definite_map(FWPK_TARGET_KEYS + (size_t)lzma);
+    int lzma = t->codec == FWPK_CODEC_LZMA, delta = t->base_size != 0;
+    cbor_item_t *m = cbor_new_definite_map(FWPK_TARGET_KEYS + (size_t)lzma +
+                                           4 * (size_t)delta);
     bool ok = m && put(m, FWPK_T_NAME, cbor_build_string(t->name)) &&
               put(m, FWPK_T_MCU, cbor_build_string(t->mcu)) &&
               put(m, FWPK_T_FLASH_BASE, uint_item(t->flash_base)) &&
@@ -81,7 +92,8 @@ static cbor_item_t *target_map(const fwp_mtarget *t)
               put(m, FWPK_T_ANCHOR,
                   cbor_build_bytestring(t->anchor, FWPK_HASH_LEN)) &&
               put(m, FWPK_T_FILTER, uint_item(t->filter)) &&
-              (!lzma || put(m, FWPK_T_LZMA_PROPS, uint_item(t->lzma_props)));
+              (!lzma || put(m, FWPK_T_LZMA_PROPS, uint_item(t->lzma_props))) &&
+              (!delta || delta_keys(m, t));
     if (!ok && m)
         cbor_decref(&m);
     return ok ? m : NULL;

@@ -17,10 +17,37 @@ typedef struct {
 
 #define BAD(r, ...) fwp_fail((r)->err, __VA_ARGS__)
 
-/* Value of key 'key' in a map whose keys must be exactly 0..n-1 in order. */
+/* Value of key 'key' in a map whose keys were checked (check_map,
+ * target_keys): present and ascending. */
 static cbor_item_t *field(const cbor_item_t *map, uint32_t key)
 {
-    return cbor_map_handle(map)[key].value;
+    struct cbor_pair *p = cbor_map_handle(map);
+    size_t i = 0;
+    while (cbor_get_int(p[i].key) != key)
+        i++;
+    return p[i].value;
+}
+
+/* A target map: keys ascending, 0..15 all there, then those of 16..20
+ * that it has; bit k of *keys says key k is. */
+static int target_keys(rd *r, const cbor_item_t *m, uint32_t *keys)
+{
+    if (!cbor_isa_map(m) || !cbor_map_is_definite(m))
+        return BAD(r, "%s: manifest: target is not a map", r->name);
+    struct cbor_pair *p = cbor_map_handle(m);
+    *keys = 0;
+    for (size_t i = 0; i < cbor_map_size(m); i++) {
+        uint64_t k = cbor_isa_uint(p[i].key) ? cbor_get_int(p[i].key) : 99;
+        if (k > FWPK_TARGET_KEY_LAST || (*keys >> k) != 0)
+            return BAD(r, "%s: manifest: target: key %zu unknown, missing "
+                          "or out of order", r->name, i);
+        *keys |= 1u << k;
+    }
+    if ((*keys & ((1u << FWPK_TARGET_KEYS) - 1u)) !=
+        (1u << FWPK_TARGET_KEYS) - 1u)
+        return BAD(r, "%s: manifest: target: a key of 0..%d missing",
+                   r->name, FWPK_TARGET_KEYS - 1);
+    return 0;
 }
 
 /* A map of n keys, or of n or n + 1 with 'optional' (a target's key 16). */
@@ -100,6 +127,34 @@ static int get_segments(rd *r, const cbor_item_t *it, fwp_mtarget *t)
     return 0;
 }
 
+#define DELTA_KEYS (1u << FWPK_T_BASE_SIZE | 1u << FWPK_T_BASE_DIGEST | \
+                    1u << FWPK_T_BASE_VERSION | 1u << FWPK_T_PATCH_SIZE)
+
+/* Keys 17..20: all four (a delta target) or none. */
+static int get_delta(rd *r, const cbor_item_t *m, uint32_t keys,
+                     fwp_mtarget *t)
+{
+    if ((keys & DELTA_KEYS) == 0)
+        return 0;
+    if ((keys & DELTA_KEYS) != DELTA_KEYS)
+        return BAD(r, "%s: manifest: target %s: keys %d..%d (the delta's "
+                      "base) go together", r->name, t->name,
+                   FWPK_T_BASE_SIZE, FWPK_T_PATCH_SIZE);
+    if (get_uint(r, field(m, FWPK_T_BASE_SIZE), &t->base_size, "base size") ||
+        get_hash(r, field(m, FWPK_T_BASE_DIGEST), t->base_digest,
+                 "base digest") ||
+        get_str(r, field(m, FWPK_T_BASE_VERSION), t->base_version, 1,
+                FWPK_VERSION_MAX, "base version") ||
+        get_uint(r, field(m, FWPK_T_PATCH_SIZE), &t->patch_size,
+                 "patch size"))
+        return -1;
+    if (t->base_size < 1 || t->base_size > FWPK_MAX_IMAGE_SIZE ||
+        t->patch_size < 1 || t->patch_size > FWPK_MAX_IMAGE_SIZE)
+        return BAD(r, "%s: manifest: target %s: base or patch size out of "
+                      "range", r->name, t->name);
+    return 0;
+}
+
 static int get_target_fields(rd *r, const cbor_item_t *m, fwp_mtarget *t)
 {
     static const struct {
@@ -116,7 +171,8 @@ static int get_target_fields(rd *r, const cbor_item_t *m, fwp_mtarget *t)
         U(FWPK_T_PAYLOAD_SIZE, payload_size), U(FWPK_T_FILTER, filter),
 #undef U
     };
-    if (check_map(r, m, FWPK_TARGET_KEYS, 1, "target") ||
+    uint32_t keys = 0;
+    if (target_keys(r, m, &keys) ||
         get_str(r, field(m, FWPK_T_NAME), t->name, 1, FWPK_NAME_MAX,
                 "target name") ||
         get_str(r, field(m, FWPK_T_MCU), t->mcu, 0, FWPK_NAME_MAX, "mcu") ||
@@ -129,12 +185,13 @@ static int get_target_fields(rd *r, const cbor_item_t *m, fwp_mtarget *t)
         if (get_uint(r, field(m, u[i].key),
                      (uint32_t *)((char *)t + u[i].off), u[i].what))
             return -1;
-    if (cbor_map_size(m) > FWPK_TARGET_KEYS &&
-        get_uint(r, field(m, FWPK_T_LZMA_PROPS), &t->lzma_props,
-                 "lzma properties"))
+    int lzma = (keys >> FWPK_T_LZMA_PROPS & 1) != 0;
+    if (lzma && get_uint(r, field(m, FWPK_T_LZMA_PROPS), &t->lzma_props,
+                         "lzma properties"))
         return -1;
-    if ((cbor_map_size(m) > FWPK_TARGET_KEYS) !=
-        (t->codec == FWPK_CODEC_LZMA))
+    if (get_delta(r, m, keys, t))
+        return -1;
+    if (lzma != (t->codec == FWPK_CODEC_LZMA))
         return BAD(r, "%s: manifest: target %s: key %d (lzma properties) "
                       "goes with codec %d and only with it",
                    r->name, t->name, FWPK_T_LZMA_PROPS, FWPK_CODEC_LZMA);
@@ -210,8 +267,10 @@ static int check_target(rd *r, const fwp_mtarget *t)
              t->payload_size > (uint64_t)t->frame_count * t->frame_size)
         why = "payload size not in frame count..frame count x frame size "
               "(every frame holds 1..frame size bytes)";
-    else if (t->codec == FWPK_CODEC_NONE && t->payload_size != t->image_size)
-        why = "codec none, but the payload size is not the image size";
+    else if (t->codec == FWPK_CODEC_NONE &&
+             t->payload_size != (t->base_size ? t->patch_size : t->image_size))
+        why = "codec none, but the payload size is not the image size (of "
+              "a delta: the patch size)";
     else if (t->filter > FWPK_FILTER_MAX)
         why = "unknown filter";
     if (why)

@@ -87,6 +87,20 @@ static int check_opts(const fwp_target_opts *t, fwp_err *err)
         return fwp_fail_usage(err, "target %s: frame size %u not in "
                                    "256..8192",
                               n, (unsigned)t->frame_size);
+    if (t->base && (t->base_size == 0 || !t->base_version ||
+                    !*t->base_version ||
+                    strlen(t->base_version) > FWPK_VERSION_MAX))
+        return fwp_fail_usage(err, "target %s: a delta needs a base of at "
+                                   "least one byte and its version (1..%d "
+                                   "bytes)", n, FWPK_VERSION_MAX);
+    /* the device keeps a patch's history in RAM (patch.h) */
+    if (t->base && t->codec != FWPK_CODEC_NONE &&
+        t->window_bits > FWPK_WINDOW_BITS_MAX)
+        return fwp_fail_usage(err, "target %s: a delta's window must be at "
+                                   "most 2^%d (the device keeps the patch's "
+                                   "history in RAM), not 2^%u", n,
+                              FWPK_WINDOW_BITS_MAX,
+                              (unsigned)t->window_bits);
     return t->codec == FWPK_CODEC_LZMA ? check_lzma(t, n, err) : 0;
 }
 
@@ -169,18 +183,42 @@ static int prepare_target(fwp_target_opts *t, fwp_err *err)
                : 0;
 }
 
+/* A delta target's payload is the patch from its base to the filtered
+ * image (SPEC.md 6.5), which the codec then compresses. */
+static int delta(const fwp_target_opts *t, fwp_mtarget *m, uint8_t **bytes,
+                 size_t *len, fwp_err *err)
+{
+    fwp_buf patch = {0};
+    if (fwp_delta_make(t->base, t->base_size, t->filter,
+                       t->image.segs[0].addr, *bytes, *len, &patch, err))
+        return -1;
+    m->base_size = t->base_size;
+    m->patch_size = (uint32_t)patch.len;
+    fwp_hash(m->base_digest, t->base, t->base_size);
+    strcpy(m->base_version, t->base_version);
+    free(*bytes);
+    *bytes = (uint8_t *)patch.data;
+    *len = patch.len;
+    return 0;
+}
+
 static int pack_target(fwp_target_opts *t, fwp_mtarget *m, fwp_frames *fr,
                        fwp_frame_hook *hook, fwp_err *err)
 {
     describe(t, m);
     uint8_t *bytes = image_bytes(t, m);
+    size_t len = m->image_size;
     if (!bytes)
         return fwp_fail(err, "target %s: out of memory", t->name);
+    if (t->base && delta(t, m, &bytes, &len, err)) {
+        free(bytes);
+        return -1;
+    }
     int rc = t->codec == FWPK_CODEC_LZMA
-                 ? fwp_frames_build_lzma(bytes, m->image_size, t->lzma_props,
+                 ? fwp_frames_build_lzma(bytes, len, t->lzma_props,
                                          t->level, t->window_bits,
                                          t->frame_size, hook, fr, err)
-                 : fwp_frames_build(bytes, m->image_size, t->codec, t->level,
+                 : fwp_frames_build(bytes, len, t->codec, t->level,
                                     t->window_bits, t->frame_size, hook, fr,
                                     err);
     free(bytes);
@@ -272,8 +310,8 @@ static int prefix(const fwp_pack_opts *o, const fwp_buf *info,
 /* The device verifier's word on what was just made, for every target:
  * pack never hands out a container that a device would refuse (its
  * signatures aside, which the device run replaces). */
-static int device_accepts(const fwp_buf *box, const fwp_manifest *m,
-                          fwp_err *err)
+static int device_accepts(const fwp_buf *box, const fwp_pack_opts *o,
+                          const fwp_manifest *m, fwp_err *err)
 {
     const uint8_t *d = (const uint8_t *)box->data;
     fwp_layout lay;
@@ -281,7 +319,9 @@ static int device_accepts(const fwp_buf *box, const fwp_manifest *m,
         return -1;
     for (uint32_t i = 0; i < m->target_count; i++) {
         fwp_device_verdict v;
-        if (fwp_device_run(d, box->len, &lay, m->targets[i].name, &v, err))
+        if (fwp_device_run_base(d, box->len, &lay, m->targets[i].name,
+                                o->targets[i].base, o->targets[i].base_size,
+                                NULL, &v, err))
             return -1;
         /* FWPK_ERR_LIMIT is about the verifier linked in, not the
          * container: one built for a smaller device than the format allows
@@ -313,7 +353,7 @@ static int assemble(const fwp_pack_opts *o, const fwp_manifest *m,
         if (fwp_buf_put(out, fr[i].data, fr[i].len))
             rc = fwp_fail(err, "out of memory");
     if (rc == 0)
-        rc = device_accepts(out, m, err);
+        rc = device_accepts(out, o, m, err);
     free(cbor);
     fwp_buf_free(&info);
     return rc;

@@ -28,7 +28,7 @@ static const fwp_verifier_build builds[] = {
     {"cortex-m0plus", "cortex-m0plus", "-mcpu=cortex-m0plus", 1, 15961,
      3466},
     {"cortex-m0plus-min", "cortex-m0plus-min",
-     "-mcpu=cortex-m0plus -DFWPK_RESUME=0 -DFWPK_FILTERS=2 "
+     "-mcpu=cortex-m0plus -DFWPK_RESUME=0 -DFWPK_FILTERS=2 -DFWPK_DELTA=0 "
      "-DFWPK_INFLATE_FAST_BITS=7",
      1, 14483, 3466},
     {"cortex-m0plus-stream", "cortex-m0plus-stream",
@@ -38,7 +38,7 @@ static const fwp_verifier_build builds[] = {
     {"cortex-m0plus-stream-min", "cortex-m0plus-stream-min",
      "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=64 -DFWPK_SEGMENTS=4 -DFWPK_RESUME=0 "
-     "-DFWPK_FILTERS=2",
+     "-DFWPK_FILTERS=2 -DFWPK_DELTA=0",
      0, 14423, 3300},
     {"cortex-m3", "cortex-m3", "-mcpu=cortex-m3", 1, 14733, 3334},
     {"cortex-m4", "cortex-m4", "-mcpu=cortex-m4", 1, 14739, 3334},
@@ -47,7 +47,7 @@ static const fwp_verifier_build builds[] = {
     {"avr-stream", "atmega328p",
      "-mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 "
-     "-DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0",
+     "-DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0 -DFWPK_DELTA=0",
      0, 32197, 3149},
     /* With LZMA beside deflate (FWPK_CODECS=6, its table at lc + lp <= 1):
      * what a container packed with --codec lzma needs (SUFFIX_LZMA). */

@@ -109,6 +109,13 @@
 #ifndef FWPK_RESUME
 #define FWPK_RESUME 1
 #endif
+/* FWPK_DELTA    1: delta targets (format/SPEC.md 6.5) are applied against
+ *               the installed image (fwpk_flash.base_addr); 0: the patch
+ *               applier is left out and a delta target fails with
+ *               FWPK_ERR_LIMIT before anything is erased. */
+#ifndef FWPK_DELTA
+#define FWPK_DELTA 1
+#endif
 #ifndef FWPK_FILTERS
 #define FWPK_FILTERS (1 << FWPK_FILTER_THUMB | 1 << FWPK_FILTER_RV32)
 #endif
@@ -152,6 +159,9 @@ typedef enum {
                               holds what it says) or not for this
                               container: start over with fwpk_begin */
     FWPK_ERR_SIG_COUNT,    /* more signature entries than FWPK_MAX_SIGNATURES */
+    FWPK_ERR_BASE,         /* delta: the installed image is not the base
+                              the patch was made against */
+    FWPK_ERR_PATCH,        /* delta: the patch instructions are invalid */
     FWPK_ERR_COUNT
 } fwpk_err;
 
@@ -297,6 +307,10 @@ typedef struct {
      * flash reads back often, see FWPK_RING_BITS) */
     const uint8_t *mapped;
     uint32_t mapped_base;
+    /* delta updates: the installed image (the base) is read from here,
+     * through mapped or read; it must not lie in an erase block that the
+     * update writes (FWPK_ERR_POLICY) */
+    uint32_t base_addr;
 } fwpk_flash;
 
 /* ---- what the verifier learned from the manifest ---- */
@@ -316,6 +330,10 @@ typedef struct {
     fwpk_segment segments[FWPK_SEGMENTS]; /* the first FWPK_SEGMENTS */
     uint8_t image_digest[FWPK_HASH_LEN];
     uint8_t anchor[FWPK_HASH_LEN];
+    /* last: AVR reaches the first 64 bytes of a struct most cheaply */
+    uint32_t base_size;  /* delta: the base image's size; else 0 */
+    uint32_t patch_size; /* delta: the patch's size (codec output) */
+    uint8_t base_digest[FWPK_HASH_LEN]; /* delta: the base's hash */
 } fwpk_target;
 
 typedef struct {
@@ -343,8 +361,9 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
 /* ---- the streaming verifier ----
  *
  * A pipeline of stages (verifier/src): prefix.c (header .. signatures and
- * policy) -> frame.c (frames, hash chain) -> codec (inflate.c) -> filter.c
- * (inverse branch filter) -> writer.c (staging, erase, image digest), run
+ * policy) -> frame.c (frames, hash chain) -> codec (inflate.c) -> patch.c
+ * (delta targets only) -> filter.c (inverse branch filter) -> writer.c
+ * (staging, erase, image digest), run
  * by stream.c.  Each stage's state is below; the caller allocates it all
  * as part of fwpk_ctx, and must not move a context between calls. */
 
@@ -496,6 +515,27 @@ typedef struct {
     uint8_t wbuf[FWPK_WBUF_SIZE];
 } fwpk_writer;
 
+/* patch.c: the delta applier (SPEC.md 6.5) between codec and filter:
+ * patch instructions in, the (filtered) image out, copied bytes read from
+ * the base in pieces of FWPK_PATCH_CHUNK. */
+#define FWPK_PATCH_CHUNK 16
+
+typedef struct {
+    const fwpk_target *t;
+    const fwpk_flash *flash;
+    uint32_t in;         /* patch bytes taken so far */
+    uint32_t out;        /* image bytes made so far */
+    uint32_t src;        /* base offset of the next base byte to read */
+    uint32_t copy;       /* bytes of the current copy still to make */
+    uint32_t insert;     /* bytes of the current insert still to pass */
+    uint32_t arg;        /* the varint being read */
+    uint8_t shift;       /* its bits so far */
+    uint8_t field;       /* what is being read (patch.c) */
+    uint8_t have, used;  /* filtered base bytes in fb, and taken of them */
+    fwpk_unfilter bf;    /* forward filter over the copy's base bytes */
+    uint8_t fb[FWPK_PATCH_CHUNK + 4];
+} fwpk_patch;
+
 /* The codec's memory: the own target's decoder and its output ring (win).
  * One target, one codec: the decoders share their RAM. */
 typedef struct {
@@ -547,6 +587,9 @@ typedef struct {
     fwpk_frames frames;
     fwpk_window win;
     fwpk_unfilter unfilter;
+#if FWPK_DELTA
+    fwpk_patch patch;
+#endif
     fwpk_writer writer;
     fwpk_manifest manifest;
     fwpk_mem mem;

@@ -5,10 +5,10 @@
  * Only deterministically encoded manifests are accepted (RFC 8949 4.2.1),
  * which keeps the reader tiny: every data item starts with a head (major
  * type in the top 3 bits, "additional info" in the low 5, then 0, 1, 2 or
- * 4 argument bytes) and all lengths are definite.  Every key is required,
- * unknown keys are refused and keys must ascend, so a map of N entries
- * must hold exactly the keys 0, 1, ..., N-1 in that order: we check
- * exactly that, one head at a time.  No byte is looked at before we know
+ * 4 argument bytes) and all lengths are definite.  Unknown keys are
+ * refused and keys must ascend; a target's keys 0..15 are required and
+ * the optional ones (LZMA's, a delta's) come after them, so we check the
+ * keys one head at a time as they come.  No byte is looked at before we know
  * it lies inside the input.
  *
  * Syntax first (read_target), then the rules (check_target), so that each
@@ -232,12 +232,14 @@ static int pow2(uint32_t v)
 /* Codec 0 stores the image bytes as they are; codec 1 is deflate with a
  * window of 2^window_bits; codec 2 is LZMA with a dictionary of
  * 2^window_bits and its properties in key 16, which only it has. */
-static int codec_ok(const fwpk_target *t, uint32_t keys)
+static int codec_ok(const fwpk_target *t, int lzma_key)
 {
-    if ((t->codec == FWPK_CODEC_LZMA) != (keys > FWPK_TARGET_KEYS))
+    if ((t->codec == FWPK_CODEC_LZMA) != lzma_key)
         return 0;
     if (t->codec == FWPK_CODEC_NONE)
-        return t->window_bits == 0 && t->payload_size == t->image_size;
+        return t->window_bits == 0 &&
+               t->payload_size == (t->base_size ? t->patch_size
+                                                : t->image_size);
     if (t->codec == FWPK_CODEC_DEFLATE)
         return in_range(t->window_bits, FWPK_WINDOW_BITS_MIN,
                         FWPK_WINDOW_BITS_MAX);
@@ -248,19 +250,33 @@ static int codec_ok(const fwpk_target *t, uint32_t keys)
            fwpk_lzma_lclp((uint8_t)t->lzma_props) <= FWPK_LZMA_LCLP_LIMIT;
 }
 
-/* The rules of sections 4.2 and 7 for one target of 'keys' keys whose
- * segments add up to seg_sum (get_segments checked the rest of them).
- * The flash is whole erase blocks: a device erases a block at a time, so
- * a block that stuck out of the flash could never be erased. */
-static int check_target(const fwpk_target *t, uint32_t keys, uint32_t seg_sum)
+/* A delta target (section 6.5) has the four keys after LZMA's, others
+ * none; its sizes are 1 ..= 2^31-1 (one compare each: 0 wraps). */
+#define DELTA_KEYS (FWPK_TARGET_KEY_LAST - FWPK_T_LZMA_PROPS)
+static int delta_ok(const fwpk_target *t, unsigned delta_keys)
 {
-    return (uint64_t)t->flash_base + t->flash_size <= FLASH_TOP &&
+    return delta_keys == 0 ||
+           (delta_keys == DELTA_KEYS &&
+            t->base_size - 1u < FWPK_MAX_IMAGE_SIZE &&
+            t->patch_size - 1u < FWPK_MAX_IMAGE_SIZE);
+}
+
+/* The rules of sections 4.2 and 7 for one target, which has LZMA's key
+ * or not and delta_keys of the delta's, and whose segments add up to
+ * seg_sum (get_segments checked the rest of them).  The flash is whole
+ * erase blocks: a device erases a block at a time, so a block that stuck
+ * out of the flash could never be erased. */
+static int check_target(const fwpk_target *t, int lzma_key,
+                        unsigned delta_keys, uint32_t seg_sum)
+{
+    return delta_ok(t, delta_keys) &&
+           (uint64_t)t->flash_base + t->flash_size <= FLASH_TOP &&
            pow2(t->write_unit) && t->write_unit <= FWPK_WRITE_UNIT_MAX &&
            pow2(t->erase_block) &&
            in_range(t->erase_block, t->write_unit, FWPK_ERASE_BLOCK_MAX) &&
            ((t->flash_base | t->flash_size) & (t->erase_block - 1u)) == 0 &&
            in_range(t->image_size, 1, FWPK_MAX_IMAGE_SIZE) &&
-           codec_ok(t, keys) &&
+           codec_ok(t, lzma_key) &&
            in_range(t->frame_size, FWPK_FRAME_SIZE_MIN, FWPK_FRAME_SIZE_MAX) &&
            in_range(t->frame_count, 1, FWPK_MAX_FRAMES) &&
            /* every frame carries 1 ..= frame size payload bytes */
@@ -269,8 +285,9 @@ static int check_target(const fwpk_target *t, uint32_t keys, uint32_t seg_sum)
            t->filter <= FWPK_FILTER_MAX && seg_sum == t->image_size;
 }
 
-/* What a target map value is. */
-enum { V_UINT, V_TEXT, V_HASH, V_SEGMENTS };
+/* What a target map value is.  V_VERSION is checked, not kept: the device
+ * compares the base by its digest. */
+enum { V_UINT, V_TEXT, V_HASH, V_SEGMENTS, V_VERSION };
 
 typedef struct {
     uint8_t kind;
@@ -278,9 +295,9 @@ typedef struct {
     uint16_t at; /* where the value goes in fwpk_target */
 } field;
 
-/* Section 4.2's table, one row per key.  A table rather than seventeen
+/* Section 4.2's table, one row per key.  A table rather than twenty-one
  * calls: it is half the code. */
-static const field target_fields[FWPK_TARGET_KEYS + 1] = {
+static const field target_fields[FWPK_TARGET_KEY_LAST + 1] = {
     [FWPK_T_NAME] = {V_TEXT, 1, offsetof(fwpk_target, name)},
     [FWPK_T_MCU] = {V_TEXT, 0, offsetof(fwpk_target, mcu)},
     [FWPK_T_FLASH_BASE] = {V_UINT, 0, offsetof(fwpk_target, flash_base)},
@@ -298,6 +315,10 @@ static const field target_fields[FWPK_TARGET_KEYS + 1] = {
     [FWPK_T_ANCHOR] = {V_HASH, 0, offsetof(fwpk_target, anchor)},
     [FWPK_T_FILTER] = {V_UINT, 0, offsetof(fwpk_target, filter)},
     [FWPK_T_LZMA_PROPS] = {V_UINT, 0, offsetof(fwpk_target, lzma_props)},
+    [FWPK_T_BASE_SIZE] = {V_UINT, 0, offsetof(fwpk_target, base_size)},
+    [FWPK_T_BASE_DIGEST] = {V_HASH, 0, offsetof(fwpk_target, base_digest)},
+    [FWPK_T_BASE_VERSION] = {V_VERSION, 1, 0},
+    [FWPK_T_PATCH_SIZE] = {V_UINT, 0, offsetof(fwpk_target, patch_size)},
 };
 
 static int target_value(reader *r, const field *f, fwpk_target *t, span *s)
@@ -310,32 +331,43 @@ static int target_value(reader *r, const field *f, fwpk_target *t, span *s)
         return get_text(r, f->min, FWPK_NAME_MAX, (char *)at, s);
     case V_HASH:
         return get_hash(r, at);
+    case V_VERSION:
+        return get_text(r, f->min, FWPK_VERSION_MAX, NULL, s);
     default:
         return get_segments(r, t);
     }
 }
 
-/* One target map: exactly the keys 0..15 (or 0..16) in order, then its
- * rules.  The name's place in the input goes to *name, the anchor's to
- * *anchor. */
+/* One target map: the keys 0..15, and those of 16..20 that it has, in
+ * ascending order, then its rules.  The name's place in the input goes to
+ * *name, the anchor's to *anchor. */
 static int read_target(reader *r, fwpk_target *t, span *name,
                        const uint8_t **anchor)
 {
-    uint32_t k, n;
+    uint32_t i, k, n;
+    unsigned next = 0, low = 0, delta = 0; /* keys in 0..15, 17..20 */
     span s;
     if (!want(r, MT_MAP, &n) ||
-        !in_range(n, FWPK_TARGET_KEYS, FWPK_TARGET_KEYS + 1))
+        !in_range(n, FWPK_TARGET_KEYS, FWPK_TARGET_KEY_LAST + 1))
         return 0;
-    t->lzma_props = 0; /* m->own is scratch: no value from another target */
-    for (k = 0; k < n; k++) {
-        if (!key(r, k) || !target_value(r, &target_fields[k], t, &s))
+    /* m->own is scratch: no value from another target */
+    t->lzma_props = t->base_size = t->patch_size = 0;
+    for (i = 0; i < n; i++) {
+        /* ascending: each key above the one before */
+        if (!get_uint(r, &k) || k > FWPK_TARGET_KEY_LAST || k < next ||
+            !target_value(r, &target_fields[k], t, &s))
             return 0;
+        next = (unsigned)k + 1u;
+        low += k < FWPK_TARGET_KEYS;
+        delta += k > FWPK_T_LZMA_PROPS;
         if (k == FWPK_T_NAME)
             *name = s;
         if (k == FWPK_T_ANCHOR)
             *anchor = r->p - FWPK_HASH_LEN;
     }
-    return check_target(t, n, r->seg_sum);
+    /* ascending, so sixteen keys below 16 are 0..15 */
+    return low == FWPK_TARGET_KEYS &&
+           check_target(t, n - low - delta == 1u, delta, r->seg_sum);
 }
 
 /* Is the string at s exactly the C string c?  Names hold no NUL, so a

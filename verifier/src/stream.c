@@ -7,6 +7,7 @@
  *   frame.c   frames and their hash chain
  *   codec     none | inflate.c | lzmadec.c, into window.c's ring
  *             (history.c reads the older part back from flash)
+ *   patch.c   delta targets: the patch against the installed base
  *   filter.c  the inverse branch filter
  *   writer.c  staging, erase, writes, the image digest
  *   resume.c  resume records
@@ -24,6 +25,7 @@
 #include "history.h"
 #include "inflate.h"
 #include "lzmadec.h"
+#include "patch.h"
 #include "prefix.h"
 #include "resume.h"
 #include "writer.h"
@@ -67,13 +69,23 @@ static fwpk_err decoded_put(void *arg, const uint8_t *d, size_t n)
     return filter_put(ctx, d, n);
 }
 
+/* The codec's output: the image, or a delta target's patch. */
+static fwpk_err codec_out(fwpk_ctx *ctx, const uint8_t *d, size_t n)
+{
+#if FWPK_DELTA
+    if (ctx->manifest.own.base_size != 0)
+        return fwpk_patch_push(&ctx->patch, d, n, decoded_put, ctx);
+#endif
+    return decoded_put(ctx, d, n);
+}
+
 /* Hands the codec's new output on to the filter and the writer. */
 static fwpk_err drain(fwpk_ctx *ctx)
 {
     const uint8_t *p;
     uint32_t n;
     while ((n = fwpk_window_pending(&ctx->win, &p)) > 0) {
-        fwpk_err err = decoded_put(ctx, p, n);
+        fwpk_err err = codec_out(ctx, p, n);
         if (err != FWPK_OK)
             return err;
         fwpk_window_drain(&ctx->win, n);
@@ -89,7 +101,8 @@ static fwpk_err codec_init(fwpk_ctx *ctx, uint32_t dict)
 #if FWPK_HAS_CODEC(FWPK_CODEC_LZMA)
     if (t->codec == FWPK_CODEC_LZMA)
         return fwpk_lzma_init(&ctx->mem.codec.dec.lzma, (uint8_t)t->lzma_props,
-                              dict, t->image_size);
+                              dict, t->base_size ? t->patch_size
+                                                 : t->image_size);
 #endif
     (void)t;
     (void)dict;
@@ -161,7 +174,7 @@ static fwpk_err decode_payload(fwpk_ctx *ctx, const uint8_t *p, uint32_t len)
     if (!payload_fits(ctx, len, 0))
         return FWPK_ERR_FRAME;
     if (ctx->manifest.own.codec == FWPK_CODEC_NONE)
-        return decoded_put(ctx, p, len);
+        return codec_out(ctx, p, len);
     return codec_payload(ctx, p, len);
 }
 
@@ -175,6 +188,10 @@ static fwpk_err finish_image(fwpk_ctx *ctx)
         return err;
     if (t->codec != FWPK_CODEC_NONE && !codec_done(ctx))
         return FWPK_ERR_INFLATE;
+#if FWPK_DELTA
+    if (t->base_size != 0 && !fwpk_patch_done(&ctx->patch))
+        return FWPK_ERR_PATCH;
+#endif
     if (ctx->payload_seen != t->payload_size)
         return FWPK_ERR_FRAME;
     if (!fwpk_writer_complete(&ctx->writer))
@@ -238,11 +255,14 @@ static fwpk_err frames_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t len,
     uint32_t plen;
     enum fwpk_frame_event ev;
     fwpk_err err;
-    /* LZMA's state between frames is too large for a record: its records
-     * name the target's first frame, and a resumed run decodes again from
-     * there, comparing what is already in flash (SPEC.md 6.1) */
+    /* LZMA's state between frames is too large for a record, and a
+     * patch's history is not in flash: their records name the target's
+     * first frame, and a resumed run decodes again from there, comparing
+     * what is already in flash (SPEC.md 6.1, 6.5) */
     if (FWPK_RESUME && ctx->frames.have == 0 && own_frame(ctx) &&
-        (ctx->manifest.own.codec != FWPK_CODEC_LZMA || ctx->frames.index == 0))
+        ((ctx->manifest.own.codec != FWPK_CODEC_LZMA &&
+          ctx->manifest.own.base_size == 0) ||
+         ctx->frames.index == 0))
         fwpk_resume_snapshot(ctx, ctx->offset);
     err = fwpk_frames_push(&ctx->frames, &ctx->manifest, &ctx->hash, data,
                            len, used, &p, &plen, &ev);
@@ -272,12 +292,27 @@ typedef char ring_must_exceed_what_writer_holds[
             FWPK_RING_BITS >= FWPK_WINDOW_BITS
         ? 1 : -1];
 
+/* A delta target's base is checked before anything is erased; the
+ * writer's hash and buffer are free until it starts. */
+static fwpk_err start_patch(fwpk_ctx *ctx)
+{
+#if FWPK_DELTA
+    if (ctx->manifest.own.base_size != 0)
+        return fwpk_patch_start(&ctx->patch, &ctx->manifest.own, &ctx->flash,
+                                &ctx->writer.hash, ctx->writer.wbuf,
+                                FWPK_WBUF_SIZE);
+#endif
+    return ctx->manifest.own.base_size != 0 ? FWPK_ERR_LIMIT : FWPK_OK;
+}
+
 static fwpk_err start_frames(fwpk_ctx *ctx)
 {
     const fwpk_target *t = &ctx->manifest.own;
     uint32_t dict = (uint32_t)1 << t->window_bits;
     int far = t->window_bits > FWPK_RING_BITS;
-    fwpk_err err;
+    fwpk_err err = start_patch(ctx);
+    if (err != FWPK_OK)
+        return err;
     fwpk_writer_init(&ctx->writer, t, &ctx->flash);
     if (t->codec != FWPK_CODEC_NONE) {
         /* an LZMA dictionary may pass FWPK_WINDOW_BITS (prefix.c), and

@@ -31,6 +31,8 @@ static const char *const messages[FWPK_ERR_COUNT] = {
     "flash erase, write or read failed",
     "resume record torn, stale or not for this container",
     "more signatures than a container may hold (8)",
+    "installed image is not the base this delta update was made for",
+    "delta patch invalid",
 };
 
 const char *fwpk_strerror(fwpk_err err)
