@@ -502,8 +502,8 @@ static size_t lzma_round_trip(setup *s, uint32_t filter, uint32_t bits,
         at += t->image.segs[i].len;
     }
     fwp_buf z = {0};
-    assert_int_equal(fwp_lzma_encode(img, mt->image_size, 54, 9, bits, &z,
-                                     &err),
+    assert_int_equal(fwp_lzma_encode(img, mt->image_size, 54, 9, bits, NULL,
+                                     &z, &err),
                      0);
     assert_int_equal(z.len, mt->payload_size);
     for (size_t k = 0; k < npieces; k++) {
@@ -546,58 +546,9 @@ static void test_lzma(void **state)
     size_t dlen;
     uint8_t *dbox = pack(&s, &dlen); /* deflate, for the size */
     free(dbox);
-<<<<<<< HEAD
-    t->codec = FWPK_CODEC_LZMA;
-    t->lzma_props = 45 + 9; /* lc 0, lp 1, pb 1 */
-    t->window_bits = 17;
-    size_t len;
-    uint8_t *box = pack(&s, &len);
-    check_box(&s, box, len);    /* chain, and liblzma's decode: the digest */
-    assert_true(len < dlen);    /* firmware-like bytes: smaller than deflate */
-
-    fwp_layout lay;
-    fwp_manifest m;
-    fwp_layout_parse(box, len, "box", &lay, &err);
-    fwp_manifest_decode(lay.manifest, lay.manifest_len, "m", &m, &err);
-    const fwp_mtarget *mt = &m.targets[0];
-    assert_int_equal(mt->codec, FWPK_CODEC_LZMA);
-    assert_int_equal(mt->lzma_props, 54);
-    assert_int_equal(mt->window_bits, 17);
-    assert_true(mt->frame_count > 10);
-
-    /* the payloads are one raw stream of the filtered image, cut */
-    uint8_t *img = malloc(mt->image_size);
-    uint32_t at = 0;
-    for (size_t i = 0; i < t->image.count; i++) {
-        memcpy(img + at, t->image.segs[i].data, t->image.segs[i].len);
-        fwp_filter_apply(FWPK_FILTER_THUMB, img + at, t->image.segs[i].len,
-                         t->image.segs[i].addr);
-        at += t->image.segs[i].len;
-    }
-    fwp_buf z = {0};
-    assert_int_equal(fwp_lzma_encode(img, mt->image_size, 54, 9, 17, NULL, &z,
-                                     &err),
-                     0);
-    assert_int_equal(z.len, mt->payload_size);
-    uint8_t *dec = lz_device_decode(box, lay.frames_offset, mt);
-    assert_memory_equal(dec, img, mt->image_size);
-    /* undoing the filter gives the image the digest covers */
-    at = 0;
-    for (uint32_t i = 0; i < mt->seg_count; i++) {
-        fwp_unfilter_apply(FWPK_FILTER_THUMB, dec + at, mt->seg_len[i],
-                           mt->seg_addr[i]);
-        assert_memory_equal(dec + at, t->image.segs[i].data, mt->seg_len[i]);
-        at += mt->seg_len[i];
-    }
-    fwp_buf_free(&z);
-    free(dec);
-    free(img);
-    free(box);
-=======
     static const uint32_t whole[] = {0};
     size_t len = lzma_round_trip(&s, FWPK_FILTER_THUMB, 17, whole, 1);
     assert_true(len < dlen); /* firmware-like bytes: smaller than deflate */
->>>>>>> i17f
 
     /* refused options */
     uint8_t *box;

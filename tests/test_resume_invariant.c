@@ -326,9 +326,9 @@ static void issue21_containers(void)
 {
     static uint8_t c1[12000], c2[12000];
     il_spec s1 = {"C1", FWPK_CODEC_NONE, 0, 8192, FWPK_FILTER_NONE, 8,
-                  "2.0.0", {IL_BASE, 0}, {12000, 0}, {c1, NULL}, 0};
+                  "2.0.0", {IL_BASE, 0}, {12000, 0}, {c1, NULL}, 0, NULL, 0};
     il_spec s2 = {"C2", FWPK_CODEC_NONE, 0, 1024, FWPK_FILTER_NONE, 8,
-                  "1.0.0", {IL_BASE, 0}, {12000, 0}, {c2, NULL}, 0};
+                  "1.0.0", {IL_BASE, 0}, {12000, 0}, {c2, NULL}, 0, NULL, 0};
     il_src src;
     fwp_err err;
     size_t i;
