@@ -184,6 +184,9 @@ static void test_delta(void **state)
     small_box(&s, 9000);
     if (s.t[0].window_bits > BOX_DELTA_WINDOW_BITS)
         s.t[0].window_bits = BOX_DELTA_WINDOW_BITS;
+    s.t[0].codec = BOX_DELTA_CODEC;
+    if (BOX_DELTA_CODEC == FWPK_CODEC_NONE)
+        s.t[0].window_bits = 0;
     box_make_delta(&s, &blen);
     assert_int_equal(run(&s, &f), FWPK_DELTA ? FWPK_OK : FWPK_ERR_LIMIT);
     if (FWPK_DELTA)

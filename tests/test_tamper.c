@@ -407,7 +407,9 @@ static void test_small_delta_every_bit(void **state)
     box_setup s;
     size_t blen;
     small_setup(&s);
-    s.t[0].window_bits = BOX_DELTA_WINDOW_BITS;
+    s.t[0].codec = BOX_DELTA_CODEC;
+    s.t[0].window_bits =
+        BOX_DELTA_CODEC == FWPK_CODEC_NONE ? 0 : BOX_DELTA_WINDOW_BITS;
     box_make_delta(&s, &blen);
     flip_every_bit(&s, "small delta");
     box_free(&s);

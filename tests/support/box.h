@@ -18,6 +18,11 @@
 /* The same for a delta's codec: the patch's history is not in flash, so
  * the whole window is the RAM ring (patch.h). */
 #define BOX_DELTA_WINDOW_BITS BOX_RV32_WINDOW_BITS
+/* deflate's smallest window, 2^9, is more than a 256-byte ring: then a
+ * delta carries its patch uncompressed */
+#define BOX_DELTA_CODEC \
+    (BOX_DELTA_WINDOW_BITS >= FWPK_WINDOW_BITS_MIN ? FWPK_CODEC_DEFLATE \
+                                                   : FWPK_CODEC_NONE)
 
 typedef struct {
     fwp_target_opts t[FWPK_MAX_TARGETS];
