@@ -176,7 +176,8 @@ static const abboot_layout layout = {
  * a resume); abboot reads through fl_read. */
 static const abboot_io io = {
     {fl_erase, fl_write, fl_read, NULL, NULL,
-     (const uint8_t *)AGENT_ACTIVE, AGENT_ACTIVE},
+     (const uint8_t *)AGENT_ACTIVE, AGENT_ACTIVE,
+     AGENT_ACTIVE /* a delta's base: the image that runs */},
     NULL, NULL, &agent, fwpk_agent_fetch};
 
 /* A Cortex-M program starts with its stack pointer (in RAM) and its reset

@@ -161,7 +161,7 @@ static const abboot_layout layout = {
 };
 
 static const abboot_io io = {
-    {fl_erase, fl_write, fl_read, NULL, NULL, NULL, 0},
+    {fl_erase, fl_write, fl_read, NULL, NULL, NULL, 0, 0},
     NULL, NULL, &agent, fwpk_agent_fetch};
 
 /* An AVR program starts with its vector table: "jmp __ctors_end". */
