@@ -17,10 +17,12 @@
  * own: exactly the segments' write units were written, with the image's
  * bytes (their digest is the manifest's) and 0xFF padding.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "verify_run.h"
 
@@ -47,7 +49,11 @@ static int option(vr_opts *o, int c, const char *arg)
     case O_JSON: o->json = 1; return 0;
     case O_FORCE: o->force = 1; return 0;
     case O_FORMAT: o->format = arg; return 0;
-    case O_BASE: o->base = arg; return 0;
+    case O_BASE: /* named now, whether or not a target is a delta */
+        o->base = arg;
+        if (access(arg, R_OK) == 0)
+            return 0;
+        return cli_error(EXIT_IO, "%s: %s", arg, strerror(errno));
     case O_MAX_GAP:
         o->has_max_gap = 1;
         return cli_opt_u32("--max-gap", arg, &o->max_gap);
