@@ -64,6 +64,13 @@ static fwpk_err keep_grow(kept *k, uint64_t need)
     return FWPK_OK;
 }
 
+/* The segments the context kept: a build with FWPK_SEGMENTS below the
+ * manifest's count stores only the first ones (and refuses the target). */
+static uint32_t kept_count(const fwpk_target *t)
+{
+    return t->segment_count < FWPK_SEGMENTS ? t->segment_count : FWPK_SEGMENTS;
+}
+
 /* Copies between flash [addr, addr + len) and the image bytes it holds;
  * bytes outside the segments are padding (write) or 0xFF (read). */
 static fwpk_err keep_copy(kept *k, uint32_t addr, uint8_t *buf, uint32_t len,
@@ -73,7 +80,7 @@ static fwpk_err keep_copy(kept *k, uint32_t addr, uint8_t *buf, uint32_t len,
     uint64_t end = (uint64_t)addr + len, off = 0;
     if (!write)
         memset(buf, 0xff, len);
-    for (uint32_t i = 0; i < t->segment_count; off += t->segments[i++].len) {
+    for (uint32_t i = 0; i < kept_count(t); off += t->segments[i++].len) {
         uint64_t lo = t->segments[i].addr, hi = lo + t->segments[i].len;
         lo = lo > addr ? lo : addr;
         hi = hi < end ? hi : end;
@@ -112,7 +119,7 @@ static fwpk_err keep_read(void *user, uint32_t addr, uint8_t *buf,
 static int meets_segments(const fwpk_target *t, uint64_t lo, uint64_t n)
 {
     uint64_t eb = t->erase_block ? t->erase_block : 1;
-    for (uint32_t i = 0; i < t->segment_count; i++) {
+    for (uint32_t i = 0; i < kept_count(t); i++) {
         uint64_t a = t->segments[i].addr / eb * eb;
         uint64_t b = ((uint64_t)t->segments[i].addr + t->segments[i].len +
                       eb - 1) / eb * eb;
@@ -127,7 +134,7 @@ uint32_t fwp_base_place(const fwpk_target *t, uint32_t base_len)
     uint64_t eb = t->erase_block ? t->erase_block : 1;
     if (!meets_segments(t, 0, base_len))
         return 0;
-    for (uint32_t i = 0; i < t->segment_count; i++) {
+    for (uint32_t i = 0; i < kept_count(t); i++) {
         uint64_t after = ((uint64_t)t->segments[i].addr + t->segments[i].len +
                           eb - 1) / eb * eb;
         if (after + base_len <= 0x100000000ULL &&
@@ -143,7 +150,7 @@ static int kept_image(const kept *k, fwp_image *img, fwp_err *err)
     const fwpk_target *t = &k->ctx->manifest.own;
     uint64_t off = 0;
     memset(img, 0, sizeof *img);
-    for (uint32_t i = 0; i < t->segment_count; off += t->segments[i++].len)
+    for (uint32_t i = 0; i < kept_count(t); off += t->segments[i++].len)
         if (off + t->segments[i].len > k->size ||
             fwp_image_add(img, t->segments[i].addr, k->img + off,
                           t->segments[i].len, "device run", err)) {
