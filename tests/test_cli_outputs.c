@@ -329,6 +329,45 @@ static void test_progress_only_on_a_tty(void **state)
     assert_string_equal(pu_err, "");
 }
 
+/* -o - onto a terminal: binary bytes there help nobody; refused before
+ * any work (usage error), while a redirected stdout still gets them. */
+static void test_binary_not_to_a_tty(void **state)
+{
+    (void)state;
+    uint8_t img[4096];
+    pu_firmware(img, sizeof img, 5);
+    pu_write(P("small.bin"), img, sizeof img);
+    char cmd[2048], out[8192];
+    snprintf(cmd, sizeof cmd, "script -qec '%s pack -k %s --version 1.0.0 "
+             "--load-addr 0 %s -o -' /dev/null",
+             fwpack(), P("k.pem"), P("small.bin"));
+    assert_int_equal(pu_capture(cmd, out, sizeof out), 2);
+    if (!strstr(out, "fwpack: pack: -o - would write binary data to a "
+                     "terminal"))
+        fail_msg("pack -o - on a terminal:\n%s", out);
+    assert_true(strlen(out) < 200); /* the message, no container bytes */
+    /* hex digests are text: digest without -o still prints on a tty */
+    assert_int_equal(pu_run("pack -k %s --version 1.0.0 --load-addr 0 %s "
+                            "-o %s", P("k.pem"), P("small.bin"),
+                            P("small.fwpk")),
+                     0);
+    snprintf(cmd, sizeof cmd, "script -qec '%s digest %s' /dev/null",
+             fwpack(), P("small.fwpk"));
+    assert_int_equal(pu_capture(cmd, out, sizeof out), 0);
+    snprintf(cmd, sizeof cmd, "script -qec '%s digest %s -o -' /dev/null",
+             fwpack(), P("small.fwpk"));
+    assert_int_equal(pu_capture(cmd, out, sizeof out), 2);
+    assert_non_null(strstr(out, "fwpack: digest: -o - would write binary"));
+    /* redirected: the bytes flow */
+    snprintf(cmd, sizeof cmd, "%s pack -k %s --version 1.0.0 --load-addr 0 "
+             "%s -o - > %s", fwpack(), P("k.pem"), P("small.bin"),
+             P("piped.fwpk"));
+    assert_int_equal(pu_capture(cmd, out, sizeof out), 0);
+    struct stat st;
+    assert_int_equal(stat(P("piped.fwpk"), &st), 0);
+    assert_true(st.st_size > 64);
+}
+
 /* Packing stops as soon as the frames pass --max-size: the message says
  * how little of the image it compressed. */
 static void test_stops_early(void **state)
@@ -427,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_crop_and_exclude),
         cmocka_unit_test(test_gaps),
         cmocka_unit_test(test_progress_only_on_a_tty),
+        cmocka_unit_test(test_binary_not_to_a_tty),
         cmocka_unit_test(test_stops_early),
         cmocka_unit_test(test_identity_defaults),
         cmocka_unit_test(test_make_keeps_objects),

@@ -221,8 +221,17 @@ static void test_cli_env_and_file(void **state)
     assert_int_equal(kt_run("pack -k %s -k %s --passphrase-file %s " KT_GEO
                             " %s -o %s --force", pu_path(dir, "plain.pem"),
                             k, pf, app, box), 0);
+    assert_null(strstr(kt_err, "not used")); /* the encrypted key used it */
     assert_int_equal(kt_run("inspect %s", box), 0);
     assert_non_null(strstr(kt_out, "signatures   2"));
+    /* a passphrase file and no encrypted key: packed, with a warning */
+    assert_int_equal(kt_run("pack -k %s --passphrase-file %s " KT_GEO
+                            " %s -o %s --force", pu_path(dir, "plain.pem"),
+                            pf, app, box), 0);
+    char warn[700];
+    snprintf(warn, sizeof warn, "fwpack: warning: --passphrase-file %s: no "
+             "key given is encrypted, the passphrase was not used\n", pf);
+    assert_non_null(strstr(kt_err, warn));
     /* keygen: passphrase from a file; empty ones refused */
     unsetenv("FWPACK_PASSPHRASE");
     assert_int_equal(kt_run("keygen --encrypt --passphrase-file %s -o %s", pf,

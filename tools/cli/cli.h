@@ -69,10 +69,14 @@ void cli_json_error(const char *cmd, int code);
  * (same device and inode, whatever the name: usage error), so that no
  * command replaces what it reads, and what fwp_output_check refuses (a
  * directory, device, FIFO or link; an existing file without overwrite:
- * I/O error).  "-" (stdout) always passes.  Returns 0 or an exit code
- * after printing. */
+ * I/O error).  "-" (stdout) passes unless stdout is a terminal: the
+ * output is binary (usage error).  Returns 0 or an exit code after
+ * printing. */
 int cli_output_check(const char *cmd, const char *out, int overwrite,
                      const char *const *inputs, size_t n);
+/* The same for text outputs (PEM, C headers): "-" always passes. */
+int cli_output_check_text(const char *cmd, const char *out, int overwrite,
+                          const char *const *inputs, size_t n);
 /* Writes data to path (temporary file + rename; replaces an existing
  * file when overwrite), or to stdout for "-".  Returns 0 or an exit code
  * after printing an error that names path. */

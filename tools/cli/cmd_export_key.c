@@ -152,7 +152,8 @@ static int check(export_opts *o)
     const char *in[RING_MAX + 1];
     memcpy(in, o->files, o->count * sizeof in[0]);
     in[o->count] = o->pass_file;
-    return cli_output_check("export-key", o->out, o->force, in, o->count + 1);
+    return cli_output_check_text("export-key", o->out, o->force, in,
+                                 o->count + 1);
 }
 
 static int parse(int argc, char **argv, export_opts *o)

@@ -246,8 +246,11 @@ static int prepare(const vr_run *r, const vr_opts *o, output *outs)
         outs[i].name =
             cli_is_stdio(outs[i].path) ? "<stdout>" : outs[i].path;
         outs[i].existed = access(outs[i].path, F_OK) == 0;
-        if ((rc = cli_output_check("unpack", outs[i].path, 1, in,
-                                   o->key_files + 1)) != 0 ||
+        if ((rc = k.fmt == FWP_FMT_BIN
+                      ? cli_output_check("unpack", outs[i].path, 1, in,
+                                         o->key_files + 1)
+                      : cli_output_check_text("unpack", outs[i].path, 1, in,
+                                              o->key_files + 1)) != 0 ||
             (rc = render(&r->pass[i].written, &k, o->max_gap, &outs[i])) != 0)
             return rc;
     }

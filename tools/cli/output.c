@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -15,14 +16,19 @@ int cli_is_stdio(const char *path)
     return strcmp(path, "-") == 0;
 }
 
-int cli_output_check(const char *cmd, const char *out, int overwrite,
-                     const char *const *inputs, size_t n)
+static int check(const char *cmd, const char *out, int overwrite,
+                 const char *const *inputs, size_t n, int binary)
 {
     struct stat so, si;
     char q[FWP_QUOTE_BUF];
     fwp_err err;
+    /* binary bytes on a terminal garble it and help nobody (gzip's rule) */
     if (cli_is_stdio(out))
-        return 0;
+        return binary && isatty(STDOUT_FILENO)
+                   ? cli_error(EXIT_USAGE, "%s: -o - would write binary "
+                                           "data to a terminal: redirect "
+                                           "stdout or give -o FILE", cmd)
+                   : 0;
     if (stat(out, &so) == 0)
         for (size_t i = 0; i < n; i++)
             if (inputs[i] && !cli_is_stdio(inputs[i]) &&
@@ -36,6 +42,18 @@ int cli_output_check(const char *cmd, const char *out, int overwrite,
      * not after the work (file.c's rule, file.c's words) */
     return fwp_output_check(out, overwrite, &err) ? cli_fail(&err, EXIT_IO)
                                                   : 0;
+}
+
+int cli_output_check(const char *cmd, const char *out, int overwrite,
+                     const char *const *inputs, size_t n)
+{
+    return check(cmd, out, overwrite, inputs, n, 1);
+}
+
+int cli_output_check_text(const char *cmd, const char *out, int overwrite,
+                          const char *const *inputs, size_t n)
+{
+    return check(cmd, out, overwrite, inputs, n, 0);
 }
 
 int cli_output_write(const char *path, const uint8_t *data, size_t len,

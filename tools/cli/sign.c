@@ -22,13 +22,26 @@ static int append(const char *name, const uint8_t pk[32],
     return 0;
 }
 
+/* The passphrase source, and whether any key asked it. */
+typedef struct {
+    cli_secret pass;
+    int asked;
+} pass_use;
+
+static int get_pass(void *arg, const char *what, int confirm, char *buf,
+                    size_t cap, fwp_err *err)
+{
+    pass_use *u = arg;
+    u->asked = 1;
+    return cli_secret_get(&u->pass, what, confirm, buf, cap, err);
+}
+
 /* Key file i, loaded into kp (locked memory), signs the digest. */
 static int sign_with_file(const cli_keys *k, size_t i, fwp_keypair *kp,
-                          const uint8_t digest[64], uint8_t sig[64],
-                          fwp_err *err)
+                          pass_use *use, const uint8_t digest[64],
+                          uint8_t sig[64], fwp_err *err)
 {
-    cli_secret pass = cli_passphrase(k->pass_file);
-    if (fwp_key_load_private_pass(k->files[i], kp, cli_secret_get, &pass,
+    if (fwp_key_load_private_pass(k->files[i], kp, get_pass, use,
                                   k->kdf_flags, err))
         return -1;
     crypto_sign_detached(sig, NULL, digest, 64, kp->sk);
@@ -40,6 +53,7 @@ int cli_keys_sign(const cli_keys *k, const char *name, uint8_t **box,
 {
     uint8_t pks[FWPK_MAX_SIGNATURES][32];
     fwp_keypair *kp = cli_secret_alloc(sizeof *kp);
+    pass_use use = {cli_passphrase(k->pass_file), 0};
     if (!kp)
         return cli_error(EXIT_IO, "pack: out of memory");
     for (size_t i = 0; i < k->count; i++) {
@@ -47,7 +61,8 @@ int cli_keys_sign(const cli_keys *k, const char *name, uint8_t **box,
         fwp_err err;
         uint8_t sig[64];
         int rc = fwp_layout_parse(*box, *len, name, &lay, &err) ||
-                 sign_with_file(k, i, kp, lay.signed_digest, sig, &err);
+                 sign_with_file(k, i, kp, &use, lay.signed_digest, sig,
+                                &err);
         memcpy(pks[i], kp->pk, 32);
         sodium_memzero(kp, sizeof *kp); /* each key lives for one signature */
         if (rc) {
@@ -67,6 +82,11 @@ int cli_keys_sign(const cli_keys *k, const char *name, uint8_t **box,
         }
     }
     cli_secret_free(kp);
+    /* a passphrase for keys that have none: likely the wrong key file */
+    if (k->pass_file && k->count && !use.asked)
+        cli_error(0, "warning: --passphrase-file %s: no key given is "
+                     "encrypted, the passphrase was not used",
+                  k->pass_file);
     return 0;
 }
 

@@ -100,6 +100,10 @@ static int check_opts(vr_opts *o, int argc, char **argv)
     const char *in[FWPK_MAX_KEYS + 2] = {o->input, o->base};
     for (uint32_t i = 0; i < o->key_files; i++)
         in[i + 2] = o->keys[i];
+    /* --format hex or srec is text, fit for a terminal; bin and raw not */
+    if (o->format && strcmp(o->format, "bin") != 0)
+        return cli_output_check_text("unpack", o->output, 1, in,
+                                     o->key_files + 2);
     return cli_output_check("unpack", o->output, 1, in, o->key_files + 2);
 }
 
