@@ -376,6 +376,13 @@ static void test_bad_option_values(void **state)
             fail_msg("fwpack %s %s %s: no \"%s\" or \"%s\" in\n%s", line,
                      bad[i].opt, value, bad[i].names, bad[i].why, pu_err);
         pu_one_error(pu_err, NULL);
+        /* usage errors name the command, as git's do: "fwpack: pack: " */
+        char who[64];
+        snprintf(who, sizeof who, "fwpack: %.*s: ",
+                 (int)strcspn(bad[i].cmd, " "), bad[i].cmd);
+        if (bad[i].code == 2 && strncmp(pu_err, who, strlen(who)) != 0)
+            fail_msg("fwpack %s %s %s: the line does not start with \"%s\""
+                     ":\n%s", line, bad[i].opt, value, who, pu_err);
         const char *outs[] = {"out.fwpk", "out.hex", "out.bin", "out.pem"};
         for (size_t k = 0; k < 4; k++)
             if (pu_exists(P(outs[k])))

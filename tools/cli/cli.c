@@ -13,6 +13,21 @@
  * error object; and whether a command printed its own JSON object. */
 static char first_error[FWP_MSG_MAX + 64];
 static int json_printed;
+/* The command running ("pack"), so that option errors name it as the
+ * commands' own messages do: "fwpack: pack: --level ...". */
+static const char *command = "";
+
+void cli_set_command(const char *name)
+{
+    command = name;
+}
+
+/* "pack: " for option messages, or "" outside a command */
+static const char *cmd_prefix(char buf[32])
+{
+    snprintf(buf, 32, "%s%s", command, *command ? ": " : "");
+    return buf;
+}
 
 /* Messages quote names from containers and files: their control bytes
  * (and bytes that are not UTF-8) go to the terminal as \xNN. */
@@ -63,7 +78,13 @@ void cli_warn(const char *fmt, ...)
 
 int cli_fail(const fwp_err *err, int code)
 {
-    cli_error(0, "%s", err->msg);
+    size_t n = strlen(command);
+    /* the library's usage errors ("target app: ...") name no command */
+    if (err->kind == FWP_E_USAGE && n &&
+        !(strncmp(err->msg, command, n) == 0 && err->msg[n] == ':'))
+        cli_error(0, "%s: %s", command, err->msg);
+    else
+        cli_error(0, "%s", err->msg);
     switch (err->kind) {
     case FWP_E_IO: return EXIT_IO;
     case FWP_E_USAGE: return EXIT_USAGE;
@@ -128,46 +149,48 @@ int cli_u32(const char *s, uint32_t *out)
 
 int cli_opt_size(const char *opt, const char *s, size_t *out)
 {
-    char *end, q[FWP_QUOTE_BUF];
+    char *end, q[FWP_QUOTE_BUF], c[32];
     errno = 0;
     unsigned long long v = *s >= '0' && *s <= '9' ? strtoull(s, &end, 0) : 0;
     if (!(*s >= '0' && *s <= '9') || errno || *end || v > SIZE_MAX)
-        return cli_error(EXIT_USAGE, "%s '%s': not a number of bytes "
-                                     "(decimal or 0x hex)", opt,
-                         fwp_quote(s, q));
+        return cli_error(EXIT_USAGE, "%s%s '%s': not a number of bytes "
+                                     "(decimal or 0x hex)", cmd_prefix(c),
+                         opt, fwp_quote(s, q));
     *out = (size_t)v;
     return 0;
 }
 
 int cli_opt_u32(const char *opt, const char *s, uint32_t *out)
 {
-    char q[FWP_QUOTE_BUF];
+    char q[FWP_QUOTE_BUF], c[32];
     if (cli_u32(s, out) == 0)
         return 0;
-    return cli_error(EXIT_USAGE, "%s '%s': not a number (0..4294967295, "
-                                 "decimal or 0x hex)", opt, fwp_quote(s, q));
+    return cli_error(EXIT_USAGE, "%s%s '%s': not a number (0..4294967295, "
+                                 "decimal or 0x hex)", cmd_prefix(c), opt,
+                     fwp_quote(s, q));
 }
 
 int cli_opt_range(const char *opt, const char *s, uint32_t lo, uint32_t hi,
                   uint32_t *out)
 {
-    char q[FWP_QUOTE_BUF];
+    char q[FWP_QUOTE_BUF], c[32];
     if (cli_u32(s, out) == 0 && *out >= lo && *out <= hi)
         return 0;
-    return cli_error(EXIT_USAGE, "%s '%s': must be a number in %u..%u", opt,
-                     fwp_quote(s, q), (unsigned)lo, (unsigned)hi);
+    return cli_error(EXIT_USAGE, "%s%s '%s': must be a number in %u..%u",
+                     cmd_prefix(c), opt, fwp_quote(s, q), (unsigned)lo,
+                     (unsigned)hi);
 }
 
 int cli_opt_text(const char *opt, const char *s, size_t max)
 {
-    char q[FWP_QUOTE_BUF];
+    char q[FWP_QUOTE_BUF], c[32];
     size_t n = strlen(s), good = fwp_utf8_check(s, n);
     if (good != n)
-        return cli_error(EXIT_USAGE, "%s '%s': not UTF-8 text (byte %zu)",
-                         opt, fwp_quote(s, q), good);
+        return cli_error(EXIT_USAGE, "%s%s '%s': not UTF-8 text (byte %zu)",
+                         cmd_prefix(c), opt, fwp_quote(s, q), good);
     if (max && n > max)
-        return cli_error(EXIT_USAGE, "%s '%s': longer than %zu bytes", opt,
-                         fwp_quote(s, q), max);
+        return cli_error(EXIT_USAGE, "%s%s '%s': longer than %zu bytes",
+                         cmd_prefix(c), opt, fwp_quote(s, q), max);
     return 0;
 }
 

@@ -43,6 +43,8 @@ int cli_bad_option(const char *cmd, char **argv, int optind_after);
 /* Unsigned 32-bit number, decimal or 0x hex; -1 if malformed. */
 int cli_u32(const char *s, uint32_t *out);
 /* cli_u32 with a usage error naming the option. */
+/* The running command, named by the cli_opt_* errors (main.c sets it). */
+void cli_set_command(const char *name);
 int cli_opt_u32(const char *opt, const char *s, uint32_t *out);
 /* A byte count (decimal or 0x hex), with a usage error naming opt. */
 int cli_opt_size(const char *opt, const char *s, size_t *out);

@@ -257,12 +257,13 @@ static int geo_opt(pack_cli *c, int which, const char *arg)
         return cli_window_bits(arg, &c->geo[which]);
     /* the profile file's keys have these names, and the same numbers */
     if (fwp_mcu_number(arg, &c->geo[which]))
-        return cli_error(EXIT_USAGE, "%s '%s': not a number (decimal or 0x "
-                                     "hex, optionally K or M)",
+        return cli_error(EXIT_USAGE, "pack: %s '%s': not a number (decimal "
+                                     "or 0x hex, optionally K or M)",
                          names[which], fwp_quote(arg, q));
     if (which == GEO_FRAME && (c->geo[which] < FWPK_FRAME_SIZE_MIN ||
                                c->geo[which] > FWPK_FRAME_SIZE_MAX))
-        return cli_error(EXIT_USAGE, "%s '%s': must be a number in %d..%d",
+        return cli_error(EXIT_USAGE, "pack: %s '%s': must be a number in "
+                                     "%d..%d",
                          names[which], fwp_quote(arg, q), FWPK_FRAME_SIZE_MIN,
                          FWPK_FRAME_SIZE_MAX);
     return 0;

@@ -89,6 +89,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
+            cli_set_command(commands[i].name);
             int rc = commands[i].run(argc - 1, argv + 1);
             if (rc != EXIT_OK && cli_json_wanted(argc - 1, argv + 1))
                 cli_json_error(commands[i].name, rc);

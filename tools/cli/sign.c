@@ -113,7 +113,7 @@ int cli_p11_add_uri(cli_p11 *p, char *arg)
         at += n;
     }
     if (fwp_p11_uri_check(copy, &err))
-        return cli_error(EXIT_USAGE, "--pkcs11 %s", err.msg);
+        return cli_error(EXIT_USAGE, "pack: --pkcs11 %s", err.msg);
     return 0;
 }
 
