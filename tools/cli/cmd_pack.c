@@ -88,7 +88,8 @@ static const char help[] =
     "      --base OLD            a delta update against OLD, the image the\n"
     "                            device runs (any input format, or an earlier\n"
     "                            container): same target and first address\n"
-    "      --base-version V      OLD's version (a container carries its own)\n"
+    "      --base-version V      OLD's version, MAJOR.MINOR.PATCH (a container\n"
+    "                            carries its own)\n"
     "      --filter none|thumb|rv32  branch filter (thumb for Cortex-M,\n"
     "                            rv32 for RISC-V profiles, else none)\n"
     "output:\n"
@@ -291,12 +292,18 @@ static int identity_opt(pack_cli *c, int opt, const char *arg)
     char q[FWP_QUOTE_BUF];
     switch (opt) {
     case O_VERSION:
-        c->p.version = arg;
+    case O_BASE_VERSION:
+        /* the base's version is a version too: devices compare them */
+        if (opt == O_VERSION)
+            c->p.version = arg;
+        else
+            c->base_version = arg;
         if (fwp_version_parse(arg, &v, &err) == 0)
             return 0;
-        return cli_error(EXIT_USAGE, "pack: --version '%s': expected "
+        return cli_error(EXIT_USAGE, "pack: %s '%s': expected "
                                      "MAJOR.MINOR.PATCH[-PRE][+BUILD] (BUILD a "
                                      "number, at most %d bytes)",
+                         opt == O_VERSION ? "--version" : "--base-version",
                          fwp_quote(arg, q), FWPK_VERSION_MAX);
     case O_PRODUCT:
         c->p.product = arg;
@@ -389,9 +396,6 @@ static int option(pack_cli *c, int opt, char *arg)
     case O_FORCE: return 0; /* outputs are always replaced */
     case O_CODEC: c->codec = arg; return 0;
     case O_DELTA_BASE: c->base = arg; return 0;
-    case O_BASE_VERSION:
-        c->base_version = arg;
-        return cli_opt_text("--base-version", arg, FWPK_VERSION_MAX);
     case O_FILTER: c->filter = arg; return 0;
     case O_PASS_FILE: c->keys.pass_file = arg; return 0;
     case O_WEAK_KDF: c->keys.kdf_flags |= FWP_KDF_ALLOW_WEAK; return 0;
