@@ -18,13 +18,14 @@
 const char version[] PROGMEM __attribute__((used)) = "app " APP_VERSION;
 
 /* 1 KB of a linear congruential sequence, seeded by the release number
- * (APP_SEED): compressible a little, different in every release.  It
- * comes twice, 30 KB apart (zeros between), so that a container packed
- * with a 2^15 window repeats it as matches 30,720 bytes back: distance
- * code 29, read back from flash through the agent's fl_read (far beyond
- * the verifier's 512-byte ring).  A decoder that computes a distance in a
- * 16-bit int gets those wrong (make arduino-sim would end in "image
- * digest mismatch"). */
+ * (APP_SEED): compressible a little, different in every release.  Copies
+ * of it follow at distances that take each of deflate's six longest
+ * distance codes (24..29: 4,097 to 32,768 back), zeros between: a
+ * container packed with a 2^15 window repeats them as matches that far
+ * back, read from flash through the agent's fl_read (far beyond the
+ * verifier's 512-byte ring).  A decoder that computes a distance in a
+ * 16-bit int gets them wrong (make arduino-sim would end in "image digest
+ * mismatch"). */
 #define LCG(x) ((uint8_t)(((x) * 1103515245u + 12345u) >> 16))
 #define ROW(i) LCG(i), LCG(i + 1), LCG(i + 2), LCG(i + 3), LCG(i + 4), \
                LCG(i + 5), LCG(i + 6), LCG(i + 7)
@@ -38,10 +39,13 @@ const char version[] PROGMEM __attribute__((used)) = "app " APP_VERSION;
 #define APP_SEED 0
 #endif
 #define SEED (APP_SEED * 4099u)
-#define FAR 29696u /* zeros between the copies: 1 KB + this = 30 KB */
-const struct {
-    uint8_t first[1024], gap[FAR], again[1024];
-} table PROGMEM __attribute__((used)) = {{KB(SEED)}, {0}, {KB(SEED)}};
+/* the k-th 128 bytes of the sequence again, d bytes after the first */
+#define SLICE(k, d) [128 * (k) + (d)] = ROWS(SEED + 128 * (k)), \
+                                        ROWS(SEED + 128 * (k) + 64)
+const uint8_t table[31 * 1024] PROGMEM __attribute__((used)) = {
+    KB(SEED),          SLICE(0, 5000),  SLICE(1, 7000),
+    SLICE(2, 10000),   SLICE(3, 14000), SLICE(4, 20000),
+    [30 * 1024] = KB(SEED)}; /* all of it again, 30,720 back */
 
 int main(void)
 {
