@@ -92,7 +92,10 @@ $(EMU_DIR)/$(1)/container.fwpk: $(EMU_DIR)/$(1)/container-image.bin $(EMU_DIR)/k
 	    --mcu $(8) $(10) --load-addr $(9) --version 1.0.0 --force -o $$@ $$<
 endef
 $(eval $(call emu_data,m3,262144,15,4096,65535,65536,262144,stm32l432kc,0x08000000))
-$(eval $(call emu_data,m0,65536,12,1024,65535,32768,65536,stm32g030k8,0x08000000))
+# The M0 build keeps the 2^12 RAM window and 1 KiB frames the stm32g030k8
+# profile had before issue 15 (its profile is now 2^15 / 4096 for the
+# streaming build): its container says so.
+$(eval $(call emu_data,m0,65536,12,1024,65535,32768,65536,stm32g030k8,0x08000000,--window-bits 12 --frame-size 1024))
 # The AVR builds below keep the window in RAM (2^9): their container keeps
 # the window and frames the atmega328p profile had before it moved to 2^15
 # and 4096 (which need the flash-backed window, issue 15).
@@ -106,8 +109,8 @@ EMU_m3_BENCH := -DBENCH_MPS2 -DBENCH_MCU='"stm32l432kc"' -DBENCH_FLASH_BASE=0x08
                 -DBENCH_FLASH_SIZE=0x40000u -DBENCH_FLASH_RAM=1
 EMU_m3_LD := $(EMU_SRC)/mps2.ld
 # M0: QEMU's microbit is a Cortex-M0; the code is built for the M0+ (same
-# ARMv6-M instruction set) and the stm32g030k8 profile (64 MHz M0+, window
-# 2^12, 1 KiB frames).  16 KiB of RAM: flash writes are discarded.
+# ARMv6-M instruction set) and the stm32g030k8's part (64 MHz M0+), window
+# 2^12 and 1 KiB frames (above).  16 KiB of RAM: flash writes are discarded.
 EMU_m0_ARCH := -mcpu=cortex-m0plus -mthumb
 EMU_m0_DEFS := -DFWPK_WINDOW_BITS=12 -DFWPK_MAX_FRAME_SIZE=1024
 EMU_m0_BENCH := -DBENCH_MICROBIT -DBENCH_MCU='"stm32g030k8"' -DBENCH_FLASH_BASE=0x08000000u \

@@ -142,11 +142,11 @@ static void test_table_fits(void **state)
                         "rv32imc");
     assert_string_equal(fwp_verifier_build_for("avr", 64 * 1024),
                         "avr-stream");
-    /* issue 15: the small parts pack 2^15 and 4 KiB frames (the
-     * stm32g030k8 keeps the SPEC example's 2^12 and 1024) */
-    const char *small[] = {"atmega328p",  "atmega328pb", "atmega64a",
+    /* issue 15: the small parts pack 2^15 and 4 KiB frames */
+    const char *small[] = {"atmega328p",  "atmega328pb",  "atmega64a",
                            "atmega1284p", "atsamd21g18a", "stm32f103c8",
-                           "stm32l073rz", "stm32g071rb", "stm32g431kb"};
+                           "stm32l073rz", "stm32g071rb",  "stm32g431kb",
+                           "stm32g030k8"};
     for (size_t i = 0; i < sizeof small / sizeof small[0]; i++) {
         const fwp_mcu *m = fwp_mcu_find(small[i]);
         if (m->window_bits != 15 || m->frame_size != 4096)
@@ -238,8 +238,8 @@ static void test_mcus_command(void **state)
     assert_int_equal(num(g, "erase_block"), 2048);
     assert_int_equal(num(g, "write_unit"), 8);
     assert_int_equal(num(g, "ram"), 8192);
-    assert_int_equal(num(g, "window_bits"), 12);
-    assert_int_equal(num(g, "frame_size"), 1024);
+    assert_int_equal(num(g, "window_bits"), 15);
+    assert_int_equal(num(g, "frame_size"), 4096);
     assert_non_null(strstr(g, "\"filter\":\"thumb\""));
     assert_non_null(strstr(g, "\"verifier_build\":\"cortex-m0plus-stream\""));
     assert_non_null(strstr(g, "\"fits\":true"));
