@@ -388,6 +388,35 @@ static void test_fit_warning(void **state)
                             P("d.fwpk")),
                      0);
     assert_string_equal(pu_err, "");
+    /* a 256-byte ring is below every window; AVR's build has no deltas */
+    assert_int_equal(pu_run("pack -k %s --version 1.0.0 --mcu stm32g030k8 "
+                            "--load-addr 0x08000000 %s -o %s",
+                            P("k.pem"), P("app.bin"), P("g0.fwpk")),
+                     0);
+    assert_int_equal(pu_run("pack -k %s --version 1.0.1 --mcu stm32g030k8 "
+                            "--base %s --load-addr 0x08000000 %s -o %s",
+                            P("k.pem"), P("g0.fwpk"), P("app2.bin"),
+                            P("d.fwpk")),
+                     0);
+    assert_int_equal(pu_warnings(pu_err, "build has 2^8"), 1);
+    assert_int_equal(pu_warnings(pu_err, "with --codec none"), 1);
+    assert_int_equal(pu_run("pack -k %s --version 1.0.1 --mcu stm32g030k8 "
+                            "--base %s --codec none --load-addr 0x08000000 "
+                            "%s -o %s",
+                            P("k.pem"), P("g0.fwpk"), P("app2.bin"),
+                            P("d.fwpk")),
+                     0);
+    assert_string_equal(pu_err, "");
+    assert_int_equal(pu_run("pack -k %s --version 1.0.0 --mcu atmega1284p "
+                            "--load-addr 0 %s -o %s",
+                            P("k.pem"), P("app.bin"), P("m0.fwpk")),
+                     0);
+    assert_int_equal(pu_run("pack -k %s --version 1.0.1 --mcu atmega1284p "
+                            "--base %s --codec none --load-addr 0 %s -o %s",
+                            P("k.pem"), P("m0.fwpk"), P("app2.bin"),
+                            P("d.fwpk")),
+                     0);
+    assert_int_equal(pu_warnings(pu_err, "leaves delta updates out"), 1);
 }
 
 /* LZMA: the dictionary is read back from flash, so a 1 MiB one costs no

@@ -282,9 +282,10 @@ typedef struct {
     uint32_t flash;          /* make size "total" */
     uint32_t ram_fixed;      /* RAM besides the window (ring) and the
                                 frame buffer: all of it when streaming */
-    uint32_t ring_bits;      /* buffered: 0, the whole window in RAM; else
-                                FWPK_RING_BITS, a ring of 2^ring_bits and
-                                the older window read back from flash */
+    uint32_t ring_bits;      /* FWPK_RING_BITS where the window is read
+                                back from flash behind a 2^ring_bits ring
+                                (streaming and -flashwin builds); 0: the
+                                whole window is the RAM ring */
 } fwp_verifier_build;
 
 const fwp_verifier_build *fwp_verifier_builds(size_t *count);

@@ -42,12 +42,12 @@ static const fwp_verifier_build builds[] = {
     {"cortex-m0plus-stream", "cortex-m0plus-stream",
      "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=64 -DFWPK_SEGMENTS=4",
-     0, 17129, 3420, 0},
+     0, 17129, 3420, 8},
     {"cortex-m0plus-stream-min", "cortex-m0plus-stream-min",
      "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=64 -DFWPK_SEGMENTS=4 -DFWPK_RESUME=0 "
      "-DFWPK_FILTERS=2 -DFWPK_DELTA=0",
-     0, 14603, 3348, 0},
+     0, 14603, 3348, 8},
     {"cortex-m3", "cortex-m3", "-mcpu=cortex-m3", 1, 15899, 3606, 0},
     {"cortex-m4", "cortex-m4", "-mcpu=cortex-m4", 1, 15905, 3606, 0},
     {"cortex-m0plus-flashwin", "cortex-m0plus",
@@ -62,7 +62,7 @@ static const fwp_verifier_build builds[] = {
      "-mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 "
      "-DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0 -DFWPK_DELTA=0",
-     0, 32605, 3209, 0},
+     0, 32605, 3209, 8},
     /* With LZMA beside deflate (FWPK_CODECS=6, its table at lc + lp <= 1):
      * what a container packed with --codec lzma needs (SUFFIX_LZMA). */
     {"cortex-m0plus-lzma", "cortex-m0plus-lzma",
@@ -70,7 +70,7 @@ static const fwp_verifier_build builds[] = {
     {"cortex-m0plus-stream-lzma", "cortex-m0plus-stream-lzma",
      "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 "
      "-DFWPK_WBUF_SIZE=64 -DFWPK_CODECS=6",
-     0, 19455, 9484, 0},
+     0, 19455, 9484, 9},
     {"cortex-m3-lzma", "cortex-m3-lzma", "-mcpu=cortex-m3 -DFWPK_CODECS=6", 1,
      18051, 9714, 0},
     {"cortex-m4-lzma", "cortex-m4-lzma", "-mcpu=cortex-m4 -DFWPK_CODECS=6", 1,
@@ -88,7 +88,7 @@ static const fwp_verifier_build builds[] = {
      "-mmcu=atmega1284p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 "
      "-DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0 -DFWPK_CODECS=6",
-     0, 37097, 9269, 0},
+     0, 37097, 9269, 8},
 };
 
 /* A build's LZMA variant is named "<build>-lzma". */
