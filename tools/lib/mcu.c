@@ -20,16 +20,17 @@
  * stay: bootloaders are built for a profile's window and frame size
  * (FWPK_WINDOW_BITS, FWPK_MAX_FRAME_SIZE), so new figures must not change
  * them.  tests/test_mcus.c checks that each still fits with today's
- * figures.  fwpack mcus shows which parts no verifier fits.  One change on purpose (issue 15): every part
- * whose window was below 2^15 or frames below 4096 moved to 2^15 and 4096
- * where the window read back from flash makes that fit: the AVR parts
- * (their streaming build needs the same RAM at any window; 2^9 waited for
- * the AVR build to decode far distances right), and the Cortex-M parts
- * with 20-36 KiB of RAM, whose buffered build now keeps a 512-byte ring
- * instead of the window (the -flashwin builds: frames still checked
- * before a byte is decoded), and the stm32g030k8 (2^12 and 1024 before:
- * its streaming build's RAM is the same at any window).  An avr-libc
- * program's container is 27% smaller at 2^15 (bench/RESULTS.md). */
+ * figures.  fwpack mcus shows which parts no verifier fits.
+ *
+ * One change on purpose (issue 15): every part below 2^15 or 4096-byte
+ * frames moved to 2^15 and 4096 where the window read back from flash
+ * makes that fit: the AVR parts and the stm32g030k8 (their streaming
+ * build needs the same RAM at any window; the AVR's 2^9 waited for the
+ * AVR build to decode far distances right), and the Cortex-M parts with
+ * 20-36 KiB of RAM, whose buffered build now keeps a 512-byte ring instead
+ * of the window (the -flashwin builds: frames still checked before a byte
+ * is decoded).  An avr-libc program's container is 27% smaller at 2^15
+ * (bench/RESULTS.md). */
 static const fwp_mcu mcus[] = {
     /* STM32F0, RM0360 / RM0091: 1 or 2 KiB pages, half-word programming */
     {"stm32f030c8", "cortex-m0", ST_FLASH, 64 * KIB, 1 * KIB, 2, 8 * KIB, 15,
@@ -44,8 +45,7 @@ static const fwp_mcu mcus[] = {
      4096, "cortex-m3-flashwin", ""},
     {"stm32f103re", "cortex-m3", ST_FLASH, 512 * KIB, 2 * KIB, 2, 64 * KIB, 15,
      4096, "cortex-m3", ""},
-    /* STM32G0, RM0444: 2 KiB pages, 64-bit double-word programming (the
-     * stm32g030k8's window: see above) */
+    /* STM32G0, RM0444: 2 KiB pages, 64-bit double-word programming */
     {"stm32g030k8", "cortex-m0plus", ST_FLASH, 64 * KIB, 2 * KIB, 8, 8 * KIB,
      15, 4096, "cortex-m0plus-stream", ""},
     {"stm32g071rb", "cortex-m0plus", ST_FLASH, 128 * KIB, 2 * KIB, 8, 36 * KIB,
