@@ -146,9 +146,9 @@ check: arduino-lib arduino-sim
 # one good update (v1 -> v2), one tampered container refused (v1 stays).
 # The application (arduino/simapp.c) only ends the simulation, which tells
 # the run that the agent handed over.  The containers are packed with a
-# 2^15 window and 4 KiB frames, and the application repeats a table 30 KB
-# on: matches that far back (distance code 29) are read from flash through
-# the 512-byte ring.  Issue 23 found this build ending in "image digest
+# 2^15 window and 4 KiB frames, and the application repeats slices of a
+# table 5 to 30 KB on: matches that far back (distance codes 24-29) are
+# read from flash past the 512-byte ring.  Issue 23 found this build ending in "image digest
 # mismatch" at 2^15: inflate packed a distance's base << 4 into an
 # unsigned, 16 bits on AVR, so every distance over 4,096 came out wrong.
 #
