@@ -9,7 +9,7 @@
  * so the default filter:
  *   cortex-m   --mcu nrf52840 (window 2^15, 4 KiB frames), filter thumb
  *   rv32       --mcu esp32c3 (window 2^15, 4 KiB frames), filter rv32
- *   avr        --mcu atmega328p (window 2^9, 256-byte frames), no filter
+ *   avr        --mcu atmega328p (window 2^15, 4 KiB frames), no filter
  *   avr-16k    an ATmega1284P-sized part: 128 KiB flash, 256-byte pages,
  *              window 2^12, 1 KiB frames (no profile in fwpack), no filter
  *

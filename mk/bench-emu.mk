@@ -76,7 +76,7 @@ $(EMU_DIR)/image.bin: $(EMU_DIR)/image.elf
 # ---- per target: image slice, deflate stream, container ----------------------------
 # $(1) target dir, $(2) image bytes, $(3) window bits, $(4) sync flush every,
 # $(5) largest frame, $(6) bytes hashed, $(7) container image bytes,
-# $(8) fwpack MCU profile, $(9) load address
+# $(8) fwpack MCU profile, $(9) load address, $(10) more pack options
 define emu_data
 $(EMU_DIR)/$(1)/image.bin: $(EMU_DIR)/image.bin
 	@mkdir -p $$(@D)
@@ -89,11 +89,17 @@ $(EMU_DIR)/$(1)/container-image.bin: $(EMU_DIR)/image.bin
 	head -c $(7) $$< >$$@
 $(EMU_DIR)/$(1)/container.fwpk: $(EMU_DIR)/$(1)/container-image.bin $(EMU_DIR)/key.pem $(EMU_FWPACK)
 	SOURCE_DATE_EPOCH=$(EMU_EPOCH) $(EMU_FWPACK) pack -k $(EMU_DIR)/key.pem \
-	    --mcu $(8) --load-addr $(9) --version 1.0.0 --force -o $$@ $$<
+	    --mcu $(8) $(10) --load-addr $(9) --version 1.0.0 --force -o $$@ $$<
 endef
 $(eval $(call emu_data,m3,262144,15,4096,65535,65536,262144,stm32l432kc,0x08000000))
-$(eval $(call emu_data,m0,65536,12,1024,65535,32768,65536,stm32g030k8,0x08000000))
-$(eval $(call emu_data,avr,4096,9,512,512,1024,8192,atmega328p,0))
+# The M0 build keeps the 2^12 RAM window and 1 KiB frames the stm32g030k8
+# profile had before issue 15 (its profile is now 2^15 / 4096 for the
+# streaming build): its container says so.
+$(eval $(call emu_data,m0,65536,12,1024,65535,32768,65536,stm32g030k8,0x08000000,--window-bits 12 --frame-size 1024))
+# The AVR builds below keep the window in RAM (2^9): their container keeps
+# the window and frames the atmega328p profile had before it moved to 2^15
+# and 4096 (which need the flash-backed window, issue 15).
+$(eval $(call emu_data,avr,4096,9,512,512,1024,8192,atmega328p,0,--window-bits 9 --frame-size 256))
 
 # ---- Cortex-M programs -------------------------------------------------------------
 # M3: the stm32l432kc profile (window 2^15, 4 KiB frames), flash stub in RAM.
@@ -103,8 +109,8 @@ EMU_m3_BENCH := -DBENCH_MPS2 -DBENCH_MCU='"stm32l432kc"' -DBENCH_FLASH_BASE=0x08
                 -DBENCH_FLASH_SIZE=0x40000u -DBENCH_FLASH_RAM=1
 EMU_m3_LD := $(EMU_SRC)/mps2.ld
 # M0: QEMU's microbit is a Cortex-M0; the code is built for the M0+ (same
-# ARMv6-M instruction set) and the stm32g030k8 profile (64 MHz M0+, window
-# 2^12, 1 KiB frames).  16 KiB of RAM: flash writes are discarded.
+# ARMv6-M instruction set) and the stm32g030k8's part (64 MHz M0+), window
+# 2^12 and 1 KiB frames (above).  16 KiB of RAM: flash writes are discarded.
 EMU_m0_ARCH := -mcpu=cortex-m0plus -mthumb
 EMU_m0_DEFS := -DFWPK_WINDOW_BITS=12 -DFWPK_MAX_FRAME_SIZE=1024
 EMU_m0_BENCH := -DBENCH_MICROBIT -DBENCH_MCU='"stm32g030k8"' -DBENCH_FLASH_BASE=0x08000000u \
@@ -146,7 +152,7 @@ $(eval $(call emu_cm,m3))
 $(eval $(call emu_cm,m0))
 
 # ---- AVR programs --------------------------------------------------------------------
-# The atmega328p profile: window 2^9, 512-byte frames.  The atmega1284p build
+# A RAM window of 2^9 and 512-byte frames (above).  The atmega1284p build
 # (same AVR core and timings, 16 KB RAM, 128 KB flash) adds a whole container
 # (its context alone is more than 2 KB).
 EMU_AVR_CC ?= avr-gcc

@@ -690,21 +690,25 @@ static void test_level_max(void **state)
 
     /* the CLI: 'max', and the MCU profile's window */
     const char *elf = pu_path(dir, "app.elf"), *o = pu_path(dir, "max.fwpk");
-    assert_int_equal(pu_run("pack --unsigned --level max --mcu stm32g030k8 %s "
-                            "-o %s",
-                            elf, o),
+    const char *mcus = pu_path(dir, "mcus.txt");
+    pu_write_str(mcus, "w12 arch=cortex-m0plus flash-base=0x08000000 "
+                       "flash-size=64K erase-block=2K write-unit=8 ram=8K "
+                       "window-bits=12\n");
+    assert_int_equal(pu_run("pack --unsigned --level max --mcu-file %s "
+                            "--mcu w12 %s -o %s",
+                            mcus, elf, o),
                      2);
     expect_in(pu_err, "--level max needs window bits 15");
-    expect_in(pu_err, "stm32g030k8 has 12");
+    expect_in(pu_err, "w12 has 12");
     assert_int_equal(pu_run("pack --unsigned --level max --window-bits 14 %s "
                             "-o %s",
                             elf, o),
                      2);
     assert_int_equal(pu_run("pack --unsigned --level 10 %s -o %s", elf, o), 2);
     assert_false(pu_exists(o));
-    assert_int_equal(pu_run("pack --unsigned --level max --mcu stm32g030k8 "
-                            "--window-bits 15 %s -o %s",
-                            elf, o),
+    assert_int_equal(pu_run("pack --unsigned --level max --mcu-file %s "
+                            "--mcu w12 --window-bits 15 %s -o %s",
+                            mcus, elf, o),
                      0);
     assert_int_equal(pu_run("inspect %s", o), 0);
     expect_in(pu_out, "digest       ok");

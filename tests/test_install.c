@@ -137,7 +137,8 @@ static int setup(void **state)
         return -1;
     }
     /* a key, its keyring header; a container for the verifier programs:
-     * two segments for the stm32g030k8 (window 2^12, 1024-byte frames) */
+     * two segments for the stm32g030k8, at the window and frames
+     * tests/install's build takes (2^12, 1024-byte frames) */
     uint8_t a[5000], b[777];
     pu_firmware(a, sizeof a, 21);
     pu_firmware(b, sizeof b, 22);
@@ -148,8 +149,8 @@ static int setup(void **state)
            "%s export-key key.pem --format c -o keyring.h && "
            "srec_cat a.bin -binary -offset 0x08000000 b.bin -binary "
            "-offset 0x08003001 -o app.hex -intel && "
-           "%s pack -k key.pem --mcu stm32g030k8 --version 2.3.4 app.hex "
-           "-o app.fwpk && "
+           "%s pack -k key.pem --mcu stm32g030k8 --window-bits 12 "
+           "--frame-size 1024 --version 2.3.4 app.hex -o app.fwpk && "
            "%s unpack -p pub.pem app.fwpk -o flash.bin && "
            "%s pack -k key.pem --mcu stm32l432kc app.hex -o wide.fwpk",
            dir, fw, fw, fw, fw, fw, fw) != 0) {

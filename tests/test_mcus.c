@@ -113,14 +113,46 @@ static void test_table_fits(void **state)
         if (!fwp_mcu_find(asked[i]))
             fail_msg("no profile %s", asked[i]);
     /* the one place: RAM need = fixed + window + frame buffer when
-     * buffered, fixed when streaming */
+     * buffered, fixed + ring + frame buffer when buffered with the window
+     * in flash, fixed when streaming */
     fwp_mcu_fit f;
-    fwp_mcu_fit_check(fwp_mcu_find("stm32f103c8"), 12, 4096, &f);
+    fwp_mcu_fit_check(fwp_mcu_find("stm32l432kc"), 12, 4096, &f);
     assert_true(f.known && f.ram_fits && !f.ram_tight);
-    assert_int_equal(f.ram_need, fwp_verifier_build_find("cortex-m3")
+    assert_int_equal(f.ram_need, fwp_verifier_build_find("cortex-m4")
                                          ->ram_fixed + 4096 + 34 + 4096);
     fwp_mcu_fit_check(fwp_mcu_find("stm32f103c8"), 15, 4096, &f);
-    assert_false(f.ram_fits); /* a 32 KiB window in 20 KiB */
+    assert_true(f.known && f.ram_fits && !f.ram_tight); /* 20 KiB */
+    assert_string_equal(f.build->id, "cortex-m3-flashwin");
+    assert_int_equal(f.ram_need, fwp_verifier_build_find("cortex-m3")
+                                         ->ram_fixed + 512 + 34 + 4096);
+    /* the rule: the window in RAM where 2^15 and 4 KiB frames fit in 3/4
+     * of it, else in flash behind a ring, else streaming; else the build
+     * that needs the least */
+    assert_string_equal(fwp_verifier_build_for("cortex-m3", 64 * 1024),
+                        "cortex-m3");
+    assert_string_equal(fwp_verifier_build_for("cortex-m3", 20 * 1024),
+                        "cortex-m3-flashwin");
+    assert_string_equal(fwp_verifier_build_for("cortex-m3", 8 * 1024),
+                        "cortex-m3-flashwin");
+    assert_string_equal(fwp_verifier_build_for("cortex-m0plus", 32 * 1024),
+                        "cortex-m0plus-flashwin");
+    assert_string_equal(fwp_verifier_build_for("cortex-m0plus", 8 * 1024),
+                        "cortex-m0plus-stream");
+    assert_string_equal(fwp_verifier_build_for("rv32imc", 8 * 1024),
+                        "rv32imc");
+    assert_string_equal(fwp_verifier_build_for("avr", 64 * 1024),
+                        "avr-stream");
+    /* issue 15: the small parts pack 2^15 and 4 KiB frames */
+    const char *small[] = {"atmega328p",  "atmega328pb",  "atmega64a",
+                           "atmega1284p", "atsamd21g18a", "stm32f103c8",
+                           "stm32l073rz", "stm32g071rb",  "stm32g431kb",
+                           "stm32g030k8"};
+    for (size_t i = 0; i < sizeof small / sizeof small[0]; i++) {
+        const fwp_mcu *m = fwp_mcu_find(small[i]);
+        if (m->window_bits != 15 || m->frame_size != 4096)
+            fail_msg("%s: window 2^%u, %u-byte frames", m->id,
+                     (unsigned)m->window_bits, (unsigned)m->frame_size);
+    }
     const fwp_mcu *g = fwp_mcu_find("STM32G030K8");
     fwp_mcu_fit_check(g, 12, 1024, &f);
     assert_int_equal(f.ram_need,
@@ -206,8 +238,8 @@ static void test_mcus_command(void **state)
     assert_int_equal(num(g, "erase_block"), 2048);
     assert_int_equal(num(g, "write_unit"), 8);
     assert_int_equal(num(g, "ram"), 8192);
-    assert_int_equal(num(g, "window_bits"), 12);
-    assert_int_equal(num(g, "frame_size"), 1024);
+    assert_int_equal(num(g, "window_bits"), 15);
+    assert_int_equal(num(g, "frame_size"), 4096);
     assert_non_null(strstr(g, "\"filter\":\"thumb\""));
     assert_non_null(strstr(g, "\"verifier_build\":\"cortex-m0plus-stream\""));
     assert_non_null(strstr(g, "\"fits\":true"));
@@ -311,19 +343,80 @@ static void test_fit_warning(void **state)
     assert_int_equal(pu_warnings(pu_err, "(the part has 2048)"), 1);
     assert_int_equal(pu_warnings(pu_err, "(the part has 32768)"), 0);
     assert_int_equal(pu_warnings(pu_err, "fwpack mcus"), 1);
-    /* a buffered build: the warning follows the window and frame packed,
-     * not the profile's defaults */
+    /* a buffered build with the window in RAM: the warning follows the
+     * window and frame packed, not the profile's defaults */
+    pu_write_str(P("f1.txt"), "f1 arch=cortex-m3 flash-base=0x08000000 "
+                              "flash-size=64K erase-block=1K write-unit=2 "
+                              "ram=20K window-bits=12 build=cortex-m3\n");
+    assert_int_equal(pu_run("pack -k %s --version 1.0.0 --mcu-file %s "
+                            "--mcu f1 --window-bits 15 --load-addr 0x08000000 "
+                            "%s -o %s",
+                            P("k.pem"), P("f1.txt"), P("app.bin"),
+                            P("f1.fwpk")),
+                     0);
+    assert_int_equal(pu_warnings(pu_err, "window 2^15"), 1);
+    assert_int_equal(pu_warnings(pu_err, "(the part has 20480)"), 1);
+    assert_int_equal(pu_run("pack -k %s --version 1.0.0 --mcu-file %s "
+                            "--mcu f1 --load-addr 0x08000000 %s -o %s",
+                            P("k.pem"), P("f1.txt"), P("app.bin"),
+                            P("f1.fwpk")),
+                     0);
+    assert_string_equal(pu_err, "");
+    /* its flash-window build takes 2^15 in the same part */
     assert_int_equal(pu_run("pack -k %s --version 1.0.0 --mcu stm32f103c8 "
                             "--window-bits 15 --load-addr 0x08000000 %s -o %s",
                             P("k.pem"), P("app.bin"), P("f1.fwpk")),
                      0);
-    assert_int_equal(pu_warnings(pu_err, "window 2^15"), 1);
-    assert_int_equal(pu_warnings(pu_err, "(the part has 20480)"), 1);
-    assert_int_equal(pu_run("pack -k %s --version 1.0.0 --mcu stm32f103c8 "
-                            "--load-addr 0x08000000 %s -o %s",
-                            P("k.pem"), P("app.bin"), P("f1.fwpk")),
+    assert_string_equal(pu_err, "");
+    /* but not a delta's window, which must be in its 512-byte ring */
+    uint8_t img[6000];
+    pu_firmware(img, sizeof img, 7);
+    img[100] ^= 1;
+    pu_write(P("app2.bin"), img, sizeof img);
+    assert_int_equal(pu_run("pack -k %s --version 1.0.1 --mcu stm32f103c8 "
+                            "--base %s --load-addr 0x08000000 %s -o %s",
+                            P("k.pem"), P("f1.fwpk"), P("app2.bin"),
+                            P("d.fwpk")),
+                     0);
+    assert_int_equal(pu_warnings(pu_err, "cortex-m3-flashwin build has 2^9"),
+                     1);
+    assert_int_equal(pu_warnings(pu_err, "--window-bits 9"), 1);
+    assert_int_equal(pu_run("pack -k %s --version 1.0.1 --mcu stm32f103c8 "
+                            "--base %s --window-bits 9 --load-addr 0x08000000 "
+                            "%s -o %s",
+                            P("k.pem"), P("f1.fwpk"), P("app2.bin"),
+                            P("d.fwpk")),
                      0);
     assert_string_equal(pu_err, "");
+    /* a 256-byte ring is below every window; AVR's build has no deltas */
+    assert_int_equal(pu_run("pack -k %s --version 1.0.0 --mcu stm32g030k8 "
+                            "--load-addr 0x08000000 %s -o %s",
+                            P("k.pem"), P("app.bin"), P("g0.fwpk")),
+                     0);
+    assert_int_equal(pu_run("pack -k %s --version 1.0.1 --mcu stm32g030k8 "
+                            "--base %s --load-addr 0x08000000 %s -o %s",
+                            P("k.pem"), P("g0.fwpk"), P("app2.bin"),
+                            P("d.fwpk")),
+                     0);
+    assert_int_equal(pu_warnings(pu_err, "build has 2^8"), 1);
+    assert_int_equal(pu_warnings(pu_err, "with --codec none"), 1);
+    assert_int_equal(pu_run("pack -k %s --version 1.0.1 --mcu stm32g030k8 "
+                            "--base %s --codec none --load-addr 0x08000000 "
+                            "%s -o %s",
+                            P("k.pem"), P("g0.fwpk"), P("app2.bin"),
+                            P("d.fwpk")),
+                     0);
+    assert_string_equal(pu_err, "");
+    assert_int_equal(pu_run("pack -k %s --version 1.0.0 --mcu atmega1284p "
+                            "--load-addr 0 %s -o %s",
+                            P("k.pem"), P("app.bin"), P("m0.fwpk")),
+                     0);
+    assert_int_equal(pu_run("pack -k %s --version 1.0.1 --mcu atmega1284p "
+                            "--base %s --codec none --load-addr 0 %s -o %s",
+                            P("k.pem"), P("m0.fwpk"), P("app2.bin"),
+                            P("d.fwpk")),
+                     0);
+    assert_int_equal(pu_warnings(pu_err, "leaves delta updates out"), 1);
 }
 
 /* LZMA: the dictionary is read back from flash, so a 1 MiB one costs no

@@ -133,7 +133,8 @@ static uint8_t *pack_example(size_t *len)
     parse_dump(dump_text);
     free(dump_text);
     setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-    int rc = pu_run("pack -k %s --mcu stm32g030k8 --load-addr 0x08000000 "
+    int rc = pu_run("pack -k %s --mcu stm32g030k8 --frame-size 1024 "
+                    "--load-addr 0x08000000 "
                     "--codec none --filter none --product example "
                     "--version 1.2.3+4 --builder example %s -o %s",
                     pu_path(dir, "rfc8032-1.pem"), pu_path(dir, "app.bin"),

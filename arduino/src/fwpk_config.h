@@ -59,10 +59,13 @@
 #elif defined(__ARM_ARCH_6M__)
 /* Cortex-M0+ (SAMD21: Zero, MKR, Feather M0): 32 KB of RAM.  The buffered
  * build, each frame checked before a byte of it is decoded, with the
- * atsamd21g18a profile's window (2^13) and frames (4096 bytes); SAMD21
- * flash is written in 64-byte pages; the Thumb branch filter only. */
-#ifndef FWPK_WINDOW_BITS
-#define FWPK_WINDOW_BITS 13
+ * atsamd21g18a profile's window (2^15) and frames (4096 bytes): the
+ * window read back from flash behind a 512-byte ring (its
+ * cortex-m0plus-flashwin build; a delta container then needs
+ * --window-bits 9); SAMD21 flash is written in 64-byte pages; the Thumb
+ * branch filter only. */
+#ifndef FWPK_RING_BITS
+#define FWPK_RING_BITS 9
 #endif
 #ifndef FWPK_MAX_FRAME_SIZE
 #define FWPK_MAX_FRAME_SIZE 4096

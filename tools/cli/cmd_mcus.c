@@ -14,10 +14,11 @@ static const char help[] =
     "verifier erases and writes by), RAM, the deflate window and frame size\n"
     "packed for that RAM, the branch filter, and whether the device\n"
     "verifier fits the part: the verifier build the part is assumed to run\n"
-    "(make size measures each: buffered, with the frame and the window in\n"
-    "RAM, where that fits, else streaming, with the window in flash), the\n"
-    "RAM it needs (fixed RAM, + window + frame buffer when buffered) and\n"
-    "its flash.  \"yes\": the verifier\n"
+    "(make size measures each: buffered, with the frame and a 2^15 window\n"
+    "in RAM, where that fits; else buffered with the window in flash behind\n"
+    "a 512-byte ring (-flashwin); else streaming, no frame buffer and the\n"
+    "window in flash), the RAM it needs (fixed RAM, + window or ring +\n"
+    "frame buffer when buffered) and its flash.  \"yes\": the verifier\n"
     "fits with a quarter of the RAM left for the rest of the bootloader;\n"
     "\"tight\": it fits, with less left; \"no\": it does not fit.\n"
     "fwpack pack warns when a target's verifier does not fit its MCU.\n"
@@ -73,7 +74,7 @@ static void text_row(fwp_buf *b, const fwp_mcu *m)
         snprintf(flash, sizeof flash, "%u", (unsigned)f.flash_need);
     }
     fwp_buf_printf(b, "%-13s %-14s 0x%08x+%-5s %-5s %-5u %-5s %-6u %-5u "
-                      "%-6s %-20s %-8s %-10s %s\n",
+                      "%-6s %-22s %-8s %-10s %s\n",
                    m->id, m->arch[0] ? m->arch : "-",
                    (unsigned)m->flash_base, size_text(m->flash_size, s[0]),
                    size_text(m->erase_block, s[1]), (unsigned)m->write_unit,
@@ -127,10 +128,11 @@ static void json_builds(fwp_buf *b)
     for (size_t i = 0; i < n; i++) {
         fwp_buf_printf(b, "%s{\"id\":\"%s\",\"size_target\":\"%s\","
                           "\"buffered\":%s,\"flash\":%u,\"ram_fixed\":%u,"
-                          "\"cflags\":",
+                          "\"ring_bits\":%u,\"cflags\":",
                        i ? "," : "", v[i].id, v[i].size_target,
                        v[i].buffered ? "true" : "false",
-                       (unsigned)v[i].flash, (unsigned)v[i].ram_fixed);
+                       (unsigned)v[i].flash, (unsigned)v[i].ram_fixed,
+                       (unsigned)v[i].ring_bits);
         fwp_buf_json_str(b, v[i].cflags);
         fwp_buf_printf(b, "}");
     }
@@ -188,7 +190,7 @@ int cmd_mcus(int argc, char **argv)
         fwp_buf_printf(&b, "{\"mcus\":[");
     else
         fwp_buf_printf(&b, "%-13s %-14s %-16s %-5s %-5s %-5s %-6s %-5s "
-                           "%-6s %-20s %-8s %-10s %s\n",
+                           "%-6s %-22s %-8s %-10s %s\n",
                        "ID", "ARCH", "FLASH", "ERASE", "WRITE", "RAM",
                        "WINDOW", "FRAME", "FILTER", "VERIFIER", "RAM-NEED",
                        "FLASH-NEED", "FITS");

@@ -191,6 +191,33 @@ static void warn_fit(const fwp_target_opts *t, const fwp_mcu *m)
     fwp_buf_free(&b);
 }
 
+/* A delta's patch is not in flash, so its whole window must be the
+ * device's RAM ring (docs/porting.md 3), and a build that reads the
+ * window back from flash keeps only 2^ring_bits of it in RAM: below the
+ * smallest window, only codec none fits. */
+static void warn_delta_ring(const fwp_target_opts *t, const fwp_mcu *m)
+{
+    const fwp_verifier_build *b = fwp_verifier_build_find(m->build);
+    char fix[32] = "--codec none";
+    if (b && strstr(b->cflags, "-DFWPK_DELTA=0")) {
+        cli_warn("target %s: the %s's %s build leaves delta updates out "
+                 "(FWPK_DELTA=0): it would refuse this container",
+                 t->name, m->id, b->id);
+        return;
+    }
+    if (!b || !b->ring_bits || t->codec == FWPK_CODEC_NONE ||
+        t->window_bits <= b->ring_bits)
+        return;
+    if (b->ring_bits >= FWPK_WINDOW_BITS_MIN)
+        snprintf(fix, sizeof fix, "--window-bits %u",
+                 (unsigned)b->ring_bits);
+    cli_warn("target %s: a delta's window must fit the device's RAM ring, "
+             "and the %s's %s build has 2^%u: it would refuse this window "
+             "(2^%u); pack the delta with %s",
+             t->name, m->id, b->id, (unsigned)b->ring_bits,
+             (unsigned)t->window_bits, fix);
+}
+
 static int known_geometry(const pack_cli *c)
 {
     return c->has_geo[GEO_BASE] && c->has_geo[GEO_SIZE] &&
@@ -218,6 +245,8 @@ int pack_make_target(const pack_cli *c, const tspec *s, fwp_target_opts *t)
         rc = geometry(c, t, m);
     if (rc == 0 && m)
         warn_fit(t, m);
+    if (rc == 0 && m && c->base)
+        warn_delta_ring(t, m);
     if (rc == 0 && !m && !c->has_geo[GEO_SIZE])
         warn_gap(t);
     return rc;

@@ -276,24 +276,30 @@ typedef struct {
     const char *id;          /* named in profiles, e.g. "cortex-m0plus" */
     const char *size_target; /* its make size target (mk/cross.mk) */
     const char *cflags;      /* what sets it apart */
-    int buffered;            /* 1: frame buffer and whole window in RAM
+    int buffered;            /* 1: frame buffer in RAM
                                 (FWPK_FRAME_BUFFER 1); 0: streaming, the
                                 window in flash behind a small ring */
     uint32_t flash;          /* make size "total" */
-    uint32_t ram_fixed;      /* RAM besides the window and the frame
-                                buffer: all of it when streaming */
+    uint32_t ram_fixed;      /* RAM besides the window (ring) and the
+                                frame buffer: all of it when streaming */
+    uint32_t ring_bits;      /* FWPK_RING_BITS where the window is read
+                                back from flash behind a 2^ring_bits ring
+                                (streaming and -flashwin builds); 0: the
+                                whole window is the RAM ring */
 } fwp_verifier_build;
 
 const fwp_verifier_build *fwp_verifier_builds(size_t *count);
 const fwp_verifier_build *fwp_verifier_build_find(const char *id);
-/* RAM the verifier needs: fixed, + 2^window_bits + frame header + frame
- * when buffered. */
+/* RAM the verifier needs: fixed, + the ring (2^window_bits, or
+ * 2^ring_bits when smaller) + frame header + frame when buffered. */
 uint32_t fwp_verifier_ram(const fwp_verifier_build *b, uint32_t window_bits,
                           uint32_t frame_size);
-/* The build a part of this arch and RAM runs: the arch's buffered build
- * when it needs at most 3/4 of the RAM at window 2^12 and 4096-byte frames
- * (or the arch has no streaming one), else its streaming build; "" when
- * there are no figures for the arch. */
+/* The build a part of this arch and RAM runs, the first that needs at
+ * most 3/4 of the RAM at window 2^15 and 4096-byte frames: the arch's
+ * buffered build (window in RAM), its buffered build with the window in
+ * flash, its streaming build; else the last of those the arch has, the
+ * one that needs the least RAM (fwp_verifier_defaults then shrinks the
+ * window and frames to fit); "" when there are no figures for the arch. */
 const char *fwp_verifier_build_for(const char *arch, uint32_t ram);
 /* The window and frame size for a part with ram bytes of RAM running b:
  * the largest frame (4096, 1024, 256), then the largest window, at which b

@@ -5,11 +5,12 @@
  * frame size.
  *
  * RAM need = the build's fixed RAM (its context without the window and the
- * frame buffer, its static data, its deepest stack) + the window (2^bits,
- * in a buffered build, whose ring is the whole window) + the frame buffer
- * (frame header + frame size, in a buffered build).  A streaming build
- * (FWPK_FRAME_BUFFER 0, a 256-byte ring, the window read back from flash)
- * needs the same RAM whatever the container's window and frames.  The
+ * frame buffer, its static data, its deepest stack) + the ring (in a
+ * buffered build: the whole window, 2^bits, or with FWPK_RING_BITS a ring
+ * of 2^ring_bits and the older window read back from flash) + the frame
+ * buffer (frame header + frame size, in a buffered build).  A streaming
+ * build (FWPK_FRAME_BUFFER 0, a 256-byte ring, the window read back from
+ * flash) needs the same RAM whatever the container's window and frames.  The
  * bootloader's own buffers come on top.  Flash need = everything
  * fwpk_begin/feed/finish link in.
  */
@@ -23,51 +24,71 @@
  * flash is "total"; fixed RAM is "ram.all" less the window and the frame
  * buffer the measured build reserves (buffered builds: window 2^15, 8 KiB
  * frames; streaming builds reserve neither).  Re-measure with make size
- * when the verifier changes: tests/test_mcus.c compares. */
+ * when the verifier changes: tests/test_mcus.c compares.  The -flashwin
+ * builds are their core's buffered build with FWPK_RING_BITS=9: the same
+ * code (history.c's read-back is in every build) and the same context
+ * but for the ring (sizeof(fwpk_ctx) on the M0+: 43,760 B with the 2^15
+ * window, 11,504 B with the 512-byte ring, 32,768 - 512 less), so make
+ * size's figures for the buffered build are theirs. */
+#define RING 9 /* the -flashwin builds' ring: 512 bytes */
+#define FLASHWIN "-DFWPK_RING_BITS=9"
 static const fwp_verifier_build builds[] = {
-    {"cortex-m0plus", "cortex-m0plus", "-mcpu=cortex-m0plus", 1, 17189, 3586},
+    {"cortex-m0plus", "cortex-m0plus", "-mcpu=cortex-m0plus", 1, 17189, 3586,
+     0},
     {"cortex-m0plus-min", "cortex-m0plus-min",
      "-mcpu=cortex-m0plus -DFWPK_RESUME=0 -DFWPK_FILTERS=2 -DFWPK_DELTA=0 "
      "-DFWPK_INFLATE_FAST_BITS=7",
-     1, 14667, 3514},
+     1, 14667, 3514, 0},
     {"cortex-m0plus-stream", "cortex-m0plus-stream",
      "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=64 -DFWPK_SEGMENTS=4",
-     0, 17129, 3420},
+     0, 17129, 3420, 8},
     {"cortex-m0plus-stream-min", "cortex-m0plus-stream-min",
      "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=64 -DFWPK_SEGMENTS=4 -DFWPK_RESUME=0 "
      "-DFWPK_FILTERS=2 -DFWPK_DELTA=0",
-     0, 14603, 3348},
-    {"cortex-m3", "cortex-m3", "-mcpu=cortex-m3", 1, 15899, 3606},
-    {"cortex-m4", "cortex-m4", "-mcpu=cortex-m4", 1, 15905, 3606},
-    {"rv32imc", "rv32imc", "-march=rv32imc", 1, 18143, 3566},
+     0, 14603, 3348, 8},
+    {"cortex-m3", "cortex-m3", "-mcpu=cortex-m3", 1, 15899, 3606, 0},
+    {"cortex-m4", "cortex-m4", "-mcpu=cortex-m4", 1, 15905, 3606, 0},
+    {"cortex-m0plus-flashwin", "cortex-m0plus",
+     "-mcpu=cortex-m0plus " FLASHWIN, 1, 17189, 3586, RING},
+    {"cortex-m3-flashwin", "cortex-m3", "-mcpu=cortex-m3 " FLASHWIN, 1, 15899,
+     3606, RING},
+    {"cortex-m4-flashwin", "cortex-m4", "-mcpu=cortex-m4 " FLASHWIN, 1, 15905,
+     3606, RING},
+    {"rv32imc", "rv32imc", "-march=rv32imc", 1, 18143, 3566, 0},
     /* its tables are in program memory (verifier/src/rom.h) */
     {"avr-stream", "atmega328p",
      "-mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 "
      "-DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0 -DFWPK_DELTA=0",
-     0, 32605, 3209},
+     0, 32605, 3209, 8},
     /* With LZMA beside deflate (FWPK_CODECS=6, its table at lc + lp <= 1):
      * what a container packed with --codec lzma needs (SUFFIX_LZMA). */
     {"cortex-m0plus-lzma", "cortex-m0plus-lzma",
-     "-mcpu=cortex-m0plus -DFWPK_CODECS=6", 1, 19511, 9650},
+     "-mcpu=cortex-m0plus -DFWPK_CODECS=6", 1, 19511, 9650, 0},
     {"cortex-m0plus-stream-lzma", "cortex-m0plus-stream-lzma",
      "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 "
      "-DFWPK_WBUF_SIZE=64 -DFWPK_CODECS=6",
-     0, 19455, 9484},
+     0, 19455, 9484, 9},
     {"cortex-m3-lzma", "cortex-m3-lzma", "-mcpu=cortex-m3 -DFWPK_CODECS=6", 1,
-     18051, 9714},
+     18051, 9714, 0},
     {"cortex-m4-lzma", "cortex-m4-lzma", "-mcpu=cortex-m4 -DFWPK_CODECS=6", 1,
-     18057, 9714},
+     18057, 9714, 0},
+    {"cortex-m0plus-flashwin-lzma", "cortex-m0plus-lzma",
+     "-mcpu=cortex-m0plus -DFWPK_CODECS=6 " FLASHWIN, 1, 19511, 9650, RING},
+    {"cortex-m3-flashwin-lzma", "cortex-m3-lzma",
+     "-mcpu=cortex-m3 -DFWPK_CODECS=6 " FLASHWIN, 1, 18051, 9714, RING},
+    {"cortex-m4-flashwin-lzma", "cortex-m4-lzma",
+     "-mcpu=cortex-m4 -DFWPK_CODECS=6 " FLASHWIN, 1, 18057, 9714, RING},
     {"rv32imc-lzma", "rv32imc-lzma", "-march=rv32imc -DFWPK_CODECS=6", 1,
-     20515, 9678},
+     20515, 9678, 0},
     /* the atmega328p build (mk/cross.mk) on a part with 16 KB of RAM */
     {"avr-stream-lzma", "atmega1284p-lzma",
      "-mmcu=atmega1284p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 "
      "-DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0 -DFWPK_CODECS=6",
-     0, 37097, 9269},
+     0, 37097, 9269, 8},
 };
 
 /* A build's LZMA variant is named "<build>-lzma". */
@@ -76,21 +97,29 @@ static const fwp_verifier_build builds[] = {
  * with a larger lc + lp needs a build with a larger one. */
 #define LZMA_LCLP_MEASURED 1u
 
-/* Per architecture: the buffered build and the streaming one ("" none). */
+/* Per architecture, in the order preferred: the buffered build with the
+ * window in RAM, the buffered one with the window in flash (none for
+ * RV32: its filter cannot be redone on bytes read back, history.h), the
+ * streaming one ("" none). */
+#define BUILD_KINDS 3
 static const struct {
-    const char *arch, *buffered, *streaming;
+    const char *arch, *kind[BUILD_KINDS];
 } by_arch[] = {
-    {"cortex-m0", "cortex-m0plus", "cortex-m0plus-stream"},
-    {"cortex-m0plus", "cortex-m0plus", "cortex-m0plus-stream"},
-    {"cortex-m3", "cortex-m3", ""},
-    {"cortex-m4", "cortex-m4", ""},
-    {"rv32imc", "rv32imc", ""},
-    {"avr", "", "avr-stream"},
+    {"cortex-m0",
+     {"cortex-m0plus", "cortex-m0plus-flashwin", "cortex-m0plus-stream"}},
+    {"cortex-m0plus",
+     {"cortex-m0plus", "cortex-m0plus-flashwin", "cortex-m0plus-stream"}},
+    {"cortex-m3", {"cortex-m3", "cortex-m3-flashwin", ""}},
+    {"cortex-m4", {"cortex-m4", "cortex-m4-flashwin", ""}},
+    {"rv32imc", {"rv32imc", "", ""}},
+    {"avr", {"", "", "avr-stream"}},
 };
 
 #define SHARE_NUM 3 /* of the RAM, the verifier may take 3/4 ... */
 #define SHARE_DEN 4 /* ... and leaves the rest to the bootloader */
-#define GOOD_WINDOW 12 /* a buffered build is preferred from this window */
+/* A part gets the first build that fits this window and these frames */
+#define GOOD_WINDOW FWPK_WINDOW_BITS_MAX
+#define GOOD_FRAME 4096u
 
 const fwp_verifier_build *fwp_verifier_builds(size_t *count)
 {
@@ -109,10 +138,12 @@ const fwp_verifier_build *fwp_verifier_build_find(const char *id)
 uint32_t fwp_verifier_ram(const fwp_verifier_build *b, uint32_t window_bits,
                           uint32_t frame_size)
 {
+    uint32_t ring = window_bits;
     if (!b->buffered)
         return b->ram_fixed;
-    return b->ram_fixed + (1u << window_bits) + FWPK_FRAME_HEADER_LEN +
-           frame_size;
+    if (b->ring_bits != 0 && b->ring_bits < ring)
+        ring = b->ring_bits;
+    return b->ram_fixed + (1u << ring) + FWPK_FRAME_HEADER_LEN + frame_size;
 }
 
 static int within_share(uint32_t need, uint32_t ram)
@@ -146,14 +177,20 @@ void fwp_verifier_defaults(const fwp_verifier_build *b, uint32_t ram,
 const char *fwp_verifier_build_for(const char *arch, uint32_t ram)
 {
     for (size_t i = 0; i < sizeof by_arch / sizeof by_arch[0]; i++) {
+        const char *least = ""; /* the arch's last build: least RAM */
         if (strcmp(by_arch[i].arch, arch) != 0)
             continue;
-        const fwp_verifier_build *b =
-            fwp_verifier_build_find(by_arch[i].buffered);
-        if (b && (!*by_arch[i].streaming ||
-                  within_share(fwp_verifier_ram(b, GOOD_WINDOW, 4096), ram)))
-            return b->id;
-        return by_arch[i].streaming;
+        for (size_t k = 0; k < BUILD_KINDS; k++) {
+            const fwp_verifier_build *b =
+                fwp_verifier_build_find(by_arch[i].kind[k]);
+            if (!b)
+                continue;
+            if (within_share(fwp_verifier_ram(b, GOOD_WINDOW, GOOD_FRAME),
+                             ram))
+                return b->id;
+            least = b->id;
+        }
+        return least;
     }
     return "";
 }

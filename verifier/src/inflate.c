@@ -496,19 +496,16 @@ static NOINLINE enum step lenlens(fwpk_inflate *s, bitin *b)
 
 /* ---- block data ---- */
 
-/* A length or distance code's value less its extra bits, as its meaning
- * in codes(): base << 4 | extra bits. */
+/* A length code's value less its extra bits, as its meaning in codes():
+ * base << 4 | extra bits (at most 258 << 4, which fits a 16-bit int).  A
+ * distance is not packed so: its base reaches 24,577, and base << 4 lost
+ * its top bits where int is 16 bits (AVR), for every distance over 4,096. */
 static unsigned length_of(unsigned sym)
 {
     if (sym == LAST_LENGTH_CODE)
         return MAX_MATCH << 4;
     return (base(sym, LENGTH_GROUP) + MIN_MATCH) << 4 |
            extra_bits(sym, LENGTH_GROUP);
-}
-
-static unsigned distance_of(unsigned sym)
-{
-    return (base(sym, DIST_GROUP) + 1u) << 4 | extra_bits(sym, DIST_GROUP);
 }
 
 /* Literals, lengths and distances until the block ends, the input runs
@@ -585,9 +582,8 @@ static NOINLINE enum step codes(fwpk_inflate *s, fwpk_window *w, bitin *in,
             }
             bits >>= e & CODE_LEN;
             n -= e & CODE_LEN;
-            e = distance_of(sym);
-            s->dist = (uint16_t)(e >> 4);
-            s->extra = (uint8_t)(e & 15u);
+            s->dist = (uint16_t)(base(sym, DIST_GROUP) + 1u);
+            s->extra = (uint8_t)extra_bits(sym, DIST_GROUP);
             mode = DISTEXT; /* its extra bits, at once if they are here */
         }
         if (mode == LENEXT || mode == DISTEXT) {
