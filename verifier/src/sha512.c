@@ -234,9 +234,10 @@ void fwpk_sha512_final(fwpk_sha512_ctx *c, uint8_t out[64])
  * every operation on it is one small loop called from everywhere: written
  * as uint64_t arithmetic, each add, rotation and xor expands inline into
  * dozens of 8-bit instructions (the default compress is 3.4 KB on AVR).
- * The rounds are one loop and the working variables move down one word
- * per round.  The byte order is that of a little-endian uint64_t, so K,
- * H0, c->h and c->len are read and written in place. */
+ * The rounds are one loop, the schedule is the block's own 16 words and
+ * the working variables turn one word per round: no big locals (about 150
+ * bytes of stack against 440).  The byte order is that of a little-endian
+ * uint64_t, so K, H0, c->h and c->len are read and written in place. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "FWPK_SHA512_SMALL reads uint64_t as little-endian bytes"
 #endif
@@ -304,6 +305,18 @@ static void add_sigma(uint8_t w[8], const uint8_t x[8], uint8_t n1,
     add(w, s);
 }
 
+/* w += Ch(x, y, z) (4.8), or Maj(x, y, z) (4.9) if maj, of the three
+ * words from p on: e, f, g or a, b, c. */
+static void add_ch_maj(uint8_t w[8], const uint8_t *p, uint8_t maj)
+{
+    uint8_t s[8], i;
+    for (i = 0; i < WORD; i++) {
+        uint8_t x = p[i], y = p[WORD + i], z = p[2 * WORD + i];
+        s[i] = maj ? (x & y) | ((x | y) & z) : ((y ^ z) & x) ^ z;
+    }
+    add(w, s);
+}
+
 /* Word t of the message schedule's 16-word ring. */
 static uint8_t *schedule(uint8_t *w, uint8_t t)
 {
@@ -311,11 +324,13 @@ static uint8_t *schedule(uint8_t *w, uint8_t t)
 }
 
 /* FIPS 180-4 6.4.2 on the block in c->buf, whose words become the
- * 16-word ring of the message schedule in place. */
+ * 16-word ring of the message schedule in place.  T1 is made in h's room
+ * (h is not needed after it), d + T1 in d's, T1 + T2 in h's again; then
+ * the eight words turn one place up, h's room becoming a's. */
 static void compress(fwpk_sha512_ctx *c)
 {
     uint8_t *h = (uint8_t *)c->h, *w = c->buf.bytes;
-    uint8_t v[64], t1[8], s[8]; /* a..h; T1; Ch, K[t], Maj */
+    uint8_t v[64], k[8]; /* a..h; K[t], then h */
     uint8_t t, i;
     for (t = 0; t < 16; t++)
         reverse(schedule(w, t));
@@ -328,23 +343,19 @@ static void compress(fwpk_sha512_ctx *c)
             add(x, schedule(w, t - 7));
         }
         /* T1 = h + Sigma1(e) + Ch(e, f, g) + K[t] + W[t] */
-        memcpy(t1, v + H, WORD);
-        add_sigma(t1, v + E, 14, 18, 41);
-        for (i = 0; i < WORD; i++)
-            s[i] = ((v[F + i] ^ v[G + i]) & v[E + i]) ^ v[G + i];
-        add(t1, s);
-        fwpk_rom_read(s, &K[t], WORD);
-        add(t1, s);
-        add(t1, x);
-        add(v + D, t1); /* d + T1: the next round's e */
+        add_sigma(v + H, v + E, 14, 18, 41);
+        add_ch_maj(v + H, v + E, 0);
+        fwpk_rom_read(k, &K[t], WORD);
+        add(v + H, k);
+        add(v + H, x);
+        add(v + D, v + H); /* d + T1: the next round's e */
         /* T1 + T2 = T1 + Sigma0(a) + Maj(a, b, c): the next round's a */
-        add_sigma(t1, v + A, 28, 34, 39);
-        for (i = 0; i < WORD; i++)
-            s[i] = (v[A + i] & v[B + i]) | ((v[A + i] | v[B + i]) & v[C + i]);
-        add(t1, s);
-        for (i = sizeof v - 1; i >= WORD; i--) /* h = g, ..., b = a */
+        add_sigma(v + H, v + A, 28, 34, 39);
+        add_ch_maj(v + H, v + A, 1);
+        memcpy(k, v + H, WORD); /* a..h turn: h = g, ..., b = a, a = h */
+        for (i = H + WORD - 1; i >= WORD; i--)
             v[i] = v[i - WORD];
-        memcpy(v, t1, WORD);
+        memcpy(v, k, WORD);
     }
     for (i = 0; i < sizeof v; i += WORD)
         add(h + i, v + i);
