@@ -248,17 +248,6 @@ enum { A = 0, B = 8, C = 16, D = 24, E = 32, F = 40, G = 48, H = 56, WORD = 8 };
 /* Added to an amount given to xor_shifted(): shift, do not rotate. */
 #define SHIFT 64u
 
-/* Big-endian bytes to ours and back: the same reversal. */
-static void reverse(uint8_t w[8])
-{
-    uint8_t i;
-    for (i = 0; i < WORD / 2; i++) {
-        uint8_t b = w[i];
-        w[i] = w[WORD - 1 - i];
-        w[WORD - 1 - i] = b;
-    }
-}
-
 /* w += x, modulo 2^64 */
 static void add(uint8_t w[8], const uint8_t x[8])
 {
@@ -275,9 +264,7 @@ static void add(uint8_t w[8], const uint8_t x[8])
  * followed by zeros (a shift). */
 static uint8_t byte_at(const uint8_t x[8], uint8_t j, uint8_t n)
 {
-    if (j < WORD)
-        return x[j];
-    return n < SHIFT ? x[j - WORD] : 0;
+    return j >= WORD && n >= SHIFT ? 0 : x[j % WORD];
 }
 
 /* w ^= x rotated right by n bits (0 < n < 64), or shifted right by
@@ -323,8 +310,8 @@ static uint8_t *schedule(uint8_t *w, uint8_t t)
     return w + WORD * (t % 16);
 }
 
-/* FIPS 180-4 6.4.2 on the block in c->buf, whose words become the
- * 16-word ring of the message schedule in place.  T1 is made in h's room
+/* FIPS 180-4 6.4.2 on the block in c->buf (its words already in our byte
+ * order), which becomes the 16-word ring of the message schedule.  T1 is made in h's room
  * (h is not needed after it), d + T1 in d's, T1 + T2 in h's again; then
  * the eight words turn one place up, h's room becoming a's. */
 static void compress(fwpk_sha512_ctx *c)
@@ -332,8 +319,6 @@ static void compress(fwpk_sha512_ctx *c)
     uint8_t *h = (uint8_t *)c->h, *w = c->buf.bytes;
     uint8_t v[64], k[8]; /* a..h; K[t], then h */
     uint8_t t, i;
-    for (t = 0; t < 16; t++)
-        reverse(schedule(w, t));
     memcpy(v, h, sizeof v);
     for (t = 0; t < 80; t++) {
         uint8_t *x = schedule(w, t);
@@ -362,13 +347,15 @@ static void compress(fwpk_sha512_ctx *c)
 }
 
 /* One byte at a time: the message is copied into the block anyway, and
- * the count's low byte says where. */
+ * the count's low byte says where.  Each byte goes to the mirror place in
+ * its 8-byte word (used ^ 7): the big-endian words land least significant
+ * byte first, as compress() reads them. */
 void fwpk_sha512_update(fwpk_sha512_ctx *c, const uint8_t *msg, size_t len)
 {
     uint8_t *count = (uint8_t *)&c->len, i;
     for (; len > 0; len--) {
         uint8_t used = count[0] % BLOCK_LEN;
-        c->buf.bytes[used] = *msg++;
+        c->buf.bytes[used ^ (WORD - 1)] = *msg++;
         for (i = 0; i < WORD && ++count[i] == 0; i++) /* c->len += 1 */
             ;
         if (used == BLOCK_LEN - 1)
@@ -393,9 +380,8 @@ void fwpk_sha512_final(fwpk_sha512_ctx *c, uint8_t out[64])
         pad = 0;
     } while (count[0] % BLOCK_LEN != BLOCK_LEN - LENGTH_FIELD);
     fwpk_sha512_update(c, end, LENGTH_FIELD);
-    memcpy(out, c->h, 64);
-    for (i = 0; i < 64; i += WORD)
-        reverse(out + i);
+    for (i = 0; i < 64; i++) /* each word big-endian */
+        out[i] = ((const uint8_t *)c->h)[i ^ (WORD - 1)];
 }
 #endif
 
