@@ -2,7 +2,9 @@
  * test_sha512.c - the verifier's SHA-512: the FIPS 180-4 example vectors
  * (one-shot and streamed), and a differential test against libsodium's
  * crypto_hash_sha512 for every message length 0..1024, hashed one-shot, fed
- * in uneven pieces around the 112/128-byte padding edges, and byte by byte.
+ * in uneven pieces around the 112/128-byte padding edges, and byte by byte;
+ * and counts past 2^32 and 2^61 bytes.  The mode build test-ring8
+ * (mk/modes.mk) runs it against FWPK_SHA512_SMALL's variant.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -228,6 +230,46 @@ static void test_differential_lengths(void **state)
            cases, MAXLEN);
 }
 
+/* Counts no test can reach by hashing: past 2^32 bytes, past 2^61 (the
+ * bit count's 65th bit, in the high half of the 128-bit length field) and
+ * near 2^64.  Both hashes start from a count saying that many bytes went
+ * before (a whole number of blocks: nothing pending) and then take the
+ * same bytes, in two updates.  libsodium counts bits, high half in
+ * count[0]. */
+static void test_large_counts(void **state)
+{
+    (void)state;
+    static const uint64_t before[] = {
+        0xffffff00u, (1ULL << 61) - 256, 0x0123456789abcd80ULL,
+        0xfffffffffffffe00ULL, /* + 300 bytes stays below 2^64 */
+    };
+    static const size_t lens[] = {0, 1, 111, 112, 127, 128, 129, 255, 256, 300};
+    uint8_t msg[300], got[64], want[64];
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (uint8_t)rnd();
+    for (size_t b = 0; b < sizeof before / sizeof before[0]; b++) {
+        for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+            size_t n = lens[l], half = n / 2;
+            fwpk_sha512_ctx c;
+            crypto_hash_sha512_state st;
+            fwpk_sha512_init(&c);
+            c.len = before[b];
+            fwpk_sha512_update(&c, msg, half);
+            fwpk_sha512_update(&c, msg + half, n - half);
+            fwpk_sha512_final(&c, got);
+            crypto_hash_sha512_init(&st);
+            st.count[0] = before[b] >> 61;
+            st.count[1] = before[b] << 3;
+            crypto_hash_sha512_update(&st, msg, n);
+            crypto_hash_sha512_final(&st, want);
+            if (memcmp(got, want, 64) != 0)
+                printf("count 0x%016llx + %zu bytes: digests differ\n",
+                       (unsigned long long)before[b], n);
+            assert_memory_equal(got, want, 64);
+        }
+    }
+}
+
 /* Contexts are independent, and the digest depends on every input bit. */
 static void test_independent_contexts(void **state)
 {
@@ -267,6 +309,8 @@ static void test_independent_contexts(void **state)
 
 int main(void)
 {
+    /* which variant this build tests (mk/modes.mk: test-ring8 sets it) */
+    printf("FWPK_SHA512_SMALL=%d\n", FWPK_SHA512_SMALL);
     if (sodium_init() < 0) {
         fprintf(stderr, "sodium_init failed\n");
         return 1;
@@ -277,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_fips_empty),
         cmocka_unit_test(test_fips_million_a),
         cmocka_unit_test(test_differential_lengths),
+        cmocka_unit_test(test_large_counts),
         cmocka_unit_test(test_independent_contexts),
     };
     return cmocka_run_group_tests_name("sha512", tests, NULL, NULL);

@@ -51,6 +51,9 @@ static const uint64_t H0[8] FWPK_ROM = {
     0xa54ff53a5f1d36f1ULL, 0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL,
     0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
 
+#if !FWPK_SHA512_SMALL
+/* ---- the default: 64-bit words, for speed ---- */
+
 /* FIPS 180-4 4.1.3, (4.10) to (4.13). */
 #if UINT_MAX > 0xffffu
 /* On 32-bit targets without 64-bit shifts (ARMv6-M above all), rotations
@@ -189,12 +192,6 @@ static void compress(fwpk_sha512_ctx *c)
         h[i] += v[8 + i];
 }
 
-void fwpk_sha512_init(fwpk_sha512_ctx *c)
-{
-    fwpk_rom_read(c->h, H0, sizeof H0);
-    c->len = 0;
-}
-
 void fwpk_sha512_update(fwpk_sha512_ctx *c, const uint8_t *msg, size_t len)
 {
     size_t used = (size_t)(c->len % BLOCK_LEN);
@@ -229,6 +226,171 @@ void fwpk_sha512_final(fwpk_sha512_ctx *c, uint8_t out[64])
     compress(c);
     for (i = 0; i < 8; i++)
         store_be64(out + 8 * i, c->h[i]);
+}
+
+#else
+/* ---- FWPK_SHA512_SMALL: size first, for 8-bit parts ----
+ * A 64-bit word is its 8 bytes in memory, least significant first, and
+ * every operation on it is one small loop called from everywhere: written
+ * as uint64_t arithmetic, each add, rotation and xor expands inline into
+ * dozens of 8-bit instructions (the default compress is 3.4 KB on AVR).
+ * The rounds are one loop, the schedule is the block's own 16 words and
+ * the working variables turn one word per round: no big locals (on AVR
+ * the deepest chain from fwpk_sha512() takes 357 bytes of stack, 210 of
+ * them its context; 441 with the default).  The byte order is that of a
+ * little-endian uint64_t, so K, H0, c->h and c->len are read and written
+ * in place. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "FWPK_SHA512_SMALL reads uint64_t as little-endian bytes"
+#endif
+
+/* Offsets of the working variables a..h in v[] (FIPS 180-4 6.4.2). */
+enum { A = 0, B = 8, C = 16, D = 24, E = 32, F = 40, G = 48, H = 56, WORD = 8 };
+
+/* Added to an amount given to xor_shifted(): shift, do not rotate. */
+#define SHIFT 64u
+
+/* w += x, modulo 2^64 */
+static void add(uint8_t w[8], const uint8_t x[8])
+{
+    uint8_t i;
+    unsigned carry = 0;
+    for (i = 0; i < WORD; i++) {
+        carry += (unsigned)w[i] + x[i];
+        w[i] = (uint8_t)carry;
+        carry >>= 8;
+    }
+}
+
+/* Byte j (0..15) of x as if x were repeated above itself (a rotation) or
+ * followed by zeros (a shift). */
+static uint8_t byte_at(const uint8_t x[8], uint8_t j, uint8_t n)
+{
+    return j >= WORD && n >= SHIFT ? 0 : x[j % WORD];
+}
+
+/* w ^= x rotated right by n bits (0 < n < 64), or shifted right by
+ * n - SHIFT bits: whole bytes by indexing, the rest by a 16-bit shift. */
+static void xor_shifted(uint8_t w[8], const uint8_t x[8], uint8_t n)
+{
+    uint8_t i, skip = n % 64 / 8;
+    unsigned two = byte_at(x, skip, n);
+    for (i = 0; i < WORD; i++) {
+        two |= (unsigned)byte_at(x, skip + i + 1, n) << 8;
+        w[i] ^= (uint8_t)(two >> n % 8);
+        two >>= 8;
+    }
+}
+
+/* w += one of the functions (4.10) to (4.13) of x: the xor of x rotated
+ * or shifted by n1, n2 and n3. */
+static void add_sigma(uint8_t w[8], const uint8_t x[8], uint8_t n1,
+                      uint8_t n2, uint8_t n3)
+{
+    uint8_t s[8] = {0};
+    xor_shifted(s, x, n1);
+    xor_shifted(s, x, n2);
+    xor_shifted(s, x, n3);
+    add(w, s);
+}
+
+/* w += Ch(x, y, z) (4.8), or Maj(x, y, z) (4.9) if maj, of the three
+ * words from p on: e, f, g or a, b, c. */
+static void add_ch_maj(uint8_t w[8], const uint8_t *p, uint8_t maj)
+{
+    uint8_t s[8], i;
+    for (i = 0; i < WORD; i++) {
+        uint8_t x = p[i], y = p[WORD + i], z = p[2 * WORD + i];
+        s[i] = maj ? (x & y) | ((x | y) & z) : ((y ^ z) & x) ^ z;
+    }
+    add(w, s);
+}
+
+/* Word t of the message schedule's 16-word ring. */
+static uint8_t *schedule(uint8_t *w, uint8_t t)
+{
+    return w + WORD * (t % 16);
+}
+
+/* FIPS 180-4 6.4.2 on the block in c->buf (its words already in our byte
+ * order), which becomes the 16-word ring of the message schedule.  T1 is made in h's room
+ * (h is not needed after it), d + T1 in d's, T1 + T2 in h's again; then
+ * the eight words turn one place up, h's room becoming a's. */
+static void compress(fwpk_sha512_ctx *c)
+{
+    uint8_t *h = (uint8_t *)c->h, *w = c->buf.bytes;
+    uint8_t v[64], k[8]; /* a..h; K[t], then h */
+    uint8_t t, i;
+    memcpy(v, h, sizeof v);
+    for (t = 0; t < 80; t++) {
+        uint8_t *x = schedule(w, t);
+        if (t >= 16) {
+            add_sigma(x, schedule(w, t - 15), 1, 8, SHIFT + 7);
+            add_sigma(x, schedule(w, t - 2), 19, 61, SHIFT + 6);
+            add(x, schedule(w, t - 7));
+        }
+        /* T1 = h + Sigma1(e) + Ch(e, f, g) + K[t] + W[t] */
+        add_sigma(v + H, v + E, 14, 18, 41);
+        add_ch_maj(v + H, v + E, 0);
+        fwpk_rom_read(k, &K[t], WORD);
+        add(v + H, k);
+        add(v + H, x);
+        add(v + D, v + H); /* d + T1: the next round's e */
+        /* T1 + T2 = T1 + Sigma0(a) + Maj(a, b, c): the next round's a */
+        add_sigma(v + H, v + A, 28, 34, 39);
+        add_ch_maj(v + H, v + A, 1);
+        memcpy(k, v + H, WORD); /* a..h turn: h = g, ..., b = a, a = h */
+        for (i = H + WORD - 1; i >= WORD; i--)
+            v[i] = v[i - WORD];
+        memcpy(v, k, WORD);
+    }
+    for (i = 0; i < sizeof v; i += WORD)
+        add(h + i, v + i);
+}
+
+/* One byte at a time: the message is copied into the block anyway, and
+ * the count's low byte says where.  Each byte goes to the mirror place in
+ * its 8-byte word (used ^ 7): the big-endian words land least significant
+ * byte first, as compress() reads them. */
+void fwpk_sha512_update(fwpk_sha512_ctx *c, const uint8_t *msg, size_t len)
+{
+    uint8_t *count = (uint8_t *)&c->len, i;
+    for (; len > 0; len--) {
+        uint8_t used = count[0] % BLOCK_LEN;
+        c->buf.bytes[used ^ (WORD - 1)] = *msg++;
+        for (i = 0; i < WORD && ++count[i] == 0; i++) /* c->len += 1 */
+            ;
+        if (used == BLOCK_LEN - 1)
+            compress(c);
+    }
+}
+
+/* FIPS 180-4 5.1.2: a 1 bit, zeros up to the last 16 bytes of a block,
+ * then the length in bits as 128 bits (count's bytes moved up 3 bits,
+ * big-endian), all through update. */
+void fwpk_sha512_final(fwpk_sha512_ctx *c, uint8_t out[64])
+{
+    const uint8_t *count = (const uint8_t *)&c->len;
+    uint8_t end[LENGTH_FIELD], pad = 0x80, i;
+    unsigned two = 0;
+    for (i = 0; i < LENGTH_FIELD; i++) {
+        two = two >> 8 | (unsigned)(i < WORD ? count[i] : 0) << 3;
+        end[LENGTH_FIELD - 1 - i] = (uint8_t)two;
+    }
+    do {
+        fwpk_sha512_update(c, &pad, 1);
+        pad = 0;
+    } while (count[0] % BLOCK_LEN != BLOCK_LEN - LENGTH_FIELD);
+    fwpk_sha512_update(c, end, LENGTH_FIELD);
+    for (i = 0; i < 64; i++) /* each word big-endian */
+        out[i] = ((const uint8_t *)c->h)[i ^ (WORD - 1)];
+}
+#endif
+
+void fwpk_sha512_init(fwpk_sha512_ctx *c)
+{
+    fwpk_rom_read(c->h, H0, sizeof H0);
+    c->len = 0;
 }
 
 void fwpk_sha512(uint8_t out[64], const uint8_t *msg, size_t len)
