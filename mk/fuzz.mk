@@ -11,6 +11,8 @@
 #   manifest  the device's CBOR manifest reader, against the host's reader
 #   inflate   the device's inflaters against zlib: the v1 API frame by frame,
 #             the resumable decoder in pieces through a flash-backed window
+#   inflate_small  the same with FWPK_INFLATE_SMALL=1 (inflate_small.c, the
+#             AVR builds' decoder), the whole verifier built with it
 #   lzma      the device's LZMA decoder, in random pieces through a small
 #             ring with flash-backed history, against liblzma
 #   hex       the packer's Intel HEX parser, with a format/parse round trip
@@ -35,7 +37,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_DIR := $(BUILD)/fuzz
-FUZZ_TARGETS := verify manifest inflate lzma hex pem resume notecard patch
+FUZZ_TARGETS := verify manifest inflate inflate_small lzma hex pem resume notecard patch
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
               -Wall -Wextra -Werror $(HOST_DEFS) $(INC) -Iverifier/src
@@ -54,6 +56,14 @@ $(FUZZ_DIR)/ed25519.o: $(FUZZ_ED25519) verifier/include/fwpk_verify.h
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_SRC) $(FUZZ_DIR)/ed25519.o
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_LIB_SRC) $(FUZZ_DIR)/ed25519.o $(HOST_LIBS) -o $@
+
+# fuzz_inflate_small: fuzz_inflate.c against the small decoder.  The
+# switch changes fwpk_inflate, so the verifier is compiled with it too.
+$(FUZZ_DIR)/fuzz_inflate_small: tests/fuzz/fuzz_inflate.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_SRC) \
+        $(FUZZ_DIR)/ed25519.o
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -DFWPK_INFLATE_SMALL=1 $< $(FUZZ_LIB_SRC) $(FUZZ_DIR)/ed25519.o \
+	    $(HOST_LIBS) -o $@
 
 # fuzz_resume shares its interleavings with test_resume_invariant.
 FUZZ_INTERLEAVE := tests/support/interleave.c

@@ -6,7 +6,7 @@
  * and Ed25519 keys in PEM and DER.
  *
  * Usage: make_seeds DIR   (writes DIR/verify, DIR/manifest, DIR/inflate,
- * DIR/lzma, DIR/patch, DIR/hex, DIR/pem, DIR/resume)
+ * DIR/inflate_small, DIR/lzma, DIR/patch, DIR/hex, DIR/pem, DIR/resume)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +171,8 @@ static void inflate_seeds(const char *dir)
         }
         deflateEnd(&z);
         put(dir, "inflate", n, NULL, 0, out, o);
+        put(dir, "inflate_small", n, NULL, 0, out, o); /* the same target,
+                                                   the small decoder */
     }
 }
 

@@ -393,6 +393,17 @@ typedef struct {
 } fwpk_window;
 
 /* inflate.c: the resumable deflate decoder (inflate.h). */
+/* Size option for 8-bit parts: FWPK_INFLATE_SMALL 1 builds the decoder of
+ * inflate_small.c instead, which reads the stream a bit at a time (no
+ * 32-bit bit buffer: every value fits 16 bits), keeps the code lengths 4
+ * bits each and finds each symbol by counting along them (no symbol lists,
+ * no tables; FWPK_INFLATE_FAST_BITS does not apply).  On the ATmega328P:
+ * 2.8 KB of code instead of 4.8 KB and a 253-byte state instead of 765,
+ * for more time per output byte.  Default 0: the fast decoder. */
+#ifndef FWPK_INFLATE_SMALL
+#define FWPK_INFLATE_SMALL 0
+#endif
+
 /* Speed option: the literal/length code gets a first-level table of
  * 2^FWPK_INFLATE_FAST_BITS entries (2 bytes each), and the distance code
  * one of 2^5, so that codes of at most that many bits are looked up at
@@ -415,6 +426,39 @@ typedef struct {
 #define FWPK_INFLATE_ROOTS ((1 << FWPK_INFLATE_FAST_BITS) + \
                             (1 << FWPK_INFLATE_DIST_FAST_BITS))
 
+#if FWPK_INFLATE_SMALL
+/* Code lengths a block may need at once: literal/length and distance
+ * (the fixed code's 288 + 32), and after them the code-length code's 19
+ * while a header is read. */
+#define FWPK_INFLATE_NIBBLES (FWPK_INFLATE_LITLEN + FWPK_INFLATE_DIST + 19)
+
+typedef struct {
+    uint8_t lens[(FWPK_INFLATE_NIBBLES + 1) / 2]; /* code lengths, two to a
+                                     byte, the lower symbol low: literal/
+                                     length from 0, distance from 'hlit',
+                                     the code-length code's from 320 */
+    uint16_t count[2][FWPK_INFLATE_MAX_BITS + 1]; /* codes of each length:
+                                     literal/length, then distance (the
+                                     code-length code's while a header is
+                                     read) */
+    uint16_t acc;        /* a field's bits so far, or a code's: the code so
+                            far less the first code of its length */
+    uint16_t len;        /* match length, or stored bytes, still to come */
+    uint16_t dist;       /* the match's distance; the repeat code read */
+    uint16_t have;       /* code lengths read so far */
+    uint16_t hlit;       /* literal/length code lengths the header sends */
+    uint8_t hdist;       /* distance code lengths it sends */
+    uint8_t hclen;       /* code-length code lengths it sends */
+    uint8_t nacc;        /* how many bits 'acc' holds */
+    uint8_t bits;        /* the input byte being read, its used bits
+                            shifted out */
+    uint8_t nbits;       /* how many bits 'bits' still holds */
+    uint8_t extra;       /* extra bits the length or distance needs */
+    uint8_t mode;        /* where decoding stands (inflate_small.c) */
+    uint8_t last;        /* the current block is the final one */
+    uint8_t err;         /* the error that stopped decoding, or FWPK_OK */
+} fwpk_inflate;
+#else
 /* A canonical code (RFC 1951 3.2.2): how many codes each length has; the
  * symbols themselves are listed by code in a separate array of bytes, the
  * symbols from 256 up (lengths and end of block) stored less 256: they
@@ -458,6 +502,7 @@ typedef struct {
     uint8_t last;        /* the current block is the final one */
     uint8_t err;         /* the error that stopped decoding, or FWPK_OK */
 } fwpk_inflate;
+#endif
 
 /* lzmadec.c: a raw LZMA1 decoder (lzmadec.h). */
 

@@ -24,19 +24,13 @@
 
 #include "inflate.h"
 
+#if !FWPK_INFLATE_SMALL
+#include "deflate.h"
+
 #define MAX_BITS FWPK_INFLATE_MAX_BITS
 #define FAST_BITS FWPK_INFLATE_FAST_BITS
 #define DIST_FAST_BITS FWPK_INFLATE_DIST_FAST_BITS
 #define CODELEN_BITS FWPK_INFLATE_CODELEN_BITS
-#define CODELEN_CODES 19
-#define LITERALS 256
-#define END_OF_BLOCK 256
-#define FIRST_LENGTH 257
-#define LENGTH_CODES 29   /* 257..285: 286 and 287 are invalid */
-#define DIST_CODES 30     /* 30 and 31 are invalid */
-#define MAX_HLIT 286
-#define MAX_HDIST 30
-#define FIXED_DIST_BITS 5
 
 typedef char fast_bits_in_range[FAST_BITS >= 0 && FAST_BITS <= 12 ? 1 : -1];
 
@@ -64,8 +58,6 @@ enum mode {
     DONE,       /* after the final block */
     BAD         /* stopped by 'err' */
 };
-
-enum block_type { STORED_BLOCK, FIXED_BLOCK, DYNAMIC_BLOCK };
 
 /* codes() is the loop that runs per output byte: its own function with its
  * locals in registers, not inlined into the dispatcher. */
@@ -266,31 +258,6 @@ static void fixed_codes(fwpk_inflate *s)
     (void)make_codes(s, FWPK_INFLATE_LITLEN, FWPK_INFLATE_DIST);
 }
 
-/* ---- lengths and distances (RFC 1951 3.2.5) ---- */
-
-/* Length and distance codes come in groups of 2^g codes (4 lengths, 2
- * distances) whose extra bits grow by one from group to group, the first
- * two groups having none; so for the c-th code, from group 2 on, extra =
- * c / 2^g - 1 and the value less the smallest one is (2^g + c mod 2^g) <<
- * extra, plus the extra bits; before that, c.  Length 258 stands alone. */
-static unsigned extra_bits(unsigned c, unsigned g)
-{
-    return c >> g > 1 ? (c >> g) - 1u : 0u;
-}
-
-static unsigned base(unsigned c, unsigned g)
-{
-    if (c >> g <= 1)
-        return c;
-    return ((1u << g) | (c & ((1u << g) - 1u))) << extra_bits(c, g);
-}
-
-#define LENGTH_GROUP 2
-#define DIST_GROUP 1
-#define MIN_MATCH 3
-#define LAST_LENGTH_CODE 28 /* 258, no extra bits */
-#define MAX_MATCH 258
-
 /* ---- blocks ---- */
 
 /* RFC 1951 3.2.3. */
@@ -385,17 +352,6 @@ static enum step table(fwpk_inflate *s, bitin *b)
     return GO;
 }
 
-/* The symbol whose code length comes i-th: 16, 17, 18, 0, then from 8
- * outwards, 8 7 9 6 10 5 11 4 12 3 13 2 14 1 15. */
-static unsigned codelen_order(unsigned i)
-{
-    if (i < 3)
-        return 16u + i;
-    if (i == 3)
-        return 0;
-    return i & 1u ? (19u - i) / 2u : 6u + i / 2u;
-}
-
 /* The code-length code's lengths; the code goes into dist_code (free until
  * the distance code is built), its lengths into u.lens[0..18]. */
 static enum step codelens(fwpk_inflate *s, bitin *b)
@@ -415,10 +371,6 @@ static enum step codelens(fwpk_inflate *s, bitin *b)
     s->mode = LENLENS;
     return GO;
 }
-
-#define REPEAT_PREVIOUS 16 /* 3..6 times, 2 extra bits */
-#define REPEAT_ZERO 17     /* 3..10 times, 3 extra bits */
-/* 18: zero 11..138 times, 7 extra bits */
 
 /* The literal/length and distance code lengths, one sequence, each code
  * with its extra bits read at once (7 + 7 bits at most).  Some 300 codes
@@ -496,18 +448,6 @@ static NOINLINE enum step lenlens(fwpk_inflate *s, bitin *b)
 
 /* ---- block data ---- */
 
-/* A length code's value less its extra bits, as its meaning in codes():
- * base << 4 | extra bits (at most 258 << 4, which fits a 16-bit int).  A
- * distance is not packed so: its base reaches 24,577, and base << 4 lost
- * its top bits where int is 16 bits (AVR), for every distance over 4,096. */
-static unsigned length_of(unsigned sym)
-{
-    if (sym == LAST_LENGTH_CODE)
-        return MAX_MATCH << 4;
-    return (base(sym, LENGTH_GROUP) + MIN_MATCH) << 4 |
-           extra_bits(sym, LENGTH_GROUP);
-}
-
 /* Literals, lengths and distances until the block ends, the input runs
  * out or the window is full.  This is the loop that runs once or twice
  * per output byte: the bit buffer, the input pointer, the mode and the
@@ -563,9 +503,8 @@ static NOINLINE enum step codes(fwpk_inflate *s, fwpk_window *w, bitin *in,
                 r = FAIL;
                 continue;
             }
-            e = length_of(sym);
-            s->len = (uint16_t)(e >> 4);
-            s->extra = (uint8_t)(e & 15u);
+            s->len = (uint16_t)length_base(sym);
+            s->extra = (uint8_t)length_extra(sym);
             mode = LENEXT; /* its extra bits, at once if they are here */
         }
         if (mode == DIST) {
@@ -582,8 +521,8 @@ static NOINLINE enum step codes(fwpk_inflate *s, fwpk_window *w, bitin *in,
             }
             bits >>= e & CODE_LEN;
             n -= e & CODE_LEN;
-            s->dist = (uint16_t)(base(sym, DIST_GROUP) + 1u);
-            s->extra = (uint8_t)extra_bits(sym, DIST_GROUP);
+            s->dist = (uint16_t)dist_base(sym);
+            s->extra = (uint8_t)dist_extra(sym);
             mode = DISTEXT; /* its extra bits, at once if they are here */
         }
         if (mode == LENEXT || mode == DISTEXT) {
@@ -694,3 +633,7 @@ int fwpk_inflate_at_boundary(const fwpk_inflate *s)
 {
     return (s->mode == HEAD || s->mode == DONE) && s->nbits == 0;
 }
+
+#else
+typedef int fwpk_inflate_left_out; /* ISO C: a file is never empty */
+#endif
