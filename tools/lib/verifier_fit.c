@@ -62,7 +62,7 @@ static const fwp_verifier_build builds[] = {
      "-mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 "
      "-DFWPK_ED25519_UNROLL=0 -DFWPK_SHA512_SMALL=1 -DFWPK_STRINGS=0 "
-     "-DFWPK_DELTA=0",
+     "-DFWPK_DELTA=0 -DFWPK_INFLATE_SMALL=1",
      0, 29239, 3209, 8},
     /* With LZMA beside deflate (FWPK_CODECS=6, its table at lc + lp <= 1):
      * what a container packed with --codec lzma needs (SUFFIX_LZMA). */
@@ -89,7 +89,7 @@ static const fwp_verifier_build builds[] = {
      "-mmcu=atmega1284p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 "
      "-DFWPK_ED25519_UNROLL=0 -DFWPK_SHA512_SMALL=1 -DFWPK_STRINGS=0 "
-     "-DFWPK_DELTA=0 -DFWPK_CODECS=6",
+     "-DFWPK_DELTA=0 -DFWPK_INFLATE_SMALL=1 -DFWPK_CODECS=6",
      0, 33745, 9269, 8},
 };
 

@@ -33,7 +33,9 @@
 #define LIT_CODE 0  /* s->count[LIT_CODE]: the literal/length code */
 #define DIST_CODE 1 /* the distance code; the code-length code's while a
                        header is read */
-/* Where the code-length code's lengths are kept (fwpk_inflate.lens). */
+/* Where each code's lengths start in fwpk_inflate.lens: even symbols,
+ * so that find() reads them a byte at a time. */
+#define DIST_FIRST FWPK_INFLATE_LITLEN
 #define CODELEN_FIRST (FWPK_INFLATE_LITLEN + FWPK_INFLATE_DIST)
 #define FIELD_MAX 16 /* bits 'acc' can gather */
 
@@ -63,6 +65,13 @@ typedef struct {
     const uint8_t *p, *end;
 } input;
 
+/* For size: one copy of a function called from several places. */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 static enum step fail(fwpk_inflate *s, fwpk_err err)
 {
     s->mode = BAD;
@@ -74,7 +83,7 @@ static enum step fail(fwpk_inflate *s, fwpk_err err)
 
 /* The next bit of the stream (RFC 1951 3.1.1: a byte's lowest first), or
  * -1 when the input has run out. */
-static int next_bit(fwpk_inflate *s, input *in)
+static NOINLINE int next_bit(fwpk_inflate *s, input *in)
 {
     int bit;
     if (s->nbits == 0) {
@@ -109,7 +118,7 @@ static enum step field(fwpk_inflate *s, input *in, unsigned n, unsigned *v)
 
 /* ---- code lengths, 4 bits each ---- */
 
-static unsigned len_at(const fwpk_inflate *s, unsigned i)
+static NOINLINE unsigned len_at(const fwpk_inflate *s, unsigned i)
 {
     unsigned b = s->lens[i >> 1];
     return i & 1u ? b >> 4 : b & 15u;
@@ -148,6 +157,22 @@ static int build(fwpk_inflate *s, unsigned code, unsigned first, unsigned n,
     return 0;
 }
 
+/* The k-th symbol (from 0) whose length is l of the code whose lengths
+ * start at 'first' (an even symbol): the byte at a time, both halves
+ * compared at once.  The code's counts counted this one: it is there. */
+static unsigned find(const fwpk_inflate *s, unsigned first, unsigned l,
+                     unsigned k)
+{
+    const uint8_t *p = s->lens + first / 2u;
+    unsigned high = l << 4;
+    for (;; p++) {
+        if ((*p & 15u) == l && k-- == 0)
+            return (unsigned)(p - s->lens) * 2u - first;
+        if ((*p & 0xf0u) == high && k-- == 0)
+            return (unsigned)(p - s->lens) * 2u + 1u - first;
+    }
+}
+
 /* The next code of s->count[code], whose symbols' lengths start at
  * 'first': GO with the symbol (less 'first') in *sym; STOP when the input
  * ran out first (the code so far kept in 'acc', its length in 'nacc');
@@ -168,13 +193,9 @@ static enum step decode(fwpk_inflate *s, input *in, unsigned code,
         k = 2u * s->acc + (unsigned)bit;
         l = ++s->nacc;
         if (k < count[l]) {
-            unsigned i = first;
             s->acc = 0;
             s->nacc = 0;
-            for (;; i++) /* count[l] counted this k-th one */
-                if (len_at(s, i) == l && k-- == 0)
-                    break;
-            *sym = i - first;
+            *sym = find(s, first, l, k);
             return GO;
         }
         if (l == MAX_BITS)
@@ -193,7 +214,6 @@ static void fixed_codes(fwpk_inflate *s)
     memset(s->lens + 280 / 2, 0x88, (FWPK_INFLATE_LITLEN - 280) / 2);
     memset(s->lens + FWPK_INFLATE_LITLEN / 2, FIXED_DIST_BITS * 0x11,
            FWPK_INFLATE_DIST / 2);
-    s->hlit = FWPK_INFLATE_LITLEN;
     /* complete codes: cannot fail */
     (void)build(s, LIT_CODE, 0, FWPK_INFLATE_LITLEN, 0);
     (void)build(s, DIST_CODE, FWPK_INFLATE_LITLEN, FWPK_INFLATE_DIST, 0);
@@ -296,6 +316,13 @@ static enum step codelen(fwpk_inflate *s, unsigned v)
     return GO;
 }
 
+/* Where the i-th length of a header's sequence goes: the literal/length
+ * code's from 0, the distance code's from DIST_FIRST. */
+static unsigned seq_pos(const fwpk_inflate *s, unsigned i)
+{
+    return i < s->hlit ? i : i - s->hlit + DIST_FIRST;
+}
+
 /* After each of the literal/length and distance code lengths (one
  * sequence): after the last, the two codes. */
 static enum step lens_read(fwpk_inflate *s)
@@ -305,7 +332,7 @@ static enum step lens_read(fwpk_inflate *s)
         return GO;
     if (len_at(s, END_OF_BLOCK) == 0 ||
         build(s, LIT_CODE, 0, s->hlit, 0) != 0 ||
-        build(s, DIST_CODE, s->hlit, s->hdist, 0) != 0)
+        build(s, DIST_CODE, DIST_FIRST, s->hdist, 0) != 0)
         return fail(s, FWPK_ERR_INFLATE);
     s->mode = LEN;
     return GO;
@@ -316,7 +343,7 @@ static enum step lens_read(fwpk_inflate *s)
 static enum step lenlen(fwpk_inflate *s, unsigned sym)
 {
     if (sym < REPEAT_PREVIOUS) {
-        set_len(s, s->have++, sym);
+        set_len(s, seq_pos(s, s->have++), sym);
         return lens_read(s);
     }
     if (sym == REPEAT_PREVIOUS && s->have == 0)
@@ -337,9 +364,9 @@ static enum step repeat(fwpk_inflate *s, unsigned v)
     if (v > (unsigned)(s->hlit + s->hdist) - s->have)
         return fail(s, FWPK_ERR_INFLATE);
     if (s->dist == REPEAT_PREVIOUS)
-        value = len_at(s, s->have - 1u);
+        value = len_at(s, seq_pos(s, s->have - 1u));
     while (v-- > 0)
-        set_len(s, s->have++, value);
+        set_len(s, seq_pos(s, s->have++), value);
     return lens_read(s);
 }
 
@@ -403,7 +430,7 @@ static enum step read(fwpk_inflate *s, input *in, unsigned *v)
     case LEN:
         return decode(s, in, LIT_CODE, 0, v);
     case DIST:
-        return decode(s, in, DIST_CODE, s->hlit, v);
+        return decode(s, in, DIST_CODE, DIST_FIRST, v);
     case HEAD:
     case CODELENS:
         return field(s, in, 3, v);
