@@ -399,7 +399,8 @@ typedef struct {
  * bits each and finds each symbol by counting along them (no symbol lists,
  * no tables; FWPK_INFLATE_FAST_BITS does not apply).  On the ATmega328P:
  * 2.8 KB of code instead of 4.8 KB and a 253-byte state instead of 765,
- * for more time per output byte.  Default 0: the fast decoder. */
+ * for 3.3 to 3.8 times the time per output byte (docs/porting.md 3).
+ * Default 0: the fast decoder. */
 #ifndef FWPK_INFLATE_SMALL
 #define FWPK_INFLATE_SMALL 0
 #endif
