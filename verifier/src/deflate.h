@@ -38,6 +38,25 @@ static unsigned codelen_order(unsigned i)
     return i & 1u ? (19u - i) / 2u : 6u + i / 2u;
 }
 
+/* A canonical code from the count of codes of each length (count[1..15]):
+ * 0 if zlib accepts it, -1 for an over-subscribed set, or an incomplete
+ * one unless it is empty or a lone one-bit code and 'complete' is not
+ * required (RFC 1951 3.2.7 allows one distance code; zlib takes a lone
+ * code in either code). */
+static int code_refused(const uint16_t *count, int complete)
+{
+    int32_t left = 1; /* codes of length l still free */
+    unsigned l, max = 0;
+    for (l = 1; l <= FWPK_INFLATE_MAX_BITS; l++) {
+        left = 2 * left - count[l];
+        if (left < 0)
+            return -1;
+        if (count[l])
+            max = l;
+    }
+    return left > 0 && max > 0 && (complete || max > 1) ? -1 : 0;
+}
+
 /* ---- lengths and distances (RFC 1951 3.2.5) ---- */
 
 /* Length and distance codes come in groups of 2^g codes (4 lengths, 2

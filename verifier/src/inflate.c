@@ -112,32 +112,23 @@ static enum step fail(fwpk_inflate *s, fwpk_err err)
 
 /* Counts the codes of each length and lists the symbols in code order:
  * by length, and by symbol within a length (RFC 1951 3.2.2).  Returns -1
- * for an over-subscribed set, or an incomplete one unless it is empty or
- * a lone one-bit code and 'complete' is not required. */
+ * for a set zlib refuses (code_refused()). */
 static int build(fwpk_huff *h, uint8_t *sym, const uint8_t *lens,
                  unsigned n, int complete)
 {
     uint16_t next[MAX_BITS + 1]; /* next slot in 'sym' for each length */
-    int32_t left = 1;            /* codes of length l still free */
-    unsigned i, l, max = 0;
+    unsigned i, l;
     memset(h, 0, sizeof *h);
     for (i = 0; i < n; i++) {
         h->count[lens[i]]++;
         if (i >= LITERALS)
             h->high[lens[i]]++;
     }
-    next[1] = 0;
-    for (l = 1; l <= MAX_BITS; l++) {
-        left = 2 * left - h->count[l];
-        if (left < 0)
-            return -1;
-        if (h->count[l])
-            max = l;
-        if (l < MAX_BITS)
-            next[l + 1] = (uint16_t)(next[l] + h->count[l]);
-    }
-    if (left > 0 && max > 0 && (complete || max > 1))
+    if (code_refused(h->count, complete))
         return -1;
+    next[1] = 0;
+    for (l = 1; l < MAX_BITS; l++)
+        next[l + 1] = (uint16_t)(next[l] + h->count[l]);
     for (i = 0; i < n; i++)
         if (lens[i])
             sym[next[lens[i]]++] = (uint8_t)i;

@@ -133,28 +133,16 @@ static void set_len(fwpk_inflate *s, unsigned i, unsigned len)
 /* ---- Huffman codes ---- */
 
 /* Counts the codes of each length of the n symbols whose lengths start at
- * 'first', into s->count[code].  Returns -1 for an over-subscribed set,
- * or an incomplete one unless it is empty or a lone one-bit code and
- * 'complete' is not required. */
+ * 'first', into s->count[code].  Returns -1 for a set zlib refuses
+ * (code_refused()). */
 static int build(fwpk_inflate *s, unsigned code, unsigned first, unsigned n,
                  int complete)
 {
     uint16_t *count = s->count[code];
-    int32_t left = 1; /* codes of length l still free */
-    unsigned l, max = 0;
     memset(count, 0, sizeof s->count[0]);
     while (n-- > 0)
         count[len_at(s, first++)]++;
-    for (l = 1; l <= MAX_BITS; l++) {
-        left = 2 * left - count[l];
-        if (left < 0)
-            return -1;
-        if (count[l])
-            max = l;
-    }
-    if (left > 0 && max > 0 && (complete || max > 1))
-        return -1;
-    return 0;
+    return code_refused(count, complete);
 }
 
 /* The k-th symbol (from 0) whose length is l of the code whose lengths
