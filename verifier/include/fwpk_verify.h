@@ -454,7 +454,9 @@ typedef struct {
     uint8_t bits;        /* the input byte being read, its used bits
                             shifted out */
     uint8_t nbits;       /* how many bits 'bits' still holds */
-    uint8_t extra;       /* extra bits the length or distance needs */
+    uint8_t width;       /* bits of the field the mode reads: a header's
+                            part, or a length's, distance's or repeat's
+                            extra bits */
     uint8_t mode;        /* where decoding stands (inflate_small.c) */
     uint8_t last;        /* the current block is the final one */
     uint8_t err;         /* the error that stopped decoding, or FWPK_OK */

@@ -37,7 +37,7 @@
  * so that find() reads them a byte at a time. */
 #define DIST_FIRST FWPK_INFLATE_LITLEN
 #define CODELEN_FIRST (FWPK_INFLATE_LITLEN + FWPK_INFLATE_DIST)
-#define FIELD_MAX 16 /* bits 'acc' can gather */
+#define FIELD_MAX 16 /* bits 'acc' can gather: LEN, NLEN */
 
 enum mode {
     HEAD,        /* BFINAL and BTYPE */
@@ -208,8 +208,21 @@ static void fixed_codes(fwpk_inflate *s)
 }
 
 /* ---- blocks ----
- * Each mode but STORED and COPY reads one thing, a field or a code
- * (read()), and then acts on it (the functions below, by mode). */
+ * Each mode but STORED and COPY reads one thing, a field of s->width
+ * bits or a code (read()), and then acts on it (the functions below, by
+ * mode), setting the width of the next field where it changes. */
+
+/* The fields' widths (RFC 1951 3.2.3, 3.2.4, 3.2.7). */
+#define HEAD_BITS 3     /* BFINAL, BTYPE */
+#define TABLE_BITS 14   /* HLIT, HDIST, HCLEN */
+#define CODELEN_BITS 3  /* each code-length code length */
+
+/* A block header comes next. */
+static void head(fwpk_inflate *s)
+{
+    s->width = HEAD_BITS;
+    s->mode = HEAD;
+}
 
 /* HEAD: BFINAL and BTYPE (RFC 1951 3.2.3). */
 static enum step header(fwpk_inflate *s, unsigned v)
@@ -219,6 +232,7 @@ static enum step header(fwpk_inflate *s, unsigned v)
     case STORED_BLOCK:
         s->bits = 0; /* to the byte boundary */
         s->nbits = 0;
+        s->width = FIELD_MAX;
         s->mode = STORED_LEN;
         return GO;
     case FIXED_BLOCK:
@@ -226,6 +240,7 @@ static enum step header(fwpk_inflate *s, unsigned v)
         s->mode = LEN;
         return GO;
     case DYNAMIC_BLOCK:
+        s->width = TABLE_BITS;
         s->mode = TABLE;
         return GO;
     default:
@@ -236,7 +251,7 @@ static enum step header(fwpk_inflate *s, unsigned v)
 static enum step end_of_block(fwpk_inflate *s)
 {
     if (!s->last) {
-        s->mode = HEAD;
+        head(s);
         return GO;
     }
     /* SPEC.md 6.1: the final block's last byte is padded with zeros (the
@@ -285,6 +300,7 @@ static enum step table(fwpk_inflate *s, unsigned v)
         return fail(s, FWPK_ERR_INFLATE);
     memset(s->lens + CODELEN_FIRST / 2, 0, (CODELEN_CODES + 1) / 2);
     s->have = 0;
+    s->width = CODELEN_BITS;
     s->mode = CODELENS;
     return GO;
 }
@@ -337,7 +353,7 @@ static enum step lenlen(fwpk_inflate *s, unsigned sym)
     if (sym == REPEAT_PREVIOUS && s->have == 0)
         return fail(s, FWPK_ERR_INFLATE); /* nothing to repeat */
     s->dist = (uint16_t)sym;
-    s->extra = (uint8_t)(sym == REPEAT_PREVIOUS ? 2u
+    s->width = (uint8_t)(sym == REPEAT_PREVIOUS ? 2u
                          : sym == REPEAT_ZERO   ? 3u
                                                 : 7u);
     s->mode = REPEAT;
@@ -375,7 +391,7 @@ static enum step literal_length(fwpk_inflate *s, fwpk_window *w,
     if (sym >= LENGTH_CODES)
         return fail(s, FWPK_ERR_INFLATE);
     s->len = (uint16_t)length_base(sym);
-    s->extra = (uint8_t)length_extra(sym);
+    s->width = (uint8_t)length_extra(sym);
     s->mode = LENEXT;
     return GO;
 }
@@ -386,7 +402,7 @@ static enum step distance(fwpk_inflate *s, unsigned sym)
     if (sym >= DIST_CODES)
         return fail(s, FWPK_ERR_INFLATE);
     s->dist = (uint16_t)dist_base(sym);
-    s->extra = (uint8_t)dist_extra(sym);
+    s->width = (uint8_t)dist_extra(sym);
     s->mode = DISTEXT;
     return GO;
 }
@@ -408,28 +424,17 @@ static enum step copy(fwpk_inflate *s, fwpk_window *w)
     return GO;
 }
 
-/* What the current mode reads: a code (its count and where its symbols'
- * lengths start), or a field (its width). */
+/* What the current mode reads: a code (its counts and where its symbols'
+ * lengths start), or else a field of s->width bits. */
 static enum step read(fwpk_inflate *s, input *in, unsigned *v)
 {
-    switch (s->mode) {
-    case LENLENS:
+    if (s->mode == LENLENS)
         return decode(s, in, DIST_CODE, CODELEN_FIRST, v);
-    case LEN:
+    if (s->mode == LEN)
         return decode(s, in, LIT_CODE, 0, v);
-    case DIST:
+    if (s->mode == DIST)
         return decode(s, in, DIST_CODE, DIST_FIRST, v);
-    case HEAD:
-    case CODELENS:
-        return field(s, in, 3, v);
-    case TABLE:
-        return field(s, in, 14, v);
-    case STORED_LEN:
-    case STORED_NLEN:
-        return field(s, in, FIELD_MAX, v);
-    default: /* REPEAT, LENEXT, DISTEXT */
-        return field(s, in, s->extra, v);
-    }
+    return field(s, in, s->width, v);
 }
 
 static enum step step(fwpk_inflate *s, fwpk_window *w, input *in)
@@ -489,7 +494,7 @@ static enum step step(fwpk_inflate *s, fwpk_window *w, input *in)
 void fwpk_inflate_init(fwpk_inflate *s)
 {
     memset(s, 0, sizeof *s);
-    s->mode = HEAD;
+    head(s);
     s->err = FWPK_OK;
 }
 
