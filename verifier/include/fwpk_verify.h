@@ -398,8 +398,8 @@ typedef struct {
  * 32-bit bit buffer: every value fits 16 bits), keeps the code lengths 4
  * bits each and finds each symbol by counting along them (no symbol lists,
  * no tables; FWPK_INFLATE_FAST_BITS does not apply).  On the ATmega328P:
- * 2.8 KB of code instead of 4.8 KB and a 253-byte state instead of 765,
- * for 3.3 to 3.8 times the time per output byte (docs/porting.md 3).
+ * 2.7 KB of code instead of 4.8 KB and a 253-byte state instead of 765,
+ * for 3.2 to 3.7 times the time per output byte (docs/porting.md 3).
  * Default 0: the fast decoder. */
 #ifndef FWPK_INFLATE_SMALL
 #define FWPK_INFLATE_SMALL 0
