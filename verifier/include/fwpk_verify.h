@@ -400,6 +400,7 @@ typedef struct {
  * no tables; FWPK_INFLATE_FAST_BITS does not apply).  On the ATmega328P:
  * 2.7 KB of code instead of 4.8 KB and a 253-byte state instead of 765,
  * for 3.2 to 3.7 times the time per output byte (docs/porting.md 3).
+ * It changes fwpk_inflate (in fwpk_ctx): the same in every file.
  * Default 0: the fast decoder. */
 #ifndef FWPK_INFLATE_SMALL
 #define FWPK_INFLATE_SMALL 0
