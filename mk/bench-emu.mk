@@ -152,12 +152,11 @@ $(eval $(call emu_cm,m3))
 $(eval $(call emu_cm,m0))
 
 # ---- AVR programs --------------------------------------------------------------------
-# A RAM window of 2^9 and 512-byte frames (above), and the small inflate
-# of make size's AVR builds (FWPK_INFLATE_SMALL).  The atmega1284p build
+# A RAM window of 2^9 and 512-byte frames (above).  The atmega1284p build
 # (same AVR core and timings, 16 KB RAM, 128 KB flash) adds a whole container
 # (its context alone is more than 2 KB).
 EMU_AVR_CC ?= avr-gcc
-EMU_AVR_DEFS := -DFWPK_WINDOW_BITS=9 -DFWPK_MAX_FRAME_SIZE=512 -DFWPK_INFLATE_SMALL=1
+EMU_AVR_DEFS := -DFWPK_WINDOW_BITS=9 -DFWPK_MAX_FRAME_SIZE=512
 EMU_AVR_CFLAGS = -mmcu=$(1) -Os -g -Wall -Wextra -ffunction-sections -fdata-sections $(EMU_AVR_DEFS)
 EMU_AVR_BENCH_atmega328p :=
 EMU_AVR_BENCH_atmega1284p := -DBENCH_CONTAINER -DBENCH_MCU='"atmega328p"' -DBENCH_FLASH_SIZE=0x8000UL
