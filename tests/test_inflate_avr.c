@@ -10,7 +10,8 @@
  * (inflate_small.c); each must give zlib's length and CRC-32.  And the
  * level-6 stream with one of three bytes changed (in the header, the
  * middle, the end) must be refused or give what zlib gives for it, by
- * both.  (main's inflate.c before the split failed the first case.)
+ * both.  (inflate.c before a801abe, issue 23's fix, failed the first
+ * case.)
  *
  * Needs avr-gcc, avr-libc and simavr: their absence is a failure with a
  * message, never a silent skip.  Runs from the repo root; builds into
