@@ -78,12 +78,13 @@ CROSS_ARCH_cortex-m0plus-stream-min := -mcpu=cortex-m0plus -mthumb $(CROSS_SMALL
 CROSS_PREFIX_atmega328p := avr-
 # Streaming with the window in flash, 128-byte pages, no branch filter
 # (AVR code gains nothing from the ARM and RISC-V ones), Ed25519's field
-# multiplication in loops, SHA-512 on bytes and the small inflate (size
-# first), no error strings, no delta updates.  atmega328p-min and
-# atmega1284p-lzma inherit these switches.
+# in bytes for the 8 x 8-bit multiplier, in loops, SHA-512 on bytes and
+# the small inflate (size first), no error strings, no delta updates.
+# atmega328p-min and atmega1284p-lzma inherit these switches.
 CROSS_ARCH_atmega328p := -mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 \
                          -DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 \
-                         -DFWPK_ED25519_UNROLL=0 -DFWPK_SHA512_SMALL=1 -DFWPK_STRINGS=0 \
+                         -DFWPK_ED25519_UNROLL=0 -DFWPK_ED25519_LIMB_BITS=8 \
+                         -DFWPK_SHA512_SMALL=1 -DFWPK_STRINGS=0 \
                          -DFWPK_DELTA=0 -DFWPK_INFLATE_SMALL=1
 
 # -min: the same without resume (an in-place install that starts over

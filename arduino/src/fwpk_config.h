@@ -46,11 +46,16 @@
 #ifndef FWPK_FILTERS
 #define FWPK_FILTERS 0
 #endif
-/* Flash for time: Ed25519's field multiplication as loops (about 2 KB
- * less), and on 32 KB parts no error messages (1 KB of flash and of RAM:
- * fwpk_strerror says "fwpk error" and Notehub hears the number). */
+/* Flash for time: Ed25519's field in bytes, multiplied 8 x 8 bits at a
+ * time by the hardware multiplier, in loops (about 4 KB less than 32-bit
+ * limbs written out), and on 32 KB parts no error messages (1 KB of flash
+ * and of RAM: fwpk_strerror says "fwpk error" and Notehub hears the
+ * number). */
 #ifndef FWPK_ED25519_UNROLL
 #define FWPK_ED25519_UNROLL 0
+#endif
+#ifndef FWPK_ED25519_LIMB_BITS
+#define FWPK_ED25519_LIMB_BITS 8
 #endif
 #if !defined(FWPK_STRINGS) && FLASHEND <= 0x7FFF
 #define FWPK_STRINGS 0

@@ -204,6 +204,14 @@ int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
 #ifndef FWPK_ED25519_UNROLL
 #define FWPK_ED25519_UNROLL 1
 #endif
+/* FWPK_ED25519_LIMB_BITS  32 (default): the field in eight 32-bit limbs,
+ * for 32-bit cores.  8: in 32 bytes, multiplied 8 x 8 bits at a time, for
+ * 8-bit parts (AVR: a hardware multiply of that size, and C's 32 x 32-bit
+ * products are library calls there); loops throughout, size before speed,
+ * and FWPK_ED25519_UNROLL does not apply. */
+#ifndef FWPK_ED25519_LIMB_BITS
+#define FWPK_ED25519_LIMB_BITS 32
+#endif
 /* FWPK_SHA512_SMALL  0 (default): SHA-512 on 64-bit words, for speed on
  * 32-bit cores.  1: on 8-bit bytes, in loops of small functions, for
  * parts where flash is scarcer than time (AVR: 1.7 KB instead of 4.9 KB,

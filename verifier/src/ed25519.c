@@ -4,10 +4,13 @@
  * Verification only: every input is public, so nothing here needs to run
  * in constant time, and the code takes the short, variable-time path.
  *
- * The field GF(2^255 - 19) is held in eight 32-bit limbs (radix 2^32),
- * not fully reduced: any value below 2^256 is a valid representative, and
- * 2^256 = 38 (mod p) folds the carries.  One 32x32->64 multiply routine,
- * its rows written out, serves squaring too, which keeps the code small.
+ * The field GF(2^255 - 19) is held in limbs of FWPK_ED25519_LIMB_BITS:
+ * eight 32-bit limbs (radix 2^32) by default, or, for 8-bit parts whose
+ * multiplier takes 8 x 8 bits, 32 bytes (radix 2^8).  Either way a value
+ * is not fully reduced: any value below 2^256 is a valid representative,
+ * and 2^256 = 38 (mod p) folds the carries.  One multiply routine serves
+ * squaring too, which keeps the code small.  Only the multiplication
+ * differs between the two radixes; everything else is written over limbs.
  *
  * s B - h A is computed in one pass (Straus) with both scalars in
  * width-4 NAF: the odd multiples of -A are computed per verification, in
@@ -25,39 +28,62 @@
 #include "fwpk_verify.h"
 #include "rom.h"
 
-#define LIMBS 8
-#define FOLD 38u /* 2^256 mod p */
+#if FWPK_ED25519_LIMB_BITS == 8
+typedef uint8_t limb;
+typedef uint16_t wide; /* a sum or product of two limbs */
+/* One 32-bit word of a constant, as the four limbs it spans. */
+#define W(x) (uint8_t)(x), (uint8_t)((uint32_t)(x) >> 8), \
+             (uint8_t)((uint32_t)(x) >> 16), (uint8_t)((uint32_t)(x) >> 24)
+#elif FWPK_ED25519_LIMB_BITS == 32
+typedef uint32_t limb;
+typedef uint64_t wide;
+#define W(x) x
+#else
+#error "FWPK_ED25519_LIMB_BITS must be 8 or 32"
+#endif
 
-typedef uint32_t fe[LIMBS];
+#define LIMB_BITS FWPK_ED25519_LIMB_BITS
+#define LIMB_BYTES (LIMB_BITS / 8)
+#define LIMBS (256 / LIMB_BITS)
+#define FOLD 38u /* 2^256 mod p */
+#define LOW_255 ((limb)((limb)~(limb)0 >> 1)) /* the top limb's low bits */
+
+/* A 256-bit constant from its eight 32-bit words, least significant
+ * first, in either radix. */
+#define FE(w0, w1, w2, w3, w4, w5, w6, w7)                                \
+    {                                                                     \
+        W(w0), W(w1), W(w2), W(w3), W(w4), W(w5), W(w6), W(w7)            \
+    }
+
+typedef limb fe[LIMBS];
 
 typedef struct {
     fe x, y, z, t; /* extended coordinates: x = X/Z, y = Y/Z, T = XY/Z */
 } point;
 
-static const fe P FWPK_ROM = {0xffffffed, 0xffffffff, 0xffffffff, 0xffffffff,
-                              0xffffffff, 0xffffffff, 0xffffffff, 0x7fffffff};
-static const fe D FWPK_ROM = {0x135978a3, 0x75eb4dca, 0x4141d8ab, 0x00700a4d,
-                              0x7779e898, 0x8cc74079, 0x2b6ffe73, 0x52036cee};
-static const fe SQRTM1 FWPK_ROM = {0x4a0ea0b0, 0xc4ee1b27, 0xad2fe478,
-                                   0x2f431806, 0x3dfbd7a7, 0x2b4d0099,
-                                   0x4fc1df0b, 0x2b832480};
+static const fe P FWPK_ROM = FE(0xffffffed, 0xffffffff, 0xffffffff, 0xffffffff,
+                                0xffffffff, 0xffffffff, 0xffffffff, 0x7fffffff);
+static const fe D FWPK_ROM = FE(0x135978a3, 0x75eb4dca, 0x4141d8ab, 0x00700a4d,
+                                0x7779e898, 0x8cc74079, 0x2b6ffe73, 0x52036cee);
+static const fe SQRTM1 FWPK_ROM = FE(0x4a0ea0b0, 0xc4ee1b27, 0xad2fe478,
+                                     0x2f431806, 0x3dfbd7a7, 0x2b4d0099,
+                                     0x4fc1df0b, 0x2b832480);
 /* The group order L = 2^252 + 27742317777372353535851937790883648493. */
-static const uint32_t L[LIMBS] FWPK_ROM = {0x5cf5d3ed, 0x5812631a,
-                                           0xa2f79cd6, 0x14def9de, 0, 0, 0,
-                                           0x10000000};
+static const limb L[LIMBS] FWPK_ROM = FE(0x5cf5d3ed, 0x5812631a, 0xa2f79cd6,
+                                         0x14def9de, 0, 0, 0, 0x10000000);
 
 /* y coordinates of the points of order 1, 2, 4 and 8 (RFC 8032 does not
  * list them; they solve d*y^4 + 2*y^2 - 1 = 0 for order 8).  An R or A
  * whose y reduces to one of these is refused, as libsodium does. */
 static const fe SMALL_ORDER_Y[5] FWPK_ROM = {
-    {0, 0, 0, 0, 0, 0, 0, 0},
-    {1, 0, 0, 0, 0, 0, 0, 0},
-    {0xffffffec, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff,
-     0xffffffff, 0x7fffffff},
-    {0x8f95e826, 0xb027b2c2, 0x89f4c345, 0xf098eff2, 0x05acdfd5, 0x3933c6d3,
-     0x880238b1, 0x05fc536d},
-    {0x706a17c7, 0x4fd84d3d, 0x760b3cba, 0x0f67100d, 0xfa53202a, 0xc6cc392c,
-     0x77fdc74e, 0x7a03ac92}};
+    FE(0, 0, 0, 0, 0, 0, 0, 0),
+    FE(1, 0, 0, 0, 0, 0, 0, 0),
+    FE(0xffffffec, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff,
+       0xffffffff, 0x7fffffff),
+    FE(0x8f95e826, 0xb027b2c2, 0x89f4c345, 0xf098eff2, 0x05acdfd5, 0x3933c6d3,
+       0x880238b1, 0x05fc536d),
+    FE(0x706a17c7, 0x4fd84d3d, 0x760b3cba, 0x0f67100d, 0xfa53202a, 0xc6cc392c,
+       0x77fdc74e, 0x7a03ac92)};
 
 /* ---- field arithmetic ---- */
 
@@ -66,16 +92,20 @@ static void fe_copy(fe r, const fe a)
     memcpy(r, a, sizeof(fe));
 }
 
-static void fe_set_small(fe r, uint32_t v)
+static void fe_set_small(fe r, limb v)
 {
     memset(r, 0, sizeof(fe));
     r[0] = v;
 }
 
-/* r += c * 2^256, that is c * 38.  The carry usually dies within a limb
- * or two, so the loop stops as soon as it does; one that runs off the top
- * wraps around as 38 more, onto a value that is then small. */
-static void fe_fold(fe r, uint32_t c)
+/* r += c * 2^256, that is c * 38, for c <= 38.  The carry usually dies
+ * within a limb or two, so the loop stops as soon as it does; one that
+ * runs off the top wraps around as 38 more, onto a value that is then
+ * small.  A 32-bit limb holds c * 38 and the sum wraps in place (no
+ * 64-bit arithmetic in the commonest loop of all); an 8-bit limb does not,
+ * and the sum is a wide. */
+#if LIMB_BITS == 32
+static void fe_fold(fe r, limb c)
 {
     int i = 0;
     c *= FOLD;
@@ -88,66 +118,91 @@ static void fe_fold(fe r, uint32_t c)
         }
     }
 }
+#else
+static void fe_fold(fe r, limb c)
+{
+    int i = 0;
+    wide x = (wide)(c * FOLD);
+    while (x != 0) {
+        x = (wide)(x + r[i]);
+        r[i] = (limb)x;
+        x >>= LIMB_BITS;
+        if (++i == LIMBS) {
+            i = 0;
+            x = (wide)(x * FOLD);
+        }
+    }
+}
+#endif
 
 static void fe_add(fe r, const fe a, const fe b)
 {
-    uint64_t acc = 0;
+    wide acc = 0;
     int i;
     for (i = 0; i < LIMBS; i++) {
-        acc += (uint64_t)a[i] + b[i];
-        r[i] = (uint32_t)acc;
-        acc >>= 32;
+        acc = (wide)(acc + a[i] + b[i]);
+        r[i] = (limb)acc;
+        acc >>= LIMB_BITS;
     }
-    fe_fold(r, (uint32_t)acc);
+    fe_fold(r, (limb)acc);
 }
 
 /* r -= c * 2^256, that is c * 38, borrowing only as far as needed; a
  * borrow off the top wraps around as 38 less, from a value then large. */
-static void fe_unfold(fe r, uint32_t c)
+static void fe_unfold(fe r, limb c)
 {
     int i = 0;
-    c *= FOLD;
+    c = (limb)(c * FOLD);
     while (c != 0) {
-        uint32_t before = r[i];
-        r[i] -= c;
+        limb before = r[i];
+        r[i] = (limb)(r[i] - c);
         c = r[i] > before;
         if (++i == LIMBS) {
             i = 0;
-            c *= FOLD;
+            c = (limb)(c * FOLD);
         }
     }
 }
 
-static void fe_sub(fe r, const fe a, const fe b)
+/* r = a - b over the limbs alone; returns the borrow out of the top. */
+static limb sub_limbs(limb *r, const limb *a, const limb *b)
 {
-    uint32_t borrow = 0;
+    limb borrow = 0;
     int i;
     for (i = 0; i < LIMBS; i++) {
-        uint64_t d = (uint64_t)a[i] - b[i] - borrow;
-        r[i] = (uint32_t)d;
-        borrow = (uint32_t)(d >> 63);
+        wide d = (wide)((wide)a[i] - b[i] - borrow);
+        r[i] = (limb)d;
+        borrow = (limb)(d >> (2 * LIMB_BITS - 1));
     }
-    fe_unfold(r, borrow);
+    return borrow;
+}
+
+static void fe_sub(fe r, const fe a, const fe b)
+{
+    fe_unfold(r, sub_limbs(r, a, b));
 }
 
 /* *t += a * b + carry for one limb: returns the new carry.  The sum
- * cannot overflow: (2^32 - 1)^2 + 2 (2^32 - 1) = 2^64 - 1. */
-static uint32_t mac(uint32_t *t, uint32_t a, uint32_t b, uint32_t carry)
+ * cannot overflow: (2^n - 1)^2 + 2 (2^n - 1) = 2^2n - 1.  With 8-bit
+ * limbs this is the 8 x 8-bit multiply AVR has in hardware, with 16-bit
+ * sums: no library call for a wider product. */
+static limb mac(limb *t, limb a, limb b, limb carry)
 {
-    uint64_t acc = (uint64_t)a * b + *t + carry;
-    *t = (uint32_t)acc;
-    return (uint32_t)(acc >> 32);
+    wide acc = (wide)((wide)a * b + *t + carry);
+    *t = (limb)acc;
+    return (limb)(acc >> LIMB_BITS);
 }
 
-/* t[0..7] += ai * b, returning the carry out.  Written out: a loop would
- * cost Cortex-M3 nearly as much again as the multiply-accumulates.  On
- * 8-bit parts each multiply-accumulate is a long run of code and size
- * comes first: FWPK_ED25519_UNROLL 0 keeps the loop. */
-static uint32_t row(uint32_t *t, uint32_t ai, const fe b)
+/* t[0..LIMBS-1] += ai * b, returning the carry out.  Eight 32-bit limbs
+ * are written out: a loop would cost Cortex-M3 nearly as much again as the
+ * multiply-accumulates.  On 8-bit parts each multiply-accumulate is a
+ * long run of code and size comes first: FWPK_ED25519_UNROLL 0 keeps the
+ * loop, as 32 limbs always do. */
+static limb row(limb *t, limb ai, const fe b)
 {
-    uint32_t c;
+    limb c;
     int j;
-    if (!FWPK_ED25519_UNROLL) {
+    if (LIMBS != 8 || !FWPK_ED25519_UNROLL) {
         c = 0;
         for (j = 0; j < LIMBS; j++)
             c = mac(&t[j], ai, b[j], c);
@@ -163,30 +218,36 @@ static uint32_t row(uint32_t *t, uint32_t ai, const fe b)
     return mac(&t[7], ai, b[7], c);
 }
 
-/* r = t mod p for a 512-bit t: the high half times 38 onto the low. */
-static void fe_reduce_wide(fe r, const uint32_t t[2 * LIMBS])
+/* r = t mod p for a 512-bit t: the high half times 38 onto the low.  The
+ * sum stays within a wide: 2^n - 1 + 38 (2^n - 1) + 38 < 2^2n. */
+static void fe_reduce_wide(fe r, const limb t[2 * LIMBS])
 {
-    uint64_t acc = 0;
+    wide acc = 0;
     int i;
     for (i = 0; i < LIMBS; i++) {
-        acc += (uint64_t)t[i] + (uint64_t)t[i + LIMBS] * FOLD;
-        r[i] = (uint32_t)acc;
-        acc >>= 32;
+        acc = (wide)(acc + t[i] + (wide)t[i + LIMBS] * FOLD);
+        r[i] = (limb)acc;
+        acc >>= LIMB_BITS;
     }
-    fe_fold(r, (uint32_t)acc);
+    fe_fold(r, (limb)acc);
 }
 
 /* Schoolbook, one row per limb of a into the 512-bit t.  The rows add
- * onto zeros, set one by one: as a loop, compilers call memset. */
+ * onto zeros: eight limbs are set one by one, as a loop or memset would
+ * be a library call. */
 static void fe_mul(fe r, const fe a, const fe b)
 {
-    uint32_t t[2 * LIMBS];
+    limb t[2 * LIMBS];
     int i;
-    t[0] = t[1] = t[2] = t[3] = t[4] = t[5] = t[6] = t[7] = 0;
+    if (LIMBS == 8)
+        t[0] = t[1] = t[2] = t[3] = t[4] = t[5] = t[6] = t[7] = 0;
+    else
+        memset(t, 0, LIMBS * sizeof(limb));
     for (i = 0; i < LIMBS; i++)
         t[i + LIMBS] = row(t + i, a[i], b);
     fe_reduce_wide(r, t);
 }
+
 
 /* No dedicated squaring: on Cortex-M3 the written-out rows make the
  * general product cheaper than a squaring's triangular loops would be,
@@ -216,7 +277,7 @@ typedef struct {
  * verifier needs are this followed by a few more steps. */
 static void fe_pow_2_250_1(fe r, fe a11, const fe a, pow_tmp *m)
 {
-    uint32_t *t = m->t, *x5 = m->x5, *x10 = m->x10, *x50 = m->x50;
+    limb *t = m->t, *x5 = m->x5, *x10 = m->x10, *x50 = m->x50;
     fe_sq(t, a);               /* 2 */
     fe_sq_times(r, t, 2);      /* 8 */
     fe_mul(r, r, a);           /* 9 */
@@ -259,17 +320,11 @@ static void fe_pow_p58(fe r, const fe a, pow_tmp *m)
 static void fe_reduce(fe r)
 {
     fe p;
-    int k, i;
+    int k;
     fwpk_rom_read(p, P, sizeof p);
     for (k = 0; k < 2; k++) {
         fe t;
-        uint32_t borrow = 0;
-        for (i = 0; i < LIMBS; i++) {
-            uint64_t d = (uint64_t)r[i] - p[i] - borrow;
-            t[i] = (uint32_t)d;
-            borrow = (uint32_t)(d >> 63);
-        }
-        if (!borrow)
+        if (!sub_limbs(t, r, p))
             fe_copy(r, t);
     }
 }
@@ -299,19 +354,20 @@ static void fe_neg(fe r, const fe a)
     fe_sub(r, zero, a);
 }
 
-static uint32_t load_le32(const uint8_t *p)
+/* 32 little-endian bytes as limbs: a field element or a scalar. */
+static void limbs_from_bytes(limb r[LIMBS], const uint8_t s[32])
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
+    int i;
+    memset(r, 0, LIMBS * sizeof(limb));
+    for (i = 0; i < 32; i++)
+        r[i / LIMB_BYTES] |= (limb)((limb)s[i] << (8 * (i % LIMB_BYTES)));
 }
 
 /* The low 255 bits of s; bit 255 (the sign of x) is ignored. */
 static void fe_from_bytes(fe r, const uint8_t s[32])
 {
-    int i;
-    for (i = 0; i < LIMBS; i++)
-        r[i] = load_le32(s + 4 * i);
-    r[LIMBS - 1] &= 0x7fffffff;
+    limbs_from_bytes(r, s);
+    r[LIMBS - 1] &= LOW_255;
 }
 
 static void fe_to_bytes(uint8_t s[32], const fe a)
@@ -320,8 +376,8 @@ static void fe_to_bytes(uint8_t s[32], const fe a)
     int i;
     fe_copy(x, a);
     fe_reduce(x);
-    for (i = 0; i < 4 * LIMBS; i++)
-        s[i] = (uint8_t)(x[i / 4] >> (8 * (i % 4)));
+    for (i = 0; i < 32; i++)
+        s[i] = (uint8_t)(x[i / LIMB_BYTES] >> (8 * (i % LIMB_BYTES)));
 }
 
 /* ---- points ---- */
@@ -358,10 +414,10 @@ static void point_to_cached(cached *c, const point *p)
  * it, so before a doubling it would be a wasted multiplication.  The
  * RFC's temporaries share five slots, for the stack. */
 static void point_add(point *r, const point *p, const niels *q,
-                      const uint32_t *z2, int negate, int with_t)
+                      const limb *z2, int negate, int with_t)
 {
     fe a, b, c, d, e;
-    uint32_t *f, *g;
+    limb *f, *g;
     fe_sub(a, p->y, p->x);
     fe_mul(a, a, negate ? q->ypx : q->ymx); /* A */
     fe_add(b, p->y, p->x);
@@ -433,7 +489,7 @@ typedef struct {
  * constants d and sqrt(-1) are read into chk while it is free. */
 static int point_decode_neg(point *p, const uint8_t s[32], decode_tmp *m)
 {
-    uint32_t *u = m->u, *v = m->v, *v3 = m->v3, *x = m->x, *chk = m->chk;
+    limb *u = m->u, *v = m->v, *v3 = m->v3, *x = m->x, *chk = m->chk;
     fe_from_bytes(p->y, s);
     fe_set_small(p->z, 1);
     fe_sq(u, p->y);
@@ -496,9 +552,9 @@ static int is_canonical_y(const uint8_t s[32])
 
 /* ---- scalars modulo L ---- */
 
-static int scalar_below_l(const uint32_t s[LIMBS])
+static int scalar_below_l(const limb s[LIMBS])
 {
-    uint32_t l[LIMBS];
+    limb l[LIMBS];
     int i;
     fwpk_rom_read(l, L, sizeof l);
     for (i = LIMBS - 1; i >= 0; i--)
@@ -512,34 +568,34 @@ static int scalar_below_l(const uint32_t s[LIMBS])
  * L = 2^252 + c with c < 2^125, q L overshoots t by less than q c <
  * 2^134, so at most one L has to be added back, and the result stays
  * below 2^252 < L. */
-static void scalar_reduce(uint32_t r[LIMBS], const uint8_t h[64])
+static void scalar_reduce(limb r[LIMBS], const uint8_t h[64])
 {
-    uint32_t t[LIMBS + 1], l[LIMBS];
+    limb t[LIMBS + 1], l[LIMBS];
     int byte, i;
     fwpk_rom_read(l, L, sizeof l);
     memset(t, 0, sizeof t);
     for (byte = 63; byte >= 0; byte--) {
-        uint32_t q, borrow = 0;
+        limb q, borrow = 0;
         for (i = LIMBS; i > 0; i--)
-            t[i] = t[i] << 8 | t[i - 1] >> 24;
-        t[0] = t[0] << 8 | h[byte];
-        q = t[LIMBS] << 4 | t[LIMBS - 1] >> 28;
+            t[i] = (limb)((wide)t[i] << 8 | t[i - 1] >> (LIMB_BITS - 8));
+        t[0] = (limb)((wide)t[0] << 8 | h[byte]);
+        q = (limb)(t[LIMBS] << 4 | t[LIMBS - 1] >> (LIMB_BITS - 4));
         for (i = 0; i < LIMBS; i++) {
-            uint64_t take = (uint64_t)q * l[i] + borrow;
-            borrow = (uint32_t)(take >> 32) + (t[i] < (uint32_t)take);
-            t[i] -= (uint32_t)take;
+            wide take = (wide)((wide)q * l[i] + borrow);
+            borrow = (limb)((limb)(take >> LIMB_BITS) + (t[i] < (limb)take));
+            t[i] = (limb)(t[i] - (limb)take);
         }
         if (t[LIMBS] != borrow) { /* negative: add L back */
-            uint64_t acc = 0;
+            wide acc = 0;
             for (i = 0; i < LIMBS; i++) {
-                acc += (uint64_t)t[i] + l[i];
-                t[i] = (uint32_t)acc;
-                acc >>= 32;
+                acc = (wide)(acc + t[i] + l[i]);
+                t[i] = (limb)acc;
+                acc >>= LIMB_BITS;
             }
         }
         t[LIMBS] = 0;
     }
-    memcpy(r, t, LIMBS * sizeof(uint32_t));
+    memcpy(r, t, LIMBS * sizeof(limb));
 }
 
 /* Width-4 NAF (non-adjacent form): odd digits from -7 to 7, and any
@@ -556,17 +612,19 @@ static void scalar_reduce(uint32_t r[LIMBS], const uint8_t h[64])
  * windows, with a carry for the negative digits taken so far (a digit
  * d < 0 leaves s - d 2^i, which carries into bit i + 4); after a nonzero
  * digit the next three are zero. */
-static void scalar_naf(uint8_t naf[NAF_LEN], const uint32_t s[LIMBS],
+static void scalar_naf(uint8_t naf[NAF_LEN], const limb s[LIMBS],
                        unsigned shift)
 {
     unsigned carry = 0;
     int i = 0;
     while (i < NAF_LEN) {
-        unsigned bit = (unsigned)i % 32, v;
-        uint32_t w = s[i / 32] >> bit;
+        unsigned bit = (unsigned)i % LIMB_BITS, v;
+        unsigned w = (unsigned)(s[i / LIMB_BITS] >> bit); /* low bits kept */
         int d;
-        if (bit > 32 - NAF_WIDTH && i / 32 + 1 < LIMBS)
-            w |= s[i / 32 + 1] << (32 - bit); /* window across two limbs */
+        if (bit > LIMB_BITS - NAF_WIDTH && i / LIMB_BITS + 1 < LIMBS) {
+            /* the window runs across two limbs */
+            w |= (unsigned)(s[i / LIMB_BITS + 1] << (LIMB_BITS - bit));
+        }
         v = (unsigned)(w & ((1u << NAF_WIDTH) - 1)) + carry;
         if ((v & 1) == 0) { /* the carry, if any, moves on */
             i++;
@@ -586,33 +644,33 @@ static void scalar_naf(uint8_t naf[NAF_LEN], const uint32_t s[LIMBS],
  * B + 2B, 3B + 2B, 5B + 2B by the affine addition law of 5.1.4. */
 static const niels BASE_MULTIPLES[TABLE_LEN] FWPK_ROM = {
     /* 1B */
-    {{0xf58c3b85, 0x2fbc93c6, 0xfb8c0e19, 0xcf932dc6,
-      0x643d42c2, 0x270b4898, 0x33d4ba65, 0x07cf9d3a},
-     {0xd740913e, 0x9d103905, 0xd140beb3, 0xfd399f05,
-      0x688f8a09, 0xa5c18434, 0x98f81267, 0x44fd2f92},
-     {0x877aaa68, 0xabc91205, 0xccaac49e, 0x26d9e823,
-      0xdd43598c, 0x5a1b7dcb, 0x9f0c65a8, 0x6f117b68}},
+    {FE(0xf58c3b85, 0x2fbc93c6, 0xfb8c0e19, 0xcf932dc6,
+        0x643d42c2, 0x270b4898, 0x33d4ba65, 0x07cf9d3a),
+     FE(0xd740913e, 0x9d103905, 0xd140beb3, 0xfd399f05,
+        0x688f8a09, 0xa5c18434, 0x98f81267, 0x44fd2f92),
+     FE(0x877aaa68, 0xabc91205, 0xccaac49e, 0x26d9e823,
+        0xdd43598c, 0x5a1b7dcb, 0x9f0c65a8, 0x6f117b68)},
     /* 3B */
-    {{0x4cee9730, 0xaf25b0a8, 0xe8864b8a, 0x025a8430,
-      0x9f016732, 0xc11b5002, 0x9a80f8f4, 0x7a164e1b},
-     {0xa4fcd265, 0x56611fe8, 0xe5c1ba7d, 0x3bd353fd,
-      0x214bd6bd, 0x8131f31a, 0x555bda62, 0x2ab91587},
-     {0x0dd0d889, 0x14ae933f, 0x1c35da62, 0x58942322,
-      0x8cf2db4c, 0xd170e545, 0x12b9b4c6, 0x5a2826af}},
+    {FE(0x4cee9730, 0xaf25b0a8, 0xe8864b8a, 0x025a8430,
+        0x9f016732, 0xc11b5002, 0x9a80f8f4, 0x7a164e1b),
+     FE(0xa4fcd265, 0x56611fe8, 0xe5c1ba7d, 0x3bd353fd,
+        0x214bd6bd, 0x8131f31a, 0x555bda62, 0x2ab91587),
+     FE(0x0dd0d889, 0x14ae933f, 0x1c35da62, 0x58942322,
+        0x8cf2db4c, 0xd170e545, 0x12b9b4c6, 0x5a2826af)},
     /* 5B */
-    {{0x08a5bb33, 0xa212bc44, 0xc75eed02, 0x8d5048c3,
-      0x5abfec44, 0xdd1beb0c, 0x46e206eb, 0x2945ccf1},
-     {0xa447d6ba, 0x7f9182c3, 0x4b2729b7, 0xd50014d1,
-      0xb864a087, 0xe33cf11c, 0xeb1b55f3, 0x154a7e73},
-     {0x812a8285, 0xbcbbdbf1, 0xd0bdd1fc, 0x270e0807,
-      0x1bbda72d, 0xb41b670b, 0x6b3bb69a, 0x43aabe69}},
+    {FE(0x08a5bb33, 0xa212bc44, 0xc75eed02, 0x8d5048c3,
+        0x5abfec44, 0xdd1beb0c, 0x46e206eb, 0x2945ccf1),
+     FE(0xa447d6ba, 0x7f9182c3, 0x4b2729b7, 0xd50014d1,
+        0xb864a087, 0xe33cf11c, 0xeb1b55f3, 0x154a7e73),
+     FE(0x812a8285, 0xbcbbdbf1, 0xd0bdd1fc, 0x270e0807,
+        0x1bbda72d, 0xb41b670b, 0x6b3bb69a, 0x43aabe69)},
     /* 7B */
-    {{0x944ea3bf, 0x6b1a5cd0, 0xb39dc0d2, 0x7470353a,
-      0x28542e49, 0x71b25282, 0x283c927e, 0x461bea69},
-     {0xaa3221b1, 0xba6f2c9a, 0x3bba23a7, 0x6ca02153,
-      0x92192c3a, 0x9dea764f, 0x2e5317e0, 0x1d6edd5d},
-     {0x01b8b3a2, 0xf1836dc8, 0x053ea49a, 0xb3035f47,
-      0x5877adf3, 0x529c41ba, 0x6a0f90a7, 0x7a9fbb1c}},
+    {FE(0x944ea3bf, 0x6b1a5cd0, 0xb39dc0d2, 0x7470353a,
+        0x28542e49, 0x71b25282, 0x283c927e, 0x461bea69),
+     FE(0xaa3221b1, 0xba6f2c9a, 0x3bba23a7, 0x6ca02153,
+        0x92192c3a, 0x9dea764f, 0x2e5317e0, 0x1d6edd5d),
+     FE(0x01b8b3a2, 0xf1836dc8, 0x053ea49a, 0xb3035f47,
+        0x5877adf3, 0x529c41ba, 0x6a0f90a7, 0x7a9fbb1c)},
 };
 
 /* table = P, 3P, 5P, 7P, cached; p must have T.  q is scratch, and 2P
@@ -651,7 +709,7 @@ typedef struct {
     uint8_t naf[NAF_LEN];  /* both scalars' digits */
     union {
         struct {
-            uint32_t h[LIMBS], s[LIMBS];
+            limb h[LIMBS], s[LIMBS];
         } sc;              /* steps 1-2, until the NAFs are made */
         point q;           /* step 2: odd_multiples' scratch */
         point r;           /* steps 3-4: the result */
@@ -719,7 +777,7 @@ static void double_scalarmult(workspace *w)
 }
 
 /* h = SHA-512(R || A || M) mod L, RFC 8032 5.1.7 step 2. */
-static void hash_ram(workspace *w, uint32_t h[LIMBS], const uint8_t sig[64],
+static void hash_ram(workspace *w, limb h[LIMBS], const uint8_t sig[64],
                      const uint8_t pk[32], const uint8_t *msg, size_t len)
 {
     fwpk_sha512_init(&w->u.h.hs);
@@ -736,11 +794,9 @@ int fwpk_ed25519_verify_ws(const uint8_t sig[64], const uint8_t pk[32],
                            const uint8_t *msg, size_t len, void *ws)
 {
     workspace *w = (workspace *)ws;
-    uint32_t *s = w->u.m.p.sc.s;
-    int i;
+    limb *s = w->u.m.p.sc.s;
 
-    for (i = 0; i < LIMBS; i++)
-        s[i] = load_le32(sig + 32 + 4 * i);
+    limbs_from_bytes(s, sig + 32);
     if (!scalar_below_l(s) || has_small_order(sig))
         return -1;
     if (!is_canonical_y(pk) || has_small_order(pk))
