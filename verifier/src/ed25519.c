@@ -72,18 +72,13 @@ static const fe SQRTM1 FWPK_ROM = FE(0x4a0ea0b0, 0xc4ee1b27, 0xad2fe478,
 static const limb L[LIMBS] FWPK_ROM = FE(0x5cf5d3ed, 0x5812631a, 0xa2f79cd6,
                                          0x14def9de, 0, 0, 0, 0x10000000);
 
-/* y coordinates of the points of order 1, 2, 4 and 8 (RFC 8032 does not
- * list them; they solve d*y^4 + 2*y^2 - 1 = 0 for order 8).  An R or A
- * whose y reduces to one of these is refused, as libsodium does. */
-static const fe SMALL_ORDER_Y[5] FWPK_ROM = {
-    FE(0, 0, 0, 0, 0, 0, 0, 0),
-    FE(1, 0, 0, 0, 0, 0, 0, 0),
-    FE(0xffffffec, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff,
-       0xffffffff, 0x7fffffff),
-    FE(0x8f95e826, 0xb027b2c2, 0x89f4c345, 0xf098eff2, 0x05acdfd5, 0x3933c6d3,
-       0x880238b1, 0x05fc536d),
-    FE(0x706a17c7, 0x4fd84d3d, 0x760b3cba, 0x0f67100d, 0xfa53202a, 0xc6cc392c,
-       0x77fdc74e, 0x7a03ac92)};
+/* The points of order 1, 2, 4 and 8 have y = 1, -1, 0 and +-y8, where
+ * y8^2 solves d u^2 + 2 u - 1 = 0 (RFC 8032 does not list them): their y^2
+ * is 1, 0 or this y8^2.  An R or A whose y is one of them is refused, as
+ * libsodium does. */
+static const fe ORDER8_Y2 FWPK_ROM = FE(0x9c155291, 0xae479185, 0xb4f0a103,
+                                        0x6bdf9e34, 0xba609c05, 0xc2c2ebc2,
+                                        0x8bd5b257, 0x76b9125b);
 
 /* ---- field arithmetic ---- */
 
@@ -557,42 +552,38 @@ static int point_decode_neg(point *p, const uint8_t s[32], decode_tmp *m)
 
 static int has_small_order(const uint8_t s[32])
 {
-    fe y, small;
-    int i;
-    fe_from_bytes(y, s);
-    for (i = 0; i < 5; i++) {
-        fwpk_rom_read(small, SMALL_ORDER_Y[i], sizeof small);
-        if (fe_equal(y, small))
-            return 1;
-    }
-    return 0;
+    fe y2, c;
+    fe_from_bytes(y2, s);
+    fe_sq(y2, y2);
+    fwpk_rom_read(c, ORDER8_Y2, sizeof c);
+    if (fe_equal(y2, c))
+        return 1;
+    fe_set_small(c, 1);
+    if (fe_equal(y2, c))
+        return 1;
+    fe_set_small(c, 0);
+    return fe_equal(y2, c);
 }
 
 /* A's y must be below p (R needs no such check: a non-canonical R can
- * never equal the canonical encoding it is compared with). */
+ * never equal the canonical encoding it is compared with): y - p
+ * borrows. */
 static int is_canonical_y(const uint8_t s[32])
 {
     fe y, p;
-    int i;
     fe_from_bytes(y, s);
     fwpk_rom_read(p, P, sizeof p);
-    for (i = LIMBS - 1; i >= 0; i--)
-        if (y[i] != p[i])
-            return y[i] < p[i];
-    return 0;
+    return sub_limbs(y, y, p) != 0;
 }
 
 /* ---- scalars modulo L ---- */
 
+/* s - L borrows. */
 static int scalar_below_l(const limb s[LIMBS])
 {
-    limb l[LIMBS];
-    int i;
+    limb l[LIMBS], d[LIMBS];
     fwpk_rom_read(l, L, sizeof l);
-    for (i = LIMBS - 1; i >= 0; i--)
-        if (s[i] != l[i])
-            return s[i] < l[i];
-    return 0;
+    return sub_limbs(d, s, l) != 0;
 }
 
 /* r = h mod L for a 512-bit little-endian h, a byte at a time from the
