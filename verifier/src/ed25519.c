@@ -621,22 +621,28 @@ static void scalar_reduce(limb r[LIMBS], const uint8_t h[64])
     memcpy(r, t, LIMBS * sizeof(limb));
 }
 
-/* Width-4 NAF (non-adjacent form): odd digits from -7 to 7, and any
- * nonzero digit is followed by at least three zeros, so a scalar below
- * 2^253 needs about 51 additions instead of about 127 for plain bits. */
-#define NAF_WIDTH 4
+/* Width-w NAF (non-adjacent form): odd digits below 2^(w-1) in size,
+ * and any nonzero digit is followed by at least w - 1 zeros.  Width 4
+ * (digits -7..7) needs the multiples P, 3P, 5P, 7P and about 51
+ * additions for a scalar below 2^253, instead of about 127 for plain bits.
+ * The base point's multiples are a table in flash: with
+ * FWPK_ED25519_UNROLL 0 (size first) only B itself is kept, for width 2
+ * (digits -1 and 1) and about 85 additions. */
+#define NAF_WIDTH_A 4
+#define NAF_WIDTH_B (FWPK_ED25519_UNROLL ? 4 : 2)
 #define NAF_LEN 256
 #define NAF_BIAS 8   /* digits are stored as digit + 8 in one nibble */
 #define TABLE_LEN 4  /* odd multiples P, 3P, 5P, 7P */
+#define TABLE_LEN_B (1 << (NAF_WIDTH_B - 2))
 
-/* Writes the nonzero NAF digits of s into the nibble of each naf[i] at
- * 'shift' (0 or 4): both scalars share one 256-byte array, which starts
- * as all zero digits.  The digits come from the bits of s read in
- * windows, with a carry for the negative digits taken so far (a digit
- * d < 0 leaves s - d 2^i, which carries into bit i + 4); after a nonzero
- * digit the next three are zero. */
+/* Writes the nonzero width-'width' NAF digits of s into the nibble of
+ * each naf[i] at 'shift' (0 or 4): both scalars share one 256-byte array,
+ * which starts as all zero digits.  The digits come from the bits of s
+ * read in windows, with a carry for the negative digits taken so far (a
+ * digit d < 0 leaves s - d 2^i, which carries into bit i + width); after
+ * a nonzero digit the next width - 1 are zero. */
 static void scalar_naf(uint8_t naf[NAF_LEN], const limb s[LIMBS],
-                       unsigned shift)
+                       unsigned shift, unsigned width)
 {
     unsigned carry = 0;
     int i = 0;
@@ -644,20 +650,20 @@ static void scalar_naf(uint8_t naf[NAF_LEN], const limb s[LIMBS],
         unsigned bit = (unsigned)i % LIMB_BITS, v;
         unsigned w = (unsigned)(s[i / LIMB_BITS] >> bit); /* low bits kept */
         int d;
-        if (bit > LIMB_BITS - NAF_WIDTH && i / LIMB_BITS + 1 < LIMBS) {
+        if (bit > LIMB_BITS - width && i / LIMB_BITS + 1 < LIMBS) {
             /* the window runs across two limbs */
             w |= (unsigned)(s[i / LIMB_BITS + 1] << (LIMB_BITS - bit));
         }
-        v = (unsigned)(w & ((1u << NAF_WIDTH) - 1)) + carry;
+        v = (unsigned)(w & ((1u << width) - 1)) + carry;
         if ((v & 1) == 0) { /* the carry, if any, moves on */
             i++;
             continue;
         }
-        d = v < 1u << (NAF_WIDTH - 1) ? (int)v : (int)v - (1 << NAF_WIDTH);
-        carry = v >= 1u << (NAF_WIDTH - 1);
+        d = v < 1u << (width - 1) ? (int)v : (int)v - (1 << width);
+        carry = v >= 1u << (width - 1);
         naf[i] = (uint8_t)((naf[i] & ~(15u << shift)) |
                            (unsigned)(d + NAF_BIAS) << shift);
-        i += NAF_WIDTH;
+        i += (int)width;
     }
 }
 
@@ -665,7 +671,7 @@ static void scalar_naf(uint8_t naf[NAF_LEN], const limb s[LIMBS],
  * (y + x, y - x, 2dxy) mod p, little-endian limbs: computed once with
  * exact integers from B = (x, 4/5), x even (RFC 8032 5.1), then 2B and
  * B + 2B, 3B + 2B, 5B + 2B by the affine addition law of 5.1.4. */
-static const niels BASE_MULTIPLES[TABLE_LEN] FWPK_ROM = {
+static const niels BASE_MULTIPLES[TABLE_LEN_B] FWPK_ROM = {
     /* 1B */
     {FE(0xf58c3b85, 0x2fbc93c6, 0xfb8c0e19, 0xcf932dc6,
         0x643d42c2, 0x270b4898, 0x33d4ba65, 0x07cf9d3a),
@@ -673,6 +679,7 @@ static const niels BASE_MULTIPLES[TABLE_LEN] FWPK_ROM = {
         0x688f8a09, 0xa5c18434, 0x98f81267, 0x44fd2f92),
      FE(0x877aaa68, 0xabc91205, 0xccaac49e, 0x26d9e823,
         0xdd43598c, 0x5a1b7dcb, 0x9f0c65a8, 0x6f117b68)},
+#if NAF_WIDTH_B > 2
     /* 3B */
     {FE(0x4cee9730, 0xaf25b0a8, 0xe8864b8a, 0x025a8430,
         0x9f016732, 0xc11b5002, 0x9a80f8f4, 0x7a164e1b),
@@ -694,6 +701,7 @@ static const niels BASE_MULTIPLES[TABLE_LEN] FWPK_ROM = {
         0x92192c3a, 0x9dea764f, 0x2e5317e0, 0x1d6edd5d),
      FE(0x01b8b3a2, 0xf1836dc8, 0x053ea49a, 0xb3035f47,
         0x5877adf3, 0x529c41ba, 0x6a0f90a7, 0x7a9fbb1c)},
+#endif
 };
 
 /* table = P, 3P, 5P, 7P, cached; p must have T.  q is scratch, and 2P
@@ -774,8 +782,8 @@ static void double_scalarmult(workspace *w)
     point *r = &m->p.r;
     int i;
     memset(m->naf, NAF_BIAS << 4 | NAF_BIAS, NAF_LEN);
-    scalar_naf(m->naf, m->p.sc.h, 0);
-    scalar_naf(m->naf, m->p.sc.s, 4);
+    scalar_naf(m->naf, m->p.sc.h, 0, NAF_WIDTH_A);
+    scalar_naf(m->naf, m->p.sc.s, 4, NAF_WIDTH_B);
     odd_multiples(m->ta, &w->a.neg_a, &m->p.q);
     fe_set_small(r->x, 0); /* the identity */
     fe_set_small(r->y, 1);
