@@ -57,6 +57,16 @@ typedef uint64_t wide;
 
 typedef limb fe[LIMBS];
 
+/* The scalar multiplication and the reduction of h are each called once,
+ * and inlined into fwpk_ed25519_verify_ws they cost avr-gcc about 400
+ * bytes more (its frame grows past what a pointer reaches by
+ * displacement): their own functions. */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 typedef struct {
     fe x, y, z, t; /* extended coordinates: x = X/Z, y = Y/Z, T = XY/Z */
 } point;
@@ -130,7 +140,8 @@ static void fe_fold(fe r, limb c)
 }
 #endif
 
-static void fe_add(fe r, const fe a, const fe b)
+/* r = a + b over the limbs alone; returns the carry out of the top. */
+static limb add_limbs(limb *r, const limb *a, const limb *b)
 {
     wide acc = 0;
     int i;
@@ -139,7 +150,12 @@ static void fe_add(fe r, const fe a, const fe b)
         r[i] = (limb)acc;
         acc >>= LIMB_BITS;
     }
-    fe_fold(r, (limb)acc);
+    return (limb)acc;
+}
+
+static void fe_add(fe r, const fe a, const fe b)
+{
+    fe_fold(r, add_limbs(r, a, b));
 }
 
 /* r -= c * 2^256, that is c * 38, borrowing only as far as needed; a
@@ -469,7 +485,7 @@ static void point_add(point *r, const point *p, const niels *q,
 
 /* RFC 8032 5.1.4, doubling: four squarings and three multiplications,
  * a fourth for T 'with_t'.  p's T is not read. */
-static void point_double(point *r, const point *p, int with_t)
+static NOINLINE void point_double(point *r, const point *p, int with_t)
 {
     fe a, b, c, e, h;
     fe_sq(a, p->x);     /* A */
@@ -553,37 +569,42 @@ static int point_decode_neg(point *p, const uint8_t s[32], decode_tmp *m)
 static int has_small_order(const uint8_t s[32])
 {
     fe y2, c;
+    limb k;
     fe_from_bytes(y2, s);
     fe_sq(y2, y2);
-    fwpk_rom_read(c, ORDER8_Y2, sizeof c);
-    if (fe_equal(y2, c))
-        return 1;
-    fe_set_small(c, 1);
-    if (fe_equal(y2, c))
-        return 1;
-    fe_set_small(c, 0);
-    return fe_equal(y2, c);
+    for (k = 0; k < 3; k++) { /* y^2 = 0, 1, y8^2 */
+        if (k < 2)
+            fe_set_small(c, k);
+        else
+            fwpk_rom_read(c, ORDER8_Y2, sizeof c);
+        if (fe_equal(y2, c))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether x is below the constant c (in flash): x - c borrows. */
+static int below(const limb x[LIMBS], const limb c[LIMBS])
+{
+    limb k[LIMBS];
+    fwpk_rom_read(k, c, sizeof k);
+    return sub_limbs(k, x, k) != 0;
 }
 
 /* A's y must be below p (R needs no such check: a non-canonical R can
- * never equal the canonical encoding it is compared with): y - p
- * borrows. */
+ * never equal the canonical encoding it is compared with). */
 static int is_canonical_y(const uint8_t s[32])
 {
-    fe y, p;
+    fe y;
     fe_from_bytes(y, s);
-    fwpk_rom_read(p, P, sizeof p);
-    return sub_limbs(y, y, p) != 0;
+    return below(y, P);
 }
 
 /* ---- scalars modulo L ---- */
 
-/* s - L borrows. */
 static int scalar_below_l(const limb s[LIMBS])
 {
-    limb l[LIMBS], d[LIMBS];
-    fwpk_rom_read(l, L, sizeof l);
-    return sub_limbs(d, s, l) != 0;
+    return below(s, L);
 }
 
 /* r = h mod L for a 512-bit little-endian h, a byte at a time from the
@@ -591,7 +612,7 @@ static int scalar_below_l(const limb s[LIMBS])
  * L = 2^252 + c with c < 2^125, q L overshoots t by less than q c <
  * 2^134, so at most one L has to be added back, and the result stays
  * below 2^252 < L. */
-static void scalar_reduce(limb r[LIMBS], const uint8_t h[64])
+static NOINLINE void scalar_reduce(limb r[LIMBS], const uint8_t h[64])
 {
     limb t[LIMBS + 1], l[LIMBS];
     int byte, i;
@@ -608,14 +629,8 @@ static void scalar_reduce(limb r[LIMBS], const uint8_t h[64])
             borrow = (limb)((limb)(take >> LIMB_BITS) + (t[i] < (limb)take));
             t[i] = (limb)(t[i] - (limb)take);
         }
-        if (t[LIMBS] != borrow) { /* negative: add L back */
-            wide acc = 0;
-            for (i = 0; i < LIMBS; i++) {
-                acc = (wide)(acc + t[i] + l[i]);
-                t[i] = (limb)acc;
-                acc >>= LIMB_BITS;
-            }
-        }
+        if (t[LIMBS] != borrow) /* negative: add L back */
+            add_limbs(t, t, l);
         t[LIMBS] = 0;
     }
     memcpy(r, t, LIMBS * sizeof(limb));
@@ -624,25 +639,23 @@ static void scalar_reduce(limb r[LIMBS], const uint8_t h[64])
 /* Width-w NAF (non-adjacent form): odd digits below 2^(w-1) in size,
  * and any nonzero digit is followed by at least w - 1 zeros.  Width 4
  * (digits -7..7) needs the multiples P, 3P, 5P, 7P and about 51
- * additions for a scalar below 2^253, instead of about 127 for plain bits.
- * The base point's multiples are a table in flash: with
- * FWPK_ED25519_UNROLL 0 (size first) only B itself is kept, for width 2
- * (digits -1 and 1) and about 85 additions. */
-#define NAF_WIDTH_A 4
-#define NAF_WIDTH_B (FWPK_ED25519_UNROLL ? 4 : 2)
+ * additions for a scalar below 2^253, instead of about 127 for plain
+ * bits.  With FWPK_ED25519_UNROLL 0 (size first), width 2 (digits -1 and
+ * 1): about 85 additions, and no multiples to compute for -A or to keep
+ * in flash for B. */
+#define NAF_WIDTH (FWPK_ED25519_UNROLL ? 4 : 2)
 #define NAF_LEN 256
 #define NAF_BIAS 8   /* digits are stored as digit + 8 in one nibble */
-#define TABLE_LEN 4  /* odd multiples P, 3P, 5P, 7P */
-#define TABLE_LEN_B (1 << (NAF_WIDTH_B - 2))
+#define TABLE_LEN (1 << (NAF_WIDTH - 2)) /* odd multiples P, 3P, ... */
 
-/* Writes the nonzero width-'width' NAF digits of s into the nibble of
- * each naf[i] at 'shift' (0 or 4): both scalars share one 256-byte array,
- * which starts as all zero digits.  The digits come from the bits of s
- * read in windows, with a carry for the negative digits taken so far (a
- * digit d < 0 leaves s - d 2^i, which carries into bit i + width); after
- * a nonzero digit the next width - 1 are zero. */
+/* Writes the nonzero NAF digits of s into the nibble of each naf[i] at
+ * 'shift' (0 or 4): both scalars share one 256-byte array, which starts
+ * as all zero digits.  The digits come from the bits of s read in
+ * windows, with a carry for the negative digits taken so far (a digit
+ * d < 0 leaves s - d 2^i, which carries into bit i + NAF_WIDTH); after a
+ * nonzero digit the next NAF_WIDTH - 1 are zero. */
 static void scalar_naf(uint8_t naf[NAF_LEN], const limb s[LIMBS],
-                       unsigned shift, unsigned width)
+                       unsigned shift)
 {
     unsigned carry = 0;
     int i = 0;
@@ -650,20 +663,20 @@ static void scalar_naf(uint8_t naf[NAF_LEN], const limb s[LIMBS],
         unsigned bit = (unsigned)i % LIMB_BITS, v;
         unsigned w = (unsigned)(s[i / LIMB_BITS] >> bit); /* low bits kept */
         int d;
-        if (bit > LIMB_BITS - width && i / LIMB_BITS + 1 < LIMBS) {
+        if (bit > LIMB_BITS - NAF_WIDTH && i / LIMB_BITS + 1 < LIMBS) {
             /* the window runs across two limbs */
             w |= (unsigned)(s[i / LIMB_BITS + 1] << (LIMB_BITS - bit));
         }
-        v = (unsigned)(w & ((1u << width) - 1)) + carry;
+        v = (unsigned)(w & ((1u << NAF_WIDTH) - 1)) + carry;
         if ((v & 1) == 0) { /* the carry, if any, moves on */
             i++;
             continue;
         }
-        d = v < 1u << (width - 1) ? (int)v : (int)v - (1 << width);
-        carry = v >= 1u << (width - 1);
+        d = v < 1u << (NAF_WIDTH - 1) ? (int)v : (int)v - (1 << NAF_WIDTH);
+        carry = v >= 1u << (NAF_WIDTH - 1);
         naf[i] = (uint8_t)((naf[i] & ~(15u << shift)) |
                            (unsigned)(d + NAF_BIAS) << shift);
-        i += (int)width;
+        i += NAF_WIDTH;
     }
 }
 
@@ -671,7 +684,7 @@ static void scalar_naf(uint8_t naf[NAF_LEN], const limb s[LIMBS],
  * (y + x, y - x, 2dxy) mod p, little-endian limbs: computed once with
  * exact integers from B = (x, 4/5), x even (RFC 8032 5.1), then 2B and
  * B + 2B, 3B + 2B, 5B + 2B by the affine addition law of 5.1.4. */
-static const niels BASE_MULTIPLES[TABLE_LEN_B] FWPK_ROM = {
+static const niels BASE_MULTIPLES[TABLE_LEN] FWPK_ROM = {
     /* 1B */
     {FE(0xf58c3b85, 0x2fbc93c6, 0xfb8c0e19, 0xcf932dc6,
         0x643d42c2, 0x270b4898, 0x33d4ba65, 0x07cf9d3a),
@@ -679,7 +692,7 @@ static const niels BASE_MULTIPLES[TABLE_LEN_B] FWPK_ROM = {
         0x688f8a09, 0xa5c18434, 0x98f81267, 0x44fd2f92),
      FE(0x877aaa68, 0xabc91205, 0xccaac49e, 0x26d9e823,
         0xdd43598c, 0x5a1b7dcb, 0x9f0c65a8, 0x6f117b68)},
-#if NAF_WIDTH_B > 2
+#if NAF_WIDTH > 2
     /* 3B */
     {FE(0x4cee9730, 0xaf25b0a8, 0xe8864b8a, 0x025a8430,
         0x9f016732, 0xc11b5002, 0x9a80f8f4, 0x7a164e1b),
@@ -704,16 +717,18 @@ static const niels BASE_MULTIPLES[TABLE_LEN_B] FWPK_ROM = {
 #endif
 };
 
-/* table = P, 3P, 5P, 7P, cached; p must have T.  q is scratch, and 2P
- * waits in the table's last entry, which is written only after its last
- * use. */
+/* table = P, 3P, 5P, 7P (or P alone, for width 2), cached; p must have
+ * T.  q is scratch, and 2P waits in the table's last entry, which is
+ * written only after its last use. */
 static void odd_multiples(cached table[TABLE_LEN], const point *p, point *q)
 {
     cached *twice = &table[TABLE_LEN - 1];
     int k;
+    point_to_cached(&table[0], p);
+    if (TABLE_LEN == 1)
+        return;
     point_double(q, p, 1);
     point_to_cached(twice, q);
-    point_to_cached(&table[0], p);
     *q = *p;
     for (k = 1; k < TABLE_LEN; k++) {
         point_add(q, q, &twice->n, twice->z2, 0, 1);
@@ -736,7 +751,7 @@ static int digit_index(int digit)
  *   3. the loop: r, the table, the NAF and the multiple of B in use;
  *   4. r encoded (enc, in the room of the table). */
 typedef struct {
-    cached ta[TABLE_LEN];  /* -A, -3A, -5A, -7A */
+    cached ta[TABLE_LEN];  /* -A, -3A, -5A, -7A (width 2: -A) */
     uint8_t naf[NAF_LEN];  /* both scalars' digits */
     union {
         struct {
@@ -776,19 +791,18 @@ typedef char temporaries_below_p[sizeof(decode_tmp) <= offsetof(mult, p) &&
 
 /* r = h * (-A) + s * B (Straus, both scalars in width-4 NAF).  T is kept
  * only where an addition follows. */
-static void double_scalarmult(workspace *w)
+static NOINLINE void double_scalarmult(workspace *w)
 {
     mult *m = &w->u.m;
     point *r = &m->p.r;
     int i;
     memset(m->naf, NAF_BIAS << 4 | NAF_BIAS, NAF_LEN);
-    scalar_naf(m->naf, m->p.sc.h, 0, NAF_WIDTH_A);
-    scalar_naf(m->naf, m->p.sc.s, 4, NAF_WIDTH_B);
+    scalar_naf(m->naf, m->p.sc.h, 0);
+    scalar_naf(m->naf, m->p.sc.s, 4);
     odd_multiples(m->ta, &w->a.neg_a, &m->p.q);
-    fe_set_small(r->x, 0); /* the identity */
-    fe_set_small(r->y, 1);
-    fe_set_small(r->z, 1);
-    fe_set_small(r->t, 0);
+    memset(r, 0, sizeof *r); /* the identity (0, 1, 1, 0) */
+    r->y[0] = 1;
+    r->z[0] = 1;
     i = NAF_LEN - 1;
     while (i >= 0 && m->naf[i] == (NAF_BIAS | NAF_BIAS << 4))
         i--; /* doubling the identity changes nothing */
