@@ -415,6 +415,10 @@ static void fe_neg(fe r, const fe a)
 static void limbs_from_bytes(limb r[LIMBS], const uint8_t s[32])
 {
     int i;
+    if (LIMB_BYTES == 1) { /* bytes are the limbs */
+        memcpy(r, s, 32);
+        return;
+    }
     memset(r, 0, LIMBS * sizeof(limb));
     for (i = 0; i < 32; i++)
         r[i / LIMB_BYTES] |= (limb)((limb)s[i] << (8 * (i % LIMB_BYTES)));
