@@ -546,12 +546,17 @@ typedef struct {
 } decode_tmp;
 
 /* RFC 8032 5.1.3, decoding, then negated: the verifier needs -A.
- * Returns -1 when x^2 = (y^2 - 1) / (d y^2 + 1) has no root.  The
- * constants d and sqrt(-1) are read into chk while it is free. */
+ * Returns -1 when y is not below p (libsodium refuses a non-canonical A;
+ * R needs no such check: a non-canonical R can never equal the canonical
+ * encoding it is compared with) or when x^2 = (y^2 - 1) / (d y^2 + 1) has
+ * no root.  The constants d and sqrt(-1) are read into chk while it is
+ * free. */
 static int point_decode_neg(point *p, const uint8_t s[32], decode_tmp *m)
 {
     limb *u = m->u, *v = m->v, *v3 = m->v3, *x = m->x, *chk = m->chk;
     fe_from_bytes(p->y, s);
+    if (!sub_const(chk, p->y, P))
+        return -1;
     fe_set_small(p->z, 1);
     fe_sq(u, p->y);
     fwpk_rom_read(chk, D, sizeof(fe));
@@ -601,22 +606,7 @@ static int has_small_order(const uint8_t s[32])
     return 0;
 }
 
-/* A's y must be below p (R needs no such check: a non-canonical R can
- * never equal the canonical encoding it is compared with). */
-static int is_canonical_y(const uint8_t s[32])
-{
-    fe y, t;
-    fe_from_bytes(y, s);
-    return sub_const(t, y, P) != 0;
-}
-
 /* ---- scalars modulo L ---- */
-
-static int scalar_below_l(const limb s[LIMBS])
-{
-    limb t[LIMBS];
-    return sub_const(t, s, L) != 0;
-}
 
 /* r = h mod L for a 512-bit little-endian h, a byte at a time from the
  * top: t = t * 256 + byte, then t -= q L for q = floor(t / 2^252).  As
@@ -859,11 +849,10 @@ int fwpk_ed25519_verify_ws(const uint8_t sig[64], const uint8_t pk[32],
     limb *s = w->u.m.p.sc.s;
 
     limbs_from_bytes(s, sig + 32);
-    if (!scalar_below_l(s) || has_small_order(sig))
+    /* S < L: S - L borrows (into h's room, free until h is computed) */
+    if (!sub_const(w->u.m.p.sc.h, s, L) || has_small_order(sig))
         return -1;
-    if (!is_canonical_y(pk) || has_small_order(pk))
-        return -1;
-    if (point_decode_neg(&w->a.neg_a, pk, &w->u.dec) != 0)
+    if (has_small_order(pk) || point_decode_neg(&w->a.neg_a, pk, &w->u.dec))
         return -1;
     hash_ram(w, w->u.m.p.sc.h, sig, pk, msg, len);
     double_scalarmult(w);
