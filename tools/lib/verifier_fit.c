@@ -61,7 +61,8 @@ static const fwp_verifier_build builds[] = {
     {"avr-stream", "atmega328p",
      "-mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 "
-     "-DFWPK_ED25519_UNROLL=0 -DFWPK_SHA512_SMALL=1 -DFWPK_STRINGS=0 "
+     "-DFWPK_ED25519_UNROLL=0 -DFWPK_ED25519_LIMB_BITS=8 -DFWPK_SHA512_SMALL=1 "
+     "-DFWPK_STRINGS=0 "
      "-DFWPK_DELTA=0 -DFWPK_INFLATE_SMALL=1",
      0, 27187, 3209, 8},
     /* With LZMA beside deflate (FWPK_CODECS=6, its table at lc + lp <= 1):
@@ -88,7 +89,8 @@ static const fwp_verifier_build builds[] = {
     {"avr-stream-lzma", "atmega1284p-lzma",
      "-mmcu=atmega1284p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 "
-     "-DFWPK_ED25519_UNROLL=0 -DFWPK_SHA512_SMALL=1 -DFWPK_STRINGS=0 "
+     "-DFWPK_ED25519_UNROLL=0 -DFWPK_ED25519_LIMB_BITS=8 -DFWPK_SHA512_SMALL=1 "
+     "-DFWPK_STRINGS=0 "
      "-DFWPK_DELTA=0 -DFWPK_INFLATE_SMALL=1 -DFWPK_CODECS=6",
      0, 31693, 9269, 8},
 };
