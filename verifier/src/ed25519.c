@@ -9,13 +9,16 @@
  * multiplier takes 8 x 8 bits, 32 bytes (radix 2^8).  Either way a value
  * is not fully reduced: any value below 2^256 is a valid representative,
  * and 2^256 = 38 (mod p) folds the carries.  One multiply routine serves
- * squaring too, which keeps the code small.  Only the multiplication
- * differs between the two radixes; everything else is written over limbs.
+ * squaring too, which keeps the code small.  The code is written over
+ * limbs (and "wide" sums of two); only the carry fold differs between the
+ * radixes.
  *
  * s B - h A is computed in one pass (Straus) with both scalars in
  * width-4 NAF: the odd multiples of -A are computed per verification, in
  * the form additions take, those of B come from a table; T is computed
- * only where an addition will read it.
+ * only where an addition will read it.  FWPK_ED25519_UNROLL 0 puts size
+ * first: width-2 NAF (no multiples but A and B), exponentiations bit by
+ * bit, loops throughout.
  *
  * Acceptance matches libsodium 1.0.18's crypto_sign_verify_detached:
  * S must be below L, R and A must not encode a point of small order, A's
@@ -57,10 +60,10 @@ typedef uint64_t wide;
 
 typedef limb fe[LIMBS];
 
-/* The scalar multiplication and the reduction of h are each called once,
- * and inlined into fwpk_ed25519_verify_ws they cost avr-gcc about 400
- * bytes more (its frame grows past what a pointer reaches by
- * displacement): their own functions. */
+/* The scalar multiplication, the reduction of h and (at width 2) the
+ * doubling are each called once, and inlined into their callers they cost
+ * avr-gcc about 400 bytes more (a frame grows past what a pointer reaches
+ * by displacement) and arm-none-eabi-gcc 150: their own functions. */
 #if defined(__GNUC__)
 #define NOINLINE __attribute__((noinline))
 #else
@@ -260,8 +263,8 @@ static void fe_reduce_wide(fe r, const limb t[2 * LIMBS])
 }
 
 /* Schoolbook, one row per limb of a into the 512-bit t.  The rows add
- * onto zeros: eight limbs are set one by one, as a loop or memset would
- * be a library call. */
+ * onto zeros: eight limbs are set one by one (as a loop, compilers call
+ * memset), 32 bytes by memset. */
 static void fe_mul(fe r, const fe a, const fe b)
 {
     limb t[2 * LIMBS];
@@ -274,7 +277,6 @@ static void fe_mul(fe r, const fe a, const fe b)
         t[i + LIMBS] = row(t + i, a[i], b);
     fe_reduce_wide(r, t);
 }
-
 
 /* No dedicated squaring: on Cortex-M3 the written-out rows make the
  * general product cheaper than a squaring's triangular loops would be,
