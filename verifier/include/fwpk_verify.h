@@ -210,8 +210,10 @@ int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
 /* FWPK_ED25519_LIMB_BITS  32 (default): the field in eight 32-bit limbs,
  * for 32-bit cores.  8: in 32 bytes, multiplied 8 x 8 bits at a time, for
  * 8-bit parts (AVR: a hardware multiply of that size, and C's 32 x 32-bit
- * products are library calls there); loops throughout, size before speed,
- * and FWPK_ED25519_UNROLL does not apply. */
+ * products are library calls there): smaller and faster there.  The byte
+ * multiplication's rows are always loops; for size on AVR pair it with
+ * FWPK_ED25519_UNROLL 0 (mk/cross.mk's atmega328p: 3.5 KB of Ed25519,
+ * about 113 M cycles a verify). */
 #ifndef FWPK_ED25519_LIMB_BITS
 #define FWPK_ED25519_LIMB_BITS 32
 #endif
