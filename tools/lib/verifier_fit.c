@@ -64,7 +64,7 @@ static const fwp_verifier_build builds[] = {
      "-DFWPK_ED25519_UNROLL=0 -DFWPK_ED25519_LIMB_BITS=8 -DFWPK_SHA512_SMALL=1 "
      "-DFWPK_STRINGS=0 "
      "-DFWPK_DELTA=0 -DFWPK_INFLATE_SMALL=1",
-     0, 27187, 3209, 8},
+     0, 23515, 3160, 8},
     /* With LZMA beside deflate (FWPK_CODECS=6, its table at lc + lp <= 1):
      * what a container packed with --codec lzma needs (SUFFIX_LZMA). */
     {"cortex-m0plus-lzma", "cortex-m0plus-lzma",
@@ -92,7 +92,7 @@ static const fwp_verifier_build builds[] = {
      "-DFWPK_ED25519_UNROLL=0 -DFWPK_ED25519_LIMB_BITS=8 -DFWPK_SHA512_SMALL=1 "
      "-DFWPK_STRINGS=0 "
      "-DFWPK_DELTA=0 -DFWPK_INFLATE_SMALL=1 -DFWPK_CODECS=6",
-     0, 31693, 9269, 8},
+     0, 28041, 9220, 8},
 };
 
 /* A build's LZMA variant is named "<build>-lzma". */
