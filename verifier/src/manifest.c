@@ -18,6 +18,7 @@
 
 #include "fwpk_verify.h"
 #include "lzmadec.h"
+#include "rom.h"
 
 /* RFC 8949 3.1 major types; the spec allows only these five. */
 #define MT_UINT 0u
@@ -296,8 +297,9 @@ typedef struct {
 } field;
 
 /* Section 4.2's table, one row per key.  A table rather than twenty-one
- * calls: it is half the code. */
-static const field target_fields[FWPK_TARGET_KEY_LAST + 1] = {
+ * calls: it is half the code.  In program memory (rom.h): on AVR 84 bytes
+ * of RAM otherwise. */
+static const field target_fields[FWPK_TARGET_KEY_LAST + 1] FWPK_ROM = {
     [FWPK_T_NAME] = {V_TEXT, 1, offsetof(fwpk_target, name)},
     [FWPK_T_MCU] = {V_TEXT, 0, offsetof(fwpk_target, mcu)},
     [FWPK_T_FLASH_BASE] = {V_UINT, 0, offsetof(fwpk_target, flash_base)},
@@ -321,18 +323,21 @@ static const field target_fields[FWPK_TARGET_KEY_LAST + 1] = {
     [FWPK_T_PATCH_SIZE] = {V_UINT, 0, offsetof(fwpk_target, patch_size)},
 };
 
-static int target_value(reader *r, const field *f, fwpk_target *t, span *s)
+static int target_value(reader *r, const field *row, fwpk_target *t, span *s)
 {
-    uint8_t *at = (uint8_t *)t + f->at;
-    switch (f->kind) {
+    field f;
+    uint8_t *at;
+    fwpk_rom_read(&f, row, sizeof f);
+    at = (uint8_t *)t + f.at;
+    switch (f.kind) {
     case V_UINT:
         return get_uint(r, (uint32_t *)(void *)at);
     case V_TEXT:
-        return get_text(r, f->min, FWPK_NAME_MAX, (char *)at, s);
+        return get_text(r, f.min, FWPK_NAME_MAX, (char *)at, s);
     case V_HASH:
         return get_hash(r, at);
     case V_VERSION:
-        return get_text(r, f->min, FWPK_VERSION_MAX, NULL, s);
+        return get_text(r, f.min, FWPK_VERSION_MAX, NULL, s);
     default:
         return get_segments(r, t);
     }
