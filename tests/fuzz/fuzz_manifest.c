@@ -28,9 +28,17 @@ static int device_extra_rules(const fwp_manifest *h)
     return 1;
 }
 
-static void same_target(const fwpk_target *d, const fwp_mtarget *h)
+/* The device says where a string lies in the bytes it parsed. */
+static int same_text(const uint8_t *cbor, const fwpk_text *d, const char *h)
 {
-    if (strcmp(d->name, h->name) || strcmp(d->mcu, h->mcu) ||
+    return d->len == strlen(h) && memcmp(cbor + d->at, h, d->len) == 0;
+}
+
+static void same_target(const fwpk_target *d, const fwp_mtarget *h,
+                        const uint8_t *cbor)
+{
+    if (!same_text(cbor, &d->name, h->name) ||
+        !same_text(cbor, &d->mcu, h->mcu) ||
         d->flash_base != h->flash_base || d->flash_size != h->flash_size ||
         d->erase_block != h->erase_block || d->write_unit != h->write_unit ||
         d->image_size != h->image_size || d->codec != h->codec ||
@@ -76,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (strcmp(h.targets[i].name, "app") == 0) {
             if (m.own_index != i)
                 abort();
-            same_target(&m.own, &h.targets[i]);
+            same_target(&m.own, &h.targets[i], data);
         }
     }
     if (m.own_index > h.target_count)

@@ -340,21 +340,32 @@ typedef struct {
     uint32_t addr, len;
 } fwpk_segment;
 
+/* Where a string lies in the manifest bytes parsed: cbor[at .. at + len),
+ * UTF-8 without NUL, not terminated.  The verifier keeps no copy: it
+ * compares the name and MCU with the policy while the manifest is at
+ * hand; a host tool reads them from the bytes it parsed, a device from
+ * the container (FWPK_HEADER_LEN + info length + at). */
 typedef struct {
-    char name[FWPK_NAME_MAX + 1];
-    char mcu[FWPK_NAME_MAX + 1];
+    uint16_t at; /* the manifest is at most 4 KiB */
+    uint8_t len;
+} fwpk_text;
+
+typedef struct {
+    fwpk_text name, mcu;
     uint32_t flash_base, flash_size, erase_block, write_unit;
     uint32_t image_size, codec, window_bits, frame_size, frame_count;
     uint32_t payload_size, filter;
     uint32_t lzma_props; /* codec LZMA: (pb * 5 + lp) * 9 + lc; else 0 */
     uint32_t segment_count; /* may pass FWPK_SEGMENTS (then refused) */
-    fwpk_segment segments[FWPK_SEGMENTS]; /* the first FWPK_SEGMENTS */
+    /* after the first 64 bytes, which AVR reaches most cheaply */
     uint8_t image_digest[FWPK_HASH_LEN];
     uint8_t anchor[FWPK_HASH_LEN];
-    /* last: AVR reaches the first 64 bytes of a struct most cheaply */
     uint32_t base_size;  /* delta: the base image's size; else 0 */
     uint32_t patch_size; /* delta: the patch's size (codec output) */
     uint8_t base_digest[FWPK_HASH_LEN]; /* delta: the base's hash */
+    /* last: the manifest reader's table reaches the fields above in a
+     * byte (manifest.c) */
+    fwpk_segment segments[FWPK_SEGMENTS]; /* the first FWPK_SEGMENTS */
 } fwpk_target;
 
 typedef struct {
@@ -639,7 +650,8 @@ typedef struct {
     fwpk_flash flash;
     fwpk_err err;          /* sticky: the first error, or FWPK_OK */
     uint8_t stage;         /* prefix.h: enum fwpk_stage */
-    uint8_t resuming;
+    uint8_t resuming;      /* resume.h: enum fwpk_resuming */
+    uint8_t wrong_mcu;     /* the own target's MCU is not policy.mcu */
     uint32_t need;         /* bytes the current prefix stage wants in all */
     uint32_t have;         /* bytes of it seen so far */
     uint32_t offset;       /* container bytes consumed */
@@ -651,7 +663,6 @@ typedef struct {
     uint32_t decoded;      /* bytes out of the codec so far */
     uint32_t filter_seg;   /* next segment for the inverse filter */
     fwpk_resume snap;      /* own frame's start; or the record */
-    uint8_t signed_digest[FWPK_SIGNED_DIGEST_LEN];
     fwpk_sha512_ctx hash;  /* the signed prefix, then each frame, and
                               resume records between frames */
     fwpk_frames frames;

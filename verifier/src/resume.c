@@ -32,11 +32,19 @@ static void record_check(fwpk_ctx *ctx, const fwpk_resume *rec,
     memcpy(out, h, 8);
 }
 
+void fwpk_resume_container(fwpk_ctx *ctx, const uint8_t *digest)
+{
+    if (ctx->resuming == FWPK_RESUMING_NO)
+        memcpy(ctx->snap.container, digest, FWPK_HASH_LEN);
+    else if (memcmp(ctx->snap.container, digest, FWPK_HASH_LEN) != 0)
+        ctx->resuming = FWPK_RESUMING_FOREIGN;
+}
+
+/* r->container was written once, by fwpk_resume_container() */
 void fwpk_resume_snapshot(fwpk_ctx *ctx, uint32_t frame_offset)
 {
     fwpk_resume *r = &ctx->snap;
     r->magic = FWPK_RESUME_MAGIC;
-    memcpy(r->container, ctx->signed_digest, FWPK_HASH_LEN);
     r->target_index = ctx->frames.target;
     r->frame_index = ctx->frames.index;
     r->frame_offset = frame_offset;
@@ -82,7 +90,7 @@ static int record_fits(fwpk_ctx *ctx, const fwpk_resume *r)
     record_check(ctx, r, check);
     return memcmp(check, r->check, sizeof check) == 0 &&
            r->magic == FWPK_RESUME_MAGIC &&
-           memcmp(r->container, ctx->signed_digest, FWPK_HASH_LEN) == 0 &&
+           ctx->resuming != FWPK_RESUMING_FOREIGN &&
            r->target_index == m->own_index &&
            r->frame_index < m->frame_count[m->own_index] &&
            r->frame_offset >= ctx->offset &&

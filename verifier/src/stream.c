@@ -372,7 +372,7 @@ fwpk_err fwpk_resume_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
     if (!FWPK_RESUME || rec == NULL)
         return ctx->err = FWPK_ERR_ARG;
     ctx->snap = *rec;
-    ctx->resuming = 1;
+    ctx->resuming = FWPK_RESUMING_YES;
     return FWPK_OK;
 }
 
