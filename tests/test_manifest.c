@@ -333,16 +333,16 @@ static void compare(const fwpk_manifest *d, const fwp_manifest *h,
     assert_string_equal(d->version, h->version);
     assert_int_equal(d->target_count, h->target_count);
     assert_int_equal(d->own_index, own);
-    for (uint32_t i = 0; i < FWPK_MAX_TARGETS; i++) {
+    for (uint32_t i = 0; i < FWPK_TARGETS; i++) {
+        const fwpk_walk *w = &d->walk[i];
         if (i < h->target_count) {
-            assert_int_equal(d->frame_count[i], h->targets[i].frame_count);
-            assert_int_equal(d->frame_size[i], h->targets[i].frame_size);
-            assert_memory_equal(cbor + d->anchor_at[i],
-                                h->targets[i].anchor, FWPK_HASH_LEN);
+            assert_int_equal(w->frame_count, h->targets[i].frame_count);
+            assert_int_equal(w->frame_size, h->targets[i].frame_size);
+            assert_int_equal(w->payload_size, h->targets[i].payload_size);
+            assert_memory_equal(cbor + w->anchor_at, h->targets[i].anchor,
+                                FWPK_HASH_LEN);
         } else {
-            assert_int_equal(d->frame_count[i], 0);
-            assert_int_equal(d->frame_size[i], 0);
-            assert_int_equal(d->anchor_at[i], 0);
+            assert_true(all_zero(w, sizeof *w));
         }
     }
     if (own < h->target_count)

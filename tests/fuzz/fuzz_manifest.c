@@ -77,9 +77,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m.build_time != h.build_time || strcmp(m.version, h.version))
         abort();
     for (uint32_t i = 0; i < h.target_count; i++) {
-        if (m.frame_count[i] != h.targets[i].frame_count ||
-            m.frame_size[i] != h.targets[i].frame_size ||
-            memcmp(data + m.anchor_at[i], h.targets[i].anchor, FWPK_HASH_LEN))
+        const fwpk_walk *w = &m.walk[i];
+        if (w->frame_count != h.targets[i].frame_count ||
+            w->frame_size != h.targets[i].frame_size ||
+            w->payload_size != h.targets[i].payload_size ||
+            memcmp(data + w->anchor_at, h.targets[i].anchor, FWPK_HASH_LEN))
             abort();
         if (strcmp(h.targets[i].name, "app") == 0) {
             if (m.own_index != i)

@@ -77,6 +77,14 @@
 #ifndef FWPK_SEGMENTS
 #define FWPK_SEGMENTS FWPK_MAX_SEGMENTS
 #endif
+/* FWPK_TARGETS  targets a container may have for this build, 1 ..
+ *               FWPK_MAX_TARGETS (the default, 8): the context keeps 12
+ *               bytes per target to walk its frames.  A container with
+ *               more is still read and its signatures checked, then
+ *               refused with FWPK_ERR_LIMIT before anything is erased. */
+#ifndef FWPK_TARGETS
+#define FWPK_TARGETS FWPK_MAX_TARGETS
+#endif
 #if FWPK_FRAME_BUFFER
 #define FWPK_BUF_SIZE (FWPK_FRAME_HEADER_LEN + FWPK_MAX_FRAME_SIZE)
 #else
@@ -89,7 +97,8 @@
  * FWPK_RESUME   1: resume records are offered and accepted (below).  0: no
  *               checkpoint is ever offered, fwpk_resume_begin() returns
  *               FWPK_ERR_ARG and fwpk_resume_skip() the current offset; the
- *               code that rebuilds a run from flash is left out.
+ *               code that rebuilds a run from flash, and the record the
+ *               context keeps (ctx->snap), are left out.
  * FWPK_FILTERS  bit mask of the inverse branch filters compiled in, bit
  *               FWPK_FILTER_THUMB and/or FWPK_FILTER_RV32 (FWPK_FILTER_NONE
  *               always works).  A container whose own target uses a filter
@@ -368,6 +377,17 @@ typedef struct {
     fwpk_segment segments[FWPK_SEGMENTS]; /* the first FWPK_SEGMENTS */
 } fwpk_target;
 
+/* What the stream needs to walk a target's frames, for every target. */
+typedef struct {
+    uint32_t frame_count;
+    uint32_t payload_size;
+    uint16_t frame_size;  /* at most FWPK_FRAME_SIZE_MAX */
+    /* where the target's anchor lies in the manifest bytes parsed: the
+     * verifier folds the other targets' anchors from there (frame.h)
+     * instead of keeping them */
+    uint16_t anchor_at;
+} fwpk_walk;
+
 typedef struct {
     uint32_t security_counter;
     uint32_t target_count;
@@ -375,14 +395,7 @@ typedef struct {
     uint32_t build_time;
     char version[FWPK_VERSION_MAX + 1];
     fwpk_target own;              /* this device's target */
-    /* for every target, what the stream needs to walk its frames */
-    uint32_t frame_count[FWPK_MAX_TARGETS];
-    uint32_t frame_size[FWPK_MAX_TARGETS];
-    uint32_t payload_size[FWPK_MAX_TARGETS];
-    /* where each target's anchor lies in the manifest bytes parsed: the
-     * verifier folds the other targets' anchors from there (frame.h)
-     * instead of keeping them */
-    uint16_t anchor_at[FWPK_MAX_TARGETS];
+    fwpk_walk walk[FWPK_TARGETS]; /* the first FWPK_TARGETS targets */
 } fwpk_manifest;
 
 /* Parses a manifest (RFC 8949 subset, SPEC.md section 4), selecting the
@@ -662,7 +675,9 @@ typedef struct {
                               far (every target's must add up, SPEC.md 6) */
     uint32_t decoded;      /* bytes out of the codec so far */
     uint32_t filter_seg;   /* next segment for the inverse filter */
+#if FWPK_RESUME
     fwpk_resume snap;      /* own frame's start; or the record */
+#endif
     fwpk_sha512_ctx hash;  /* the signed prefix, then each frame, and
                               resume records between frames */
     fwpk_frames frames;

@@ -437,10 +437,13 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
         for (j = 0; j < i; j++)
             if (same_text(cbor, &names[j], &names[i]))
                 return reject(m);
-        m->frame_count[i] = m->own.frame_count;
-        m->frame_size[i] = m->own.frame_size;
-        m->payload_size[i] = m->own.payload_size;
-        m->anchor_at[i] = (uint16_t)(r.anchor - cbor); /* len <= 4 KiB */
+        if (i < FWPK_TARGETS) {
+            fwpk_walk *w = &m->walk[i];
+            w->frame_count = m->own.frame_count;
+            w->payload_size = m->own.payload_size;
+            w->frame_size = (uint16_t)m->own.frame_size;
+            w->anchor_at = (uint16_t)(r.anchor - cbor); /* len <= 4 KiB */
+        }
         if (target && fwpk_text_is(cbor, &names[i], target)) {
             own_at = at;
             m->own_index = i;

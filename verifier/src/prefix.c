@@ -141,8 +141,10 @@ static fwpk_err check_policy(fwpk_ctx *ctx)
         return FWPK_ERR_WRONG_MCU;
     if (m->security_counter < pol->min_security_counter)
         return FWPK_ERR_ROLLBACK;
+    if (m->target_count > FWPK_TARGETS)
+        return FWPK_ERR_LIMIT;
     for (i = 0; i < m->target_count; i++)
-        if (m->frame_size[i] > FWPK_MAX_FRAME_SIZE)
+        if (m->walk[i].frame_size > FWPK_MAX_FRAME_SIZE)
             return FWPK_ERR_LIMIT;
     if (t->write_unit > FWPK_WBUF_SIZE || t->segment_count > FWPK_SEGMENTS)
         return FWPK_ERR_LIMIT;
