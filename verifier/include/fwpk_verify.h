@@ -581,8 +581,9 @@ typedef struct {
 /* frame.c: where the walk over the frames section is. */
 typedef struct {
     uint32_t target, index;  /* the frame being read */
-    uint32_t len;            /* its payload length, once known */
-    uint32_t have;           /* its bytes seen, header included */
+    unsigned len;            /* its payload length, once known */
+    unsigned have;           /* its bytes seen, header included (a frame
+                                is at most 34 + 8192 bytes) */
     uint8_t head[FWPK_FRAME_HEADER_LEN]; /* length field and next link */
     uint8_t expect[FWPK_HASH_LEN];       /* the hash it must have */
     /* the other targets' first frames against their anchors, folded
@@ -668,13 +669,14 @@ typedef struct {
     uint32_t need;         /* bytes the current prefix stage wants in all */
     uint32_t have;         /* bytes of it seen so far */
     uint32_t offset;       /* container bytes consumed */
-    uint32_t info_len, manifest_len;
-    uint32_t sig_count, sig_index, sig_valid, sig_retired;
+    unsigned info_len, manifest_len;  /* at most 1 KiB and 4 KiB */
+    unsigned sig_count, sig_index;    /* at most 255 */
+    unsigned sig_valid, sig_retired;  /* at most FWPK_MAX_KEYS */
     uint32_t keys_used;    /* bit k: keyring key k already counted */
     uint32_t payload_seen; /* the current target's frame payload bytes so
                               far (every target's must add up, SPEC.md 6) */
     uint32_t decoded;      /* bytes out of the codec so far */
-    uint32_t filter_seg;   /* next segment for the inverse filter */
+    unsigned filter_seg;   /* next segment for the inverse filter */
 #if FWPK_RESUME
     fwpk_resume snap;      /* own frame's start; or the record */
 #endif

@@ -113,37 +113,41 @@ static int get_span(reader *r, unsigned mt, uint32_t min, uint32_t max,
     return 1;
 }
 
-/* Text strings must be UTF-8 (RFC 8949 3.1, RFC 3629): lead byte C2..F4
- * and its continuation bytes, decoding to the shortest form of a code
- * point up to U+10FFFF that is not a surrogate (D800..DFFF).  NUL is
- * refused too: the device keeps strings NUL-terminated, and a NUL inside
- * would cut one short. */
+/* Text strings must be UTF-8 (RFC 8949 3.1): the byte sequences of RFC
+ * 3629 section 4, where a lead byte C2..F4 sets how many continuation
+ * bytes (80..BF) follow, and E0, ED, F0 and F4 narrow the first of them
+ * so that no overlong form, surrogate (D800..DFFF) or code point above
+ * U+10FFFF gets through.  In bytes, not code points: AVR compares a byte
+ * at a time.  NUL is refused too: the device keeps strings
+ * NUL-terminated, and a NUL inside would cut one short. */
 static int utf8_ok(const uint8_t *p, uint32_t n)
 {
-    uint32_t i = 0, more, k, cp;
-    unsigned c;
-
-    while (i < n) {
-        c = p[i++];
+    const uint8_t *end = p + n;
+    while (p < end) {
+        uint8_t c = *p++, lo = 0x80, hi = 0xbf, more;
         if (c < 0x80) {
             if (c == 0)
                 return 0;
             continue;
         }
-        more = 1u + (c >= 0xe0) + (c >= 0xf0); /* continuation bytes */
-        if (c < 0xc2 || c > 0xf4 || more > n - i)
+        if (c < 0xc2 || c > 0xf4)
             return 0;
-        cp = c & (0x3fu >> more);
-        for (k = 0; k < more; k++, i++) {
-            if ((p[i] & 0xc0) != 0x80)
+        more = (uint8_t)(1 + (c >= 0xe0) + (c >= 0xf0));
+        if (c == 0xe0)
+            lo = 0xa0; /* below U+0800: overlong */
+        else if (c == 0xed)
+            hi = 0x9f; /* U+D800 on: surrogates */
+        else if (c == 0xf0)
+            lo = 0x90; /* below U+10000: overlong */
+        else if (c == 0xf4)
+            hi = 0x8f; /* above U+10FFFF */
+        if (more > end - p)
+            return 0;
+        for (; more > 0; more--, lo = 0x80, hi = 0xbf) {
+            c = *p++;
+            if (c < lo || c > hi)
                 return 0;
-            cp = cp << 6 | (p[i] & 0x3fu);
         }
-        /* 1 << (5 * more + 1) is 2^11 for 3 bytes, 2^16 for 4 bytes: the
-         * smallest code point that needs them (C2 already did 2 bytes) */
-        if (cp < (uint32_t)1 << (5 * more + 1) || cp > 0x10ffff ||
-            cp >> 11 == 0xd800 >> 11)
-            return 0;
     }
     return 1;
 }
@@ -409,7 +413,8 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
     reader r;
     fwpk_text names[FWPK_MAX_TARGETS];
     const uint8_t *own_at = NULL;
-    uint32_t n, k, i, j;
+    uint32_t n, k;
+    unsigned i, j; /* n <= FWPK_MAX_TARGETS */
 
     if (!m || !cbor)
         return FWPK_ERR_ARG;

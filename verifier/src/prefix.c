@@ -9,9 +9,9 @@
 #include "prefix.h"
 #include "resume.h"
 
-static uint32_t load_le16(const uint8_t *p)
+static unsigned load_le16(const uint8_t *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
 }
 
 void fwpk_want(fwpk_ctx *ctx, enum fwpk_stage stage, uint32_t need)
@@ -134,7 +134,7 @@ static fwpk_err check_policy(fwpk_ctx *ctx)
     const fwpk_policy *pol = &ctx->policy;
     const fwpk_manifest *m = &ctx->manifest;
     const fwpk_target *t = &m->own;
-    uint32_t i;
+    unsigned i; /* at most FWPK_MAX_SEGMENTS */
     if (m->own_index >= m->target_count)
         return FWPK_ERR_NO_TARGET;
     if (ctx->wrong_mcu)
