@@ -66,10 +66,12 @@ CROSS_ARCH_rv32imc := -march=rv32imc -mabi=ilp32
 # window in flash behind a 256-byte ring (ring and inflate state are the
 # 1 KB that holds the manifest first and lends Ed25519 its workspace),
 # 64-byte write staging (STM32G0 and SAMD21 write 8 or 64 bytes at a time),
-# four segments kept for the own target.  -stream: everything (resume,
+# four segments kept for the own target, containers of at most four
+# targets.  -stream: everything (resume,
 # both filters, delta); -stream-min: the smallest useful build (Thumb
 # only, no resume, no delta).
-CROSS_SMALL := -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 -DFWPK_WBUF_SIZE=64 -DFWPK_SEGMENTS=4
+CROSS_SMALL := -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 -DFWPK_WBUF_SIZE=64 -DFWPK_SEGMENTS=4 \
+               -DFWPK_TARGETS=4
 CROSS_PREFIX_cortex-m0plus-stream := arm-none-eabi-
 CROSS_ARCH_cortex-m0plus-stream := -mcpu=cortex-m0plus -mthumb $(CROSS_SMALL)
 CROSS_PREFIX_cortex-m0plus-stream-min := arm-none-eabi-
@@ -83,6 +85,7 @@ CROSS_PREFIX_atmega328p := avr-
 # atmega328p-min and atmega1284p-lzma inherit these switches.
 CROSS_ARCH_atmega328p := -mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 \
                          -DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=4 \
+                         -DFWPK_TARGETS=4 \
                          -DFWPK_ED25519_UNROLL=0 -DFWPK_ED25519_LIMB_BITS=8 \
                          -DFWPK_SHA512_SMALL=1 -DFWPK_STRINGS=0 \
                          -DFWPK_DELTA=0 -DFWPK_INFLATE_SMALL=1

@@ -10,11 +10,12 @@
 #   test-flashwin  buffered frames, window in flash
 #   test-ring8     make size's small builds (ATmega328P, Cortex-M0+
 #                  streaming): a 256-byte ring, 128-byte staging, four
-#                  segments kept, Ed25519's rows as loops (its field
-#                  in bytes is test-limb8's), SHA-512 on bytes (FWPK_SHA512_SMALL,
-#                  checked against libsodium by test_sha512), no error
-#                  strings, the small inflate (FWPK_INFLATE_SMALL;
-#                  test_inflate runs it against zlib) (AVR's).  Its ring
+#                  segments kept, four targets walked, Ed25519's rows as
+#                  loops (its field in bytes is test-limb8's), SHA-512 on
+#                  bytes (FWPK_SHA512_SMALL, checked against libsodium by
+#                  test_sha512), no error strings, the small inflate
+#                  (FWPK_INFLATE_SMALL; test_inflate runs it against zlib)
+#                  (AVR's).  Its ring
 #                  is below the smallest window, so RV32 deflate is refused
 #                  there: only the suites that say so run in it.
 #   test-limb8     Ed25519's field in bytes (FWPK_ED25519_LIMB_BITS=8,
@@ -58,8 +59,8 @@ endef
 $(eval $(call mode_build,test-stream,-DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9))
 $(eval $(call mode_build,test-flashwin,-DFWPK_RING_BITS=9))
 $(eval $(call mode_build,test-ring8,-DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 -DFWPK_WBUF_SIZE=128 \
-    -DFWPK_SEGMENTS=4 -DFWPK_ED25519_UNROLL=0 -DFWPK_STRINGS=0 \
-    -DFWPK_SHA512_SMALL=1 -DFWPK_INFLATE_SMALL=1,\
+    -DFWPK_SEGMENTS=4 -DFWPK_TARGETS=4 -DFWPK_ED25519_UNROLL=0 \
+    -DFWPK_STRINGS=0 -DFWPK_SHA512_SMALL=1 -DFWPK_INFLATE_SMALL=1,\
     test_stream test_tamper test_robust test_resume_invariant test_ed25519 test_sha512 test_inflate))
 $(eval $(call mode_build,test-limb8,-DFWPK_ED25519_UNROLL=0 -DFWPK_ED25519_LIMB_BITS=8,\
     test_ed25519 test_stream))

@@ -286,10 +286,19 @@ static int all_zero(const void *p, size_t n)
     return 1;
 }
 
-static void compare_target(const fwpk_target *d, const fwp_mtarget *h)
+/* The device says where a string lies in the bytes it parsed. */
+static void compare_text(const uint8_t *cbor, const fwpk_text *d,
+                         const char *h)
 {
-    assert_string_equal(d->name, h->name);
-    assert_string_equal(d->mcu, h->mcu);
+    assert_int_equal(d->len, strlen(h));
+    assert_memory_equal(cbor + d->at, h, d->len);
+}
+
+static void compare_target(const fwpk_target *d, const fwp_mtarget *h,
+                           const uint8_t *cbor)
+{
+    compare_text(cbor, &d->name, h->name);
+    compare_text(cbor, &d->mcu, h->mcu);
     assert_int_equal(d->flash_base, h->flash_base);
     assert_int_equal(d->flash_size, h->flash_size);
     assert_int_equal(d->erase_block, h->erase_block);
@@ -324,20 +333,20 @@ static void compare(const fwpk_manifest *d, const fwp_manifest *h,
     assert_string_equal(d->version, h->version);
     assert_int_equal(d->target_count, h->target_count);
     assert_int_equal(d->own_index, own);
-    for (uint32_t i = 0; i < FWPK_MAX_TARGETS; i++) {
+    for (uint32_t i = 0; i < FWPK_TARGETS; i++) {
+        const fwpk_walk *w = &d->walk[i];
         if (i < h->target_count) {
-            assert_int_equal(d->frame_count[i], h->targets[i].frame_count);
-            assert_int_equal(d->frame_size[i], h->targets[i].frame_size);
-            assert_memory_equal(cbor + d->anchor_at[i],
-                                h->targets[i].anchor, FWPK_HASH_LEN);
+            assert_int_equal(w->frame_count, h->targets[i].frame_count);
+            assert_int_equal(w->frame_size, h->targets[i].frame_size);
+            assert_int_equal(w->payload_size, h->targets[i].payload_size);
+            assert_memory_equal(cbor + w->anchor_at, h->targets[i].anchor,
+                                FWPK_HASH_LEN);
         } else {
-            assert_int_equal(d->frame_count[i], 0);
-            assert_int_equal(d->frame_size[i], 0);
-            assert_int_equal(d->anchor_at[i], 0);
+            assert_true(all_zero(w, sizeof *w));
         }
     }
     if (own < h->target_count)
-        compare_target(&d->own, &h->targets[own]);
+        compare_target(&d->own, &h->targets[own], cbor);
     else
         assert_true(all_zero(&d->own, sizeof d->own));
 }

@@ -105,6 +105,41 @@ static void test_segment_limit(void **state)
     box_free(&s);
 }
 
+/* The manifest's length, from the container's header (SPEC.md 2). */
+static size_t manifest_len(box_setup *s)
+{
+    size_t len;
+    uint8_t *box = box_pack(s, &len);
+    size_t n = (size_t)box[8] | (size_t)box[9] << 8;
+    free(box);
+    return n;
+}
+
+/* A container with as many targets as this build walks (FWPK_TARGETS),
+ * the own one first: installed, unless its manifest is larger than the
+ * build's buffer (FWPK_BUF_SIZE: 1 KiB when streaming, where eight
+ * targets do not fit); with one more target: refused before anything is
+ * erased.  A build walking all FWPK_MAX_TARGETS takes the most a
+ * container may have. */
+static void test_target_limit(void **state)
+{
+    (void)state;
+    box_setup s;
+    char name[FWPK_MAX_TARGETS][8];
+    uint32_t k;
+    box_init(&s, 3000);
+    for (k = 1; k < FWPK_TARGETS; k++) {
+        snprintf(name[k], sizeof name[k], "other%u", (unsigned)k);
+        box_add_target(&s, name[k], BOX_BASE + k * 0x2000u, 1000, k + 1);
+    }
+    limit_or_installs(&s, manifest_len(&s) > FWPK_BUF_SIZE);
+    if (FWPK_TARGETS < FWPK_MAX_TARGETS) {
+        box_add_target(&s, "extra", BOX_BASE + k * 0x2000u, 1000, k + 1);
+        limit_or_installs(&s, 1);
+    }
+    box_free(&s);
+}
+
 /* Each code has its own line, or with FWPK_STRINGS 0 the one generic
  * line (no message table in the build). */
 static void test_strings(void **state)
@@ -236,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_rv32_window),
         cmocka_unit_test(test_segment_limit),
+        cmocka_unit_test(test_target_limit),
         cmocka_unit_test(test_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -187,6 +187,7 @@ struct fwpk_prog {
 
     /* internal */
     const fwpk_ctx *vctx;  /* the verifier's context in use */
+    const fwpk_prog_source *vsrc; /* ... and the container it reads */
     uint8_t chip_erased;
     uint8_t cmds[16];      /* AN3155: the commands Get listed */
     uint8_t cmd_count;

@@ -74,12 +74,24 @@ static uint32_t block_size(const fwpk_prog *p)
 }
 
 /* The chip for the container's own target, and its layout checked: the
- * target's flash inside the chip's, erase blocks of whole pages. */
+ * target's flash inside the chip's, erase blocks of whole pages.  The
+ * verifier keeps where the target's MCU id lies in the manifest, not a
+ * copy: it is read from the container. */
 static fwpk_prog_err check_target(fwpk_prog *p, const fwpk_target *t)
 {
-    const fwpk_prog_chip *c =
-        fwpk_prog_chip_find(t->mcu[0] ? t->mcu : p->mcu);
+    char mcu[FWPK_NAME_MAX + 1];
+    const fwpk_prog_chip *c = NULL;
     uint64_t end = (uint64_t)t->flash_base + t->flash_size;
+    uint32_t at = FWPK_HEADER_LEN + p->vctx->info_len + t->mcu.at;
+    if (t->mcu.len == 0) {
+        c = fwpk_prog_chip_find(p->mcu);
+    } else if (p->vsrc->read(p->vsrc->src, at, (uint8_t *)mcu, t->mcu.len) ==
+               (long)t->mcu.len) {
+        mcu[t->mcu.len] = 0;
+        c = fwpk_prog_chip_find(mcu);
+    } else {
+        return FWPK_PROG_ERR_SOURCE;
+    }
     if (c == NULL || c->family != p->drv->family)
         return FWPK_PROG_ERR_MCU;
     p->chip = c;
@@ -318,6 +330,7 @@ static fwpk_prog_err verify_only(fwpk_prog *p, fwpk_ctx *ctx,
     callbacks(&none, p, dry_erase, dry_write, dry_read);
     enter(p, FWPK_PROG_STAGE_VERIFY);
     p->vctx = ctx;
+    p->vsrc = src;
     err = fwpk_begin(ctx, policy, &none);
     if (err == FWPK_OK)
         err = feed(p, ctx, src, piece, piece_len);

@@ -28,9 +28,17 @@ static int device_extra_rules(const fwp_manifest *h)
     return 1;
 }
 
-static void same_target(const fwpk_target *d, const fwp_mtarget *h)
+/* The device says where a string lies in the bytes it parsed. */
+static int same_text(const uint8_t *cbor, const fwpk_text *d, const char *h)
 {
-    if (strcmp(d->name, h->name) || strcmp(d->mcu, h->mcu) ||
+    return d->len == strlen(h) && memcmp(cbor + d->at, h, d->len) == 0;
+}
+
+static void same_target(const fwpk_target *d, const fwp_mtarget *h,
+                        const uint8_t *cbor)
+{
+    if (!same_text(cbor, &d->name, h->name) ||
+        !same_text(cbor, &d->mcu, h->mcu) ||
         d->flash_base != h->flash_base || d->flash_size != h->flash_size ||
         d->erase_block != h->erase_block || d->write_unit != h->write_unit ||
         d->image_size != h->image_size || d->codec != h->codec ||
@@ -69,14 +77,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m.build_time != h.build_time || strcmp(m.version, h.version))
         abort();
     for (uint32_t i = 0; i < h.target_count; i++) {
-        if (m.frame_count[i] != h.targets[i].frame_count ||
-            m.frame_size[i] != h.targets[i].frame_size ||
-            memcmp(data + m.anchor_at[i], h.targets[i].anchor, FWPK_HASH_LEN))
+        const fwpk_walk *w = &m.walk[i];
+        if (w->frame_count != h.targets[i].frame_count ||
+            w->frame_size != h.targets[i].frame_size ||
+            w->payload_size != h.targets[i].payload_size ||
+            memcmp(data + w->anchor_at, h.targets[i].anchor, FWPK_HASH_LEN))
             abort();
         if (strcmp(h.targets[i].name, "app") == 0) {
             if (m.own_index != i)
                 abort();
-            same_target(&m.own, &h.targets[i]);
+            same_target(&m.own, &h.targets[i], data);
         }
     }
     if (m.own_index > h.target_count)

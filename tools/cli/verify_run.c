@@ -368,10 +368,10 @@ static void finish_pass(vr_pass *p, region_flash *rf)
     }
 }
 
-/* --base for a delta target: the device's installed image, beside the
- * flash the update writes.  0, or an exit code after printing. */
-static int load_base(const vr_run *r, const fwpk_target *t, region_flash *rf,
-                     fwpk_flash *cb)
+/* --base for a delta target 'name': the device's installed image, beside
+ * the flash the update writes.  0, or an exit code after printing. */
+static int load_base(const vr_run *r, const char *name, const fwpk_target *t,
+                     region_flash *rf, fwpk_flash *cb)
 {
     fwp_image img;
     fwp_err err;
@@ -381,8 +381,8 @@ static int load_base(const vr_run *r, const fwpk_target *t, region_flash *rf,
     if (!r->o->base)
         return cli_error(EXIT_USAGE, "%s: target %s is a delta update: give "
                                      "the image it applies to with --base "
-                                     "OLD", r->o->cmd, t->name);
-    if (fwp_base_load(r->o->base, t->name, t->segments[0].addr, &img,
+                                     "OLD", r->o->cmd, name);
+    if (fwp_base_load(r->o->base, name, t->segments[0].addr, &img,
                       version, &err) ||
         fwp_base_flatten(&img, fwp_file_name(r->o->base), &rf->base,
                          &rf->base_len, &err)) {
@@ -419,11 +419,13 @@ static int run_pass(vr_run *r, vr_pass *p, const fwp_layout *lay)
         m->own_index < m->target_count) {
         p->known = 1;
         p->own = m->own;
-        memcpy(p->mcu, m->own.mcu, sizeof p->mcu);
+        /* the device keeps where the MCU id lies, not a copy */
+        memcpy(p->mcu, lay->manifest + m->own.mcu.at, m->own.mcu.len);
+        p->mcu[m->own.mcu.len] = 0;
         regions_plan(rf, &m->own);
         window_of(&m->own, p);
     }
-    int rc = p->known ? load_base(r, &m->own, rf, &cb) : 0;
+    int rc = p->known ? load_base(r, p->name, &m->own, rf, &cb) : 0;
     if (rc) {
         free(m);
         free(ctx);

@@ -77,6 +77,14 @@
 #ifndef FWPK_SEGMENTS
 #define FWPK_SEGMENTS FWPK_MAX_SEGMENTS
 #endif
+/* FWPK_TARGETS  targets a container may have for this build, 1 ..
+ *               FWPK_MAX_TARGETS (the default, 8): the context keeps 12
+ *               bytes per target to walk its frames.  A container with
+ *               more is still read and its signatures checked, then
+ *               refused with FWPK_ERR_LIMIT before anything is erased. */
+#ifndef FWPK_TARGETS
+#define FWPK_TARGETS FWPK_MAX_TARGETS
+#endif
 #if FWPK_FRAME_BUFFER
 #define FWPK_BUF_SIZE (FWPK_FRAME_HEADER_LEN + FWPK_MAX_FRAME_SIZE)
 #else
@@ -89,7 +97,8 @@
  * FWPK_RESUME   1: resume records are offered and accepted (below).  0: no
  *               checkpoint is ever offered, fwpk_resume_begin() returns
  *               FWPK_ERR_ARG and fwpk_resume_skip() the current offset; the
- *               code that rebuilds a run from flash is left out.
+ *               code that rebuilds a run from flash, and the record the
+ *               context keeps (ctx->snap), are left out.
  * FWPK_FILTERS  bit mask of the inverse branch filters compiled in, bit
  *               FWPK_FILTER_THUMB and/or FWPK_FILTER_RV32 (FWPK_FILTER_NONE
  *               always works).  A container whose own target uses a filter
@@ -340,22 +349,44 @@ typedef struct {
     uint32_t addr, len;
 } fwpk_segment;
 
+/* Where a string lies in the manifest bytes parsed: cbor[at .. at + len),
+ * UTF-8 without NUL, not terminated.  The verifier keeps no copy: it
+ * compares the name and MCU with the policy while the manifest is at
+ * hand; a host tool reads them from the bytes it parsed, a device from
+ * the container (FWPK_HEADER_LEN + info length + at). */
 typedef struct {
-    char name[FWPK_NAME_MAX + 1];
-    char mcu[FWPK_NAME_MAX + 1];
+    uint16_t at; /* the manifest is at most 4 KiB */
+    uint8_t len;
+} fwpk_text;
+
+typedef struct {
+    fwpk_text name, mcu;
     uint32_t flash_base, flash_size, erase_block, write_unit;
     uint32_t image_size, codec, window_bits, frame_size, frame_count;
     uint32_t payload_size, filter;
     uint32_t lzma_props; /* codec LZMA: (pb * 5 + lp) * 9 + lc; else 0 */
     uint32_t segment_count; /* may pass FWPK_SEGMENTS (then refused) */
-    fwpk_segment segments[FWPK_SEGMENTS]; /* the first FWPK_SEGMENTS */
+    /* after the first 64 bytes, which AVR reaches most cheaply */
     uint8_t image_digest[FWPK_HASH_LEN];
     uint8_t anchor[FWPK_HASH_LEN];
-    /* last: AVR reaches the first 64 bytes of a struct most cheaply */
     uint32_t base_size;  /* delta: the base image's size; else 0 */
     uint32_t patch_size; /* delta: the patch's size (codec output) */
     uint8_t base_digest[FWPK_HASH_LEN]; /* delta: the base's hash */
+    /* last: the manifest reader's table reaches the fields above in a
+     * byte (manifest.c) */
+    fwpk_segment segments[FWPK_SEGMENTS]; /* the first FWPK_SEGMENTS */
 } fwpk_target;
+
+/* What the stream needs to walk a target's frames, for every target. */
+typedef struct {
+    uint32_t frame_count;
+    uint32_t payload_size;
+    uint16_t frame_size;  /* at most FWPK_FRAME_SIZE_MAX */
+    /* where the target's anchor lies in the manifest bytes parsed: the
+     * verifier folds the other targets' anchors from there (frame.h)
+     * instead of keeping them */
+    uint16_t anchor_at;
+} fwpk_walk;
 
 typedef struct {
     uint32_t security_counter;
@@ -364,14 +395,7 @@ typedef struct {
     uint32_t build_time;
     char version[FWPK_VERSION_MAX + 1];
     fwpk_target own;              /* this device's target */
-    /* for every target, what the stream needs to walk its frames */
-    uint32_t frame_count[FWPK_MAX_TARGETS];
-    uint32_t frame_size[FWPK_MAX_TARGETS];
-    uint32_t payload_size[FWPK_MAX_TARGETS];
-    /* where each target's anchor lies in the manifest bytes parsed: the
-     * verifier folds the other targets' anchors from there (frame.h)
-     * instead of keeping them */
-    uint16_t anchor_at[FWPK_MAX_TARGETS];
+    fwpk_walk walk[FWPK_TARGETS]; /* the first FWPK_TARGETS targets */
 } fwpk_manifest;
 
 /* Parses a manifest (RFC 8949 subset, SPEC.md section 4), selecting the
@@ -557,8 +581,9 @@ typedef struct {
 /* frame.c: where the walk over the frames section is. */
 typedef struct {
     uint32_t target, index;  /* the frame being read */
-    uint32_t len;            /* its payload length, once known */
-    uint32_t have;           /* its bytes seen, header included */
+    unsigned len;            /* its payload length, once known */
+    unsigned have;           /* its bytes seen, header included (a frame
+                                is at most 34 + 8192 bytes) */
     uint8_t head[FWPK_FRAME_HEADER_LEN]; /* length field and next link */
     uint8_t expect[FWPK_HASH_LEN];       /* the hash it must have */
     /* the other targets' first frames against their anchors, folded
@@ -639,19 +664,22 @@ typedef struct {
     fwpk_flash flash;
     fwpk_err err;          /* sticky: the first error, or FWPK_OK */
     uint8_t stage;         /* prefix.h: enum fwpk_stage */
-    uint8_t resuming;
+    uint8_t resuming;      /* resume.h: enum fwpk_resuming */
+    uint8_t wrong_mcu;     /* the own target's MCU is not policy.mcu */
     uint32_t need;         /* bytes the current prefix stage wants in all */
     uint32_t have;         /* bytes of it seen so far */
     uint32_t offset;       /* container bytes consumed */
-    uint32_t info_len, manifest_len;
-    uint32_t sig_count, sig_index, sig_valid, sig_retired;
+    unsigned info_len, manifest_len;  /* at most 1 KiB and 4 KiB */
+    unsigned sig_count, sig_index;    /* at most 255 */
+    unsigned sig_valid, sig_retired;  /* at most FWPK_MAX_KEYS */
     uint32_t keys_used;    /* bit k: keyring key k already counted */
     uint32_t payload_seen; /* the current target's frame payload bytes so
                               far (every target's must add up, SPEC.md 6) */
     uint32_t decoded;      /* bytes out of the codec so far */
-    uint32_t filter_seg;   /* next segment for the inverse filter */
+    unsigned filter_seg;   /* next segment for the inverse filter */
+#if FWPK_RESUME
     fwpk_resume snap;      /* own frame's start; or the record */
-    uint8_t signed_digest[FWPK_SIGNED_DIGEST_LEN];
+#endif
     fwpk_sha512_ctx hash;  /* the signed prefix, then each frame, and
                               resume records between frames */
     fwpk_frames frames;

@@ -44,10 +44,12 @@ void fwpk_frames_anchors(fwpk_frames *f, const fwpk_manifest *m,
                          const uint8_t *cbor, fwpk_sha512_ctx *scratch)
 {
     uint32_t i; /* the folds start from zero: fwpk_begin cleared them */
-    for (i = 0; i < m->target_count; i++)
+    /* (a container with more than FWPK_TARGETS is refused before its
+     * frames: prefix.c) */
+    for (i = 0; i < m->target_count && i < FWPK_TARGETS; i++)
         if (i != m->own_index)
             fold_in(i < m->own_index ? f->anchors_before : f->anchors_after,
-                    cbor + m->anchor_at[i], scratch);
+                    cbor + m->walk[i].anchor_at, scratch);
 }
 
 /* After a target's last frame: the first frames folded so far must match
@@ -78,14 +80,14 @@ static int all_zero(const uint8_t *p, size_t n)
 
 int fwpk_frames_last(const fwpk_frames *f, const fwpk_manifest *m)
 {
-    return f->index + 1 == m->frame_count[f->target];
+    return f->index + 1 == m->walk[f->target].frame_count;
 }
 
 /* The header is complete: its length must fit the target's frame size. */
 static fwpk_err on_header(fwpk_frames *f, const fwpk_manifest *m)
 {
     f->len = (uint32_t)f->head[0] | (uint32_t)f->head[1] << 8;
-    if (f->len < 1 || f->len > m->frame_size[f->target])
+    if (f->len < 1 || f->len > m->walk[f->target].frame_size)
         return FWPK_ERR_FRAME;
     return FWPK_OK;
 }

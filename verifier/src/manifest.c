@@ -18,6 +18,8 @@
 
 #include "fwpk_verify.h"
 #include "lzmadec.h"
+#include "manifest.h"
+#include "rom.h"
 
 /* RFC 8949 3.1 major types; the spec allows only these five. */
 #define MT_UINT 0u
@@ -38,10 +40,10 @@
 
 #define CONTAINER_KEYS 6u        /* section 4.1 */
 #define SEGMENT_PAIR 2u          /* [address, length] */
-#define FLASH_TOP 0x100000000ULL /* base + size may reach 2^32, not pass it */
 
 typedef struct {
-    const uint8_t *p, *end;
+    const uint8_t *start, *p, *end;
+    const uint8_t *anchor; /* the last target's anchor */
     uint32_t seg_sum; /* the last segment list's lengths, added up */
 } reader;
 
@@ -96,19 +98,6 @@ static int want(reader *r, unsigned mt, uint32_t *arg)
     return read_head(r, arg) == mt;
 }
 
-/* A map key, checked against the only key allowed at that place. */
-static int key(reader *r, uint32_t k)
-{
-    uint32_t v;
-    return want(r, MT_UINT, &v) && v == k;
-}
-
-static int map_of(reader *r, uint32_t n)
-{
-    uint32_t v;
-    return want(r, MT_MAP, &v) && v == n;
-}
-
 static int get_uint(reader *r, uint32_t *out)
 {
     return want(r, MT_UINT, out);
@@ -124,60 +113,42 @@ static int get_span(reader *r, unsigned mt, uint32_t min, uint32_t max,
     return 1;
 }
 
-/* Text strings must be UTF-8 (RFC 8949 3.1, RFC 3629): lead byte C2..F4
- * and its continuation bytes, decoding to the shortest form of a code
- * point up to U+10FFFF that is not a surrogate (D800..DFFF).  NUL is
- * refused too: the device keeps strings NUL-terminated, and a NUL inside
- * would cut one short. */
+/* Text strings must be UTF-8 (RFC 8949 3.1): the byte sequences of RFC
+ * 3629 section 4, where a lead byte C2..F4 sets how many continuation
+ * bytes (80..BF) follow, and E0, ED, F0 and F4 narrow the first of them
+ * so that no overlong form, surrogate (D800..DFFF) or code point above
+ * U+10FFFF gets through.  In bytes, not code points: AVR compares a byte
+ * at a time.  NUL is refused too: the device keeps strings
+ * NUL-terminated, and a NUL inside would cut one short. */
 static int utf8_ok(const uint8_t *p, uint32_t n)
 {
-    uint32_t i = 0, more, k, cp;
-    unsigned c;
-
-    while (i < n) {
-        c = p[i++];
+    const uint8_t *end = p + n;
+    while (p < end) {
+        uint8_t c = *p++, lo = 0x80, hi = 0xbf, more;
         if (c < 0x80) {
             if (c == 0)
                 return 0;
             continue;
         }
-        more = 1u + (c >= 0xe0) + (c >= 0xf0); /* continuation bytes */
-        if (c < 0xc2 || c > 0xf4 || more > n - i)
+        if (c < 0xc2 || c > 0xf4)
             return 0;
-        cp = c & (0x3fu >> more);
-        for (k = 0; k < more; k++, i++) {
-            if ((p[i] & 0xc0) != 0x80)
+        more = (uint8_t)(1 + (c >= 0xe0) + (c >= 0xf0));
+        if (c == 0xe0)
+            lo = 0xa0; /* below U+0800: overlong */
+        else if (c == 0xed)
+            hi = 0x9f; /* U+D800 on: surrogates */
+        else if (c == 0xf0)
+            lo = 0x90; /* below U+10000: overlong */
+        else if (c == 0xf4)
+            hi = 0x8f; /* above U+10FFFF */
+        if (more > end - p)
+            return 0;
+        for (; more > 0; more--, lo = 0x80, hi = 0xbf) {
+            c = *p++;
+            if (c < lo || c > hi)
                 return 0;
-            cp = cp << 6 | (p[i] & 0x3fu);
         }
-        /* 1 << (5 * more + 1) is 2^11 for 3 bytes, 2^16 for 4 bytes: the
-         * smallest code point that needs them (C2 already did 2 bytes) */
-        if (cp < (uint32_t)1 << (5 * more + 1) || cp > 0x10ffff ||
-            cp >> 11 == 0xd800 >> 11)
-            return 0;
     }
-    return 1;
-}
-
-/* A text string, copied NUL-terminated into dst (if not NULL). */
-static int get_text(reader *r, uint32_t min, uint32_t max, char *dst,
-                    span *s)
-{
-    if (!get_span(r, MT_TEXT, min, max, s) || !utf8_ok(s->p, s->n))
-        return 0;
-    if (dst) {
-        memcpy(dst, s->p, s->n);
-        dst[s->n] = 0;
-    }
-    return 1;
-}
-
-static int get_hash(reader *r, uint8_t out[FWPK_HASH_LEN])
-{
-    span s;
-    if (!get_span(r, MT_BYTES, FWPK_HASH_LEN, FWPK_HASH_LEN, &s))
-        return 0;
-    memcpy(out, s.p, FWPK_HASH_LEN);
     return 1;
 }
 
@@ -219,166 +190,212 @@ static int get_segments(reader *r, fwpk_target *t)
     return 1;
 }
 
-static int in_range(uint32_t v, uint32_t lo, uint32_t hi)
-{
-    return v >= lo && v <= hi;
-}
-
-static int pow2(uint32_t v)
-{
-    return v != 0 && (v & (v - 1)) == 0;
-}
-
-/* Codec 0 stores the image bytes as they are; codec 1 is deflate with a
- * window of 2^window_bits; codec 2 is LZMA with a dictionary of
- * 2^window_bits and its properties in key 16, which only it has. */
-static int codec_ok(const fwpk_target *t, int lzma_key)
-{
-    if ((t->codec == FWPK_CODEC_LZMA) != lzma_key)
-        return 0;
-    if (t->codec == FWPK_CODEC_NONE)
-        return t->window_bits == 0 &&
-               t->payload_size == (t->base_size ? t->patch_size
-                                                : t->image_size);
-    if (t->codec == FWPK_CODEC_DEFLATE)
-        return in_range(t->window_bits, FWPK_WINDOW_BITS_MIN,
-                        FWPK_WINDOW_BITS_MAX);
-    return t->codec == FWPK_CODEC_LZMA &&
-           in_range(t->window_bits, FWPK_LZMA_DICT_BITS_MIN,
-                    FWPK_LZMA_DICT_BITS_MAX) &&
-           t->lzma_props <= FWPK_LZMA_PROPS_MAX &&
-           fwpk_lzma_lclp((uint8_t)t->lzma_props) <= FWPK_LZMA_LCLP_LIMIT;
-}
-
-/* A delta target (section 6.5) has the four keys after LZMA's, others
- * none; its sizes are 1 ..= 2^31-1 (one compare each: 0 wraps). */
-#define DELTA_KEYS (FWPK_TARGET_KEY_LAST - FWPK_T_LZMA_PROPS)
-static int delta_ok(const fwpk_target *t, unsigned delta_keys)
-{
-    return delta_keys == 0 ||
-           (delta_keys == DELTA_KEYS &&
-            t->base_size - 1u < FWPK_MAX_IMAGE_SIZE &&
-            t->patch_size - 1u < FWPK_MAX_IMAGE_SIZE);
-}
-
-/* The rules of sections 4.2 and 7 for one target, which has LZMA's key
- * or not and delta_keys of the delta's, and whose segments add up to
- * seg_sum (get_segments checked the rest of them).  The flash is whole
- * erase blocks: a device erases a block at a time, so a block that stuck
- * out of the flash could never be erased. */
-static int check_target(const fwpk_target *t, int lzma_key,
-                        unsigned delta_keys, uint32_t seg_sum)
-{
-    return delta_ok(t, delta_keys) &&
-           (uint64_t)t->flash_base + t->flash_size <= FLASH_TOP &&
-           pow2(t->write_unit) && t->write_unit <= FWPK_WRITE_UNIT_MAX &&
-           pow2(t->erase_block) &&
-           in_range(t->erase_block, t->write_unit, FWPK_ERASE_BLOCK_MAX) &&
-           ((t->flash_base | t->flash_size) & (t->erase_block - 1u)) == 0 &&
-           in_range(t->image_size, 1, FWPK_MAX_IMAGE_SIZE) &&
-           codec_ok(t, lzma_key) &&
-           in_range(t->frame_size, FWPK_FRAME_SIZE_MIN, FWPK_FRAME_SIZE_MAX) &&
-           in_range(t->frame_count, 1, FWPK_MAX_FRAMES) &&
-           /* every frame carries 1 ..= frame size payload bytes */
-           t->payload_size >= t->frame_count &&
-           t->payload_size <= (uint64_t)t->frame_count * t->frame_size &&
-           t->filter <= FWPK_FILTER_MAX && seg_sum == t->image_size;
-}
-
-/* What a target map value is.  V_VERSION is checked, not kept: the device
- * compares the base by its digest. */
-enum { V_UINT, V_TEXT, V_HASH, V_SEGMENTS, V_VERSION };
+/* What a map value is, and how it is checked and kept.  The ranges of
+ * sections 4.1 and 4.2 are in the table below; check_target() has the
+ * rules that tie fields together. */
+enum {
+    V_UINT,    /* lo ..= hi */
+    V_POW2,    /* a power of two, lo ..= hi */
+    V_TEXT,    /* lo ..= hi bytes of UTF-8; where it lies is kept */
+    V_COPY,    /* the same, copied NUL-terminated (the version) */
+    V_SEGMENTS, /* section 4.2's segment list (get_segments) */
+    V_HASH,    /* FWPK_HASH_LEN bytes */
+    V_ANCHOR   /* the same, and where it lies (reader.anchor) */
+};
+#define NOWHERE 0xffu /* 'at' of a value that is checked, not kept */
 
 typedef struct {
     uint8_t kind;
-    uint8_t min; /* V_TEXT: fewest bytes allowed */
-    uint16_t at; /* where the value goes in fwpk_target */
+    uint8_t at;  /* offset in the struct the map fills, or NOWHERE */
+    uint16_t lo;
+    uint32_t hi;
 } field;
 
-/* Section 4.2's table, one row per key.  A table rather than twenty-one
- * calls: it is half the code. */
-static const field target_fields[FWPK_TARGET_KEY_LAST + 1] = {
-    [FWPK_T_NAME] = {V_TEXT, 1, offsetof(fwpk_target, name)},
-    [FWPK_T_MCU] = {V_TEXT, 0, offsetof(fwpk_target, mcu)},
-    [FWPK_T_FLASH_BASE] = {V_UINT, 0, offsetof(fwpk_target, flash_base)},
-    [FWPK_T_FLASH_SIZE] = {V_UINT, 0, offsetof(fwpk_target, flash_size)},
-    [FWPK_T_ERASE_BLOCK] = {V_UINT, 0, offsetof(fwpk_target, erase_block)},
-    [FWPK_T_WRITE_UNIT] = {V_UINT, 0, offsetof(fwpk_target, write_unit)},
-    [FWPK_T_SEGMENTS] = {V_SEGMENTS, 0, offsetof(fwpk_target, segments)},
-    [FWPK_T_IMAGE_SIZE] = {V_UINT, 0, offsetof(fwpk_target, image_size)},
-    [FWPK_T_CODEC] = {V_UINT, 0, offsetof(fwpk_target, codec)},
-    [FWPK_T_WINDOW_BITS] = {V_UINT, 0, offsetof(fwpk_target, window_bits)},
-    [FWPK_T_FRAME_SIZE] = {V_UINT, 0, offsetof(fwpk_target, frame_size)},
-    [FWPK_T_FRAME_COUNT] = {V_UINT, 0, offsetof(fwpk_target, frame_count)},
-    [FWPK_T_PAYLOAD_SIZE] = {V_UINT, 0, offsetof(fwpk_target, payload_size)},
-    [FWPK_T_IMAGE_DIGEST] = {V_HASH, 0, offsetof(fwpk_target, image_digest)},
-    [FWPK_T_ANCHOR] = {V_HASH, 0, offsetof(fwpk_target, anchor)},
-    [FWPK_T_FILTER] = {V_UINT, 0, offsetof(fwpk_target, filter)},
-    [FWPK_T_LZMA_PROPS] = {V_UINT, 0, offsetof(fwpk_target, lzma_props)},
-    [FWPK_T_BASE_SIZE] = {V_UINT, 0, offsetof(fwpk_target, base_size)},
-    [FWPK_T_BASE_DIGEST] = {V_HASH, 0, offsetof(fwpk_target, base_digest)},
-    [FWPK_T_BASE_VERSION] = {V_VERSION, 1, 0},
-    [FWPK_T_PATCH_SIZE] = {V_UINT, 0, offsetof(fwpk_target, patch_size)},
+#define KEPT(type, member) (uint8_t)offsetof(type, member)
+#define T_AT(member) KEPT(fwpk_target, member)
+#define M_AT(member) KEPT(fwpk_manifest, member)
+#define ANY 0xffffffffUL
+
+/* Section 4.1's keys 0..4 (5, the targets, is read apart) and section
+ * 4.2's, one row per key: a table rather than a call per key, in program
+ * memory (rom.h: on AVR it would be copied to RAM). */
+static const field container_fields[FWPK_M_TARGETS] FWPK_ROM = {
+    [FWPK_M_FORMAT] = {V_UINT, NOWHERE, FWPK_FORMAT_VERSION,
+                       FWPK_FORMAT_VERSION},
+    [FWPK_M_PRODUCT] = {V_TEXT, NOWHERE, 1, FWPK_PRODUCT_MAX},
+    [FWPK_M_VERSION] = {V_COPY, M_AT(version), 1, FWPK_VERSION_MAX},
+    [FWPK_M_SECURITY_COUNTER] = {V_UINT, M_AT(security_counter), 0, ANY},
+    [FWPK_M_BUILD_TIME] = {V_UINT, M_AT(build_time), 0, ANY},
 };
 
-static int target_value(reader *r, const field *f, fwpk_target *t, span *s)
-{
-    uint8_t *at = (uint8_t *)t + f->at;
-    switch (f->kind) {
-    case V_UINT:
-        return get_uint(r, (uint32_t *)(void *)at);
-    case V_TEXT:
-        return get_text(r, f->min, FWPK_NAME_MAX, (char *)at, s);
-    case V_HASH:
-        return get_hash(r, at);
-    case V_VERSION:
-        return get_text(r, f->min, FWPK_VERSION_MAX, NULL, s);
-    default:
-        return get_segments(r, t);
-    }
-}
+static const field target_fields[FWPK_TARGET_KEY_LAST + 1] FWPK_ROM = {
+    [FWPK_T_NAME] = {V_TEXT, T_AT(name), 1, FWPK_NAME_MAX},
+    [FWPK_T_MCU] = {V_TEXT, T_AT(mcu), 0, FWPK_NAME_MAX},
+    [FWPK_T_FLASH_BASE] = {V_UINT, T_AT(flash_base), 0, ANY},
+    [FWPK_T_FLASH_SIZE] = {V_UINT, T_AT(flash_size), 0, ANY},
+    /* at least the write unit: check_target */
+    [FWPK_T_ERASE_BLOCK] = {V_POW2, T_AT(erase_block), 1,
+                            FWPK_ERASE_BLOCK_MAX},
+    [FWPK_T_WRITE_UNIT] = {V_POW2, T_AT(write_unit), 1, FWPK_WRITE_UNIT_MAX},
+    [FWPK_T_SEGMENTS] = {V_SEGMENTS, NOWHERE, 0, 0},
+    [FWPK_T_IMAGE_SIZE] = {V_UINT, T_AT(image_size), 1, FWPK_MAX_IMAGE_SIZE},
+    [FWPK_T_CODEC] = {V_UINT, T_AT(codec), 0, FWPK_CODEC_MAX},
+    /* the codec's own range: check_target */
+    [FWPK_T_WINDOW_BITS] = {V_UINT, T_AT(window_bits), 0,
+                            FWPK_LZMA_DICT_BITS_MAX},
+    [FWPK_T_FRAME_SIZE] = {V_UINT, T_AT(frame_size), FWPK_FRAME_SIZE_MIN,
+                           FWPK_FRAME_SIZE_MAX},
+    [FWPK_T_FRAME_COUNT] = {V_UINT, T_AT(frame_count), 1, FWPK_MAX_FRAMES},
+    [FWPK_T_PAYLOAD_SIZE] = {V_UINT, T_AT(payload_size), 0, ANY},
+    [FWPK_T_IMAGE_DIGEST] = {V_HASH, T_AT(image_digest), 0, 0},
+    [FWPK_T_ANCHOR] = {V_ANCHOR, T_AT(anchor), 0, 0},
+    [FWPK_T_FILTER] = {V_UINT, T_AT(filter), 0, FWPK_FILTER_MAX},
+    [FWPK_T_LZMA_PROPS] = {V_UINT, T_AT(lzma_props), 0, FWPK_LZMA_PROPS_MAX},
+    [FWPK_T_BASE_SIZE] = {V_UINT, T_AT(base_size), 1, FWPK_MAX_IMAGE_SIZE},
+    [FWPK_T_BASE_DIGEST] = {V_HASH, T_AT(base_digest), 0, 0},
+    /* informative: the device compares the base by its digest */
+    [FWPK_T_BASE_VERSION] = {V_TEXT, NOWHERE, 1, FWPK_VERSION_MAX},
+    [FWPK_T_PATCH_SIZE] = {V_UINT, T_AT(patch_size), 1, FWPK_MAX_IMAGE_SIZE},
+};
 
-/* One target map: the keys 0..15, and those of 16..20 that it has, in
- * ascending order, then its rules.  The name's place in the input goes to
- * *name, the anchor's to *anchor. */
-static int read_target(reader *r, fwpk_target *t, span *name,
-                       const uint8_t **anchor)
+typedef char kept_fields_reach_in_a_byte
+    [offsetof(fwpk_target, segments) < NOWHERE &&
+             offsetof(fwpk_manifest, own) < NOWHERE
+         ? 1
+         : -1];
+
+/* One value, checked by its row, and kept at dst + the row's 'at'. */
+static int read_value(reader *r, const field *row, uint8_t *dst)
 {
-    uint32_t i, k, n;
-    unsigned next = 0, low = 0, delta = 0; /* keys in 0..15, 17..20 */
+    field f;
+    uint32_t v;
     span s;
-    if (!want(r, MT_MAP, &n) ||
-        !in_range(n, FWPK_TARGET_KEYS, FWPK_TARGET_KEY_LAST + 1))
-        return 0;
-    /* m->own is scratch: no value from another target */
-    t->lzma_props = t->base_size = t->patch_size = 0;
-    for (i = 0; i < n; i++) {
-        /* ascending: each key above the one before */
-        if (!get_uint(r, &k) || k > FWPK_TARGET_KEY_LAST || k < next ||
-            !target_value(r, &target_fields[k], t, &s))
+    uint8_t *at;
+    fwpk_rom_read(&f, row, sizeof f);
+    at = dst + f.at;
+    if (f.kind == V_SEGMENTS)
+        return get_segments(r, (fwpk_target *)(void *)dst);
+    if (f.kind >= V_HASH) {
+        if (!get_span(r, MT_BYTES, FWPK_HASH_LEN, FWPK_HASH_LEN, &s))
             return 0;
-        next = (unsigned)k + 1u;
-        low += k < FWPK_TARGET_KEYS;
-        delta += k > FWPK_T_LZMA_PROPS;
-        if (k == FWPK_T_NAME)
-            *name = s;
-        if (k == FWPK_T_ANCHOR)
-            *anchor = r->p - FWPK_HASH_LEN;
+        memcpy(at, s.p, FWPK_HASH_LEN);
+        if (f.kind == V_ANCHOR)
+            r->anchor = s.p;
+        return 1;
     }
-    /* ascending, so sixteen keys below 16 are 0..15 */
-    return low == FWPK_TARGET_KEYS &&
-           check_target(t, n - low - delta == 1u, delta, r->seg_sum);
+    if (f.kind >= V_TEXT) { /* V_TEXT, V_COPY */
+        if (!get_span(r, MT_TEXT, f.lo, f.hi, &s) || !utf8_ok(s.p, s.n))
+            return 0;
+        if (f.kind == V_COPY) {
+            memcpy(at, s.p, s.n);
+            at[s.n] = 0;
+        } else if (f.at != NOWHERE) {
+            fwpk_text *text = (fwpk_text *)(void *)at;
+            text->at = (uint16_t)(s.p - r->start); /* input <= 4 KiB */
+            text->len = (uint8_t)s.n;
+        }
+        return 1;
+    }
+    if (!want(r, MT_UINT, &v) || v < f.lo || v > f.hi ||
+        (f.kind == V_POW2 && (v & (v - 1u)) != 0))
+        return 0;
+    if (f.at != NOWHERE)
+        *(uint32_t *)(void *)at = v;
+    return 1;
 }
 
-/* Is the string at s exactly the C string c?  Names hold no NUL, so a
- * shorter c ends the loop at its own NUL, never reading past it. */
-static int span_is(span s, const char *c)
+/* A map's pairs, keys ascending from 0, each value by its row (rows[k]
+ * for key k < nrows), kept in dst.  Returns the keys present as a bit
+ * mask, or 0 for a map that breaks a rule (key 0 is always required). */
+static uint32_t read_fields(reader *r, const field *rows, uint32_t nrows,
+                            uint32_t pairs, void *dst)
+{
+    uint32_t i, k, keys = 0, next = 0;
+    for (i = 0; i < pairs; i++) {
+        if (!want(r, MT_UINT, &k) || k < next || k >= nrows ||
+            !read_value(r, &rows[k], (uint8_t *)dst))
+            return 0;
+        next = k + 1u;
+        keys |= (uint32_t)1 << k;
+    }
+    return keys;
+}
+
+/* The keys a target has: 0..15 always, 16 exactly with codec LZMA, 17..20
+ * all four (a delta target, section 6.5) or none. */
+#define KEYS_REQUIRED (((uint32_t)1 << FWPK_TARGET_KEYS) - 1u)
+#define KEY_LZMA ((uint32_t)1 << FWPK_T_LZMA_PROPS)
+#define KEYS_DELTA ((((uint32_t)1 << (FWPK_TARGET_KEY_LAST + 1)) - 1u) & \
+                    ~(KEYS_REQUIRED | KEY_LZMA))
+
+/* The window's range by codec (section 4.2, key 9): none; deflate's;
+ * LZMA's dictionary. */
+static int window_ok(unsigned codec, unsigned bits)
+{
+    if (codec == FWPK_CODEC_DEFLATE)
+        return bits >= FWPK_WINDOW_BITS_MIN && bits <= FWPK_WINDOW_BITS_MAX;
+    if (codec == FWPK_CODEC_LZMA)
+        return bits >= FWPK_LZMA_DICT_BITS_MIN;
+    return bits == 0;
+}
+
+/* The rules of sections 4.2 and 7 that tie a target's fields together
+ * (the table checked each field's range; get_segments the segments,
+ * whose lengths add up to seg_sum).  The flash is whole erase blocks: a
+ * device erases a block at a time, so a block that stuck out of the flash
+ * could never be erased.  Codec, window bits and LZMA properties are
+ * small after the table: compared in 8 bits, as AVR likes them. */
+static int check_target(const fwpk_target *t, uint32_t keys,
+                        uint32_t seg_sum)
+{
+    unsigned codec = (uint8_t)t->codec;
+    uint32_t delta = keys & KEYS_DELTA;
+    uint32_t codec_out = delta ? t->patch_size : t->image_size;
+    return (keys & KEYS_REQUIRED) == KEYS_REQUIRED &&
+           (delta == 0 || delta == KEYS_DELTA) &&
+           ((keys & KEY_LZMA) != 0) == (codec == FWPK_CODEC_LZMA) &&
+           /* base + size <= 2^32; a size of 0 holds no segment */
+           t->flash_size - 1u <= ~t->flash_base &&
+           t->erase_block >= t->write_unit &&
+           ((t->flash_base | t->flash_size) & (t->erase_block - 1u)) == 0 &&
+           window_ok(codec, (uint8_t)t->window_bits) &&
+           (codec != FWPK_CODEC_LZMA ||
+            fwpk_lzma_lclp((uint8_t)t->lzma_props) <= FWPK_LZMA_LCLP_LIMIT) &&
+           (codec != FWPK_CODEC_NONE || t->payload_size == codec_out) &&
+           /* every frame carries 1 ..= frame size payload bytes */
+           t->payload_size >= t->frame_count &&
+           t->payload_size <= (uint64_t)t->frame_count * t->frame_size &&
+           seg_sum == t->image_size;
+}
+
+/* One target map, then its rules.  Its anchor's place: r->anchor. */
+static int read_target(reader *r, fwpk_target *t)
+{
+    uint32_t n, keys;
+    /* m->own is scratch: no value from another target */
+    memset(t, 0, sizeof *t);
+    if (!want(r, MT_MAP, &n))
+        return 0;
+    keys = read_fields(r, target_fields, FWPK_TARGET_KEY_LAST + 1u, n, t);
+    return check_target(t, keys, r->seg_sum);
+}
+
+/* Names hold no NUL, so a shorter c ends the loop at its own NUL, never
+ * reading past it. */
+int fwpk_text_is(const uint8_t *cbor, const fwpk_text *t, const char *c)
 {
     uint32_t i;
-    for (i = 0; i < s.n; i++)
-        if ((uint8_t)c[i] != s.p[i])
+    for (i = 0; i < t->len; i++)
+        if ((uint8_t)c[i] != cbor[t->at + i])
             return 0;
-    return c[s.n] == 0;
+    return c[t->len] == 0;
+}
+
+static int same_text(const uint8_t *cbor, const fwpk_text *a,
+                     const fwpk_text *b)
+{
+    return a->len == b->len &&
+           memcmp(cbor + a->at, cbor + b->at, a->len) == 0;
 }
 
 /* A rejected manifest leaves nothing half-filled behind. */
@@ -388,50 +405,51 @@ static fwpk_err reject(fwpk_manifest *m)
     return FWPK_ERR_MANIFEST;
 }
 
+#define CONTAINER_KEYS_READ (((uint32_t)1 << FWPK_M_TARGETS) - 1u)
+
 fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
                              size_t len, const char *target)
 {
     reader r;
-    span names[FWPK_MAX_TARGETS], s;
-    const uint8_t *own_at = NULL, *anchor = NULL;
-    uint32_t format, n, i, j;
+    fwpk_text names[FWPK_MAX_TARGETS];
+    const uint8_t *own_at = NULL;
+    uint32_t n, k;
+    unsigned i, j; /* n <= FWPK_MAX_TARGETS */
 
     if (!m || !cbor)
         return FWPK_ERR_ARG;
     memset(m, 0, sizeof *m);
     if (len > FWPK_MANIFEST_MAX)
         return FWPK_ERR_MANIFEST;
-    r.p = cbor;
+    r.start = r.p = r.anchor = cbor;
     r.end = cbor + len;
     r.seg_sum = 0;
-    if (!map_of(&r, CONTAINER_KEYS) ||
-        !key(&r, FWPK_M_FORMAT) || !get_uint(&r, &format) ||
-        format != FWPK_FORMAT_VERSION ||
-        !key(&r, FWPK_M_PRODUCT) ||
-        !get_text(&r, 1, FWPK_PRODUCT_MAX, NULL, &s) ||
-        !key(&r, FWPK_M_VERSION) ||
-        !get_text(&r, 1, FWPK_VERSION_MAX, m->version, &s) ||
-        !key(&r, FWPK_M_SECURITY_COUNTER) ||
-        !get_uint(&r, &m->security_counter) ||
-        !key(&r, FWPK_M_BUILD_TIME) || !get_uint(&r, &m->build_time) ||
-        !key(&r, FWPK_M_TARGETS) || !want(&r, MT_ARRAY, &n) ||
-        !in_range(n, 1, FWPK_MAX_TARGETS))
+    /* keys 0..4 by the table, then 5: the targets */
+    if (!want(&r, MT_MAP, &n) || n != CONTAINER_KEYS ||
+        read_fields(&r, container_fields, FWPK_M_TARGETS, FWPK_M_TARGETS,
+                    m) != CONTAINER_KEYS_READ ||
+        !want(&r, MT_UINT, &k) || k != FWPK_M_TARGETS ||
+        !want(&r, MT_ARRAY, &n) || n < 1 || n > FWPK_MAX_TARGETS)
         return reject(m);
 
     /* Every target is read into m->own as scratch space; the selected one
      * is read again at the end, which is cheaper than a second copy. */
     for (i = 0; i < n; i++) {
         const uint8_t *at = r.p;
-        if (!read_target(&r, &m->own, &names[i], &anchor))
+        if (!read_target(&r, &m->own))
             return reject(m);
+        names[i] = m->own.name;
         for (j = 0; j < i; j++)
-            if (span_is(names[j], m->own.name))
+            if (same_text(cbor, &names[j], &names[i]))
                 return reject(m);
-        m->frame_count[i] = m->own.frame_count;
-        m->frame_size[i] = m->own.frame_size;
-        m->payload_size[i] = m->own.payload_size;
-        m->anchor_at[i] = (uint16_t)(anchor - cbor); /* len <= 4 KiB */
-        if (target && span_is(names[i], target)) {
+        if (i < FWPK_TARGETS) {
+            fwpk_walk *w = &m->walk[i];
+            w->frame_count = m->own.frame_count;
+            w->payload_size = m->own.payload_size;
+            w->frame_size = (uint16_t)m->own.frame_size;
+            w->anchor_at = (uint16_t)(r.anchor - cbor); /* len <= 4 KiB */
+        }
+        if (target && fwpk_text_is(cbor, &names[i], target)) {
             own_at = at;
             m->own_index = i;
         }
@@ -439,17 +457,15 @@ fwpk_err fwpk_manifest_parse(fwpk_manifest *m, const uint8_t *cbor,
     if (r.p != r.end)
         return reject(m);
     m->target_count = n;
-
-    /* clear the scratch: the re-read fills only its own segments */
-    memset(&m->own, 0, sizeof m->own);
     if (!own_at) {
         /* "none": the caller says FWPK_ERR_NO_TARGET only after checking
          * the signatures */
+        memset(&m->own, 0, sizeof m->own);
         m->own_index = n;
         return FWPK_OK;
     }
     r.p = own_at;
-    if (!read_target(&r, &m->own, &s, &anchor))
+    if (!read_target(&r, &m->own))
         return reject(m); /* cannot happen: it was read above */
     return FWPK_OK;
 }

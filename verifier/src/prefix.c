@@ -5,20 +5,13 @@
 
 #include "frame.h"
 #include "lzmadec.h"
+#include "manifest.h"
 #include "prefix.h"
+#include "resume.h"
 
-static uint32_t load_le16(const uint8_t *p)
+static unsigned load_le16(const uint8_t *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static int str_equal(const char *a, const char *b)
-{
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return *a == *b;
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
 }
 
 void fwpk_want(fwpk_ctx *ctx, enum fwpk_stage stage, uint32_t need)
@@ -72,7 +65,13 @@ static fwpk_err on_manifest(fwpk_ctx *ctx)
                                        ctx->policy.target);
     if (err != FWPK_OK)
         return err;
-    fwpk_sha512_final(&ctx->hash, ctx->signed_digest);
+    /* the MCU is compared while the manifest is at hand (not kept), and
+     * refused only once the signatures are checked (check_policy) */
+    ctx->wrong_mcu = ctx->manifest.own_index < ctx->manifest.target_count &&
+                     ctx->policy.mcu != NULL &&
+                     !fwpk_text_is(ctx->mem.buf, &ctx->manifest.own.mcu,
+                                   ctx->policy.mcu);
+    fwpk_sha512_final(&ctx->hash, fwpk_signed_digest(ctx));
     /* the other targets' anchors, while the manifest is at hand */
     fwpk_frames_anchors(&ctx->frames, &ctx->manifest, ctx->mem.buf,
                         &ctx->hash);
@@ -101,10 +100,10 @@ static int ed25519_check(fwpk_ctx *ctx, const uint8_t *entry_sig,
 {
     uint8_t sig[FWPK_SIG_LEN];
     if (sizeof ctx->mem < FWPK_ED25519_WORKSPACE)
-        return fwpk_ed25519_verify(entry_sig, pk, ctx->signed_digest,
+        return fwpk_ed25519_verify(entry_sig, pk, fwpk_signed_digest(ctx),
                                    FWPK_SIGNED_DIGEST_LEN);
     memcpy(sig, entry_sig, sizeof sig);
-    return fwpk_ed25519_verify_ws(sig, pk, ctx->signed_digest,
+    return fwpk_ed25519_verify_ws(sig, pk, fwpk_signed_digest(ctx),
                                   FWPK_SIGNED_DIGEST_LEN, &ctx->mem);
 }
 
@@ -135,15 +134,17 @@ static fwpk_err check_policy(fwpk_ctx *ctx)
     const fwpk_policy *pol = &ctx->policy;
     const fwpk_manifest *m = &ctx->manifest;
     const fwpk_target *t = &m->own;
-    uint32_t i;
+    unsigned i; /* at most FWPK_MAX_SEGMENTS */
     if (m->own_index >= m->target_count)
         return FWPK_ERR_NO_TARGET;
-    if (pol->mcu != NULL && !str_equal(t->mcu, pol->mcu))
+    if (ctx->wrong_mcu)
         return FWPK_ERR_WRONG_MCU;
     if (m->security_counter < pol->min_security_counter)
         return FWPK_ERR_ROLLBACK;
+    if (m->target_count > FWPK_TARGETS)
+        return FWPK_ERR_LIMIT;
     for (i = 0; i < m->target_count; i++)
-        if (m->frame_size[i] > FWPK_MAX_FRAME_SIZE)
+        if (m->walk[i].frame_size > FWPK_MAX_FRAME_SIZE)
             return FWPK_ERR_LIMIT;
     if (t->write_unit > FWPK_WBUF_SIZE || t->segment_count > FWPK_SEGMENTS)
         return FWPK_ERR_LIMIT;
@@ -187,6 +188,7 @@ static fwpk_err on_signature(fwpk_ctx *ctx)
         return ctx->sig_valid == 0 && ctx->sig_retired > 0
                    ? FWPK_ERR_REVOKED
                    : FWPK_ERR_SIGNATURE;
+    fwpk_resume_container(ctx, fwpk_signed_digest(ctx));
     fwpk_want(ctx, FWPK_ST_FRAMES, 0);
     return check_policy(ctx);
 }
@@ -233,7 +235,7 @@ fwpk_err fwpk_prefix_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t take)
  * stack they would be the deepest frame of fwpk_begin). */
 fwpk_err fwpk_prefix_check_keys(fwpk_ctx *ctx, const fwpk_policy *pol)
 {
-    uint8_t *id = ctx->signed_digest;
+    uint8_t *id = fwpk_signed_digest(ctx);
     uint32_t k, j;
     for (k = 0; k < pol->key_count; k++) {
         fwpk_sha512_init(&ctx->hash);

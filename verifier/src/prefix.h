@@ -23,8 +23,17 @@ enum fwpk_stage {
 
 void fwpk_want(fwpk_ctx *ctx, enum fwpk_stage stage, uint32_t need);
 
+/* The signed digest (SPEC.md 1) is needed from the manifest's end to the
+ * last signature entry, when the writer's hash state is idle: it is kept
+ * there, not in a buffer of its own (resume records keep its first half,
+ * resume.h). */
+static inline uint8_t *fwpk_signed_digest(fwpk_ctx *ctx)
+{
+    return ctx->writer.hash.buf.bytes;
+}
+
 /* The caller's keyring: each entry carries its own key's id, once.
- * Uses ctx->hash and ctx->signed_digest as scratch. */
+ * Uses ctx->hash and fwpk_signed_digest() as scratch. */
 fwpk_err fwpk_prefix_check_keys(fwpk_ctx *ctx, const fwpk_policy *pol);
 
 /* Bytes of the prefix stages (header .. signatures), ctx->need in all:

@@ -19,6 +19,8 @@
 #include "resume.h"
 #include "writer.h"
 
+#if FWPK_RESUME
+
 /* SHA-512 of the record in the context's hash state, which is free at the
  * points records are made and checked: between frames. */
 static void record_check(fwpk_ctx *ctx, const fwpk_resume *rec,
@@ -32,11 +34,19 @@ static void record_check(fwpk_ctx *ctx, const fwpk_resume *rec,
     memcpy(out, h, 8);
 }
 
+void fwpk_resume_container(fwpk_ctx *ctx, const uint8_t *digest)
+{
+    if (ctx->resuming == FWPK_RESUMING_NO)
+        memcpy(ctx->snap.container, digest, FWPK_HASH_LEN);
+    else if (memcmp(ctx->snap.container, digest, FWPK_HASH_LEN) != 0)
+        ctx->resuming = FWPK_RESUMING_FOREIGN;
+}
+
+/* r->container was written once, by fwpk_resume_container() */
 void fwpk_resume_snapshot(fwpk_ctx *ctx, uint32_t frame_offset)
 {
     fwpk_resume *r = &ctx->snap;
     r->magic = FWPK_RESUME_MAGIC;
-    memcpy(r->container, ctx->signed_digest, FWPK_HASH_LEN);
     r->target_index = ctx->frames.target;
     r->frame_index = ctx->frames.index;
     r->frame_offset = frame_offset;
@@ -52,7 +62,7 @@ void fwpk_resume_snapshot(fwpk_ctx *ctx, uint32_t frame_offset)
 fwpk_err fwpk_resume_offer(fwpk_ctx *ctx)
 {
     fwpk_resume *rec = &ctx->snap;
-    if (!FWPK_RESUME || ctx->flash.checkpoint == NULL ||
+    if (ctx->flash.checkpoint == NULL ||
         !ctx->writer.boundary_hit)
         return FWPK_OK;
     ctx->writer.boundary_hit = 0;
@@ -82,9 +92,9 @@ static int record_fits(fwpk_ctx *ctx, const fwpk_resume *r)
     record_check(ctx, r, check);
     return memcmp(check, r->check, sizeof check) == 0 &&
            r->magic == FWPK_RESUME_MAGIC &&
-           memcmp(r->container, ctx->signed_digest, FWPK_HASH_LEN) == 0 &&
+           ctx->resuming != FWPK_RESUMING_FOREIGN &&
            r->target_index == m->own_index &&
-           r->frame_index < m->frame_count[m->own_index] &&
+           r->frame_index < t->frame_count &&
            r->frame_offset >= ctx->offset &&
            r->payload_seen < t->payload_size && r->decoded <= t->image_size &&
            r->flushed <= t->image_size && r->unfilter.count <= 3 &&
@@ -157,3 +167,31 @@ fwpk_err fwpk_resume_start(fwpk_ctx *ctx)
         fwpk_want(ctx, FWPK_ST_FRAMES, 0);
     return FWPK_OK;
 }
+
+#else /* no resume: no record in the context, nothing to offer or check */
+
+void fwpk_resume_container(fwpk_ctx *ctx, const uint8_t *digest)
+{
+    (void)ctx;
+    (void)digest;
+}
+
+void fwpk_resume_snapshot(fwpk_ctx *ctx, uint32_t frame_offset)
+{
+    (void)ctx;
+    (void)frame_offset;
+}
+
+fwpk_err fwpk_resume_offer(fwpk_ctx *ctx)
+{
+    (void)ctx;
+    return FWPK_OK;
+}
+
+fwpk_err fwpk_resume_start(fwpk_ctx *ctx)
+{
+    (void)ctx;
+    return FWPK_ERR_ARG;
+}
+
+#endif

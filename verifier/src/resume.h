@@ -8,6 +8,19 @@
 
 #include "fwpk_verify.h"
 
+/* ctx->resuming */
+enum fwpk_resuming {
+    FWPK_RESUMING_NO,     /* a fresh run */
+    FWPK_RESUMING_YES,    /* resumed from the record in ctx->snap */
+    FWPK_RESUMING_FOREIGN /* ... which is another container's */
+};
+
+/* After the signature block: records name the container by the first
+ * half of its signed digest, which is not kept beyond this point.  A
+ * fresh run writes it into ctx->snap once; a resumed run's record must
+ * carry it (else FWPK_ERR_RESUME at fwpk_resume_start()). */
+void fwpk_resume_container(fwpk_ctx *ctx, const uint8_t *digest);
+
 /* At the start of an own frame: what a resume would rebuild. */
 void fwpk_resume_snapshot(fwpk_ctx *ctx, uint32_t frame_offset);
 

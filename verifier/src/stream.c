@@ -160,7 +160,7 @@ static fwpk_err codec_payload(fwpk_ctx *ctx, const uint8_t *p, uint32_t len)
  * all the same: every device class refuses the same containers. */
 static int payload_fits(fwpk_ctx *ctx, uint32_t len, int last)
 {
-    uint32_t size = ctx->manifest.payload_size[ctx->frames.target];
+    uint32_t size = ctx->manifest.walk[ctx->frames.target].payload_size;
     if (len > size - ctx->payload_seen)
         return 0;
     ctx->payload_seen += len;
@@ -369,11 +369,16 @@ fwpk_err fwpk_resume_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
     fwpk_err err = fwpk_begin(ctx, policy, flash);
     if (err != FWPK_OK)
         return err;
-    if (!FWPK_RESUME || rec == NULL)
+#if FWPK_RESUME
+    if (rec == NULL)
         return ctx->err = FWPK_ERR_ARG;
     ctx->snap = *rec;
-    ctx->resuming = 1;
+    ctx->resuming = FWPK_RESUMING_YES;
     return FWPK_OK;
+#else
+    (void)rec;
+    return ctx->err = FWPK_ERR_ARG;
+#endif
 }
 
 uint32_t fwpk_resume_skip(fwpk_ctx *ctx)
