@@ -116,9 +116,11 @@ $(TST)/obj/%.o: %.c
 	@rm -f $@; ar rcs $@ $^
 %/libfwpk_prog.a: $$(call obj,%,$(PROG_SRC))
 	@rm -f $@; ar rcs $@ $^
-$(REL)/fwpack: $(call obj,$(REL),$(CLI_SRC)) $(REL)/libfwpack.a $(REL)/libfwpk_prog.a $(REL)/libfwpk_verify.a
+# verify and unpack --mode streaming: a second verifier build (mk/streamrun.mk)
+include mk/streamrun.mk
+$(REL)/fwpack: $(call obj,$(REL),$(CLI_SRC)) $(REL)/streamrun.o $(REL)/libfwpack.a $(REL)/libfwpk_prog.a $(REL)/libfwpk_verify.a
 	$(CC) $(REL_OPT) $^ $(HOST_LIBS) -o $@
-$(TST)/fwpack: $(call obj,$(TST),$(CLI_SRC)) $(TST)/libfwpack.a $(TST)/libfwpk_prog.a $(TST)/libfwpk_verify.a
+$(TST)/fwpack: $(call obj,$(TST),$(CLI_SRC)) $(TST)/streamrun.o $(TST)/libfwpack.a $(TST)/libfwpk_prog.a $(TST)/libfwpk_verify.a
 	$(CC) $(TST_OPT) $^ $(HOST_LIBS) -o $@
 
 # ---- tests -----------------------------------------------------------------

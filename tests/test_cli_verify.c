@@ -284,6 +284,75 @@ static void test_cli_chunks(void **state)
     }
 }
 
+/* --mode streaming runs the verifier as small parts build it (no frame
+ * buffer, the window read back from flash): the same verdicts and the same
+ * unpacked image as the buffered build, the mode named in --json. */
+static void test_streaming_mode(void **state)
+{
+    (void)state;
+    static const unsigned chunks[] = {1, 7, 4096};
+    size_t a_len, b_len, len;
+    for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+        assert_int_equal(pu_run("verify --mode streaming --chunk %u -p %s %s",
+                                chunks[i], P("pub.pem"), P("app.fwpk")),
+                         0);
+        assert_non_null(strstr(pu_out, ok_line));
+        assert_int_equal(pu_run("verify --mode streaming --chunk %u -p %s %s",
+                                chunks[i], P("pub.pem"), P("both.fwpk")),
+                         0);
+        assert_int_equal(lines(pu_out), 2);
+    }
+    assert_int_equal(pu_run("verify --mode streaming --json -p %s %s",
+                            P("pub.pem"), P("app.fwpk")),
+                     0);
+    assert_non_null(strstr(pu_out, "\"mode\":\"streaming\""));
+    assert_int_equal(pu_run("verify --json -p %s %s", P("pub.pem"),
+                            P("app.fwpk")),
+                     0);
+    assert_non_null(strstr(pu_out, "\"mode\":\"buffered\""));
+    assert_int_equal(pu_run("verify -v --mode streaming -p %s %s",
+                            P("pub.pem"), P("app.fwpk")),
+                     0);
+    assert_non_null(strstr(pu_out, "streaming verifier fed"));
+    /* the last payload byte changed: both builds refuse, exit 1 */
+    char *d = pu_read(P("app.fwpk"), &len);
+    assert_non_null(d);
+    free(d);
+    tamper(P("app.fwpk"), P("late.fwpk"), len - 1, 0x01);
+    assert_int_equal(pu_run("verify --mode streaming -p %s %s", P("pub.pem"),
+                            P("late.fwpk")),
+                     1);
+    assert_non_null(strstr(pu_err, "refused at offset"));
+    assert_int_equal(pu_run("verify --mode buffered -p %s %s", P("pub.pem"),
+                            P("late.fwpk")),
+                     1);
+    /* unpack: the same image from both builds, nothing after a refusal */
+    assert_int_equal(pu_run("unpack --mode streaming -p %s %s -o %s",
+                            P("pub.pem"), P("app.fwpk"), P("stream.hex")),
+                     0);
+    assert_int_equal(pu_run("unpack -p %s %s -o %s", P("pub.pem"),
+                            P("app.fwpk"), P("buf.hex")),
+                     0);
+    char *a = pu_read(P("stream.hex"), &a_len);
+    char *b = pu_read(P("buf.hex"), &b_len);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(a_len, b_len);
+    assert_memory_equal(a, b, a_len);
+    free(a);
+    free(b);
+    assert_int_equal(pu_run("unpack --mode streaming -p %s %s -o %s",
+                            P("pub.pem"), P("late.fwpk"), P("late.hex")),
+                     1);
+    assert_int_equal(access(P("late.hex"), F_OK), -1);
+    /* a mode that does not exist is a usage error naming the option */
+    assert_int_equal(pu_run("verify --mode fast -p %s %s", P("pub.pem"),
+                            P("app.fwpk")),
+                     2);
+    assert_non_null(strstr(pu_err, "fwpack: verify: --mode: buffered or "
+                                    "streaming, not 'fast'"));
+}
+
 /* ---- (c) any byte changed ---- */
 
 static void refused(const box_setup *s, const uint8_t *box, size_t len,
@@ -606,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_verify_targets),
         cmocka_unit_test(test_every_chunk_size),
         cmocka_unit_test(test_cli_chunks),
+        cmocka_unit_test(test_streaming_mode),
         cmocka_unit_test(test_every_byte_changed),
         cmocka_unit_test(test_unpack_roundtrip),
         cmocka_unit_test(test_lzma_verify_unpack),

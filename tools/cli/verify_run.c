@@ -30,7 +30,7 @@
 
 enum {
     O_TARGET = 256, O_MCU, O_COUNTER, O_MINSIG, O_CHUNK, O_JSON, O_FORCE,
-    O_FORMAT, O_MAX_GAP, O_BASE
+    O_FORMAT, O_MAX_GAP, O_BASE, O_MODE
 };
 
 static int option(vr_opts *o, int c, const char *arg)
@@ -63,6 +63,15 @@ static int option(vr_opts *o, int c, const char *arg)
         return cli_opt_u32("--min-signatures", arg, &o->min_sigs);
     case O_CHUNK:
         return cli_opt_range("--chunk", arg, 1, VR_CHUNK_MAX, &o->chunk);
+    case O_MODE:
+        if (strcmp(arg, "buffered") == 0)
+            o->mode = VR_MODE_BUFFERED;
+        else if (strcmp(arg, "streaming") == 0)
+            o->mode = VR_MODE_STREAMING;
+        else
+            return cli_error(EXIT_USAGE, "%s: --mode: buffered or "
+                                         "streaming, not '%s'", o->cmd, arg);
+        return 0;
     }
     return cli_error(EXIT_USAGE, "%s: unknown option", o->cmd);
 }
@@ -124,6 +133,7 @@ int vr_parse(vr_opts *o, int argc, char **argv, const char *help)
         {"format", required_argument, 0, O_FORMAT},
         {"max-gap", required_argument, 0, O_MAX_GAP},
         {"base", required_argument, 0, O_BASE},
+        {"mode", required_argument, 0, O_MODE},
         {0, 0, 0, 0}};
     int c;
     o->chunk = VR_CHUNK_DEFAULT;
@@ -326,21 +336,25 @@ static void window_of(const fwpk_target *t, vr_pass *p)
     p->window_hi = (uint32_t)hi; /* 2^32 wraps to 0, which means 2^32 */
 }
 
-static void feed_all(vr_run *r, vr_pass *p, fwpk_ctx *ctx)
+/* fwpk_begin, the container in --chunk pieces, fwpk_finish: in the build
+ * of the verifier that --mode names (verify_device.c). */
+static int run_device(vr_run *r, vr_pass *p, const fwpk_policy *pol,
+                      const fwpk_flash *cb)
 {
-    size_t off = 0, chunk = r->o->chunk;
-    fwpk_err err = FWPK_OK;
-    while (err == FWPK_OK && off < r->len) {
-        size_t n = r->len - off < chunk ? r->len - off : chunk;
-        err = fwpk_feed(ctx, r->data + off, n);
-        p->pieces++;
-        off += n;
-    }
-    p->err = err == FWPK_OK ? fwpk_finish(ctx) : err;
-    p->offset = ctx->offset;
-    p->sig_valid = ctx->sig_valid;
-    if (ctx->manifest.target_count > 0 && !r->version[0])
-        memcpy(r->version, ctx->manifest.version, sizeof r->version);
+    vr_device_result d;
+    if (r->o->mode == VR_MODE_STREAMING)
+        vr_device_run_streaming(pol, cb, r->data, r->len, r->o->chunk, &d);
+    else
+        vr_device_run(pol, cb, r->data, r->len, r->o->chunk, &d);
+    if (d.no_memory)
+        return cli_error(EXIT_IO, "%s: out of memory", r->o->cmd);
+    p->err = d.err;
+    p->pieces = d.pieces;
+    p->offset = d.offset;
+    p->sig_valid = d.sig_valid;
+    if (d.parsed && !r->version[0])
+        memcpy(r->version, d.version, sizeof r->version);
+    return 0;
 }
 
 static void finish_pass(vr_pass *p, region_flash *rf)
@@ -397,13 +411,11 @@ static int load_base(const vr_run *r, const char *name, const fwpk_target *t,
 static int run_pass(vr_run *r, vr_pass *p, const fwp_layout *lay)
 {
     fwpk_manifest *m = calloc(1, sizeof *m);
-    fwpk_ctx *ctx = calloc(1, sizeof *ctx);
     region_flash *rf = calloc(1, sizeof *rf);
     fwpk_policy pol;
     fwpk_flash cb;
-    if (!m || !ctx || !rf) {
+    if (!m || !rf) {
         free(m);
-        free(ctx);
         free(rf);
         return cli_error(EXIT_IO, "%s: out of memory", r->o->cmd);
     }
@@ -428,7 +440,6 @@ static int run_pass(vr_run *r, vr_pass *p, const fwp_layout *lay)
     int rc = p->known ? load_base(r, p->name, &m->own, rf, &cb) : 0;
     if (rc) {
         free(m);
-        free(ctx);
         free(rf);
         return rc;
     }
@@ -441,16 +452,14 @@ static int run_pass(vr_run *r, vr_pass *p, const fwp_layout *lay)
     pol.window_lo = p->window_lo;
     pol.window_hi = p->window_hi;
     pol.min_security_counter = r->o->min_counter;
-    p->err = fwpk_begin(ctx, &pol, &cb);
-    if (p->err == FWPK_OK)
-        feed_all(r, p, ctx);
-    finish_pass(p, rf);
+    rc = run_device(r, p, &pol, &cb);
+    if (!rc)
+        finish_pass(p, rf);
     regions_free(rf);
     free(rf->base);
     free(rf);
-    free(ctx);
     free(m);
-    return 0;
+    return rc;
 }
 
 /* ---- keys, container, passes ---- */
@@ -625,8 +634,10 @@ static void print_details(const vr_run *r, const vr_pass *p)
                (unsigned)p->own.flash_base, (unsigned)p->own.flash_size,
                (unsigned)p->own.erase_block, (unsigned)p->own.write_unit,
                fwp_codec_name(p->own.codec));
-    printf("fed %u of %zu bytes in %u piece%s of at most %u; %u erase%s, "
-           "%u write%s\n", (unsigned)p->offset, r->len, (unsigned)p->pieces,
+    printf("%s verifier fed %u of %zu bytes in %u piece%s of at most %u; "
+           "%u erase%s, %u write%s\n",
+           r->o->mode == VR_MODE_STREAMING ? "streaming" : "buffered",
+           (unsigned)p->offset, r->len, (unsigned)p->pieces,
            plural(p->pieces), (unsigned)r->o->chunk, (unsigned)p->erases,
            plural(p->erases), (unsigned)p->writes, plural(p->writes));
 }
@@ -732,7 +743,9 @@ void vr_json(fwp_buf *b, const vr_run *r, const char *const *outputs,
         fwp_buf_printf(b, "%u", (unsigned)head->own.image_size);
     else
         fwp_buf_printf(b, "null");
-    fwp_buf_printf(b, ",\"chunk\":%u,\"targets\":[", (unsigned)r->o->chunk);
+    fwp_buf_printf(b, ",\"chunk\":%u,\"mode\":\"%s\",\"targets\":[",
+                   (unsigned)r->o->chunk,
+                   r->o->mode == VR_MODE_STREAMING ? "streaming" : "buffered");
     for (uint32_t i = 0; i < r->count; i++) {
         fwp_buf_printf(b, "%s", i ? "," : "");
         json_pass(b, &r->pass[i],

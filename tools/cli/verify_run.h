@@ -7,6 +7,7 @@
 #define FWPACK_VERIFY_RUN_H
 
 #include "cli.h"
+#include "verify_device.h"
 
 #define VR_CHUNK_DEFAULT 4096u
 #define VR_CHUNK_MAX 1048576u
@@ -22,6 +23,7 @@ typedef struct {
     const char *target, *mcu, *input, *output;
     const char *name;                  /* input in messages ("-": stdin) */
     uint32_t min_counter, min_sigs, chunk;
+    enum vr_mode mode;                 /* --mode: the verifier build run */
     int json, verbose, force;
     const char *format;                /* unpack --format, or NULL */
     const char *base;                  /* --base: a delta's base, or NULL */
