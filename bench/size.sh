@@ -41,9 +41,12 @@
 # R_AVR_13_PCREL) plus icall/ijmp for indirect calls.  An indirect call may
 # reach any function of another object file whose address is taken (a
 # relocation to it that is not a call: the sinks stream.c hands to inflate and
-# filter); a module is assumed to call its own functions directly, so the
-# indirect calls in stream.c are the bootloader's flash callbacks, whose own
-# stack is not counted (the call is, in the caller's frame).  The figure is
+# filter), but never a function of the Notecard client (nc_*.c, which calls
+# the verifier, not the other way round); a module is assumed to call its
+# own functions directly.  The indirect calls of writer.c, history.c and
+# resume.c (fwpk_flash's erase, write, read, checkpoint) and of nc_i2c.c and
+# nc_link.c (the Notecard transport) are the bootloader's callbacks, whose
+# own stack is not counted (the call is, in the caller's frame).  The figure is
 # the longest frame-weighted path; tail calls are counted as calls (slight
 # overestimate); recursion and dynamic (alloca/VLA) frames are flagged, as
 # are callees with no .su (libgcc helpers, counted as 0).  Interrupts that
@@ -242,7 +245,7 @@ for spec in "$@"; do
                 print "A", s
             }' >> "$tmp/graph"
     done
-    awk '
+    awk -v callback_modules='^(writer|history|resume|nc_i2c|nc_link)$' '
         $1 == "F" { frame[$2] = $3; comp[$2] = $5; if ($4 == "dynamic") dyn[$2] = 1; next }
         $1 == "E" { if (!(($2, $3) in seen)) { seen[$2, $3] = 1; n[$2]++; callee[$2, n[$2]] = $3 }; next }
         $1 == "A" { taken[$2] = 1; next }
@@ -255,11 +258,18 @@ for spec in "$@"; do
                 c = callee[f, i]
                 if (c == "__indirect_call") {
                     indirect[f] = 1
+                    # the bootloader callback modules call only the
+                    # bootloader (fwpk_flash, the Notecard transport): its
+                    # stack is not counted
+                    if (comp[f] ~ callback_modules) continue
                     # a module calls its own functions directly: an
                     # indirect call reaches address-taken functions of other
-                    # objects (the sinks stream.c hands to inflate/filter);
-                    # with none, it is a bootloader callback (not counted)
-                    for (t in taken) if ((t in frame) && comp[t] != comp[f] && !(t in onstack)) {
+                    # objects (the sinks stream.c hands to inflate/filter),
+                    # never the Notecard client, which calls the verifier
+                    # and not the other way round; with none, it is a
+                    # bootloader callback (not counted)
+                    for (t in taken) if ((t in frame) && comp[t] != comp[f] && !(t in onstack) &&
+                                        !(comp[t] ~ /^nc_/ && comp[f] !~ /^nc_/)) {
                         d = depth(t)
                         if (d > best) { best = d; via[f] = t }
                     }
