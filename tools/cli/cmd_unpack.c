@@ -61,12 +61,7 @@ static const char help[] =
     "      --min-security-counter N  refuse a lower security counter (0)\n"
     "      --min-signatures N        valid signatures needed (1)\n"
     "      --chunk N                 bytes per fwpk_feed() call (4096)\n"
-    "      --mode buffered|streaming the verifier build that runs: buffered\n"
-    "                                (each frame checked before it is\n"
-    "                                decoded; the default) or streaming, as\n"
-    "                                small parts build it (no frame buffer,\n"
-    "                                a 512-byte ring, older history read\n"
-    "                                back from flash: docs/porting.md 3)\n"
+    VR_HELP_MODE
     "      --base OLD                a delta target's base: the image the\n"
     "                                device runs (any input format, or the\n"
     "                                container that installed it)\n"

@@ -15,6 +15,15 @@
  * default of --max-gap) */
 #define VR_MAX_GAP_DEFAULT 1048576u
 
+/* --mode's help lines, the same in verify's and unpack's --help */
+#define VR_HELP_MODE \
+    "      --mode buffered|streaming the verifier build that runs: buffered\n" \
+    "                                (each frame checked before it is\n" \
+    "                                decoded; the default) or streaming, as\n" \
+    "                                small parts build it (no frame buffer,\n" \
+    "                                a 512-byte ring, older history read\n" \
+    "                                back from flash: docs/porting.md 3)\n"
+
 /* Command-line options of verify (and unpack, which adds -o and --force). */
 typedef struct {
     const char *cmd;                   /* "verify" or "unpack" */
