@@ -203,10 +203,6 @@ void fwpk_sha512(uint8_t out[64], const uint8_t *msg, size_t len);
 /* 0 = valid, -1 = invalid; accepts exactly what libsodium 1.0.18 accepts. */
 int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
                         const uint8_t *msg, size_t len);
-/* The same with its big temporaries in 'ws': FWPK_ED25519_WORKSPACE bytes,
- * aligned for uint64_t, that the caller does not need meanwhile (the streaming
- * verifier lends its idle buffers: about 1 KB off the deepest stack). */
-#define FWPK_ED25519_WORKSPACE 1024
 /* FWPK_ED25519_UNROLL  1 (default): speed on 32-bit cores: the field
  * multiplication's rows written out, exponentiations by addition chains.
  * 0: size, for parts where flash is scarcer than time: loops, the
@@ -233,6 +229,19 @@ int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
  * only (it reads uint64_t as bytes). */
 #ifndef FWPK_SHA512_SMALL
 #define FWPK_SHA512_SMALL 0
+#endif
+/* The same with its temporaries in 'ws': FWPK_ED25519_WORKSPACE bytes,
+ * aligned for uint64_t, that the caller does not need meanwhile (the
+ * streaming verifier lends its idle buffers).  Every field element the
+ * verification keeps is there, and the stack holds only one product (64
+ * bytes) and a few locals.  The size depends on FWPK_ED25519_UNROLL alone
+ * (a field element is 32 bytes in either radix): 992 bytes with the
+ * width-4 table of -A's multiples and both scalars' digits, 384 with
+ * width 2 and the digits read from the scalars as they are needed. */
+#if FWPK_ED25519_UNROLL
+#define FWPK_ED25519_WORKSPACE 992
+#else
+#define FWPK_ED25519_WORKSPACE 384
 #endif
 int fwpk_ed25519_verify_ws(const uint8_t sig[64], const uint8_t pk[32],
                            const uint8_t *msg, size_t len, void *ws);

@@ -17,8 +17,11 @@
  * width-4 NAF: the odd multiples of -A are computed per verification, in
  * the form additions take, those of B come from a table; T is computed
  * only where an addition will read it.  FWPK_ED25519_UNROLL 0 puts size
- * first: width-2 NAF (no multiples but A and B), exponentiations bit by
- * bit, loops throughout.
+ * first: width-2 NAF (no multiples but A and B) with the digits read from
+ * the scalars as they are needed, exponentiations bit by bit, loops
+ * throughout.  Additions and doublings work in place, so every field
+ * element the verification keeps lives in the caller's workspace (below):
+ * the stack holds one 512-bit product and a few locals.
  *
  * Acceptance matches libsodium 1.0.18's crypto_sign_verify_detached:
  * S must be below L, R and A must not encode a point of small order, A's
@@ -74,8 +77,6 @@ typedef struct {
     fe x, y, z, t; /* extended coordinates: x = X/Z, y = Y/Z, T = XY/Z */
 } point;
 
-static const fe P FWPK_ROM = FE(0xffffffed, 0xffffffff, 0xffffffff, 0xffffffff,
-                                0xffffffff, 0xffffffff, 0xffffffff, 0x7fffffff);
 static const fe D FWPK_ROM = FE(0x135978a3, 0x75eb4dca, 0x4141d8ab, 0x00700a4d,
                                 0x7779e898, 0x8cc74079, 0x2b6ffe73, 0x52036cee);
 static const fe SQRTM1 FWPK_ROM = FE(0x4a0ea0b0, 0xc4ee1b27, 0xad2fe478,
@@ -94,11 +95,6 @@ static const fe ORDER8_Y2 FWPK_ROM = FE(0x9c155291, 0xae479185, 0xb4f0a103,
                                         0x8bd5b257, 0x76b9125b);
 
 /* ---- field arithmetic ---- */
-
-static void fe_copy(fe r, const fe a)
-{
-    memcpy(r, a, sizeof(fe));
-}
 
 static void fe_set_small(fe r, limb v)
 {
@@ -286,19 +282,28 @@ static void fe_sq(fe r, const fe a)
     fe_mul(r, a, a);
 }
 
-static void fe_sq_times(fe r, const fe a, int n)
-{
-    fe_sq(r, a);
-    while (--n > 0)
-        fe_sq(r, r);
-}
+/* The two exponents the verifier needs, p - 2 (an inverse) and
+ * (p - 5) / 8 (a square root), are 2^n - 1 but for a few of the low 8
+ * bits: as n and the low byte. */
+#define INVERT_BITS 255
+#define INVERT_LOW 0xeb /* p - 2 = 2^255 - 21 */
+#define P58_BITS 252
+#define P58_LOW 0xfd    /* (p - 5) / 8 = 2^252 - 3 */
 
+#if FWPK_ED25519_UNROLL
 /* The temporaries of an exponentiation, lent by the caller (they are
  * part of the workspace, below, not of the stack). */
 typedef struct {
     fe t, x5, x10, x50; /* the addition chain's */
     fe u, a11;          /* the steps after it */
 } pow_tmp;
+
+static void fe_sq_times(fe r, const fe a, int n)
+{
+    fe_sq(r, a);
+    while (--n > 0)
+        fe_sq(r, r);
+}
 
 /* r = a^(2^250 - 1), and a11 = a^11, by the addition chain
  * 2, 9, 11, 2^5-1, 2^10-1, 2^20-1, 2^40-1, 2^50-1, 2^100-1, 2^200-1,
@@ -329,12 +334,25 @@ static void fe_pow_2_250_1(fe r, fe a11, const fe a, pow_tmp *m)
     fe_mul(r, t, x50);         /* 2^250 - 1 */
 }
 
-/* The two exponents are 2^n - 1 but for a few of the low 8 bits: as
- * n and the low byte. */
-#define INVERT_BITS 255
-#define INVERT_LOW 0xeb /* p - 2 = 2^255 - 21 */
-#define P58_BITS 252
-#define P58_LOW 0xfd    /* (p - 5) / 8 = 2^252 - 3 */
+/* a^(p - 2) = a^(2^255 - 21) = (a^(2^250 - 1))^(2^5) * a^11. */
+static void fe_invert(fe r, const fe a, pow_tmp *m)
+{
+    fe_pow_2_250_1(m->u, m->a11, a, m);
+    fe_sq_times(m->u, m->u, 5);
+    fe_mul(r, m->u, m->a11);
+}
+
+/* a^((p - 5) / 8) = a^(2^252 - 3) = (a^(2^250 - 1))^4 * a. */
+static void fe_pow_p58(fe r, const fe a, pow_tmp *m)
+{
+    fe_pow_2_250_1(m->u, m->a11, a, m);
+    fe_sq_times(m->u, m->u, 2);
+    fe_mul(r, m->u, a);
+}
+#else
+typedef struct {
+    fe t; /* a, kept while r is squared */
+} pow_tmp;
 
 /* r = a^e for the exponent e of n bits whose low byte is 'low' and whose
  * other bits are all ones, by squaring and multiplying, from the top bit
@@ -344,8 +362,8 @@ static void fe_pow_2_250_1(fe r, fe a11, const fe a, pow_tmp *m)
 static void fe_pow_bits(fe r, const fe a, int n, unsigned low, pow_tmp *m)
 {
     int i;
-    fe_copy(m->t, a);
-    fe_copy(r, a); /* the top bit */
+    memcpy(m->t, a, sizeof(fe));
+    memcpy(r, a, sizeof(fe)); /* the top bit */
     for (i = n - 2; i >= 0; i--) {
         fe_sq(r, r);
         if (i >= 8 || (low >> i & 1))
@@ -353,57 +371,62 @@ static void fe_pow_bits(fe r, const fe a, int n, unsigned low, pow_tmp *m)
     }
 }
 
-/* a^(p - 2) = a^(2^255 - 21) = (a^(2^250 - 1))^(2^5) * a^11. */
 static void fe_invert(fe r, const fe a, pow_tmp *m)
 {
-    if (!FWPK_ED25519_UNROLL) {
-        fe_pow_bits(r, a, INVERT_BITS, INVERT_LOW, m);
-        return;
-    }
-    fe_pow_2_250_1(m->u, m->a11, a, m);
-    fe_sq_times(m->u, m->u, 5);
-    fe_mul(r, m->u, m->a11);
+    fe_pow_bits(r, a, INVERT_BITS, INVERT_LOW, m);
 }
 
-/* a^((p - 5) / 8) = a^(2^252 - 3) = (a^(2^250 - 1))^4 * a. */
 static void fe_pow_p58(fe r, const fe a, pow_tmp *m)
 {
-    if (!FWPK_ED25519_UNROLL) {
-        fe_pow_bits(r, a, P58_BITS, P58_LOW, m);
-        return;
+    fe_pow_bits(r, a, P58_BITS, P58_LOW, m);
+}
+#endif
+
+/* Whether r >= p, from p's shape: the top limb LOW_255, the middle ones
+ * all ones, the low one at least 2^LIMB_BITS - 19. */
+static int fe_ge_p(const fe r)
+{
+    int i;
+    if (r[LIMBS - 1] != LOW_255)
+        return r[LIMBS - 1] > LOW_255;
+    for (i = LIMBS - 2; i > 0; i--) {
+        if (r[i] != (limb)~(limb)0)
+            return 0;
     }
-    fe_pow_2_250_1(m->u, m->a11, a, m);
-    fe_sq_times(m->u, m->u, 2);
-    fe_mul(r, m->u, a);
+    return r[0] >= (limb)(0u - 19u);
 }
 
-/* Fully reduces r below p: r < 2^256 = 2p + 38, so two steps suffice. */
+/* Fully reduces r below p, in place (no copy on the stack): r < 2^256 =
+ * 2p + 38, so two steps suffice.  r - p = r + 19 - 2^255: 19 added with
+ * the carry out of the top dropped, and bit 255 flipped (set when the
+ * carry was dropped, clear otherwise). */
 static void fe_reduce(fe r)
 {
-    int k;
-    for (k = 0; k < 2; k++) {
-        fe t;
-        if (!sub_const(t, r, P))
-            fe_copy(r, t);
+    int k, i;
+    for (k = 0; k < 2 && fe_ge_p(r); k++) {
+        wide acc = 19;
+        for (i = 0; i < LIMBS; i++) {
+            acc = (wide)(acc + r[i]);
+            r[i] = (limb)acc;
+            acc >>= LIMB_BITS;
+        }
+        r[LIMBS - 1] ^= (limb)~LOW_255;
     }
 }
 
-static int fe_equal(const fe a, const fe b)
+/* The comparisons below reduce their arguments in place: the values stay
+ * what they were, only their representatives change. */
+static int fe_equal(fe a, fe b)
 {
-    fe x, y;
-    fe_copy(x, a);
-    fe_copy(y, b);
-    fe_reduce(x);
-    fe_reduce(y);
-    return memcmp(x, y, sizeof(fe)) == 0;
+    fe_reduce(a);
+    fe_reduce(b);
+    return memcmp(a, b, sizeof(fe)) == 0;
 }
 
-static int fe_is_odd(const fe a)
+static int fe_is_odd(fe a)
 {
-    fe x;
-    fe_copy(x, a);
-    fe_reduce(x);
-    return (int)(x[0] & 1);
+    fe_reduce(a);
+    return (int)(a[0] & 1);
 }
 
 static void fe_neg(fe r, const fe a)
@@ -433,117 +456,133 @@ static void fe_from_bytes(fe r, const uint8_t s[32])
     r[LIMBS - 1] &= LOW_255;
 }
 
-static void fe_to_bytes(uint8_t s[32], const fe a)
+/* a is reduced in place. */
+static void fe_to_bytes(uint8_t s[32], fe a)
 {
-    fe x;
     int i;
-    fe_copy(x, a);
-    fe_reduce(x);
+    fe_reduce(a);
     for (i = 0; i < 32; i++)
-        s[i] = (uint8_t)(x[i / LIMB_BYTES] >> (8 * (i % LIMB_BYTES)));
+        s[i] = (uint8_t)(a[i / LIMB_BYTES] >> (8 * (i % LIMB_BYTES)));
 }
 
 /* ---- points ---- */
 
 /* A point prepared for being added: the parts of RFC 8032's addition
- * that depend on it alone, Y + X, Y - X and 2dT, with 2Z apart (niels
- * alone is a point with Z = 1, as the base point's multiples are kept). */
+ * that depend on it alone, Y + X, Y - X and 2dT (for a point with Z = 1,
+ * as the base point's multiples and the decoded -A are kept; others keep
+ * their 2Z beside, below). */
 typedef struct {
     fe ypx, ymx, t2d;
 } niels;
 
-typedef struct {
-    niels n;
-    fe z2;
-} cached;
-
-static void point_to_cached(cached *c, const point *p)
+/* n = p prepared for additions; d is scratch (for the constant d). */
+static void point_to_niels(niels *n, const point *p, limb *d)
 {
-    fe d;
-    fwpk_rom_read(d, D, sizeof d);
-    /* c is output only: cppcheck takes fe_add's r for an input. */
+    fwpk_rom_read(d, D, sizeof(fe));
+    /* n is output only: cppcheck takes fe_add's r for an input. */
     /* cppcheck-suppress uninitvar */
-    fe_add(c->n.ypx, p->y, p->x);
-    fe_sub(c->n.ymx, p->y, p->x);
-    fe_mul(c->n.t2d, p->t, d);
-    fe_add(c->n.t2d, c->n.t2d, c->n.t2d);
-    fe_add(c->z2, p->z, p->z);
+    fe_add(n->ypx, p->y, p->x);
+    fe_sub(n->ymx, p->y, p->x);
+    fe_mul(n->t2d, p->t, d);
+    fe_add(n->t2d, n->t2d, n->t2d);
 }
 
-/* RFC 8032 5.1.4, addition: r = p + q, or p - q with 'negate'.  -q is
- * (-X, Y, Z, -T), which swaps Y + X with Y - X and, through -2dT, swaps
- * F with G.  q's 2Z is z2, or 2 when z2 is null, which saves the
- * multiplication.  T is computed only 'with_t': only an addition reads
- * it, so before a doubling it would be a wasted multiplication.  The
- * RFC's temporaries share five slots, for the stack. */
-static void point_add(point *r, const point *p, const niels *q,
-                      const limb *z2, int negate, int with_t)
+/* How point_add adds q, as bits. */
+#define ADD_NEGATE 1u   /* p - q instead of p + q */
+#define ADD_WITH_T 2u   /* the sum's T: only an addition reads it, so
+                           before a doubling it would be a wasted
+                           multiplication */
+#define ADD_Q_IN_ROM 4u /* q is a constant in flash: on AVR each field is
+                           read into RAM where it is used, not all at
+                           once */
+
+/* q's field f where the addition can read it: as it is, or from flash
+ * into 'slot', a temporary free at that time. */
+static const limb *q_field(const limb *f, unsigned how, limb *slot)
 {
-    fe a, b, c, d, e;
-    limb *f, *g;
-    fe_sub(a, p->y, p->x);
-    fe_mul(a, a, negate ? q->ypx : q->ymx); /* A */
-    fe_add(b, p->y, p->x);
-    fe_mul(b, b, negate ? q->ymx : q->ypx); /* B */
-    fe_mul(c, p->t, q->t2d);                /* C */
+    if (!(how & ADD_Q_IN_ROM) || FWPK_ROM_MAPPED)
+        return f;
+    fwpk_rom_read(slot, f, sizeof(fe));
+    return slot;
+}
+
+/* RFC 8032 5.1.4, addition, in place: p += q, or p -= q with ADD_NEGATE.
+ * -q is (-X, Y, Z, -T), which swaps Y + X with Y - X and, through -2dT,
+ * swaps F with G.  q's 2Z is z2, or 2 when z2 is null, which saves the
+ * multiplication.  The RFC's temporaries take p's coordinates as they
+ * fall free, and 'tmp' one more: no field element on the stack (the
+ * deepest stack of the whole verifier runs through here). */
+static void point_add(point *p, const niels *q, const limb *z2,
+                      unsigned how, limb *tmp)
+{
+    int negate = (how & ADD_NEGATE) != 0;
+    fe_mul(p->t, p->t, q_field(q->t2d, how, tmp));        /* C */
+    fe_sub(tmp, p->y, p->x);
+    fe_add(p->y, p->y, p->x);
+    fe_mul(p->x, tmp, q_field(negate ? q->ypx : q->ymx, how, p->x)); /* A */
+    fe_mul(p->y, p->y, q_field(negate ? q->ymx : q->ypx, how, tmp)); /* B */
     if (z2 != NULL)
-        fe_mul(d, p->z, z2);                /* D */
+        fe_mul(p->z, p->z, z2);                           /* D */
     else
-        fe_add(d, p->z, p->z);
-    fe_sub(e, b, a);                        /* E = B - A */
-    fe_add(b, b, a);                        /* H = B + A */
-    fe_sub(a, d, c);                        /* D - C */
-    fe_add(d, d, c);                        /* D + C */
-    f = negate ? d : a;
-    g = negate ? a : d;
-    fe_mul(r->x, e, f);
-    fe_mul(r->y, g, b);
-    fe_mul(r->z, f, g);
-    if (with_t)
-        fe_mul(r->t, e, b);
+        fe_add(p->z, p->z, p->z);
+    fe_sub(tmp, p->y, p->x);                              /* E = B - A */
+    fe_add(p->y, p->y, p->x);                             /* H = B + A */
+    if (negate) {
+        fe_add(p->x, p->z, p->t);                         /* F = D + C */
+        fe_sub(p->z, p->z, p->t);                         /* G = D - C */
+    } else {
+        fe_sub(p->x, p->z, p->t);                         /* F = D - C */
+        fe_add(p->z, p->z, p->t);                         /* G = D + C */
+    }
+    if (how & ADD_WITH_T)
+        fe_mul(p->t, tmp, p->y);                          /* T = E H */
+    fe_mul(p->y, p->z, p->y);                             /* Y = G H */
+    fe_mul(p->z, p->x, p->z);                             /* Z = F G */
+    fe_mul(p->x, tmp, p->x);                              /* X = E F */
 }
 
-/* RFC 8032 5.1.4, doubling: four squarings and three multiplications,
- * a fourth for T 'with_t'.  p's T is not read. */
-static NOINLINE void point_double(point *r, const point *p, int with_t)
+/* RFC 8032 5.1.4, doubling, in place: four squarings and three
+ * multiplications, a fourth for T 'with_t'.  p's T is not read: it holds
+ * (X + Y)^2 meanwhile, and 'tmp' G. */
+static NOINLINE void point_double(point *p, int with_t, limb *tmp)
 {
-    fe a, b, c, e, h;
-    fe_sq(a, p->x);     /* A */
-    fe_sq(b, p->y);     /* B */
-    fe_sq(c, p->z);
-    fe_add(c, c, c);    /* C */
-    fe_add(h, a, b);    /* H = A + B */
-    fe_add(e, p->x, p->y);
-    fe_sq(e, e);
-    fe_sub(e, h, e);    /* E = H - (X + Y)^2 */
-    fe_sub(a, a, b);    /* G = A - B */
-    fe_add(c, c, a);    /* F = C + G */
-    fe_mul(r->x, e, c);
-    fe_mul(r->y, a, h);
-    fe_mul(r->z, c, a);
+    fe_add(p->t, p->x, p->y);
+    fe_sq(p->t, p->t);          /* (X + Y)^2 */
+    fe_sq(p->x, p->x);          /* A */
+    fe_sq(p->y, p->y);          /* B */
+    fe_sq(p->z, p->z);
+    fe_add(p->z, p->z, p->z);   /* C */
+    fe_sub(tmp, p->x, p->y);    /* G = A - B */
+    fe_add(p->y, p->x, p->y);   /* H = A + B */
+    fe_sub(p->x, p->y, p->t);   /* E = H - (X + Y)^2 */
+    fe_add(p->z, p->z, tmp);    /* F = C + G */
     if (with_t)
-        fe_mul(r->t, e, h);
+        fe_mul(p->t, p->x, p->y); /* T = E H */
+    fe_mul(p->y, tmp, p->y);    /* Y = G H */
+    fe_mul(p->x, p->x, p->z);   /* X = E F */
+    fe_mul(p->z, p->z, tmp);    /* Z = F G */
 }
 
 /* point_encode's temporaries, lent by the caller. */
 typedef struct {
-    fe zinv, x, y;
+    fe zinv;
     pow_tmp pow;
     uint8_t out[32]; /* the encoding */
 } encode_tmp;
 
-static void point_encode(const point *p, encode_tmp *e)
+/* p is scaled to Z = 1 on the way. */
+static void point_encode(point *p, encode_tmp *e)
 {
     fe_invert(e->zinv, p->z, &e->pow);
-    fe_mul(e->x, p->x, e->zinv);
-    fe_mul(e->y, p->y, e->zinv);
-    fe_to_bytes(e->out, e->y);
-    e->out[31] |= (uint8_t)(fe_is_odd(e->x) << 7);
+    fe_mul(p->x, p->x, e->zinv);
+    fe_mul(p->y, p->y, e->zinv);
+    fe_to_bytes(e->out, p->y);
+    e->out[31] |= (uint8_t)(fe_is_odd(p->x) << 7);
 }
 
 /* point_decode_neg's temporaries, lent by the caller. */
 typedef struct {
-    fe u, v, v3, x, chk;
+    fe u, v, v3, chk;
     pow_tmp pow;
 } decode_tmp;
 
@@ -551,20 +590,21 @@ typedef struct {
  * Returns -1 when y is not below p (libsodium refuses a non-canonical A;
  * R needs no such check: a non-canonical R can never equal the canonical
  * encoding it is compared with) or when x^2 = (y^2 - 1) / (d y^2 + 1) has
- * no root.  The constants d and sqrt(-1) are read into chk while it is
- * free. */
+ * no root.  The constants d, 1 and sqrt(-1) are read into chk while it
+ * is free.  p's X and Y are written first, its Z and T only at the end:
+ * m may lie in their room. */
 static int point_decode_neg(point *p, const uint8_t s[32], decode_tmp *m)
 {
-    limb *u = m->u, *v = m->v, *v3 = m->v3, *x = m->x, *chk = m->chk;
+    limb *u = m->u, *v = m->v, *v3 = m->v3, *x = p->x, *chk = m->chk;
     fe_from_bytes(p->y, s);
-    if (!sub_const(chk, p->y, P))
+    if (fe_ge_p(p->y))
         return -1;
-    fe_set_small(p->z, 1);
     fe_sq(u, p->y);
     fwpk_rom_read(chk, D, sizeof(fe));
     fe_mul(v, u, chk);
-    fe_sub(u, u, p->z);           /* u = y^2 - 1 */
-    fe_add(v, v, p->z);           /* v = d y^2 + 1 */
+    fe_set_small(chk, 1);
+    fe_sub(u, u, chk);            /* u = y^2 - 1 */
+    fe_add(v, v, chk);            /* v = d y^2 + 1 */
     fe_sq(v3, v);
     fe_mul(v3, v3, v);            /* v^3 */
     fe_sq(x, v3);
@@ -584,16 +624,16 @@ static int point_decode_neg(point *p, const uint8_t s[32], decode_tmp *m)
     }
     if (fe_is_odd(x) == (s[31] >> 7))
         fe_neg(x, x); /* the sign bit's x, negated */
-    fe_copy(p->x, x);
-    fe_mul(p->t, p->x, p->y);
+    fe_set_small(p->z, 1);
+    fe_mul(p->t, x, p->y);
     return 0;
 }
 
 /* ---- encodings libsodium refuses before doing any arithmetic ---- */
 
-static int has_small_order(const uint8_t s[32])
+/* y2 and c are scratch. */
+static int has_small_order(const uint8_t s[32], limb *y2, limb *c)
 {
-    fe y2, c;
     limb k;
     fe_from_bytes(y2, s);
     fe_sq(y2, y2);
@@ -601,7 +641,7 @@ static int has_small_order(const uint8_t s[32])
         if (k < 2)
             fe_set_small(c, k);
         else
-            fwpk_rom_read(c, ORDER8_Y2, sizeof c);
+            fwpk_rom_read(c, ORDER8_Y2, sizeof(fe));
         if (fe_equal(y2, c))
             return 1;
     }
@@ -645,14 +685,18 @@ static NOINLINE void scalar_reduce(limb r[LIMBS], const uint8_t h[64])
     memcpy(r, t, LIMBS * sizeof(limb));
 }
 
-/* Width-w NAF (non-adjacent form): odd digits below 2^(w-1) in size,
- * and any nonzero digit is followed by at least w - 1 zeros.  Width 4
- * (digits -7..7) needs the multiples P, 3P, 5P, 7P and about 51
- * additions for a scalar below 2^253, instead of about 127 for plain
- * bits.  With FWPK_ED25519_UNROLL 0 (size first), width 2 (digits -1 and
- * 1): about 85 additions, and no multiples to compute for -A or to keep
- * in flash for B. */
-#define NAF_WIDTH (FWPK_ED25519_UNROLL ? 4 : 2)
+/* ---- the scalar multiplication's two designs ---- */
+
+/* Both scalars are below L < 2^253, and so are their digits' positions in
+ * either design. */
+#define TOP_DIGIT 254
+
+#if FWPK_ED25519_UNROLL
+/* Width-4 NAF (non-adjacent form): odd digits -7..7, and any nonzero
+ * digit is followed by at least 3 zeros: about 51 additions for a scalar
+ * below 2^253, instead of about 127 for plain bits, with the multiples
+ * P, 3P, 5P, 7P: computed per verification for -A, in flash for B. */
+#define NAF_WIDTH 4
 #define NAF_LEN 256
 #define NAF_BIAS 8   /* digits are stored as digit + 8 in one nibble */
 #define TABLE_LEN (1 << (NAF_WIDTH - 2)) /* odd multiples P, 3P, ... */
@@ -689,10 +733,54 @@ static void scalar_naf(uint8_t naf[NAF_LEN], const limb s[LIMBS],
     }
 }
 
-/* B, 3B, 5B, 7B for the base point B of RFC 8032, affine (Z = 1), as
- * (y + x, y - x, 2dxy) mod p, little-endian limbs: computed once with
- * exact integers from B = (x, 4/5), x even (RFC 8032 5.1), then 2B and
- * B + 2B, 3B + 2B, 5B + 2B by the affine addition law of 5.1.4. */
+/* A point with its 2Z beside, for additions: -A's odd multiples. */
+typedef struct {
+    niels n;
+    fe z2;
+} cached;
+
+typedef cached a_multiples[TABLE_LEN]; /* -A, -3A, -5A, -7A */
+typedef union {
+    uint8_t naf[NAF_LEN]; /* both scalars' digits */
+    point q;              /* before them: odd_multiples' scratch */
+} digits;
+#else
+/* FWPK_ED25519_UNROLL 0, size first: both scalars in width-2 NAF (digits
+ * -1 and 1): about 85 additions each, with no multiples to compute for -A
+ * or to keep in flash for B, and the digits are not stored but read as
+ * they are needed: digit i of k is bit i + 1 of 3k less bit i + 1 of k
+ * (the NAF's known closed form), so 3k beside k is all there is to keep:
+ * 64 bytes for both scalars instead of 256 for their digits. */
+#define TABLE_LEN 1
+
+typedef niels a_multiples[1]; /* -A, with Z = 1: its additions need no 2Z */
+typedef struct {
+    limb h3[LIMBS], s3[LIMBS]; /* 3h and 3s: below 3L < 2^255 */
+} digits;
+
+static unsigned bit_at(const limb k[LIMBS], int i)
+{
+    return (unsigned)(k[i / LIMB_BITS] >> (i % LIMB_BITS)) & 1u;
+}
+
+/* r = 3k, for k < 2^254. */
+static void scalar_triple(limb r[LIMBS], const limb k[LIMBS])
+{
+    wide acc = 0;
+    int i;
+    for (i = 0; i < LIMBS; i++) {
+        acc = (wide)(acc + (wide)k[i] * 3u);
+        r[i] = (limb)acc;
+        acc >>= LIMB_BITS;
+    }
+}
+#endif
+
+/* B, 3B, 5B, 7B (width 2: B alone) for the base point B of RFC 8032,
+ * affine (Z = 1), as (y + x, y - x, 2dxy) mod p, little-endian limbs:
+ * computed once with exact integers from B = (x, 4/5), x even (RFC 8032
+ * 5.1), then 2B and B + 2B, 3B + 2B, 5B + 2B by the affine addition law
+ * of 5.1.4. */
 static const niels BASE_MULTIPLES[TABLE_LEN] FWPK_ROM = {
     /* 1B */
     {FE(0xf58c3b85, 0x2fbc93c6, 0xfb8c0e19, 0xcf932dc6,
@@ -701,7 +789,7 @@ static const niels BASE_MULTIPLES[TABLE_LEN] FWPK_ROM = {
         0x688f8a09, 0xa5c18434, 0x98f81267, 0x44fd2f92),
      FE(0x877aaa68, 0xabc91205, 0xccaac49e, 0x26d9e823,
         0xdd43598c, 0x5a1b7dcb, 0x9f0c65a8, 0x6f117b68)},
-#if NAF_WIDTH > 2
+#if FWPK_ED25519_UNROLL
     /* 3B */
     {FE(0x4cee9730, 0xaf25b0a8, 0xe8864b8a, 0x025a8430,
         0x9f016732, 0xc11b5002, 0x9a80f8f4, 0x7a164e1b),
@@ -726,22 +814,85 @@ static const niels BASE_MULTIPLES[TABLE_LEN] FWPK_ROM = {
 #endif
 };
 
-/* table = P, 3P, 5P, 7P (or P alone, for width 2), cached; p must have
- * T.  q is scratch, and 2P waits in the table's last entry, which is
- * written only after its last use. */
-static void odd_multiples(cached table[TABLE_LEN], const point *p, point *q)
+
+/* ---- the verification's workspace ---- */
+
+/* The scalar multiplication's: its result, the temporary of its
+ * additions and doublings and the scalars' digits; after it, its
+ * result's encoding. */
+typedef struct {
+    point r;
+    union {
+        struct {
+            fe tmp;
+            digits d;
+        } loop;
+        encode_tmp enc;
+    } v;
+} mult;
+
+/* The verification's temporaries, which the caller may lend from RAM it
+ * has free at that time (the streaming verifier lends its buffers, idle
+ * between the manifest and the first frame) instead of the stack.  What
+ * is live at once shares nothing: the steps run in this order.
+ *   1. s from the signature, the small-order checks (in dec's room);
+ *   2. h computed (hash);
+ *   3. -A decoded into m.r (dec beside its X and Y), then its multiples
+ *      (a) and the digits of h and s;
+ *   4. the loop: m.r, a, the digits, the additions' temporary;
+ *   5. m.r encoded (m.v.enc). */
+typedef struct {
+    limb h[LIMBS], s[LIMBS];          /* steps 1-4 */
+    union {
+        struct {
+            fwpk_sha512_ctx hs;
+            uint8_t digest[64];
+        } hash;                       /* step 2 */
+        struct {
+            a_multiples a;            /* steps 3-4 */
+            union {
+                struct {
+                    fe xy[2];         /* -A's X and Y: m.r's */
+                    decode_tmp t;
+                } dec;                /* steps 1 and 3 */
+                mult m;               /* steps 3-5 */
+            } x;
+        } pt;
+    } u;
+} workspace;
+
+typedef char workspace_fits[sizeof(workspace) <= FWPK_ED25519_WORKSPACE
+                                ? 1 : -1];
+/* and FWPK_ED25519_WORKSPACE asks for no more than this build needs */
+typedef char workspace_tight[FWPK_ED25519_WORKSPACE - sizeof(workspace) < 16
+                                 ? 1 : -1];
+/* decoding writes m.r's X and Y beside its temporaries */
+typedef char decode_beside_xy[offsetof(mult, r.z) == sizeof(fe[2]) ? 1 : -1];
+
+#if FWPK_ED25519_UNROLL
+/* c = p with its 2Z; d is scratch. */
+static void point_to_cached(cached *c, const point *p, limb *d)
+{
+    point_to_niels(&c->n, p, d);
+    fe_add(c->z2, p->z, p->z);
+}
+
+/* table = P, 3P, 5P, 7P, cached; p must have T.  q is scratch, and 2P
+ * waits in the table's last entry, which is written only after its last
+ * use; tmp is the additions' temporary. */
+static void odd_multiples(cached table[TABLE_LEN], const point *p, point *q,
+                          limb *tmp)
 {
     cached *twice = &table[TABLE_LEN - 1];
     int k;
-    point_to_cached(&table[0], p);
-    if (TABLE_LEN == 1)
-        return;
-    point_double(q, p, 1);
-    point_to_cached(twice, q);
+    point_to_cached(&table[0], p, tmp);
+    *q = *p;
+    point_double(q, 1, tmp);
+    point_to_cached(twice, q, tmp);
     *q = *p;
     for (k = 1; k < TABLE_LEN; k++) {
-        point_add(q, q, &twice->n, twice->z2, 0, 1);
-        point_to_cached(&table[k], q);
+        point_add(q, &twice->n, twice->z2, ADD_WITH_T, tmp);
+        point_to_cached(&table[k], q, tmp);
     }
 }
 
@@ -751,115 +902,136 @@ static int digit_index(int digit)
     return (digit < 0 ? -digit : digit) >> 1;
 }
 
-/* The verification's temporaries, which the caller may lend from RAM it
- * has free at that time (stream.c lends its buffers, idle between the
- * manifest and the first frame) instead of the stack.  What is live at
- * once shares nothing: the steps run in this order.
- *   1. s (from the signature), -A decoded (dec), h computed (h);
- *   2. both NAFs from h and s, then the table of -A's odd multiples;
- *   3. the loop: r, the table, the NAF and the multiple of B in use;
- *   4. r encoded (enc, in the room of the table). */
-typedef struct {
-    cached ta[TABLE_LEN];  /* -A, -3A, -5A, -7A (width 2: -A) */
-    uint8_t naf[NAF_LEN];  /* both scalars' digits */
-    union {
-        struct {
-            limb h[LIMBS], s[LIMBS];
-        } sc;              /* steps 1-2, until the NAFs are made */
-        point q;           /* step 2: odd_multiples' scratch */
-        point r;           /* steps 3-4: the result */
-    } p;
-} mult;
+/* Step 3 after decoding: -A's odd multiples from m.r, then both NAFs
+ * (where the multiples' scratch was). */
+static void prepare(workspace *w)
+{
+    mult *m = &w->u.pt.x.m;
+    odd_multiples(w->u.pt.a, &m->r, &m->v.loop.d.q, m->v.loop.tmp);
+    memset(m->v.loop.d.naf, NAF_BIAS << 4 | NAF_BIAS, NAF_LEN);
+    scalar_naf(m->v.loop.d.naf, w->h, 0);
+    scalar_naf(m->v.loop.d.naf, w->s, 4);
+}
 
-typedef struct {
-    union {
-        point neg_a;       /* -A, until its multiples are in the table */
-        niels base;        /* then the multiple of B being added */
-    } a;
-    union {
-        decode_tmp dec;    /* step 1 */
-        struct {
-            fwpk_sha512_ctx hs;
-            uint8_t digest[64];
-        } h;               /* step 1 */
-        mult m;            /* steps 2-4 */
-        encode_tmp enc;    /* step 4 */
-    } u;
-} workspace;
+/* The digits of h (da) and s (db) at position i. */
+static void digits_at(const workspace *w, int i, int *da, int *db)
+{
+    unsigned n = w->u.pt.x.m.v.loop.d.naf[i];
+    *da = (int)(n & 15) - NAF_BIAS;
+    *db = (int)(n >> 4) - NAF_BIAS;
+}
 
-typedef char workspace_fits[sizeof(workspace) <= FWPK_ED25519_WORKSPACE
-                                ? 1 : -1];
-/* dec, h and enc stay clear of m.p, live beside them */
-typedef char temporaries_below_p[sizeof(decode_tmp) <= offsetof(mult, p) &&
-                                         sizeof(fwpk_sha512_ctx) + 64 <=
-                                             offsetof(mult, p) &&
-                                         sizeof(encode_tmp) <=
-                                             offsetof(mult, p)
-                                     ? 1
-                                     : -1];
+/* The multiple of -A for digit da, and its 2Z. */
+static const niels *a_multiple(const workspace *w, int da, const limb **z2)
+{
+    const cached *c = &w->u.pt.a[digit_index(da)];
+    *z2 = c->z2;
+    return &c->n;
+}
 
-/* r = h * (-A) + s * B (Straus, both scalars in width-4 NAF).  T is kept
- * only where an addition follows. */
+/* The multiple of B for digit db, in flash. */
+static const niels *b_multiple(int db)
+{
+    return &BASE_MULTIPLES[digit_index(db)];
+}
+#else
+/* Step 3 after decoding: -A prepared for additions, and 3h, 3s. */
+static void prepare(workspace *w)
+{
+    mult *m = &w->u.pt.x.m;
+    point_to_niels(&w->u.pt.a[0], &m->r, m->v.loop.tmp);
+    scalar_triple(m->v.loop.d.h3, w->h);
+    scalar_triple(m->v.loop.d.s3, w->s);
+}
+
+static void digits_at(const workspace *w, int i, int *da, int *db)
+{
+    const digits *d = &w->u.pt.x.m.v.loop.d;
+    *da = (int)bit_at(d->h3, i + 1) - (int)bit_at(w->h, i + 1);
+    *db = (int)bit_at(d->s3, i + 1) - (int)bit_at(w->s, i + 1);
+}
+
+static const niels *a_multiple(const workspace *w, int da, const limb **z2)
+{
+    (void)da;
+    *z2 = NULL;
+    return &w->u.pt.a[0];
+}
+
+static const niels *b_multiple(int db)
+{
+    (void)db;
+    return &BASE_MULTIPLES[0];
+}
+#endif
+
+/* m.r = h * (-A) + s * B (Straus: both scalars' digits in one pass of
+ * doublings), -A decoded into m.r.  T is kept only where an addition
+ * follows. */
 static NOINLINE void double_scalarmult(workspace *w)
 {
-    mult *m = &w->u.m;
-    point *r = &m->p.r;
-    int i;
-    memset(m->naf, NAF_BIAS << 4 | NAF_BIAS, NAF_LEN);
-    scalar_naf(m->naf, m->p.sc.h, 0);
-    scalar_naf(m->naf, m->p.sc.s, 4);
-    odd_multiples(m->ta, &w->a.neg_a, &m->p.q);
+    mult *m = &w->u.pt.x.m;
+    point *r = &m->r;
+    limb *tmp = m->v.loop.tmp;
+    int i, da = 0, db = 0;
+    prepare(w);
     memset(r, 0, sizeof *r); /* the identity (0, 1, 1, 0) */
     r->y[0] = 1;
     r->z[0] = 1;
-    i = NAF_LEN - 1;
-    while (i >= 0 && m->naf[i] == (NAF_BIAS | NAF_BIAS << 4))
-        i--; /* doubling the identity changes nothing */
+    for (i = TOP_DIGIT; i >= 0; i--) {
+        digits_at(w, i, &da, &db);
+        if (da != 0 || db != 0)
+            break; /* doubling the identity changes nothing */
+    }
     for (; i >= 0; i--) {
-        int da = (m->naf[i] & 15) - NAF_BIAS, db = (m->naf[i] >> 4) - NAF_BIAS;
-        point_double(r, r, da != 0 || db != 0);
+        digits_at(w, i, &da, &db);
+        point_double(r, da != 0 || db != 0, tmp);
         if (da != 0) {
-            const cached *q = &m->ta[digit_index(da)];
-            point_add(r, r, &q->n, q->z2, da < 0, db != 0);
+            const limb *z2;
+            const niels *q = a_multiple(w, da, &z2);
+            point_add(r, q, z2, (da < 0 ? ADD_NEGATE : 0u) |
+                                    (db != 0 ? ADD_WITH_T : 0u), tmp);
         }
-        if (db != 0) {
-            fwpk_rom_read(&w->a.base, &BASE_MULTIPLES[digit_index(db)],
-                          sizeof w->a.base);
-            point_add(r, r, &w->a.base, NULL, db < 0, 0);
-        }
+        if (db != 0)
+            point_add(r, b_multiple(db), NULL,
+                      (db < 0 ? ADD_NEGATE : 0u) | ADD_Q_IN_ROM, tmp);
     }
 }
 
 /* h = SHA-512(R || A || M) mod L, RFC 8032 5.1.7 step 2. */
-static void hash_ram(workspace *w, limb h[LIMBS], const uint8_t sig[64],
+static void hash_ram(workspace *w, const uint8_t sig[64],
                      const uint8_t pk[32], const uint8_t *msg, size_t len)
 {
-    fwpk_sha512_init(&w->u.h.hs);
-    fwpk_sha512_update(&w->u.h.hs, sig, 32);
-    fwpk_sha512_update(&w->u.h.hs, pk, 32);
-    fwpk_sha512_update(&w->u.h.hs, msg, len);
-    fwpk_sha512_final(&w->u.h.hs, w->u.h.digest);
-    scalar_reduce(h, w->u.h.digest);
+    fwpk_sha512_init(&w->u.hash.hs);
+    fwpk_sha512_update(&w->u.hash.hs, sig, 32);
+    fwpk_sha512_update(&w->u.hash.hs, pk, 32);
+    fwpk_sha512_update(&w->u.hash.hs, msg, len);
+    fwpk_sha512_final(&w->u.hash.hs, w->u.hash.digest);
+    scalar_reduce(w->h, w->u.hash.digest);
 }
 
 /* Whether s B - h A encodes as R, RFC 8032 5.1.7 step 3 without the
- * cofactor, comparing encodings as libsodium does. */
+ * cofactor, comparing encodings as libsodium does.  A is decoded after
+ * the hash (libsodium decodes it before: the same signatures pass),
+ * so that the hash's state and -A never share the workspace. */
 int fwpk_ed25519_verify_ws(const uint8_t sig[64], const uint8_t pk[32],
                            const uint8_t *msg, size_t len, void *ws)
 {
     workspace *w = (workspace *)ws;
-    limb *s = w->u.m.p.sc.s;
+    decode_tmp *dec = &w->u.pt.x.dec.t;
+    mult *m = &w->u.pt.x.m;
 
-    limbs_from_bytes(s, sig + 32);
+    limbs_from_bytes(w->s, sig + 32);
     /* S < L: S - L borrows (into h's room, free until h is computed) */
-    if (!sub_const(w->u.m.p.sc.h, s, L) || has_small_order(sig))
+    if (!sub_const(w->h, w->s, L) || has_small_order(sig, dec->u, dec->v) ||
+        has_small_order(pk, dec->u, dec->v))
         return -1;
-    if (has_small_order(pk) || point_decode_neg(&w->a.neg_a, pk, &w->u.dec))
+    hash_ram(w, sig, pk, msg, len);
+    if (point_decode_neg(&m->r, pk, dec))
         return -1;
-    hash_ram(w, w->u.m.p.sc.h, sig, pk, msg, len);
     double_scalarmult(w);
-    point_encode(&w->u.m.p.r, &w->u.enc);
-    return memcmp(w->u.enc.out, sig, 32) == 0 ? 0 : -1;
+    point_encode(&m->r, &m->v.enc);
+    return memcmp(m->v.enc.out, sig, 32) == 0 ? 0 : -1;
 }
 
 int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],

@@ -7,7 +7,10 @@
  * and is read with fwpk_rom_read() (avr-libc's memcpy_P, LPM).  On every
  * other target FWPK_ROM is nothing and the read a memcpy, which the
  * compiler turns into plain loads.  Every table is read through here, so
- * no other file knows about the AVR.
+ * no other file knows about the AVR.  FWPK_ROM_MAPPED says whether a
+ * table can also be read where it is, through a plain pointer (not on
+ * AVR): code that would copy a piece of a table only to read it once can
+ * then skip the copy.
  */
 #ifndef FWPK_ROM_H
 #define FWPK_ROM_H
@@ -18,12 +21,14 @@
 #if defined(__AVR__)
 #include <avr/pgmspace.h>
 #define FWPK_ROM PROGMEM
+#define FWPK_ROM_MAPPED 0
 static inline void fwpk_rom_read(void *dst, const void *src, size_t n)
 {
     memcpy_P(dst, src, n);
 }
 #else
 #define FWPK_ROM
+#define FWPK_ROM_MAPPED 1
 static inline void fwpk_rom_read(void *dst, const void *src, size_t n)
 {
     memcpy(dst, src, n);
