@@ -168,8 +168,9 @@ static void fe_unfold(fe r, limb c)
     }
 }
 
-/* r = a - b over the limbs alone; returns the borrow out of the top. */
-static limb sub_limbs(limb *r, const limb *a, const limb *b)
+/* r = a - b over the limbs alone; returns the borrow out of the top.
+ * Not inlined: fe_sub (size first) and sub_const share it. */
+static NOINLINE limb sub_limbs(limb *r, const limb *a, const limb *b)
 {
     limb borrow = 0;
     int i;
@@ -429,10 +430,10 @@ static int fe_is_odd(fe a)
     return (int)(a[0] & 1);
 }
 
-static void fe_neg(fe r, const fe a)
+/* r = -a, from a zero the caller keeps: on the stack it would join the
+ * verification's frame (avr-gcc inlines this), under the hash's chain. */
+static void fe_neg(fe r, const fe a, const fe zero)
 {
-    fe zero;
-    fe_set_small(zero, 0);
     fe_sub(r, zero, a);
 }
 
@@ -497,13 +498,21 @@ static void point_to_niels(niels *n, const point *p, limb *d)
                            once */
 
 /* q's field f where the addition can read it: as it is, or from flash
- * into 'slot', a temporary free at that time. */
-static const limb *q_field(const limb *f, unsigned how, limb *slot)
+ * into 'slot', a temporary free at that time.  Not inlined: avr-gcc
+ * would repeat the test and the copy's set-up at each of the three uses
+ * (120 bytes); elsewhere it is not called at all (FWPK_ROM_MAPPED). */
+static NOINLINE const limb *q_field_copy(const limb *f, unsigned how,
+                                         limb *slot)
 {
-    if (!(how & ADD_Q_IN_ROM) || FWPK_ROM_MAPPED)
+    if (!(how & ADD_Q_IN_ROM))
         return f;
     fwpk_rom_read(slot, f, sizeof(fe));
     return slot;
+}
+
+static const limb *q_field(const limb *f, unsigned how, limb *slot)
+{
+    return FWPK_ROM_MAPPED ? f : q_field_copy(f, how, slot);
 }
 
 /* RFC 8032 5.1.4, addition, in place: p += q, or p -= q with ADD_NEGATE.
@@ -615,15 +624,16 @@ static int point_decode_neg(point *p, const uint8_t s[32], decode_tmp *m)
     fe_mul(x, x, u);              /* candidate root u v^3 (u v^7)^((p-5)/8) */
     fe_sq(chk, x);
     fe_mul(chk, chk, v);
+    fe_set_small(v3, 0);          /* v3 is free from here on: a zero */
     if (!fe_equal(chk, u)) {
-        fe_neg(u, u);
+        fe_neg(u, u, v3);
         if (!fe_equal(chk, u))
             return -1;
         fwpk_rom_read(chk, SQRTM1, sizeof(fe));
         fe_mul(x, x, chk);
     }
     if (fe_is_odd(x) == (s[31] >> 7))
-        fe_neg(x, x); /* the sign bit's x, negated */
+        fe_neg(x, x, v3); /* the sign bit's x, negated */
     fe_set_small(p->z, 1);
     fe_mul(p->t, x, p->y);
     return 0;
@@ -758,9 +768,12 @@ typedef struct {
     limb h3[LIMBS], s3[LIMBS]; /* 3h and 3s: below 3L < 2^255 */
 } digits;
 
-static unsigned bit_at(const limb k[LIMBS], int i)
+/* Digit i of k's width-2 NAF, from k and k3 = 3k. */
+static int naf2_digit(const limb k3[LIMBS], const limb k[LIMBS], unsigned i)
 {
-    return (unsigned)(k[i / LIMB_BITS] >> (i % LIMB_BITS)) & 1u;
+    unsigned n = (i + 1) / LIMB_BITS;
+    limb bit = (limb)((limb)1 << (i + 1) % LIMB_BITS);
+    return ((k3[n] & bit) != 0) - ((k[n] & bit) != 0);
 }
 
 /* r = 3k, for k < 2^254. */
@@ -947,8 +960,8 @@ static void prepare(workspace *w)
 static void digits_at(const workspace *w, int i, int *da, int *db)
 {
     const digits *d = &w->u.pt.x.m.v.loop.d;
-    *da = (int)bit_at(d->h3, i + 1) - (int)bit_at(w->h, i + 1);
-    *db = (int)bit_at(d->s3, i + 1) - (int)bit_at(w->s, i + 1);
+    *da = naf2_digit(d->h3, w->h, (unsigned)i);
+    *db = naf2_digit(d->s3, w->s, (unsigned)i);
 }
 
 static const niels *a_multiple(const workspace *w, int da, const limb **z2)
