@@ -208,7 +208,9 @@ int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
  * 0: size, for parts where flash is scarcer than time: loops, the
  * exponentiations bit by bit (about 500 more multiplications a verify),
  * and both scalars in width-2 NAF: no multiples of A to compute, only B
- * itself in flash (about 70 more point additions). */
+ * itself in flash (about 70 more point additions), and the digits read
+ * from the scalars as they are needed instead of stored (the workspace,
+ * below, is 384 bytes instead of 992). */
 #ifndef FWPK_ED25519_UNROLL
 #define FWPK_ED25519_UNROLL 1
 #endif
@@ -217,8 +219,8 @@ int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
  * 8-bit parts (AVR: a hardware multiply of that size, and C's 32 x 32-bit
  * products are library calls there): smaller and faster there.  The byte
  * multiplication's rows are always loops; for size on AVR pair it with
- * FWPK_ED25519_UNROLL 0 (mk/cross.mk's atmega328p: 3.5 KB of Ed25519,
- * about 113 M cycles a verify). */
+ * FWPK_ED25519_UNROLL 0 (mk/cross.mk's atmega328p: 3.2 KB of Ed25519,
+ * about 112 M cycles a verify). */
 #ifndef FWPK_ED25519_LIMB_BITS
 #define FWPK_ED25519_LIMB_BITS 32
 #endif
@@ -233,11 +235,12 @@ int fwpk_ed25519_verify(const uint8_t sig[64], const uint8_t pk[32],
 /* The same with its temporaries in 'ws': FWPK_ED25519_WORKSPACE bytes,
  * aligned for uint64_t, that the caller does not need meanwhile (the
  * streaming verifier lends its idle buffers).  Every field element the
- * verification keeps is there, and the stack holds only one product (64
- * bytes) and a few locals.  The size depends on FWPK_ED25519_UNROLL alone
- * (a field element is 32 bytes in either radix): 992 bytes with the
- * width-4 table of -A's multiples and both scalars' digits, 384 with
- * width 2 and the digits read from the scalars as they are needed. */
+ * verification keeps is there; the stack holds one 512-bit product and
+ * a few locals (AVR: 183 bytes below the call, painted in simavr;
+ * fwpk_ed25519_verify puts the workspace on the stack as well).  The
+ * size depends on FWPK_ED25519_UNROLL alone (a field element is 32 bytes
+ * in either radix): 992 bytes with the width-4 table of -A's multiples
+ * and both scalars' digits, 384 with width 2. */
 #if FWPK_ED25519_UNROLL
 #define FWPK_ED25519_WORKSPACE 992
 #else
