@@ -697,8 +697,9 @@ static NOINLINE void scalar_reduce(limb r[LIMBS], const uint8_t h[64])
 
 /* ---- the scalar multiplication's two designs ---- */
 
-/* Both scalars are below L < 2^253, and so are their digits' positions in
- * either design. */
+/* Both scalars are below L < 2^253 and a NAF is at most one digit longer
+ * than the binary form: no digit lies above position 253 in either
+ * design (at width 2, digit 254 reads bit 255 of 3k, still in range). */
 #define TOP_DIGIT 254
 
 #if FWPK_ED25519_UNROLL
