@@ -383,18 +383,15 @@ static void fe_pow_p58(fe r, const fe a, pow_tmp *m)
 }
 #endif
 
-/* Whether r >= p, from p's shape: the top limb LOW_255, the middle ones
- * all ones, the low one at least 2^LIMB_BITS - 19. */
+/* Whether r >= p, that is r + 19 >= 2^255: the carry of adding 19,
+ * followed up to the top limb without storing the sum. */
 static int fe_ge_p(const fe r)
 {
+    limb c = 19;
     int i;
-    if (r[LIMBS - 1] != LOW_255)
-        return r[LIMBS - 1] > LOW_255;
-    for (i = LIMBS - 2; i > 0; i--) {
-        if (r[i] != (limb)~(limb)0)
-            return 0;
-    }
-    return r[0] >= (limb)(0u - 19u);
+    for (i = 0; i < LIMBS - 1; i++)
+        c = (limb)(r[i] + c) < c;
+    return r[LIMBS - 1] > LOW_255 - c;
 }
 
 /* Fully reduces r below p, in place (no copy on the stack): r < 2^256 =
