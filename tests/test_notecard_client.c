@@ -26,6 +26,7 @@ typedef struct {
     size_t len;
     fwp_flash flash;
     fwpk_key keys[4];
+    fwpk_policy pol;
     fwpk_flash cb;
     fwp_nc_link w;
     fwpk_nc nc;
@@ -40,7 +41,7 @@ static void rig_setup(rig *r, int transport, uint16_t piece, int binary)
     memset(r, 0, sizeof *r);
     box_init(&r->s, IMAGE_LEN);
     r->box = box_pack(&r->s, &r->len);
-    assert_int_equal(box_begin(&r->s, &p, &r->flash, &ctx, r->keys, &r->cb,
+    assert_int_equal(box_begin(&r->s, &p, &r->flash, &ctx, r->keys, &r->pol, &r->cb,
                                NULL),
                      FWPK_OK);
     assert_int_equal(fwp_nc_link_init(&r->w, transport, r->box, r->len, NULL),
@@ -294,7 +295,7 @@ static void test_resumes_at_the_record(void **state)
     memset(&r, 0, sizeof r);
     box_init(&r.s, 60000);
     r.box = box_pack(&r.s, &r.len);
-    assert_int_equal(box_begin(&r.s, &p, &r.flash, &ctx, r.keys, &r.cb, NULL),
+    assert_int_equal(box_begin(&r.s, &p, &r.flash, &ctx, r.keys, &r.pol, &r.cb, NULL),
                      FWPK_OK);
     assert_int_equal(fwp_nc_link_init(&r.w, FWPK_NC_SERIAL, r.box, r.len, NULL),
                      0);
@@ -312,7 +313,7 @@ static void test_resumes_at_the_record(void **state)
                      0);
     r.w.emu.log = log_line;
     r.w.emu.log_arg = &log;
-    assert_int_equal(box_begin(&r.s, &p, &r.flash, &ctx, r.keys, &r.cb,
+    assert_int_equal(box_begin(&r.s, &p, &r.flash, &ctx, r.keys, &r.pol, &r.cb,
                                &rec),
                      FWPK_OK);
     assert_int_equal(fwpk_nc_init(&r.nc, &r.cfg, &ctx), FWPK_NC_OK);

@@ -132,6 +132,7 @@ static void install_over_pty(int binary, const char *const *args,
     box_policy p = {0};
     fwp_flash flash;
     fwpk_key keys[4];
+    fwpk_policy pol;
     fwpk_flash cb;
     fwp_serial port;
     fwp_err err;
@@ -161,7 +162,7 @@ static void install_over_pty(int binary, const char *const *args,
     if (fwp_serial_open(&port, link, 9600, 0, &err))
         fail_msg("%s", err.msg);
     io.user = &port.fd;
-    assert_int_equal(box_begin(&s, &p, &flash, &ctx, keys, &cb, NULL),
+    assert_int_equal(box_begin(&s, &p, &flash, &ctx, keys, &pol, &cb, NULL),
                      FWPK_OK);
     cfg = (fwpk_nc_config){&io, piece, sizeof piece, rx, sizeof rx,
                            (uint8_t)binary, 12, 2000, 0};

@@ -117,9 +117,9 @@ static size_t manifest_len(box_setup *s)
 
 /* A container with as many targets as this build walks (FWPK_TARGETS),
  * the own one first: installed, unless its manifest is larger than the
- * build's buffer (FWPK_BUF_SIZE: 1 KiB when streaming, where eight
- * targets do not fit); with one more target: refused before anything is
- * erased.  A build walking all FWPK_MAX_TARGETS takes the most a
+ * build's buffer (FWPK_MANIFEST_ROOM: about 1 KiB when streaming, where
+ * eight targets do not fit); with one more target: refused before
+ * anything is erased.  A build walking all FWPK_MAX_TARGETS takes the most a
  * container may have. */
 static void test_target_limit(void **state)
 {
@@ -132,7 +132,7 @@ static void test_target_limit(void **state)
         snprintf(name[k], sizeof name[k], "other%u", (unsigned)k);
         box_add_target(&s, name[k], BOX_BASE + k * 0x2000u, 1000, k + 1);
     }
-    limit_or_installs(&s, manifest_len(&s) > FWPK_BUF_SIZE);
+    limit_or_installs(&s, manifest_len(&s) > FWPK_MANIFEST_ROOM);
     if (FWPK_TARGETS < FWPK_MAX_TARGETS) {
         box_add_target(&s, "extra", BOX_BASE + k * 0x2000u, 1000, k + 1);
         limit_or_installs(&s, 1);

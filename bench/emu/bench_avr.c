@@ -230,8 +230,8 @@ static void bench_container_run(void)
     report("container_image_bytes", ctx.manifest.own.image_size);
     report("container_cycles", t);
     report("ctx_bytes", sizeof ctx);
-    report("ctx_window_bytes", sizeof ctx.mem.codec.ring);
-    report("ctx_buf_bytes", sizeof ctx.mem.buf);
+    report("ctx_window_bytes", sizeof ctx.mem.stream.codec.ring);
+    report("ctx_buf_bytes", sizeof ctx.mem.stream.frame);
     if (err != FWPK_OK) {
         printf_P(PSTR("FAIL container: %s\n"), fwpk_strerror(err));
         failed = 1;

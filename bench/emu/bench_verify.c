@@ -144,7 +144,7 @@ static fwpk_err inflate_all(fwpk_sink sink)
     fwpk_inflate_state s;
     const uint8_t *p = bench_stream;
     fwpk_err err = FWPK_OK;
-    fwpk_inflate_frame_init(&s, ctx.mem.codec.ring, WINDOW_SIZE);
+    fwpk_inflate_frame_init(&s, ctx.mem.stream.codec.ring, WINDOW_SIZE);
     sunk = 0;
     for (unsigned i = 0; i < BENCH_FRAMES && err == FWPK_OK; i++) {
         err = fwpk_inflate_frame(&s, p, bench_frame_len[i], sink, NULL);
@@ -184,7 +184,7 @@ extern const uint8_t bench_image[];
 static fwpk_inflate push_state; /* as a driver's context would hold it */
 static uint8_t push_ring[BENCH_RING];
 /* the RAM window run uses the context's ring */
-typedef char ram_ring_fits[sizeof ctx.mem.codec.ring >= WINDOW_SIZE ? 1 : -1];
+typedef char ram_ring_fits[sizeof ctx.mem.stream.codec.ring >= WINDOW_SIZE ? 1 : -1];
 static uint32_t far_reads;
 
 static fwpk_err far_image(void *arg, uint32_t off, uint8_t *buf, uint32_t len)
@@ -255,7 +255,7 @@ static void bench_push(void)
         fail("push: output differs from the image");
 
     t0 = clk_ticks();
-    err = push_all(ctx.mem.codec.ring, WINDOW_SIZE, NULL, count_sink);
+    err = push_all(ctx.mem.stream.codec.ring, WINDOW_SIZE, NULL, count_sink);
     t = clk_ticks() - t0;
     report("push_ram_insns", insns(t));
     if (err != FWPK_OK || sunk != BENCH_IMAGE_LEN)
@@ -368,8 +368,8 @@ static void bench_container_run(void)
     report("container_written", written);
     report("container_insns", insns(t));
     report("ctx_bytes", sizeof ctx);
-    report("ctx_window_bytes", sizeof ctx.mem.codec.ring);
-    report("ctx_buf_bytes", sizeof ctx.mem.buf);
+    report("ctx_window_bytes", sizeof ctx.mem.stream.codec.ring);
+    report("ctx_buf_bytes", sizeof ctx.mem.stream.frame);
     if (err != FWPK_OK) {
         printf("FAIL container: %s\n", fwpk_strerror(err));
         failed = 1;
@@ -400,10 +400,10 @@ static void bench_container_run(void)
 /* The reply text and the piece borrow the context's buffers, idle between
  * the container and the resume runs: the microbit's 16 KB hold no more
  * beside the painted stack. */
-#define nc_text ((char *)ctx.mem.codec.ring)
-#define nc_piece (ctx.mem.buf)
-typedef char nc_text_fits[sizeof ctx.mem.codec.ring >= NC_TEXT &&
-                                  sizeof ctx.mem.buf >= NC_PIECE
+#define nc_text ((char *)ctx.mem.stream.codec.ring)
+#define nc_piece (ctx.mem.stream.frame)
+typedef char nc_text_fits[sizeof ctx.mem.stream.codec.ring >= NC_TEXT &&
+                                  sizeof ctx.mem.stream.frame >= NC_PIECE
                               ? 1
                               : -1];
 static uint8_t nc_md5[16];

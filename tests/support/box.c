@@ -132,10 +132,9 @@ uint8_t *box_pack(box_setup *s, size_t *len)
 }
 
 fwpk_err box_begin(const box_setup *s, const box_policy *p, fwp_flash *flash,
-                   fwpk_ctx *ctx, fwpk_key keys[4], fwpk_flash *cb,
-                   const fwpk_resume *rec)
+                   fwpk_ctx *ctx, fwpk_key keys[4], fwpk_policy *pol,
+                   fwpk_flash *cb, const fwpk_resume *rec)
 {
-    fwpk_policy pol;
     int i, nkeys = p->key_count ? p->key_count : 1;
 
     if (rec == NULL && fwp_flash_init(flash, BOX_BASE, BOX_FLASH, 2048, 8))
@@ -147,16 +146,16 @@ fwpk_err box_begin(const box_setup *s, const box_policy *p, fwp_flash *flash,
         keys[i].revoked = (uint8_t)((p->revoked_mask >> i) & 1);
         keys[i].generation = (uint8_t)p->generation[i];
     }
-    memset(&pol, 0, sizeof pol);
-    pol.keys = keys;
-    pol.key_count = (uint32_t)nkeys;
-    pol.min_signatures = p->min_signatures;
-    pol.min_generation = p->min_generation;
-    pol.target = p->target ? p->target : "main";
-    pol.mcu = p->mcu;
-    pol.window_lo = p->window_hi ? p->window_lo : BOX_BASE;
-    pol.window_hi = p->window_hi ? p->window_hi : BOX_BASE + BOX_FLASH;
-    pol.min_security_counter = p->min_security_counter;
+    memset(pol, 0, sizeof *pol);
+    pol->keys = keys;
+    pol->key_count = (uint32_t)nkeys;
+    pol->min_signatures = p->min_signatures;
+    pol->min_generation = p->min_generation;
+    pol->target = p->target ? p->target : "main";
+    pol->mcu = p->mcu;
+    pol->window_lo = p->window_hi ? p->window_lo : BOX_BASE;
+    pol->window_hi = p->window_hi ? p->window_hi : BOX_BASE + BOX_FLASH;
+    pol->min_security_counter = p->min_security_counter;
     fwp_flash_bind(flash, cb);
     cb->checkpoint = p->checkpoint;
     if (p->base) { /* installed before: flash that reads so, not written */
@@ -172,8 +171,8 @@ fwpk_err box_begin(const box_setup *s, const box_policy *p, fwp_flash *flash,
         cb->mapped_base = BOX_BASE;
     }
     if (rec != NULL)
-        return fwpk_resume_begin(ctx, &pol, cb, rec);
-    return fwpk_begin(ctx, &pol, cb);
+        return fwpk_resume_begin(ctx, pol, cb, rec);
+    return fwpk_begin(ctx, pol, cb);
 }
 
 fwpk_err box_verify(const box_setup *s, const box_policy *p,
@@ -181,9 +180,10 @@ fwpk_err box_verify(const box_setup *s, const box_policy *p,
 {
     static fwpk_ctx ctx;
     fwpk_key keys[4];
+    fwpk_policy pol;
     fwpk_flash cb;
     size_t off = 0, chunk = p->chunk ? p->chunk : 4096;
-    fwpk_err err = box_begin(s, p, flash, &ctx, keys, &cb, NULL);
+    fwpk_err err = box_begin(s, p, flash, &ctx, keys, &pol, &cb, NULL);
 
     while (err == FWPK_OK && off < len) {
         size_t n = len - off < chunk ? len - off : chunk;

@@ -93,11 +93,12 @@ void box_frames(fwp_mtarget *t, fwp_frames *fr, const uint8_t *stream,
                 size_t n, uint32_t codec, uint32_t wbits, uint32_t fs);
 
 /* fwpk_begin (or, with rec, fwpk_resume_begin on the flash model as it
- * is) with policy p: a fresh flash model unless resuming.  keys and cb
- * must live as long as ctx. */
+ * is) with policy p: a fresh flash model unless resuming.  keys, pol and
+ * cb are filled in, and must live as long as ctx (the verifier keeps
+ * pointers to pol and cb). */
 fwpk_err box_begin(const box_setup *s, const box_policy *p, fwp_flash *flash,
-                   fwpk_ctx *ctx, fwpk_key keys[4], fwpk_flash *cb,
-                   const fwpk_resume *rec);
+                   fwpk_ctx *ctx, fwpk_key keys[4], fwpk_policy *pol,
+                   fwpk_flash *cb, const fwpk_resume *rec);
 /* Makes target 0 a delta (SPEC.md 6.5) against an older version of its
  * image, as an edit leaves it (bytes removed, changed, added), and
  * returns that base (malloc'd, kept by s: box_free frees it), which a

@@ -38,7 +38,8 @@
  *
  * FWPK_FRAME_BUFFER  1: each frame is collected in RAM and checked before
  *               a byte of it is decoded: no unverified byte ever reaches
- *               flash (ctx->mem.buf is a frame: FWPK_MAX_FRAME_SIZE + 34).
+ *               flash (the frames' state then holds a frame's buffer:
+ *               FWPK_MAX_FRAME_SIZE + 34 bytes).
  *               0 (streaming): each payload byte is hashed and decoded as
  *               it arrives, and the frame's hash compared at its end, so
  *               bytes reach flash before their frame is checked.  Only for
@@ -46,8 +47,7 @@
  *               FWPK_OK: a staging slot, or an in-place install by a
  *               bootloader that boots only a confirmed image and can fetch
  *               the container again.  Resume records are still offered
- *               only at checked frame boundaries.  ctx->mem.buf then holds
- *               only the manifest (FWPK_MANIFEST_BUF bytes).
+ *               only at checked frame boundaries.
  * FWPK_RING_BITS  log2 of the codec's RAM ring.  When a container's window
  *               is larger, history older than the ring is read back from
  *               flash (fwpk_flash.mapped, else .read): the window costs no
@@ -55,7 +55,13 @@
  *               whole window in RAM, for flash that is slow to read (SPI).
  * FWPK_WBUF_SIZE  the writer's staging buffer: a multiple of the largest
  *               write unit this device uses (a container asking for more
- *               fails with FWPK_ERR_LIMIT). */
+ *               fails with FWPK_ERR_LIMIT).
+ * FWPK_MANIFEST_BUF  the least manifest buffer (default 1024).  It shares
+ *               RAM with the frames' state (fwpk_mem), which is idle while
+ *               the manifest is read, and grows to that state's size where
+ *               that is larger: FWPK_MANIFEST_ROOM is the largest manifest
+ *               the build takes; a larger one fails with FWPK_ERR_LIMIT
+ *               before anything is erased. */
 #ifndef FWPK_FRAME_BUFFER
 #define FWPK_FRAME_BUFFER 1
 #endif
@@ -84,11 +90,6 @@
  *               refused with FWPK_ERR_LIMIT before anything is erased. */
 #ifndef FWPK_TARGETS
 #define FWPK_TARGETS FWPK_MAX_TARGETS
-#endif
-#if FWPK_FRAME_BUFFER
-#define FWPK_BUF_SIZE (FWPK_FRAME_HEADER_LEN + FWPK_MAX_FRAME_SIZE)
-#else
-#define FWPK_BUF_SIZE FWPK_MANIFEST_BUF
 #endif
 
 /* Compile-time features; a bootloader short of flash may drop some.  The
@@ -651,29 +652,55 @@ typedef struct {
 #if FWPK_HAS_CODEC(FWPK_CODEC_LZMA)
         fwpk_lzma lzma;
 #endif
-        uint64_t align; /* ctx->mem lends Ed25519 its workspace */
     } dec;
     uint8_t ring[FWPK_RING_SIZE];
 } fwpk_codec_mem;
 
-/* The big buffers.  buf holds the manifest while the prefix is read, and
- * in the buffered mode each frame; the codec works only on frames.  So in
- * the streaming mode the two share their RAM. */
-#if FWPK_FRAME_BUFFER
+/* What only the frames need (fwpk_begin clears it, the first frame starts
+ * it): the stages after the framing, and in the buffered mode the frame. */
 typedef struct {
-    fwpk_codec_mem codec;
-    uint8_t buf[FWPK_BUF_SIZE];
-} fwpk_mem;
-#else
-typedef union {
-    fwpk_codec_mem codec;
-    uint8_t buf[FWPK_BUF_SIZE];
-} fwpk_mem;
+    fwpk_window win;
+    fwpk_unfilter unfilter;
+#if FWPK_DELTA
+    fwpk_patch patch;
 #endif
+    fwpk_writer writer;
+    fwpk_codec_mem codec;
+#if FWPK_FRAME_BUFFER
+    uint8_t frame[FWPK_FRAME_HEADER_LEN + FWPK_MAX_FRAME_SIZE];
+#endif
+} fwpk_stream_mem;
+
+/* What only the signed prefix needs: the manifest's bytes until they are
+ * parsed, in FWPK_MANIFEST_BUF bytes or more where the frames' state is
+ * larger anyway (it costs nothing then); from the manifest's end the
+ * signed digest, and Ed25519's workspace while each signature is checked
+ * (the entry is copied out of buf first). */
+typedef struct {
+    uint8_t digest[FWPK_SIGNED_DIGEST_LEN];
+    union {
+        /* the current stage's bytes: header, manifest, count, entry */
+        uint8_t bytes[sizeof(fwpk_stream_mem) >
+                                 FWPK_SIGNED_DIGEST_LEN + FWPK_MANIFEST_BUF
+                             ? sizeof(fwpk_stream_mem) -
+                                   FWPK_SIGNED_DIGEST_LEN
+                             : FWPK_MANIFEST_BUF];
+        uint64_t ed25519[FWPK_ED25519_WORKSPACE / 8];
+    } buf;
+} fwpk_prefix_mem;
+
+/* The two phases never overlap in time, so they share their RAM: the
+ * larger sets the context's size.  What lives through both (the parsed
+ * manifest, the hash, the frames' walk and folds, the resume record) is
+ * in fwpk_ctx itself. */
+typedef union {
+    fwpk_prefix_mem prefix;
+    fwpk_stream_mem stream;
+} fwpk_mem;
 
 typedef struct {
-    fwpk_policy policy;
-    fwpk_flash flash;
+    const fwpk_policy *policy; /* the caller's (fwpk_begin) */
+    const fwpk_flash *flash;
     fwpk_err err;          /* sticky: the first error, or FWPK_OK */
     uint8_t stage;         /* prefix.h: enum fwpk_stage */
     uint8_t resuming;      /* resume.h: enum fwpk_resuming */
@@ -695,16 +722,17 @@ typedef struct {
     fwpk_sha512_ctx hash;  /* the signed prefix, then each frame, and
                               resume records between frames */
     fwpk_frames frames;
-    fwpk_window win;
-    fwpk_unfilter unfilter;
-#if FWPK_DELTA
-    fwpk_patch patch;
-#endif
-    fwpk_writer writer;
     fwpk_manifest manifest;
     fwpk_mem mem;
 } fwpk_ctx;
 
+/* The largest manifest this build takes (larger: FWPK_ERR_LIMIT, before
+ * anything is erased). */
+#define FWPK_MANIFEST_ROOM sizeof(((fwpk_ctx *)0)->mem.prefix.buf.bytes)
+
+/* The context keeps pointers to 'policy' and 'flash' (and what they point
+ * to: keys, target and MCU names), not copies: they must stay valid and
+ * unchanged until fwpk_finish() (or the run's last call). */
 fwpk_err fwpk_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
                     const fwpk_flash *flash);
 fwpk_err fwpk_feed(fwpk_ctx *ctx, const uint8_t *data, size_t len);

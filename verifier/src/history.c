@@ -52,7 +52,7 @@ static fwpk_err refilter_pair(const fwpk_flash *f, const fwpk_segment *seg,
 static fwpk_err read_segment(const fwpk_ctx *ctx, const fwpk_segment *seg,
                              uint32_t lo, uint8_t *buf, uint32_t n)
 {
-    const fwpk_flash *f = &ctx->flash;
+    const fwpk_flash *f = ctx->flash;
     uint32_t at;
     fwpk_err err = fwpk_flash_read(f, seg->addr + lo, buf, n);
     if (err != FWPK_OK || !FWPK_FILTERS_ANY ||

@@ -23,7 +23,7 @@ void fwpk_want(fwpk_ctx *ctx, enum fwpk_stage stage, uint32_t need)
 
 static fwpk_err on_header(fwpk_ctx *ctx)
 {
-    const uint8_t *h = ctx->mem.buf;
+    const uint8_t *h = ctx->mem.prefix.buf.bytes;
     if (memcmp(h, FWPK_MAGIC, FWPK_MAGIC_LEN) != 0)
         return FWPK_ERR_MAGIC;
     if (h[4] != FWPK_FORMAT_VERSION)
@@ -35,7 +35,7 @@ static fwpk_err on_header(fwpk_ctx *ctx)
         ctx->info_len > FWPK_INFO_MAX || ctx->manifest_len < 1 ||
         ctx->manifest_len > FWPK_MANIFEST_MAX)
         return FWPK_ERR_HEADER;
-    if (ctx->manifest_len > sizeof ctx->mem.buf)
+    if (ctx->manifest_len > sizeof ctx->mem.prefix.buf.bytes)
         return FWPK_ERR_LIMIT;
     fwpk_want(ctx, FWPK_ST_INFO, ctx->info_len);
     return FWPK_OK;
@@ -60,20 +60,20 @@ static fwpk_err on_info_bytes(fwpk_ctx *ctx, const uint8_t *d, uint32_t n)
 
 static fwpk_err on_manifest(fwpk_ctx *ctx)
 {
-    fwpk_err err = fwpk_manifest_parse(&ctx->manifest, ctx->mem.buf,
+    fwpk_err err = fwpk_manifest_parse(&ctx->manifest, ctx->mem.prefix.buf.bytes,
                                        ctx->manifest_len,
-                                       ctx->policy.target);
+                                       ctx->policy->target);
     if (err != FWPK_OK)
         return err;
     /* the MCU is compared while the manifest is at hand (not kept), and
      * refused only once the signatures are checked (check_policy) */
     ctx->wrong_mcu = ctx->manifest.own_index < ctx->manifest.target_count &&
-                     ctx->policy.mcu != NULL &&
-                     !fwpk_text_is(ctx->mem.buf, &ctx->manifest.own.mcu,
-                                   ctx->policy.mcu);
+                     ctx->policy->mcu != NULL &&
+                     !fwpk_text_is(ctx->mem.prefix.buf.bytes, &ctx->manifest.own.mcu,
+                                   ctx->policy->mcu);
     fwpk_sha512_final(&ctx->hash, fwpk_signed_digest(ctx));
     /* the other targets' anchors, while the manifest is at hand */
-    fwpk_frames_anchors(&ctx->frames, &ctx->manifest, ctx->mem.buf,
+    fwpk_frames_anchors(&ctx->frames, &ctx->manifest, ctx->mem.prefix.buf.bytes,
                         &ctx->hash);
     fwpk_want(ctx, FWPK_ST_SIG_COUNT, 1);
     return FWPK_OK;
@@ -81,7 +81,7 @@ static fwpk_err on_manifest(fwpk_ctx *ctx)
 
 static fwpk_err on_sig_count(fwpk_ctx *ctx)
 {
-    ctx->sig_count = ctx->mem.buf[0];
+    ctx->sig_count = ctx->mem.prefix.buf.bytes[0];
     if (ctx->sig_count == 0)
         return FWPK_ERR_UNSIGNED;
     if (ctx->sig_count > FWPK_MAX_SIGNATURES)
@@ -90,26 +90,22 @@ static fwpk_err on_sig_count(fwpk_ctx *ctx)
     return FWPK_OK;
 }
 
-/* Ed25519's temporaries go into the context's buffers (ctx->mem, aligned
- * for uint64_t by fwpk_codec_mem), idle between the manifest (parsed) and
- * the first frame, once the signature is copied out of them: the deepest
- * stack shrinks by about 1 KB.  A build with smaller buffers keeps them on
- * the stack. */
+/* Ed25519's temporaries go into the prefix's buffer, where the manifest
+ * was (fwpk_prefix_mem), once the signature is copied out of it: not on
+ * the deepest stack. */
 static int ed25519_check(fwpk_ctx *ctx, const uint8_t *entry_sig,
                          const uint8_t *pk)
 {
     uint8_t sig[FWPK_SIG_LEN];
-    if (sizeof ctx->mem < FWPK_ED25519_WORKSPACE)
-        return fwpk_ed25519_verify(entry_sig, pk, fwpk_signed_digest(ctx),
-                                   FWPK_SIGNED_DIGEST_LEN);
     memcpy(sig, entry_sig, sizeof sig);
     return fwpk_ed25519_verify_ws(sig, pk, fwpk_signed_digest(ctx),
-                                  FWPK_SIGNED_DIGEST_LEN, &ctx->mem);
+                                  FWPK_SIGNED_DIGEST_LEN,
+                                  ctx->mem.prefix.buf.ed25519);
 }
 
 static void check_signature(fwpk_ctx *ctx, const uint8_t entry[72])
 {
-    const fwpk_policy *pol = &ctx->policy;
+    const fwpk_policy *pol = ctx->policy;
     uint32_t k;
     for (k = 0; k < pol->key_count; k++) {
         const fwpk_key *key = &pol->keys[k];
@@ -131,7 +127,7 @@ static void check_signature(fwpk_ctx *ctx, const uint8_t entry[72])
  * the first erase. */
 static fwpk_err check_policy(fwpk_ctx *ctx)
 {
-    const fwpk_policy *pol = &ctx->policy;
+    const fwpk_policy *pol = ctx->policy;
     const fwpk_manifest *m = &ctx->manifest;
     const fwpk_target *t = &m->own;
     unsigned i; /* at most FWPK_MAX_SEGMENTS */
@@ -177,9 +173,9 @@ static fwpk_err check_policy(fwpk_ctx *ctx)
 
 static fwpk_err on_signature(fwpk_ctx *ctx)
 {
-    uint32_t required = ctx->policy.min_signatures ? ctx->policy.min_signatures
+    uint32_t required = ctx->policy->min_signatures ? ctx->policy->min_signatures
                                                    : 1u;
-    check_signature(ctx, ctx->mem.buf);
+    check_signature(ctx, ctx->mem.prefix.buf.bytes);
     if (++ctx->sig_index < ctx->sig_count) {
         fwpk_want(ctx, FWPK_ST_SIG, FWPK_SIG_ENTRY_LEN);
         return FWPK_OK;
@@ -193,7 +189,7 @@ static fwpk_err on_signature(fwpk_ctx *ctx)
     return check_policy(ctx);
 }
 
-/* Runs the stage whose bytes are complete in ctx->mem.buf. */
+/* Runs the stage whose bytes are complete in ctx->mem.prefix.buf.bytes. */
 static fwpk_err step(fwpk_ctx *ctx)
 {
     switch (ctx->stage) {
@@ -222,7 +218,7 @@ fwpk_err fwpk_prefix_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t take)
             fwpk_want(ctx, FWPK_ST_MANIFEST, ctx->manifest_len);
         return err;
     }
-    memcpy(ctx->mem.buf + ctx->have, data, take);
+    memcpy(ctx->mem.prefix.buf.bytes + ctx->have, data, take);
     ctx->have += take;
     if (ctx->have == ctx->need)
         err = step(ctx);

@@ -24,12 +24,11 @@ enum fwpk_stage {
 void fwpk_want(fwpk_ctx *ctx, enum fwpk_stage stage, uint32_t need);
 
 /* The signed digest (SPEC.md 1) is needed from the manifest's end to the
- * last signature entry, when the writer's hash state is idle: it is kept
- * there, not in a buffer of its own (resume records keep its first half,
- * resume.h). */
+ * last signature entry, in the prefix's RAM (fwpk_prefix_mem; resume
+ * records keep its first half, resume.h). */
 static inline uint8_t *fwpk_signed_digest(fwpk_ctx *ctx)
 {
-    return ctx->writer.hash.buf.bytes;
+    return ctx->mem.prefix.digest;
 }
 
 /* The caller's keyring: each entry carries its own key's id, once.
@@ -37,7 +36,7 @@ static inline uint8_t *fwpk_signed_digest(fwpk_ctx *ctx)
 fwpk_err fwpk_prefix_check_keys(fwpk_ctx *ctx, const fwpk_policy *pol);
 
 /* Bytes of the prefix stages (header .. signatures), ctx->need in all:
- * collected in ctx->mem.buf (the info string streams through), hashed, and
+ * collected in ctx->mem.prefix.buf.bytes (the info string streams through), hashed, and
  * handled once complete.  After the last signature entry, ctx->stage is
  * FWPK_ST_FRAMES: the policy holds and the frames may start. */
 fwpk_err fwpk_prefix_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t take);

@@ -55,20 +55,20 @@ void fwpk_resume_snapshot(fwpk_ctx *ctx, uint32_t frame_offset)
     r->decoded = ctx->decoded;
     r->flushed = 0;
     r->filter_seg = ctx->filter_seg;
-    r->unfilter = ctx->unfilter;
-    ctx->writer.boundary_hit = 0;
+    r->unfilter = ctx->mem.stream.unfilter;
+    ctx->mem.stream.writer.boundary_hit = 0;
 }
 
 fwpk_err fwpk_resume_offer(fwpk_ctx *ctx)
 {
     fwpk_resume *rec = &ctx->snap;
-    if (ctx->flash.checkpoint == NULL ||
-        !ctx->writer.boundary_hit)
+    if (ctx->flash->checkpoint == NULL ||
+        !ctx->mem.stream.writer.boundary_hit)
         return FWPK_OK;
-    ctx->writer.boundary_hit = 0;
-    rec->flushed = ctx->writer.boundary;
+    ctx->mem.stream.writer.boundary_hit = 0;
+    rec->flushed = ctx->mem.stream.writer.boundary;
     record_check(ctx, rec, rec->check);
-    return ctx->flash.checkpoint(ctx->flash.user, rec) == FWPK_OK
+    return ctx->flash->checkpoint(ctx->flash->user, rec) == FWPK_OK
                ? FWPK_OK
                : FWPK_ERR_FLASH;
 }
@@ -77,7 +77,7 @@ fwpk_err fwpk_resume_offer(fwpk_ctx *ctx)
  * drained: only the last ring's worth stays, the rest is in flash. */
 static fwpk_err ring_put(void *arg, const uint8_t *d, size_t n)
 {
-    fwpk_window *w = &((fwpk_ctx *)arg)->win;
+    fwpk_window *w = &((fwpk_ctx *)arg)->mem.stream.win;
     while (n-- > 0)
         fwpk_window_put(w, *d++);
     w->drained = w->total;
@@ -105,10 +105,10 @@ static int record_fits(fwpk_ctx *ctx, const fwpk_resume *r)
 
 /* Reads the image bytes [0, released) back from flash: they feed the
  * image hash, and (re-filtered) the codec's ring.  The writer's staging
- * buffer is free until the frames start (ctx->mem.buf may be the ring). */
+ * buffer is free until the frames start. */
 static fwpk_err replay(fwpk_ctx *ctx, uint32_t released)
 {
-    uint8_t *buf = ctx->writer.wbuf;
+    uint8_t *buf = ctx->mem.stream.writer.wbuf;
     const fwpk_target *t = &ctx->manifest.own;
     int windowed = t->codec == FWPK_CODEC_DEFLATE;
     int filtered = FWPK_FILTERS_ANY && t->filter != FWPK_FILTER_NONE;
@@ -123,10 +123,10 @@ static fwpk_err replay(fwpk_ctx *ctx, uint32_t released)
         fwpk_unfilter_segment(&rf, t->filter, seg->addr, seg->len);
         for (off = 0; off < n && err == FWPK_OK; off += chunk) {
             chunk = n - off < FWPK_WBUF_SIZE ? n - off : FWPK_WBUF_SIZE;
-            if (fwpk_flash_read(&ctx->flash, seg->addr + off, buf, chunk) !=
+            if (fwpk_flash_read(ctx->flash, seg->addr + off, buf, chunk) !=
                 FWPK_OK)
                 return FWPK_ERR_FLASH;
-            fwpk_sha512_update(&ctx->writer.hash, buf, chunk);
+            fwpk_sha512_update(&ctx->mem.stream.writer.hash, buf, chunk);
             if (windowed && filtered)
                 err = fwpk_refilter_push(&rf, buf, chunk, ring_put, ctx);
             else if (windowed)
@@ -147,7 +147,7 @@ fwpk_err fwpk_resume_start(fwpk_ctx *ctx)
     fwpk_err err;
     if (!record_fits(ctx, r))
         return FWPK_ERR_RESUME;
-    if (ctx->flash.read == NULL && ctx->flash.mapped == NULL)
+    if (ctx->flash->read == NULL && ctx->flash->mapped == NULL)
         return FWPK_ERR_ARG;
     err = replay(ctx, released);
     if (err != FWPK_OK)
@@ -155,10 +155,10 @@ fwpk_err fwpk_resume_start(fwpk_ctx *ctx)
     if (t->codec == FWPK_CODEC_DEFLATE)
         ring_put(ctx, r->unfilter.held, r->unfilter.count);
     ctx->decoded = r->decoded;
-    fwpk_writer_resume(&ctx->writer, released, r->flushed);
+    fwpk_writer_resume(&ctx->mem.stream.writer, released, r->flushed);
     ctx->payload_seen = r->payload_seen;
-    ctx->unfilter = r->unfilter;
-    ctx->unfilter.filter = (uint8_t)t->filter;
+    ctx->mem.stream.unfilter = r->unfilter;
+    ctx->mem.stream.unfilter.filter = (uint8_t)t->filter;
     ctx->filter_seg = r->filter_seg;
     fwpk_frames_start(&ctx->frames, r->target_index, r->frame_index,
                       r->frame_hash);

@@ -36,7 +36,7 @@
  * segment, to the writer. */
 static fwpk_err filter_put(fwpk_ctx *ctx, const uint8_t *d, size_t n)
 {
-    fwpk_unfilter *f = &ctx->unfilter;
+    fwpk_unfilter *f = &ctx->mem.stream.unfilter;
     const fwpk_target *t = &ctx->manifest.own;
     while (n > 0) {
         uint32_t take;
@@ -51,7 +51,7 @@ static fwpk_err filter_put(fwpk_ctx *ctx, const uint8_t *d, size_t n)
         take = f->left - f->count; /* bytes not yet pushed */
         if (take > n)
             take = (uint32_t)n;
-        err = fwpk_unfilter_push(f, d, take, fwpk_writer_put, &ctx->writer);
+        err = fwpk_unfilter_push(f, d, take, fwpk_writer_put, &ctx->mem.stream.writer);
         if (err != FWPK_OK)
             return err;
         d += take;
@@ -65,7 +65,7 @@ static fwpk_err decoded_put(void *arg, const uint8_t *d, size_t n)
     fwpk_ctx *ctx = (fwpk_ctx *)arg;
     ctx->decoded += (uint32_t)n;
     if (!FWPK_FILTERS_ANY || ctx->manifest.own.filter == FWPK_FILTER_NONE)
-        return fwpk_writer_put(&ctx->writer, d, n);
+        return fwpk_writer_put(&ctx->mem.stream.writer, d, n);
     return filter_put(ctx, d, n);
 }
 
@@ -74,7 +74,7 @@ static fwpk_err codec_out(fwpk_ctx *ctx, const uint8_t *d, size_t n)
 {
 #if FWPK_DELTA
     if (ctx->manifest.own.base_size != 0)
-        return fwpk_patch_push(&ctx->patch, d, n, decoded_put, ctx);
+        return fwpk_patch_push(&ctx->mem.stream.patch, d, n, decoded_put, ctx);
 #endif
     return decoded_put(ctx, d, n);
 }
@@ -84,11 +84,11 @@ static fwpk_err drain(fwpk_ctx *ctx)
 {
     const uint8_t *p;
     uint32_t n;
-    while ((n = fwpk_window_pending(&ctx->win, &p)) > 0) {
+    while ((n = fwpk_window_pending(&ctx->mem.stream.win, &p)) > 0) {
         fwpk_err err = codec_out(ctx, p, n);
         if (err != FWPK_OK)
             return err;
-        fwpk_window_drain(&ctx->win, n);
+        fwpk_window_drain(&ctx->mem.stream.win, n);
     }
     return FWPK_OK;
 }
@@ -100,13 +100,13 @@ static fwpk_err codec_init(fwpk_ctx *ctx, uint32_t dict)
     const fwpk_target *t = &ctx->manifest.own;
 #if FWPK_HAS_CODEC(FWPK_CODEC_LZMA)
     if (t->codec == FWPK_CODEC_LZMA)
-        return fwpk_lzma_init(&ctx->mem.codec.dec.lzma, (uint8_t)t->lzma_props,
+        return fwpk_lzma_init(&ctx->mem.stream.codec.dec.lzma, (uint8_t)t->lzma_props,
                               dict, t->base_size ? t->patch_size
                                                  : t->image_size);
 #endif
     (void)t;
     (void)dict;
-    fwpk_inflate_init(&ctx->mem.codec.dec.inflate);
+    fwpk_inflate_init(&ctx->mem.stream.codec.dec.inflate);
     return FWPK_OK;
 }
 
@@ -115,12 +115,12 @@ static fwpk_err codec_push(fwpk_ctx *ctx, const uint8_t *p, uint32_t len,
 {
 #if FWPK_HAS_CODEC(FWPK_CODEC_LZMA)
     if (ctx->manifest.own.codec == FWPK_CODEC_LZMA)
-        return fwpk_lzma_push(&ctx->mem.codec.dec.lzma, &ctx->win, p, len,
+        return fwpk_lzma_push(&ctx->mem.stream.codec.dec.lzma, &ctx->mem.stream.win, p, len,
                               used);
 #endif
     if (!FWPK_HAS_CODEC(FWPK_CODEC_DEFLATE)) /* check_policy refused it */
         return FWPK_ERR_LIMIT;
-    return fwpk_inflate_push(&ctx->mem.codec.dec.inflate, &ctx->win, p, len,
+    return fwpk_inflate_push(&ctx->mem.stream.codec.dec.inflate, &ctx->mem.stream.win, p, len,
                              used);
 }
 
@@ -129,10 +129,10 @@ static int codec_done(const fwpk_ctx *ctx)
 {
 #if FWPK_HAS_CODEC(FWPK_CODEC_LZMA)
     if (ctx->manifest.own.codec == FWPK_CODEC_LZMA)
-        return fwpk_lzma_done(&ctx->mem.codec.dec.lzma);
+        return fwpk_lzma_done(&ctx->mem.stream.codec.dec.lzma);
 #endif
     return FWPK_HAS_CODEC(FWPK_CODEC_DEFLATE) &&
-           fwpk_inflate_done(&ctx->mem.codec.dec.inflate);
+           fwpk_inflate_done(&ctx->mem.stream.codec.dec.inflate);
 }
 
 /* Feeds and drains in turns: a full ring means "drain and call again",
@@ -146,7 +146,7 @@ static fwpk_err codec_payload(fwpk_ctx *ctx, const uint8_t *p, uint32_t len)
         err = codec_push(ctx, p, len, &used);
         p += used;
         len -= used;
-        full = fwpk_window_room(&ctx->win) == 0;
+        full = fwpk_window_room(&ctx->mem.stream.win) == 0;
         sunk = drain(ctx);
         if (err == FWPK_OK)
             err = sunk;
@@ -183,20 +183,20 @@ static fwpk_err finish_image(fwpk_ctx *ctx)
 {
     const fwpk_target *t = &ctx->manifest.own;
     uint8_t digest[64];
-    fwpk_err err = fwpk_writer_flush(&ctx->writer);
+    fwpk_err err = fwpk_writer_flush(&ctx->mem.stream.writer);
     if (err != FWPK_OK)
         return err;
     if (t->codec != FWPK_CODEC_NONE && !codec_done(ctx))
         return FWPK_ERR_INFLATE;
 #if FWPK_DELTA
-    if (t->base_size != 0 && !fwpk_patch_done(&ctx->patch))
+    if (t->base_size != 0 && !fwpk_patch_done(&ctx->mem.stream.patch))
         return FWPK_ERR_PATCH;
 #endif
     if (ctx->payload_seen != t->payload_size)
         return FWPK_ERR_FRAME;
-    if (!fwpk_writer_complete(&ctx->writer))
+    if (!fwpk_writer_complete(&ctx->mem.stream.writer))
         return FWPK_ERR_SIZE;
-    fwpk_sha512_final(&ctx->writer.hash, digest);
+    fwpk_sha512_final(&ctx->mem.stream.writer.hash, digest);
     /* Resumed, the digest also covers the bytes the resume read back below
      * the record's frame, which nothing else checks: a mismatch may be a
      * stale record (another container wrote there) as much as a bad
@@ -215,7 +215,7 @@ static int own_frame(const fwpk_ctx *ctx)
 }
 
 /* A frame checked out.  Its payload is decoded now (buffered mode, from
- * ctx->mem.buf) or was decoded as it arrived (streaming); a v1 frame ends on
+ * the frame buffer) or was decoded as it arrived (streaming); a v1 frame ends on
  * a deflate block boundary (SPEC.md 6.1).  Then a record is offered, or
  * the image finished after the own target's last frame. */
 static fwpk_err on_frame_end(fwpk_ctx *ctx)
@@ -223,11 +223,12 @@ static fwpk_err on_frame_end(fwpk_ctx *ctx)
     const fwpk_manifest *m = &ctx->manifest;
     fwpk_err err = FWPK_OK;
     if (own_frame(ctx)) {
-        if (FWPK_FRAME_BUFFER)
-            err = decode_payload(ctx, ctx->mem.buf, ctx->frames.len);
+#if FWPK_FRAME_BUFFER
+        err = decode_payload(ctx, ctx->mem.stream.frame, ctx->frames.len);
+#endif
         if (err == FWPK_OK && FWPK_HAS_CODEC(FWPK_CODEC_DEFLATE) &&
             m->own.codec == FWPK_CODEC_DEFLATE &&
-            !fwpk_inflate_at_boundary(&ctx->mem.codec.dec.inflate))
+            !fwpk_inflate_at_boundary(&ctx->mem.stream.codec.dec.inflate))
             err = FWPK_ERR_INFLATE;
         if (err == FWPK_OK && fwpk_frames_last(&ctx->frames, m))
             err = finish_image(ctx);
@@ -270,10 +271,13 @@ static fwpk_err frames_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t len,
     if (err != FWPK_OK)
         return err;
     if (ev == FWPK_FRAME_PAYLOAD && own_frame(ctx)) {
-        if (!FWPK_FRAME_BUFFER)
-            return decode_payload(ctx, p, plen);
-        memcpy(ctx->mem.buf + (ctx->frames.have - FWPK_FRAME_HEADER_LEN - plen),
+#if FWPK_FRAME_BUFFER
+        memcpy(ctx->mem.stream.frame +
+                   (ctx->frames.have - FWPK_FRAME_HEADER_LEN - plen),
                p, plen);
+#else
+        return decode_payload(ctx, p, plen);
+#endif
     }
     if (ev == FWPK_FRAME_END)
         return on_frame_end(ctx);
@@ -298,30 +302,36 @@ static fwpk_err start_patch(fwpk_ctx *ctx)
 {
 #if FWPK_DELTA
     if (ctx->manifest.own.base_size != 0)
-        return fwpk_patch_start(&ctx->patch, &ctx->manifest.own, &ctx->flash,
-                                &ctx->writer.hash, ctx->writer.wbuf,
+        return fwpk_patch_start(&ctx->mem.stream.patch, &ctx->manifest.own, ctx->flash,
+                                &ctx->mem.stream.writer.hash, ctx->mem.stream.writer.wbuf,
                                 FWPK_WBUF_SIZE);
 #endif
     return ctx->manifest.own.base_size != 0 ? FWPK_ERR_LIMIT : FWPK_OK;
 }
 
+/* The frames' state takes over the prefix's RAM (fwpk_mem): the stages
+ * that fwpk_begin's clearing no longer reaches are cleared here, the
+ * others start themselves. */
 static fwpk_err start_frames(fwpk_ctx *ctx)
 {
     const fwpk_target *t = &ctx->manifest.own;
     uint32_t dict = (uint32_t)1 << t->window_bits;
     int far = t->window_bits > FWPK_RING_BITS;
-    fwpk_err err = start_patch(ctx);
+    fwpk_err err;
+    memset(&ctx->mem.stream.win, 0, sizeof ctx->mem.stream.win);
+    memset(&ctx->mem.stream.unfilter, 0, sizeof ctx->mem.stream.unfilter);
+    err = start_patch(ctx);
     if (err != FWPK_OK)
         return err;
-    fwpk_writer_init(&ctx->writer, t, &ctx->flash);
+    fwpk_writer_init(&ctx->mem.stream.writer, t, ctx->flash);
     if (t->codec != FWPK_CODEC_NONE) {
         /* an LZMA dictionary may pass FWPK_WINDOW_BITS (prefix.c), and
          * the ring must hold more than what the writer keeps */
         if (far && (t->filter == FWPK_FILTER_RV32 ||
-                    (ctx->flash.read == NULL && ctx->flash.mapped == NULL) ||
+                    (ctx->flash->read == NULL && ctx->flash->mapped == NULL) ||
                     FWPK_RING_SIZE < RING_RESERVE + RING_MIN_ROOM))
             return FWPK_ERR_LIMIT; /* history.h */
-        fwpk_window_init(&ctx->win, ctx->mem.codec.ring, FWPK_RING_SIZE, dict,
+        fwpk_window_init(&ctx->mem.stream.win, ctx->mem.stream.codec.ring, FWPK_RING_SIZE, dict,
                          far ? RING_RESERVE : 0u,
                          far ? fwpk_history_read : NULL, ctx);
         err = codec_init(ctx, dict);
@@ -355,8 +365,8 @@ fwpk_err fwpk_begin(fwpk_ctx *ctx, const fwpk_policy *policy,
         policy->window_lo > policy->window_hi - 1u ||
         fwpk_prefix_check_keys(ctx, policy) != FWPK_OK)
         return FWPK_ERR_ARG;
-    ctx->policy = *policy;
-    ctx->flash = *flash;
+    ctx->policy = policy;
+    ctx->flash = flash;
     ctx->err = FWPK_OK;
     fwpk_sha512_init(&ctx->hash);
     fwpk_want(ctx, FWPK_ST_HEADER, FWPK_HEADER_LEN);
