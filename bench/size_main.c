@@ -62,7 +62,7 @@ int main(void);
 int main(void)
 {
     static const fwpk_policy policy = {
-        keyring, 1, 1, 0, "app", "atmega328p", 0x1000, 0x8000, 0,
+        keyring, 1, 1, 0, "app", "atmega328p", 0x1000, 0x8000, 0, 0, 0,
     };
     static const fwpk_flash flash = {flash_erase, flash_write, flash_read,
                                      0, 0, 0, 0, 0};

@@ -28,6 +28,7 @@ typedef struct {
     fwpk_key keys[4];
     fwpk_policy pol;
     fwpk_flash cb;
+    char version[FWPK_VERSION_MAX + 1]; /* pol.version: the report's */
     fwp_nc_link w;
     fwpk_nc nc;
     fwpk_nc_config cfg;
@@ -41,8 +42,10 @@ static void rig_setup(rig *r, int transport, uint16_t piece, int binary)
     memset(r, 0, sizeof *r);
     box_init(&r->s, IMAGE_LEN);
     r->box = box_pack(&r->s, &r->len);
-    assert_int_equal(box_begin(&r->s, &p, &r->flash, &ctx, r->keys, &r->pol, &r->cb,
-                               NULL),
+    p.version = r->version;
+    p.version_size = sizeof r->version;
+    assert_int_equal(box_begin(&r->s, &p, &r->flash, &ctx, r->keys, &r->pol,
+                               &r->cb, NULL),
                      FWPK_OK);
     assert_int_equal(fwp_nc_link_init(&r->w, transport, r->box, r->len, NULL),
                      0);
@@ -293,9 +296,12 @@ static void test_resumes_at_the_record(void **state)
     recs = 0;
     p.checkpoint = keep_record;
     memset(&r, 0, sizeof r);
+    p.version = r.version;
+    p.version_size = sizeof r.version;
     box_init(&r.s, 60000);
     r.box = box_pack(&r.s, &r.len);
-    assert_int_equal(box_begin(&r.s, &p, &r.flash, &ctx, r.keys, &r.pol, &r.cb, NULL),
+    assert_int_equal(box_begin(&r.s, &p, &r.flash, &ctx, r.keys, &r.pol,
+                               &r.cb, NULL),
                      FWPK_OK);
     assert_int_equal(fwp_nc_link_init(&r.w, FWPK_NC_SERIAL, r.box, r.len, NULL),
                      0);

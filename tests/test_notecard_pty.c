@@ -134,6 +134,7 @@ static void install_over_pty(int binary, const char *const *args,
     fwpk_key keys[4];
     fwpk_policy pol;
     fwpk_flash cb;
+    char version[FWPK_VERSION_MAX + 1]; /* pol.version: the report's */
     fwp_serial port;
     fwp_err err;
     fwpk_nc nc;
@@ -162,6 +163,8 @@ static void install_over_pty(int binary, const char *const *args,
     if (fwp_serial_open(&port, link, 9600, 0, &err))
         fail_msg("%s", err.msg);
     io.user = &port.fd;
+    p.version = version;
+    p.version_size = sizeof version;
     assert_int_equal(box_begin(&s, &p, &flash, &ctx, keys, &pol, &cb, NULL),
                      FWPK_OK);
     cfg = (fwpk_nc_config){&io, piece, sizeof piece, rx, sizeof rx,

@@ -140,6 +140,36 @@ static void test_target_limit(void **state)
     box_free(&s);
 }
 
+/* The manifest's version reaches a policy that asks for it (the context
+ * keeps no copy), cut to the caller's buffer; size 0 writes nothing. */
+static void test_version_out(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t size;
+        const char *want;
+    } cases[] = {{64, "1.2.3"}, {6, "1.2.3"}, {4, "1.2"}, {1, ""}, {0, "x"}};
+    box_setup s;
+    size_t len;
+    uint8_t *box;
+    box_init(&s, 3000);
+    box = box_pack(&s, &len);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char version[64] = "x";
+        box_policy p = {0};
+        fwp_flash f;
+        p.version = version;
+        p.version_size = cases[i].size;
+        fwpk_err err = box_verify(&s, &p, box, len, &f);
+        assert_int_equal(err, box_codec_left_out(&s, 0) ? FWPK_ERR_LIMIT
+                                                        : FWPK_OK);
+        assert_string_equal(version, cases[i].want);
+        fwp_flash_free(&f);
+    }
+    free(box);
+    box_free(&s);
+}
+
 /* Each code has its own line, or with FWPK_STRINGS 0 the one generic
  * line (no message table in the build). */
 static void test_strings(void **state)
@@ -273,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_segment_limit),
         cmocka_unit_test(test_target_limit),
         cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_version_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -662,7 +662,7 @@ static fwpk_err flash_read(void *user, uint32_t addr, uint8_t *buf,
 static void cmd_update(const char *arg)
 {
     static const fwpk_policy policy = {
-        keyring, 1, 1, 0, "app", 0, 0x1000, 0x8000, 0,
+        keyring, 1, 1, 0, "app", 0, 0x1000, 0x8000, 0, 0, 0,
     };
     static const fwpk_flash flash = {flash_erase, flash_write, flash_read, 0,
                                      0, 0, 0, 0};

@@ -166,7 +166,6 @@ static abboot_result commit(abboot *b)
     uint32_t new_min = m->security_counter > b->min_counter
                            ? m->security_counter
                            : b->min_counter;
-    size_t n;
     fwpk_err err;
     if (t->segment_count > STATE_COPY_SEGMENTS)
         return refuse(b, FWPK_ERR_LIMIT);
@@ -174,9 +173,7 @@ static abboot_result commit(abboot *b)
     c->count = t->segment_count;
     memcpy(c->seg, t->segments, c->count * sizeof c->seg[0]);
     memcpy(c->digest, t->image_digest, FWPK_HASH_LEN);
-    n = strlen(m->version); /* for the log: cut short, still terminated */
-    memcpy(c->version, m->version,
-           n < sizeof c->version ? n : sizeof c->version - 1);
+    memcpy(c->version, b->version, sizeof c->version);
     /* The verifier hashed what it wrote; the copy reads what the staging
      * slot holds.  They must agree before the active slot is touched. */
     err = abboot_slot_holds(b, b->layout->staging, c);
@@ -196,6 +193,8 @@ static abboot_result update(abboot *b)
     b->policy.window_lo = l->staging;
     b->policy.window_hi = l->staging + l->slot_size;
     b->policy.min_security_counter = b->min_counter;
+    b->policy.version = b->version; /* the manifest keeps no copy */
+    b->policy.version_size = sizeof b->version;
     b->resuming = b->st.have && b->st.last.kind == STATE_RESUME;
     if (b->resuming)
         b->from = b->st.last.u.resume; /* st.last changes with appends */

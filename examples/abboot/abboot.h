@@ -68,7 +68,8 @@ typedef enum {
     ABBOOT_UPDATE,       /* verifying begins: resuming, from */
     ABBOOT_RESUMED,      /* the record was accepted: from, skipped */
     ABBOOT_START_OVER,   /* the record was retired; fwpk_begin follows */
-    ABBOOT_VERIFIED,     /* fwpk_finish said FWPK_OK: ctx->manifest */
+    ABBOOT_VERIFIED,     /* fwpk_finish said FWPK_OK: ctx->manifest,
+                            version */
     ABBOOT_INSTALLED,    /* committed, copied, checked: copy, min_counter */
     ABBOOT_REFUSED,      /* the container was refused: err, bytes */
     ABBOOT_KEPT,         /* ... transiently: st.last (RESUME) kept */
@@ -127,6 +128,8 @@ struct abboot {
     uint32_t offered;     /* resume records offered by the verifier */
     uint32_t skipped;     /* container bytes not read again */
     fwpk_resume from;     /* the record resumed from */
+    char version[STATE_VERSION_LEN]; /* the container's version, for the
+                                        log (policy.version), cut short */
     state_copy copy;      /* the image being copied */
     uint8_t buf[FWPK_WRITE_UNIT_MAX]; /* copy and digest scratch */
 };

@@ -74,7 +74,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (m.target_count != h.target_count ||
         m.security_counter != h.security_counter ||
-        m.build_time != h.build_time || strcmp(m.version, h.version))
+        m.build_time != h.build_time ||
+        m.version.len != strlen(h.version) ||
+        memcmp(data + m.version.at, h.version, m.version.len) != 0)
         abort();
     for (uint32_t i = 0; i < h.target_count; i++) {
         const fwpk_walk *w = &m.walk[i];

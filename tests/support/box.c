@@ -156,6 +156,8 @@ fwpk_err box_begin(const box_setup *s, const box_policy *p, fwp_flash *flash,
     pol->window_lo = p->window_hi ? p->window_lo : BOX_BASE;
     pol->window_hi = p->window_hi ? p->window_hi : BOX_BASE + BOX_FLASH;
     pol->min_security_counter = p->min_security_counter;
+    pol->version = p->version;
+    pol->version_size = p->version_size;
     fwp_flash_bind(flash, cb);
     cb->checkpoint = p->checkpoint;
     if (p->base) { /* installed before: flash that reads so, not written */

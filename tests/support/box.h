@@ -69,6 +69,8 @@ typedef struct {
     fwpk_err (*checkpoint)(void *user, const fwpk_resume *rec);
     const uint8_t *base;     /* a delta's base, put at BOX_DELTA_BASE */
     size_t base_len;
+    char *version;           /* fwpk_policy.version, version_size */
+    uint32_t version_size;
 } box_policy;
 
 /* Where box_verify puts a delta's base: the flash's upper half, which an

@@ -45,6 +45,10 @@ void VR_DEVICE_RUN(const fwpk_policy *pol, const fwpk_flash *flash,
     out->offset = ctx->offset;
     out->sig_valid = ctx->sig_valid;
     out->parsed = ctx->manifest.target_count > 0;
-    memcpy(out->version, ctx->manifest.version, sizeof out->version);
+    /* the context keeps where the version lies in the manifest it read */
+    if (out->parsed)
+        fwpk_text_copy(out->version, sizeof out->version,
+                       data + FWPK_HEADER_LEN + ctx->info_len,
+                       &ctx->manifest.version);
     free(ctx);
 }

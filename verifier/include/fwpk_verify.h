@@ -306,6 +306,12 @@ typedef struct {
     uint32_t window_lo, window_hi; /* writes allowed in [lo, hi); hi 0
                                       means up to the end, 2^32 */
     uint32_t min_security_counter;
+    /* optional (NULL: not wanted): receives the manifest's version as a C
+     * string, cut to version_size - 1 bytes, as the manifest is read; the
+     * signed one once fwpk_finish() returned FWPK_OK.  The context keeps
+     * no copy of it. */
+    char *version;
+    uint32_t version_size;
 } fwpk_policy;
 
 /* ---- resuming an interrupted update (power loss, broken download) ----
@@ -365,12 +371,18 @@ typedef struct {
 /* Where a string lies in the manifest bytes parsed: cbor[at .. at + len),
  * UTF-8 without NUL, not terminated.  The verifier keeps no copy: it
  * compares the name and MCU with the policy while the manifest is at
- * hand; a host tool reads them from the bytes it parsed, a device from
- * the container (FWPK_HEADER_LEN + info length + at). */
+ * hand (and copies the version out for a policy that asks); a host tool
+ * reads them from the bytes it parsed, a device from the container
+ * (FWPK_HEADER_LEN + info length + at). */
 typedef struct {
     uint16_t at; /* the manifest is at most 4 KiB */
     uint8_t len;
 } fwpk_text;
+
+/* Copies text t of the manifest bytes 'cbor' to dst as a C string, cut to
+ * size - 1 bytes (size 0: nothing). */
+void fwpk_text_copy(char *dst, size_t size, const uint8_t *cbor,
+                    const fwpk_text *t);
 
 typedef struct {
     fwpk_text name, mcu;
@@ -406,7 +418,7 @@ typedef struct {
     uint32_t target_count;
     uint32_t own_index;           /* index of this device's target */
     uint32_t build_time;
-    char version[FWPK_VERSION_MAX + 1];
+    fwpk_text version;            /* in the manifest bytes (fwpk_text) */
     fwpk_target own;              /* this device's target */
     fwpk_walk walk[FWPK_TARGETS]; /* the first FWPK_TARGETS targets */
 } fwpk_manifest;

@@ -197,7 +197,6 @@ enum {
     V_UINT,    /* lo ..= hi */
     V_POW2,    /* a power of two, lo ..= hi */
     V_TEXT,    /* lo ..= hi bytes of UTF-8; where it lies is kept */
-    V_COPY,    /* the same, copied NUL-terminated (the version) */
     V_SEGMENTS, /* section 4.2's segment list (get_segments) */
     V_HASH,    /* FWPK_HASH_LEN bytes */
     V_ANCHOR   /* the same, and where it lies (reader.anchor) */
@@ -223,7 +222,7 @@ static const field container_fields[FWPK_M_TARGETS] FWPK_ROM = {
     [FWPK_M_FORMAT] = {V_UINT, NOWHERE, FWPK_FORMAT_VERSION,
                        FWPK_FORMAT_VERSION},
     [FWPK_M_PRODUCT] = {V_TEXT, NOWHERE, 1, FWPK_PRODUCT_MAX},
-    [FWPK_M_VERSION] = {V_COPY, M_AT(version), 1, FWPK_VERSION_MAX},
+    [FWPK_M_VERSION] = {V_TEXT, M_AT(version), 1, FWPK_VERSION_MAX},
     [FWPK_M_SECURITY_COUNTER] = {V_UINT, M_AT(security_counter), 0, ANY},
     [FWPK_M_BUILD_TIME] = {V_UINT, M_AT(build_time), 0, ANY},
 };
@@ -283,13 +282,10 @@ static int read_value(reader *r, const field *row, uint8_t *dst)
             r->anchor = s.p;
         return 1;
     }
-    if (f.kind >= V_TEXT) { /* V_TEXT, V_COPY */
+    if (f.kind == V_TEXT) {
         if (!get_span(r, MT_TEXT, f.lo, f.hi, &s) || !utf8_ok(s.p, s.n))
             return 0;
-        if (f.kind == V_COPY) {
-            memcpy(at, s.p, s.n);
-            at[s.n] = 0;
-        } else if (f.at != NOWHERE) {
+        if (f.at != NOWHERE) {
             fwpk_text *text = (fwpk_text *)(void *)at;
             text->at = (uint16_t)(s.p - r->start); /* input <= 4 KiB */
             text->len = (uint8_t)s.n;
@@ -389,6 +385,18 @@ int fwpk_text_is(const uint8_t *cbor, const fwpk_text *t, const char *c)
         if ((uint8_t)c[i] != cbor[t->at + i])
             return 0;
     return c[t->len] == 0;
+}
+
+void fwpk_text_copy(char *dst, size_t size, const uint8_t *cbor,
+                    const fwpk_text *t)
+{
+    size_t n = t->len;
+    if (size == 0)
+        return;
+    if (n > size - 1u)
+        n = size - 1u;
+    memcpy(dst, cbor + t->at, n);
+    dst[n] = 0;
 }
 
 static int same_text(const uint8_t *cbor, const fwpk_text *a,

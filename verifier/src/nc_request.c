@@ -58,11 +58,17 @@ static void put_text(line *l, const char *prefix, const char *s)
     put(l, "\"");
 }
 
+/* The version is the one the caller's policy asked the verifier for
+ * (fwpk_policy.version): the context keeps none. */
 static void report(line *l, const fwpk_nc *nc)
 {
+    const fwpk_policy *pol = nc->ctx->policy;
     put(l, "{\"req\":\"dfu.status\",\"stop\":true,\"status\":");
-    if (nc->verify == FWPK_OK) {
-        put_text(l, "fwpk: installed ", nc->ctx->manifest.version);
+    if (nc->verify == FWPK_OK && pol->version != NULL &&
+        pol->version_size > 0) {
+        put_text(l, "fwpk: installed ", pol->version);
+    } else if (nc->verify == FWPK_OK) {
+        put_text(l, "fwpk: installed", "");
     } else {
         put_text(l, "fwpk: refused", "");
         put(l, ",\"err\":");

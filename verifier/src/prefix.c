@@ -60,21 +60,22 @@ static fwpk_err on_info_bytes(fwpk_ctx *ctx, const uint8_t *d, uint32_t n)
 
 static fwpk_err on_manifest(fwpk_ctx *ctx)
 {
-    fwpk_err err = fwpk_manifest_parse(&ctx->manifest, ctx->mem.prefix.buf.bytes,
-                                       ctx->manifest_len,
-                                       ctx->policy->target);
+    const uint8_t *cbor = ctx->mem.prefix.buf.bytes;
+    const fwpk_policy *pol = ctx->policy;
+    fwpk_manifest *m = &ctx->manifest;
+    fwpk_err err = fwpk_manifest_parse(m, cbor, ctx->manifest_len,
+                                       pol->target);
     if (err != FWPK_OK)
         return err;
     /* the MCU is compared while the manifest is at hand (not kept), and
      * refused only once the signatures are checked (check_policy) */
-    ctx->wrong_mcu = ctx->manifest.own_index < ctx->manifest.target_count &&
-                     ctx->policy->mcu != NULL &&
-                     !fwpk_text_is(ctx->mem.prefix.buf.bytes, &ctx->manifest.own.mcu,
-                                   ctx->policy->mcu);
+    ctx->wrong_mcu = m->own_index < m->target_count && pol->mcu != NULL &&
+                     !fwpk_text_is(cbor, &m->own.mcu, pol->mcu);
+    if (pol->version != NULL)
+        fwpk_text_copy(pol->version, pol->version_size, cbor, &m->version);
     fwpk_sha512_final(&ctx->hash, fwpk_signed_digest(ctx));
     /* the other targets' anchors, while the manifest is at hand */
-    fwpk_frames_anchors(&ctx->frames, &ctx->manifest, ctx->mem.prefix.buf.bytes,
-                        &ctx->hash);
+    fwpk_frames_anchors(&ctx->frames, m, cbor, &ctx->hash);
     fwpk_want(ctx, FWPK_ST_SIG_COUNT, 1);
     return FWPK_OK;
 }
@@ -173,8 +174,8 @@ static fwpk_err check_policy(fwpk_ctx *ctx)
 
 static fwpk_err on_signature(fwpk_ctx *ctx)
 {
-    uint32_t required = ctx->policy->min_signatures ? ctx->policy->min_signatures
-                                                   : 1u;
+    uint32_t min = ctx->policy->min_signatures;
+    uint32_t required = min ? min : 1u;
     check_signature(ctx, ctx->mem.prefix.buf.bytes);
     if (++ctx->sig_index < ctx->sig_count) {
         fwpk_want(ctx, FWPK_ST_SIG, FWPK_SIG_ENTRY_LEN);

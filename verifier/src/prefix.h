@@ -36,8 +36,8 @@ static inline uint8_t *fwpk_signed_digest(fwpk_ctx *ctx)
 fwpk_err fwpk_prefix_check_keys(fwpk_ctx *ctx, const fwpk_policy *pol);
 
 /* Bytes of the prefix stages (header .. signatures), ctx->need in all:
- * collected in ctx->mem.prefix.buf.bytes (the info string streams through), hashed, and
- * handled once complete.  After the last signature entry, ctx->stage is
+ * collected in ctx->mem.prefix.buf.bytes (the info string streams
+ * through), hashed, and handled once complete.  After the last signature entry, ctx->stage is
  * FWPK_ST_FRAMES: the policy holds and the frames may start. */
 fwpk_err fwpk_prefix_feed(fwpk_ctx *ctx, const uint8_t *data, uint32_t take);
 

@@ -51,7 +51,8 @@ static fwpk_err filter_put(fwpk_ctx *ctx, const uint8_t *d, size_t n)
         take = f->left - f->count; /* bytes not yet pushed */
         if (take > n)
             take = (uint32_t)n;
-        err = fwpk_unfilter_push(f, d, take, fwpk_writer_put, &ctx->mem.stream.writer);
+        err = fwpk_unfilter_push(f, d, take, fwpk_writer_put,
+                                 &ctx->mem.stream.writer);
         if (err != FWPK_OK)
             return err;
         d += take;
@@ -98,30 +99,29 @@ static fwpk_err drain(fwpk_ctx *ctx)
 static fwpk_err codec_init(fwpk_ctx *ctx, uint32_t dict)
 {
     const fwpk_target *t = &ctx->manifest.own;
+    fwpk_codec_mem *c = &ctx->mem.stream.codec;
 #if FWPK_HAS_CODEC(FWPK_CODEC_LZMA)
     if (t->codec == FWPK_CODEC_LZMA)
-        return fwpk_lzma_init(&ctx->mem.stream.codec.dec.lzma, (uint8_t)t->lzma_props,
-                              dict, t->base_size ? t->patch_size
-                                                 : t->image_size);
+        return fwpk_lzma_init(&c->dec.lzma, (uint8_t)t->lzma_props, dict,
+                              t->base_size ? t->patch_size : t->image_size);
 #endif
     (void)t;
     (void)dict;
-    fwpk_inflate_init(&ctx->mem.stream.codec.dec.inflate);
+    fwpk_inflate_init(&c->dec.inflate);
     return FWPK_OK;
 }
 
 static fwpk_err codec_push(fwpk_ctx *ctx, const uint8_t *p, uint32_t len,
                            uint32_t *used)
 {
+    fwpk_stream_mem *s = &ctx->mem.stream;
 #if FWPK_HAS_CODEC(FWPK_CODEC_LZMA)
     if (ctx->manifest.own.codec == FWPK_CODEC_LZMA)
-        return fwpk_lzma_push(&ctx->mem.stream.codec.dec.lzma, &ctx->mem.stream.win, p, len,
-                              used);
+        return fwpk_lzma_push(&s->codec.dec.lzma, &s->win, p, len, used);
 #endif
     if (!FWPK_HAS_CODEC(FWPK_CODEC_DEFLATE)) /* check_policy refused it */
         return FWPK_ERR_LIMIT;
-    return fwpk_inflate_push(&ctx->mem.stream.codec.dec.inflate, &ctx->mem.stream.win, p, len,
-                             used);
+    return fwpk_inflate_push(&s->codec.dec.inflate, &s->win, p, len, used);
 }
 
 /* The decoder has seen its stream end where the format says. */
@@ -215,9 +215,9 @@ static int own_frame(const fwpk_ctx *ctx)
 }
 
 /* A frame checked out.  Its payload is decoded now (buffered mode, from
- * the frame buffer) or was decoded as it arrived (streaming); a v1 frame ends on
- * a deflate block boundary (SPEC.md 6.1).  Then a record is offered, or
- * the image finished after the own target's last frame. */
+ * the frame buffer) or was decoded as it arrived (streaming); a v1 frame
+ * ends on a deflate block boundary (SPEC.md 6.1).  Then a record is
+ * offered, or the image finished after the own target's last frame. */
 static fwpk_err on_frame_end(fwpk_ctx *ctx)
 {
     const fwpk_manifest *m = &ctx->manifest;
@@ -302,9 +302,9 @@ static fwpk_err start_patch(fwpk_ctx *ctx)
 {
 #if FWPK_DELTA
     if (ctx->manifest.own.base_size != 0)
-        return fwpk_patch_start(&ctx->mem.stream.patch, &ctx->manifest.own, ctx->flash,
-                                &ctx->mem.stream.writer.hash, ctx->mem.stream.writer.wbuf,
-                                FWPK_WBUF_SIZE);
+        return fwpk_patch_start(&ctx->mem.stream.patch, &ctx->manifest.own,
+                                ctx->flash, &ctx->mem.stream.writer.hash,
+                                ctx->mem.stream.writer.wbuf, FWPK_WBUF_SIZE);
 #endif
     return ctx->manifest.own.base_size != 0 ? FWPK_ERR_LIMIT : FWPK_OK;
 }
@@ -315,15 +315,16 @@ static fwpk_err start_patch(fwpk_ctx *ctx)
 static fwpk_err start_frames(fwpk_ctx *ctx)
 {
     const fwpk_target *t = &ctx->manifest.own;
+    fwpk_stream_mem *s = &ctx->mem.stream;
     uint32_t dict = (uint32_t)1 << t->window_bits;
     int far = t->window_bits > FWPK_RING_BITS;
     fwpk_err err;
-    memset(&ctx->mem.stream.win, 0, sizeof ctx->mem.stream.win);
-    memset(&ctx->mem.stream.unfilter, 0, sizeof ctx->mem.stream.unfilter);
+    memset(&s->win, 0, sizeof s->win);
+    memset(&s->unfilter, 0, sizeof s->unfilter);
     err = start_patch(ctx);
     if (err != FWPK_OK)
         return err;
-    fwpk_writer_init(&ctx->mem.stream.writer, t, ctx->flash);
+    fwpk_writer_init(&s->writer, t, ctx->flash);
     if (t->codec != FWPK_CODEC_NONE) {
         /* an LZMA dictionary may pass FWPK_WINDOW_BITS (prefix.c), and
          * the ring must hold more than what the writer keeps */
@@ -331,7 +332,7 @@ static fwpk_err start_frames(fwpk_ctx *ctx)
                     (ctx->flash->read == NULL && ctx->flash->mapped == NULL) ||
                     FWPK_RING_SIZE < RING_RESERVE + RING_MIN_ROOM))
             return FWPK_ERR_LIMIT; /* history.h */
-        fwpk_window_init(&ctx->mem.stream.win, ctx->mem.stream.codec.ring, FWPK_RING_SIZE, dict,
+        fwpk_window_init(&s->win, s->codec.ring, FWPK_RING_SIZE, dict,
                          far ? RING_RESERVE : 0u,
                          far ? fwpk_history_read : NULL, ctx);
         err = codec_init(ctx, dict);

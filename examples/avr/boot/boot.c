@@ -403,7 +403,7 @@ static void on_installed(const abboot *b)
     uint32_t copy = cycles() - t_commit;
     print_crc(&b->copy);
     OUT("fwboot: result=installed version=");
-    out_s(m->version);
+    out_s(b->copy.version);
     OUT(" container_bytes=");
     out_u(b->bytes);
     OUT(" image_bytes=");

@@ -240,7 +240,7 @@ static void on_installed(const abboot *b)
     printf("fwboot: result=installed version=%s container_bytes=%lu "
            "image_bytes=%lu security_counter=%lu verify_insns=%s "
            "copy_insns=%s\n",
-           m->version, ul(b->bytes), ul(m->own.image_size),
+           b->copy.version, ul(b->bytes), ul(m->own.image_size),
            ul(m->security_counter), u64s(timer0_insns(run.verify), n1),
            u64s(timer0_insns(timer0_ticks() - run.t0), n2));
     printf("fwboot: flash_ops update=%lu commit=%lu resume_records=%lu "

@@ -283,7 +283,7 @@ static void event(void *user, const abboot *b, abboot_event ev)
         break;
     case ABBOOT_VERIFIED:
         out("fwboot: verified: version %s, security counter %lu\n",
-            b->ctx->manifest.version, ul(b->ctx->manifest.security_counter));
+            b->version, ul(b->ctx->manifest.security_counter));
         break;
     case ABBOOT_INSTALLED:
         out("fwboot: result=installed version=%s container_bytes=%lu "
