@@ -56,7 +56,8 @@
  * FWPK_WBUF_SIZE  the writer's staging buffer: a multiple of the largest
  *               write unit this device uses (a container asking for more
  *               fails with FWPK_ERR_LIMIT).
- * FWPK_MANIFEST_BUF  the least manifest buffer (default 1024).  It shares
+ * FWPK_MANIFEST_BUF  the least manifest buffer (default 512; the SPEC's
+ *               one-target example is 163 bytes).  It shares
  *               RAM with the frames' state (fwpk_mem), which is idle while
  *               the manifest is read, and grows to that state's size where
  *               that is larger: FWPK_MANIFEST_ROOM is the largest manifest
@@ -70,7 +71,7 @@
 #endif
 #define FWPK_RING_SIZE (1UL << FWPK_RING_BITS)
 #ifndef FWPK_MANIFEST_BUF
-#define FWPK_MANIFEST_BUF 1024
+#define FWPK_MANIFEST_BUF 512
 #endif
 #ifndef FWPK_WBUF_SIZE
 #define FWPK_WBUF_SIZE FWPK_WRITE_UNIT_MAX
@@ -394,9 +395,14 @@ typedef struct {
     /* after the first 64 bytes, which AVR reaches most cheaply */
     uint8_t image_digest[FWPK_HASH_LEN];
     uint8_t anchor[FWPK_HASH_LEN];
+    /* every build keeps these two: base_size tells a delta target (which
+     * a FWPK_DELTA 0 build refuses), and patch_size is checked against
+     * the payload like image_size (SPEC.md 6.5), by every build alike */
     uint32_t base_size;  /* delta: the base image's size; else 0 */
     uint32_t patch_size; /* delta: the patch's size (codec output) */
+#if FWPK_DELTA
     uint8_t base_digest[FWPK_HASH_LEN]; /* delta: the base's hash */
+#endif
     /* last: the manifest reader's table reaches the fields above in a
      * byte (manifest.c) */
     fwpk_segment segments[FWPK_SEGMENTS]; /* the first FWPK_SEGMENTS */

@@ -251,7 +251,11 @@ static const field target_fields[FWPK_TARGET_KEY_LAST + 1] FWPK_ROM = {
     [FWPK_T_FILTER] = {V_UINT, T_AT(filter), 0, FWPK_FILTER_MAX},
     [FWPK_T_LZMA_PROPS] = {V_UINT, T_AT(lzma_props), 0, FWPK_LZMA_PROPS_MAX},
     [FWPK_T_BASE_SIZE] = {V_UINT, T_AT(base_size), 1, FWPK_MAX_IMAGE_SIZE},
+#if FWPK_DELTA
     [FWPK_T_BASE_DIGEST] = {V_HASH, T_AT(base_digest), 0, 0},
+#else /* checked, not kept: no base is ever compared */
+    [FWPK_T_BASE_DIGEST] = {V_HASH, NOWHERE, 0, 0},
+#endif
     /* informative: the device compares the base by its digest */
     [FWPK_T_BASE_VERSION] = {V_TEXT, NOWHERE, 1, FWPK_VERSION_MAX},
     [FWPK_T_PATCH_SIZE] = {V_UINT, T_AT(patch_size), 1, FWPK_MAX_IMAGE_SIZE},
@@ -277,7 +281,8 @@ static int read_value(reader *r, const field *row, uint8_t *dst)
     if (f.kind >= V_HASH) {
         if (!get_span(r, MT_BYTES, FWPK_HASH_LEN, FWPK_HASH_LEN, &s))
             return 0;
-        memcpy(at, s.p, FWPK_HASH_LEN);
+        if (f.at != NOWHERE)
+            memcpy(at, s.p, FWPK_HASH_LEN);
         if (f.kind == V_ANCHOR)
             r->anchor = s.p;
         return 1;
