@@ -57,12 +57,12 @@
  *               write unit this device uses (a container asking for more
  *               fails with FWPK_ERR_LIMIT).
  * FWPK_MANIFEST_BUF  the least manifest buffer (default 512; the SPEC's
- *               one-target example is 163 bytes).  It shares
- *               RAM with the frames' state (fwpk_mem), which is idle while
- *               the manifest is read, and grows to that state's size where
- *               that is larger: FWPK_MANIFEST_ROOM is the largest manifest
- *               the build takes; a larger one fails with FWPK_ERR_LIMIT
- *               before anything is erased. */
+ *               one-target example is 163 bytes).  It shares RAM with the
+ *               frames' state (fwpk_mem), idle while the manifest is read,
+ *               and grows to that state's size where that is larger:
+ *               FWPK_MANIFEST_ROOM is the largest manifest the build
+ *               takes; a larger one fails with FWPK_ERR_LIMIT before
+ *               anything is erased. */
 #ifndef FWPK_FRAME_BUFFER
 #define FWPK_FRAME_BUFFER 1
 #endif
@@ -674,8 +674,9 @@ typedef struct {
     uint8_t ring[FWPK_RING_SIZE];
 } fwpk_codec_mem;
 
-/* What only the frames need (fwpk_begin clears it, the first frame starts
- * it): the stages after the framing, and in the buffered mode the frame. */
+/* What only the frames need: the stages after the framing, and in the
+ * buffered mode the frame.  Each stage is cleared or started when the
+ * frames begin (stream.c), over what the prefix left. */
 typedef struct {
     fwpk_window win;
     fwpk_unfilter unfilter;
@@ -703,7 +704,7 @@ typedef struct {
                              ? sizeof(fwpk_stream_mem) -
                                    FWPK_SIGNED_DIGEST_LEN
                              : FWPK_MANIFEST_BUF];
-        uint64_t ed25519[FWPK_ED25519_WORKSPACE / 8];
+        uint64_t ed25519[(FWPK_ED25519_WORKSPACE + 7) / 8];
     } buf;
 } fwpk_prefix_mem;
 
