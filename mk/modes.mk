@@ -25,6 +25,9 @@
 #                  and resume suites would take a quarter of an hour
 #                  more, so they keep the 32-bit field; the whole AVR
 #                  build runs on the AVR in simavr (make arduino-sim)
+#   test-avr       the atmega328p build's switches, deflate alone: the
+#                  smallest frames' state, so the smallest manifest
+#                  buffer (test_stream)
 #   test-deflate   FWPK_CODECS=2, deflate alone (the device default), and
 #   test-lzma      FWPK_CODECS=4, LZMA alone: each compiles without the
 #                  other codec and refuses its containers before anything
@@ -64,6 +67,15 @@ $(eval $(call mode_build,test-ring8,-DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 -DF
     test_stream test_tamper test_robust test_resume_invariant test_ed25519 test_sha512 test_inflate))
 $(eval $(call mode_build,test-limb8,-DFWPK_ED25519_UNROLL=0 -DFWPK_ED25519_LIMB_BITS=8,\
     test_ed25519 test_stream))
+# test-avr: mk/cross.mk's atmega328p switches (deflate alone, no delta;
+# the filters kept, which test_stream's containers use), where the frames'
+# state, and so the manifest buffer that shares its RAM, is smallest:
+# test_stream's limits (FWPK_MANIFEST_ROOM, segments, targets) are
+# reached there as on the part.
+$(eval $(call mode_build,test-avr,-DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 -DFWPK_WBUF_SIZE=128 \
+    -DFWPK_SEGMENTS=4 -DFWPK_TARGETS=4 -DFWPK_ED25519_UNROLL=0 \
+    -DFWPK_ED25519_LIMB_BITS=8 -DFWPK_SHA512_SMALL=1 -DFWPK_STRINGS=0 -DFWPK_DELTA=0 \
+    -DFWPK_INFLATE_SMALL=1 -DFWPK_CODECS=2,test_stream))
 CODEC_TESTS := test_stream test_powercut
 $(eval $(call mode_build,test-deflate,-DFWPK_CODECS=2,$(CODEC_TESTS)))
 $(eval $(call mode_build,test-lzma,-DFWPK_CODECS=4,$(CODEC_TESTS)))

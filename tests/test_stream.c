@@ -117,9 +117,8 @@ static size_t manifest_len(box_setup *s)
 
 /* A container with as many targets as this build walks (FWPK_TARGETS),
  * the own one first: installed, unless its manifest is larger than the
- * build's buffer (FWPK_MANIFEST_ROOM: about 1 KiB when streaming, where
- * eight targets do not fit); with one more target: refused before
- * anything is erased.  A build walking all FWPK_MAX_TARGETS takes the most a
+ * build's buffer (FWPK_MANIFEST_ROOM: under 1 KiB in the AVR build,
+ * test-avr); with one more target: refused before anything is erased.  A build walking all FWPK_MAX_TARGETS takes the most a
  * container may have. */
 static void test_target_limit(void **state)
 {
@@ -137,6 +136,33 @@ static void test_target_limit(void **state)
         box_add_target(&s, "extra", BOX_BASE + k * 0x2000u, 1000, k + 1);
         limit_or_installs(&s, 1);
     }
+    box_free(&s);
+}
+
+/* A manifest larger than the build's buffer (FWPK_MANIFEST_ROOM, the
+ * room the frames' state leaves: in the AVR build, test-avr, 896 bytes on
+ * the host, less than this 1.3 KB manifest of four targets with 32
+ * segments each): refused before anything is erased; installed where it
+ * fits. */
+static void test_manifest_room(void **state)
+{
+    (void)state;
+    static const uint8_t bytes[64] = {1, 2, 3};
+    char name[4][8];
+    box_setup s;
+    fwp_err err;
+    uint32_t k, j, targets = FWPK_TARGETS < 4 ? FWPK_TARGETS : 4;
+    box_init(&s, 3000);
+    for (k = 1; k < targets; k++) {
+        snprintf(name[k], sizeof name[k], "other%u", (unsigned)k);
+        box_add_target(&s, name[k], BOX_BASE + k * 0x2000u, 1000, k + 1);
+        for (j = 1; j < FWPK_MAX_SEGMENTS; j++)
+            if (fwp_image_add(&s.t[k].image,
+                              BOX_BASE + k * 0x10000u + j * 0x800u, bytes,
+                              sizeof bytes, "test", &err))
+                fail_msg("image: %s", err.msg);
+    }
+    limit_or_installs(&s, manifest_len(&s) > FWPK_MANIFEST_ROOM);
     box_free(&s);
 }
 
@@ -304,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_target_limit),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_version_out),
+        cmocka_unit_test(test_manifest_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
