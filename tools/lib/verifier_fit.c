@@ -33,30 +33,30 @@
 #define RING 9 /* the -flashwin builds' ring: 512 bytes */
 #define FLASHWIN "-DFWPK_RING_BITS=9"
 static const fwp_verifier_build builds[] = {
-    {"cortex-m0plus", "cortex-m0plus", "-mcpu=cortex-m0plus", 1, 16887, 3274,
+    {"cortex-m0plus", "cortex-m0plus", "-mcpu=cortex-m0plus", 1, 16899, 3318,
      0},
     {"cortex-m0plus-min", "cortex-m0plus-min",
      "-mcpu=cortex-m0plus -DFWPK_RESUME=0 -DFWPK_FILTERS=2 -DFWPK_DELTA=0 "
      "-DFWPK_INFLATE_FAST_BITS=7",
-     1, 14405, 3050, 0},
+     1, 14417, 3022, 0},
     {"cortex-m0plus-stream", "cortex-m0plus-stream",
      "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=64 -DFWPK_SEGMENTS=4 -DFWPK_TARGETS=4",
-     0, 16825, 3060, 8},
+     0, 16837, 3096, 8},
     {"cortex-m0plus-stream-min", "cortex-m0plus-stream-min",
      "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
      "-DFWPK_WBUF_SIZE=64 -DFWPK_SEGMENTS=4 -DFWPK_TARGETS=4 "
      "-DFWPK_RESUME=0 -DFWPK_FILTERS=2 -DFWPK_DELTA=0",
-     0, 14345, 2836, 8},
-    {"cortex-m3", "cortex-m3", "-mcpu=cortex-m3", 1, 15715, 3350, 0},
-    {"cortex-m4", "cortex-m4", "-mcpu=cortex-m4", 1, 15713, 3350, 0},
+     0, 14357, 2800, 8},
+    {"cortex-m3", "cortex-m3", "-mcpu=cortex-m3", 1, 15685, 3286, 0},
+    {"cortex-m4", "cortex-m4", "-mcpu=cortex-m4", 1, 15683, 3286, 0},
     {"cortex-m0plus-flashwin", "cortex-m0plus",
-     "-mcpu=cortex-m0plus " FLASHWIN, 1, 16887, 3274, RING},
-    {"cortex-m3-flashwin", "cortex-m3", "-mcpu=cortex-m3 " FLASHWIN, 1, 15715,
-     3350, RING},
-    {"cortex-m4-flashwin", "cortex-m4", "-mcpu=cortex-m4 " FLASHWIN, 1, 15713,
-     3350, RING},
-    {"rv32imc", "rv32imc", "-march=rv32imc", 1, 18015, 3294, 0},
+     "-mcpu=cortex-m0plus " FLASHWIN, 1, 16899, 3318, RING},
+    {"cortex-m3-flashwin", "cortex-m3", "-mcpu=cortex-m3 " FLASHWIN, 1, 15685,
+     3286, RING},
+    {"cortex-m4-flashwin", "cortex-m4", "-mcpu=cortex-m4 " FLASHWIN, 1, 15683,
+     3286, RING},
+    {"rv32imc", "rv32imc", "-march=rv32imc", 1, 18011, 3374, 0},
     /* its tables are in program memory (verifier/src/rom.h) */
     {"avr-stream", "atmega328p",
      "-mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
@@ -64,27 +64,27 @@ static const fwp_verifier_build builds[] = {
      "-DFWPK_TARGETS=4 -DFWPK_ED25519_UNROLL=0 -DFWPK_ED25519_LIMB_BITS=8 "
      "-DFWPK_SHA512_SMALL=1 -DFWPK_STRINGS=0 "
      "-DFWPK_DELTA=0 -DFWPK_INFLATE_SMALL=1",
-     0, 22409, 2390, 8},
+     0, 22177, 2161, 8},
     /* With LZMA beside deflate (FWPK_CODECS=6, its table at lc + lp <= 1):
      * what a container packed with --codec lzma needs (SUFFIX_LZMA). */
     {"cortex-m0plus-lzma", "cortex-m0plus-lzma",
-     "-mcpu=cortex-m0plus -DFWPK_CODECS=6", 1, 19197, 9350, 0},
+     "-mcpu=cortex-m0plus -DFWPK_CODECS=6", 1, 19209, 9422, 0},
     {"cortex-m0plus-stream-lzma", "cortex-m0plus-stream-lzma",
      "-mcpu=cortex-m0plus -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=9 "
      "-DFWPK_WBUF_SIZE=64 -DFWPK_CODECS=6",
-     0, 19129, 9136, 9},
+     0, 19141, 9208, 9},
     {"cortex-m3-lzma", "cortex-m3-lzma", "-mcpu=cortex-m3 -DFWPK_CODECS=6", 1,
-     17871, 9450, 0},
+     17841, 9386, 0},
     {"cortex-m4-lzma", "cortex-m4-lzma", "-mcpu=cortex-m4 -DFWPK_CODECS=6", 1,
-     17873, 9450, 0},
+     17843, 9386, 0},
     {"cortex-m0plus-flashwin-lzma", "cortex-m0plus-lzma",
-     "-mcpu=cortex-m0plus -DFWPK_CODECS=6 " FLASHWIN, 1, 19197, 9350, RING},
+     "-mcpu=cortex-m0plus -DFWPK_CODECS=6 " FLASHWIN, 1, 19209, 9422, RING},
     {"cortex-m3-flashwin-lzma", "cortex-m3-lzma",
-     "-mcpu=cortex-m3 -DFWPK_CODECS=6 " FLASHWIN, 1, 17871, 9450, RING},
+     "-mcpu=cortex-m3 -DFWPK_CODECS=6 " FLASHWIN, 1, 17841, 9386, RING},
     {"cortex-m4-flashwin-lzma", "cortex-m4-lzma",
-     "-mcpu=cortex-m4 -DFWPK_CODECS=6 " FLASHWIN, 1, 17873, 9450, RING},
+     "-mcpu=cortex-m4 -DFWPK_CODECS=6 " FLASHWIN, 1, 17843, 9386, RING},
     {"rv32imc-lzma", "rv32imc-lzma", "-march=rv32imc -DFWPK_CODECS=6", 1,
-     20409, 9398, 0},
+     20399, 9478, 0},
     /* the atmega328p build (mk/cross.mk) on a part with 16 KB of RAM */
     {"avr-stream-lzma", "atmega1284p-lzma",
      "-mmcu=atmega1284p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
@@ -92,7 +92,7 @@ static const fwp_verifier_build builds[] = {
      "-DFWPK_TARGETS=4 -DFWPK_ED25519_UNROLL=0 -DFWPK_ED25519_LIMB_BITS=8 "
      "-DFWPK_SHA512_SMALL=1 -DFWPK_STRINGS=0 "
      "-DFWPK_DELTA=0 -DFWPK_INFLATE_SMALL=1 -DFWPK_CODECS=6",
-     0, 26935, 8798, 8},
+     0, 26703, 8738, 8},
 };
 
 /* A build's LZMA variant is named "<build>-lzma". */
