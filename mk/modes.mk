@@ -76,6 +76,13 @@ $(eval $(call mode_build,test-avr,-DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 -DFWP
     -DFWPK_SEGMENTS=4 -DFWPK_TARGETS=4 -DFWPK_ED25519_UNROLL=0 \
     -DFWPK_ED25519_LIMB_BITS=8 -DFWPK_SHA512_SMALL=1 -DFWPK_STRINGS=0 -DFWPK_DELTA=0 \
     -DFWPK_INFLATE_SMALL=1 -DFWPK_CODECS=2,test_stream))
+# The ATmega328P in-place agent's configuration (examples/avr/agent): one
+# target (fold.c keeps nothing), no resume, no
+# delta, the manifest in what the frames' state leaves.
+$(eval $(call mode_build,test-one,-DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 -DFWPK_WBUF_SIZE=128 \
+    -DFWPK_SEGMENTS=4 -DFWPK_TARGETS=1 -DFWPK_RESUME=0 -DFWPK_DELTA=0 \
+    -DFWPK_MANIFEST_BUF=256,\
+    test_stream test_tamper))
 CODEC_TESTS := test_stream test_powercut
 $(eval $(call mode_build,test-deflate,-DFWPK_CODECS=2,$(CODEC_TESTS)))
 $(eval $(call mode_build,test-lzma,-DFWPK_CODECS=4,$(CODEC_TESTS)))

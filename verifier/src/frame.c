@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "fold.h"
 #include "frame.h"
 
 #define LEN_FIELD 2
@@ -26,48 +27,6 @@ void fwpk_frames_start(fwpk_frames *f, uint32_t target, uint32_t index,
 const uint8_t *fwpk_frames_anchor(const fwpk_manifest *m, uint32_t target)
 {
     return target == m->own_index ? m->own.anchor : NULL;
-}
-
-/* fold = SHA-512(fold || link), truncated */
-static void fold_in(uint8_t fold[FWPK_HASH_LEN], const uint8_t *link,
-                    fwpk_sha512_ctx *scratch)
-{
-    uint8_t h[64];
-    fwpk_sha512_init(scratch);
-    fwpk_sha512_update(scratch, fold, FWPK_HASH_LEN);
-    fwpk_sha512_update(scratch, link, FWPK_HASH_LEN);
-    fwpk_sha512_final(scratch, h);
-    memcpy(fold, h, FWPK_HASH_LEN);
-}
-
-void fwpk_frames_anchors(fwpk_frames *f, const fwpk_manifest *m,
-                         const uint8_t *cbor, fwpk_sha512_ctx *scratch)
-{
-    uint32_t i; /* the folds start from zero: fwpk_begin cleared them */
-    /* (a container with more than FWPK_TARGETS is refused before its
-     * frames: prefix.c) */
-    for (i = 0; i < m->target_count && i < FWPK_TARGETS; i++)
-        if (i != m->own_index)
-            fold_in(i < m->own_index ? f->anchors_before : f->anchors_after,
-                    cbor + m->walk[i].anchor_at, scratch);
-}
-
-/* After a target's last frame: the first frames folded so far must match
- * the anchors where the own target comes next, or no target does. */
-static int fold_matches(fwpk_frames *f, const fwpk_manifest *m)
-{
-    uint32_t next = f->target + 1;
-    const uint8_t *want;
-    if (next == m->own_index)
-        want = f->anchors_before;
-    else if (next == m->target_count)
-        want = f->anchors_after;
-    else
-        return 1;
-    if (memcmp(f->fold, want, FWPK_HASH_LEN) != 0)
-        return 0;
-    memset(f->fold, 0, FWPK_HASH_LEN);
-    return 1;
 }
 
 static int all_zero(const uint8_t *p, size_t n)
@@ -93,7 +52,7 @@ static fwpk_err on_header(fwpk_frames *f, const fwpk_manifest *m)
 }
 
 /* The frame is complete: its hash must be the expected link (another
- * target's first frame: folded, fwpk_frames_anchors), and only the
+ * target's first frame: folded, fold.h), and only the
  * target's last frame may end the chain (a zero link). */
 static fwpk_err on_end(fwpk_frames *f, const fwpk_manifest *m,
                        fwpk_sha512_ctx *hash)
@@ -101,13 +60,16 @@ static fwpk_err on_end(fwpk_frames *f, const fwpk_manifest *m,
     uint8_t h[64];
     int last = fwpk_frames_last(f, m);
     fwpk_sha512_final(hash, h);
-    if (f->index == 0 && f->target != m->own_index)
-        fold_in(f->fold, h, hash);
-    else if (memcmp(h, f->expect, FWPK_HASH_LEN) != 0)
+    if (f->index == 0 && f->target != m->own_index) {
+        fwpk_err err = fwpk_folds_first_frame(&f->folds, h, hash);
+        if (err != FWPK_OK)
+            return err;
+    } else if (memcmp(h, f->expect, FWPK_HASH_LEN) != 0) {
         return FWPK_ERR_FRAME_HASH;
+    }
     if (last != all_zero(f->head + LEN_FIELD, FWPK_HASH_LEN))
         return FWPK_ERR_FRAME;
-    if (last && !fold_matches(f, m))
+    if (last && !fwpk_folds_match(&f->folds, m, f->target))
         return FWPK_ERR_FRAME_HASH;
     return FWPK_OK;
 }

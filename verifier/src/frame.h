@@ -27,17 +27,6 @@ void fwpk_frames_start(fwpk_frames *f, uint32_t target, uint32_t index,
 /* The anchor a target's walk starts with: the own target's, or NULL. */
 const uint8_t *fwpk_frames_anchor(const fwpk_manifest *m, uint32_t target);
 
-/* The other targets' anchors are not kept: this folds those of the targets
- * before the own one, and those of the targets after it, into one hash
- * each, read from the manifest bytes 'cbor' while they are at hand
- * (fold = SHA-512(fold || anchor), truncated; from zero).  The walk folds
- * what those first frames hash to, and compares when the own target
- * begins and after the last target: FWPK_ERR_FRAME_HASH.  'scratch' is a
- * hash state that is free meanwhile; the folds in 'f' are still zero, as
- * fwpk_begin left them. */
-void fwpk_frames_anchors(fwpk_frames *f, const fwpk_manifest *m,
-                         const uint8_t *cbor, fwpk_sha512_ctx *scratch);
-
 /* Consumes bytes from in[0..len) until one event; *used says how many.
  * Payload bytes are returned pointing into 'in'.  At FWPK_FRAME_END,
  * f->target and f->index still name the frame that ended; call

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "fold.h"
 #include "frame.h"
 #include "lzmadec.h"
 #include "manifest.h"
@@ -75,7 +76,7 @@ static fwpk_err on_manifest(fwpk_ctx *ctx)
         fwpk_text_copy(pol->version, pol->version_size, cbor, &m->version);
     fwpk_sha512_final(&ctx->hash, fwpk_signed_digest(ctx));
     /* the other targets' anchors, while the manifest is at hand */
-    fwpk_frames_anchors(&ctx->frames, m, cbor, &ctx->hash);
+    fwpk_folds_anchors(&ctx->frames.folds, m, cbor, &ctx->hash);
     fwpk_want(ctx, FWPK_ST_SIG_COUNT, 1);
     return FWPK_OK;
 }
