@@ -1,0 +1,328 @@
+/*
+ * agent.c - the update agent of the ATmega328P in-place example (see
+ * ../README.md, "ATmega328P: in place"): the fwpack device verifier
+ * (verifier/src, the mk/cross.mk atmega328p-min switches with one
+ * segment and one target), a polled UART and the flash callbacks, linked
+ * at AGENT_BASE (= STUB_IMAGE_END), between the application and the boot
+ * section.  The stub (stub.c) enters it at reset when an update waits or
+ * the image is not confirmed.
+ *
+ *   0x0000          the application: the image region, installed in place
+ *   AGENT_BASE      this agent (RWW flash: it cannot execute SPM itself)
+ *   STUB_BASE       the boot section: reset entry, stub_spm, the gate
+ *
+ * It asks the host for the container a piece at a time, as the A/B
+ * bootloader does (../boot/boot.c):
+ *
+ *   agent -> host   "dfu.get offset=N length=L\n"   (L = AGENT_PIECE)
+ *   host -> agent   2 bytes little-endian count C <= L, then C bytes;
+ *                   C = 0: the container ended (or no update offered)
+ *
+ * and feeds each piece to the verifier in its streaming design: bytes
+ * reach flash before their frame is checked, so the image is "confirmed"
+ * (the EEPROM state byte, stub.h) only when fwpk_finish() returns FWPK_OK,
+ * and the byte is cleared before the first page is erased.  Nothing is
+ * erased before the signature and the manifest checked out.  A refused
+ * container that erased nothing leaves the application confirmed and
+ * starts it; one that did erase leaves no confirmed image, and the agent
+ * stops: the next reset enters it again and it asks for the container
+ * again (the host, or its Notecard, keeps it).
+ *
+ * Output lines start with "fwagent: "; the result line is one of
+ *   fwagent: result=installed version=V container_bytes=N image_bytes=N
+ *            pages=N receive_cycles=N
+ *   fwagent: result=refused error=E container_bytes=N erased_pages=N
+ *   fwagent: result=none
+ * (E: the fwpk_err number, fwpk_verify.h: this build has no strings).
+ * receive_cycles: the UART round trips, counted with Timer1 polled while
+ * the agent waits for bytes (no interrupts: the vector table at 0 is the
+ * application's).  The host stamps lines with its cycle count (avrhost
+ * -t) for the rest.
+ */
+#include <avr/eeprom.h>
+#include <avr/io.h>
+#include <avr/pgmspace.h>
+#include <avr/sleep.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fwpk_verify.h"
+#include "keyring.h" /* generated: fwpack export-key KEY --format c */
+#include "stub.h"
+
+#ifndef AGENT_PIECE
+#define AGENT_PIECE 64u
+#endif
+#ifndef AGENT_UBRR
+#define AGENT_UBRR 16u /* 115200 baud (-2.1 %) at 16 MHz with U2X */
+#endif
+#define AGENT_TARGET "app"
+#define AGENT_MCU "atmega328p"
+#define PAGE ((uint16_t)SPM_PAGESIZE)
+
+static fwpk_ctx ctx; /* all of the verifier's memory */
+static uint8_t piece[AGENT_PIECE];
+static uint16_t erased, written; /* image pages */
+static uint32_t t_receive;       /* cycles in UART round trips */
+
+/* ---- UART (polled) and Timer1 (clk/1, overflows counted while polling) ---- */
+
+static uint16_t t1_over; /* overflows seen in the current round trip */
+
+static void poll_timer(void)
+{
+    if (TIFR1 & (1 << TOV1)) {
+        TIFR1 = 1 << TOV1;
+        t1_over++;
+    }
+}
+
+static void out_c(char c)
+{
+    while (!(UCSR0A & (1 << UDRE0)))
+        poll_timer();
+    UDR0 = (uint8_t)c;
+}
+
+static void out_P(const char *s) /* a string in flash */
+{
+    char c;
+    while ((c = (char)pgm_read_byte(s++)) != 0)
+        out_c(c);
+}
+#define OUT(s) out_P(PSTR(s))
+
+static void out_u(uint32_t v)
+{
+    char b[10];
+    uint8_t n = 0;
+    do
+        b[n++] = (char)('0' + v % 10);
+    while (v /= 10);
+    while (n)
+        out_c(b[--n]);
+}
+
+static void out_field(const char *name_P, uint32_t v) /* " name=v" */
+{
+    out_c(' ');
+    out_P(name_P);
+    out_c('=');
+    out_u(v);
+}
+#define FIELD(name, v) out_field(PSTR(name), v)
+
+static uint8_t in_c(void)
+{
+    while (!(UCSR0A & (1 << RXC0)))
+        poll_timer();
+    return UDR0;
+}
+
+/* One dfu.get round trip; returns the byte count, 0 at the end, or
+ * 0xFFFF for a reply longer than asked (a broken host). */
+static uint16_t get_piece(uint32_t offset)
+{
+    TCNT1 = 0;
+    TIFR1 = 1 << TOV1;
+    t1_over = 0;
+    OUT("dfu.get offset=");
+    out_u(offset);
+    OUT(" length=");
+    out_u(AGENT_PIECE);
+    out_c('\n');
+    uint16_t n = in_c();
+    n |= (uint16_t)in_c() << 8;
+    if (n > AGENT_PIECE)
+        return 0xFFFF;
+    for (uint16_t i = 0; i < n; i++)
+        piece[i] = in_c();
+    poll_timer();
+    t_receive += (uint32_t)t1_over << 16 | TCNT1;
+    return n;
+}
+
+/* ---- RAM high-water mark: the stack is painted at entry ---- */
+
+#define PAINT 0xA5
+extern uint8_t __heap_start; /* end of .bss */
+
+__attribute__((noinline)) static void paint(void)
+{
+    volatile uint8_t *p = &__heap_start;
+    uint16_t stop = SP - 16;
+    while ((uint16_t)p < stop)
+        *p++ = PAINT;
+}
+
+extern uint8_t __stack; /* the top of the stack: RAMEND, or the linker's */
+
+static uint16_t stack_used(void)
+{
+    const uint8_t *p = &__heap_start;
+    while ((uint16_t)p < SP && *p == PAINT)
+        p++;
+    return (uint16_t)((uint16_t)&__stack + 1 - (uint16_t)p);
+}
+
+/* ---- the state byte and the flash callbacks ---- */
+
+static uint8_t confirmed(void)
+{
+    return eeprom_read_byte((const uint8_t *)STUB_STATE_ADDR) == STUB_CONFIRMED;
+}
+
+static void set_state(uint8_t v)
+{
+    eeprom_write_byte((uint8_t *)STUB_STATE_ADDR, v);
+    eeprom_busy_wait(); /* written before the next page operation */
+}
+
+static uint8_t in_image(uint32_t addr, uint32_t len)
+{
+    return len <= STUB_IMAGE_END && addr <= STUB_IMAGE_END - len;
+}
+
+static fwpk_err fl_erase(void *user, uint32_t addr, uint32_t len)
+{
+    (void)user;
+    if (!in_image(addr, len) || ((addr | len) & (PAGE - 1)))
+        return FWPK_ERR_FLASH;
+    if (!erased) {
+        set_state(0xFF); /* from here on, no image is confirmed */
+        OUT("fwagent: signature and manifest checked: image no longer "
+            "confirmed, installing in place\n");
+    }
+    for (; len; addr += PAGE, len -= PAGE, erased++)
+        if (STUB_SPM((uint16_t)addr, NULL))
+            return FWPK_ERR_FLASH;
+    return FWPK_OK;
+}
+
+static fwpk_err fl_write(void *user, uint32_t addr, const uint8_t *data,
+                         uint32_t len)
+{
+    (void)user;
+    if (!in_image(addr, len) || ((addr | len) & (PAGE - 1)))
+        return FWPK_ERR_FLASH;
+    for (; len; addr += PAGE, len -= PAGE, data += PAGE, written++)
+        if (STUB_SPM((uint16_t)addr, data) ||
+            memcmp_P(data, (const void *)(uint16_t)addr, PAGE) != 0)
+            return FWPK_ERR_FLASH; /* refused, or did not read back */
+    return FWPK_OK;
+}
+
+/* The window: image bytes already written, read back with LPM. */
+static fwpk_err fl_read(void *user, uint32_t addr, uint8_t *buf, uint32_t len)
+{
+    (void)user;
+    if (!in_image(addr, len))
+        return FWPK_ERR_FLASH;
+    memcpy_P(buf, (const void *)(uint16_t)addr, len);
+    return FWPK_OK;
+}
+
+/* ---- one update ---- */
+
+static void install(void)
+{
+    static const fwpk_flash flash = {
+        .erase = fl_erase, .write = fl_write, .read = fl_read};
+    fwpk_policy policy = {
+        .keys = fwpk_keyring, /* in RAM: avr-gcc puts const data there */
+        .key_count = FWPK_KEYRING_COUNT,
+        .min_signatures = 1,
+        .target = AGENT_TARGET,
+        .mcu = AGENT_MCU,
+        .window_lo = 0,
+        .window_hi = STUB_IMAGE_END, /* the image region only */
+    };
+    OUT("fwagent: update offered, read in ");
+    out_u(AGENT_PIECE);
+    OUT("-byte pieces\n");
+    t_receive = 0;
+    uint32_t offset = 0;
+    fwpk_err err = fwpk_begin(&ctx, &policy, &flash);
+    uint16_t n;
+    while (err == FWPK_OK && (n = get_piece(offset)) != 0) {
+        if (n == 0xFFFF) {
+            err = FWPK_ERR_ARG; /* a broken host: refused like a bad container */
+            break;
+        }
+        err = fwpk_feed(&ctx, piece, n);
+        offset += n;
+    }
+    if (err == FWPK_OK)
+        err = fwpk_finish(&ctx);
+    if (err == FWPK_OK) {
+        set_state(STUB_CONFIRMED); /* the commit point */
+        OUT("fwagent: result=installed version=");
+        for (const char *v = ctx.manifest.version; *v; v++)
+            out_c(*v);
+        FIELD("container_bytes", offset);
+        FIELD("image_bytes", ctx.manifest.own.image_size);
+        FIELD("pages", written);
+        FIELD("receive_cycles", t_receive);
+        out_c('\n');
+        return;
+    }
+    OUT("fwagent: result=refused");
+    FIELD("error", err);
+    FIELD("container_bytes", offset);
+    FIELD("erased_pages", erased);
+    FIELD("receive_cycles", t_receive);
+    out_c('\n');
+}
+
+int main(void)
+{
+    paint();
+    UBRR0 = AGENT_UBRR;
+    UCSR0A = 1 << U2X0;
+    UCSR0C = 3 << UCSZ00; /* 8N1 */
+    UCSR0B = (1 << RXEN0) | (1 << TXEN0);
+    TCCR1A = 0;
+    TCCR1B = 1 << CS10; /* clk/1, polled */
+
+    OUT("fwagent: fwpack update agent, atmega328p: image 0x0000..");
+    out_u(STUB_IMAGE_END);
+    OUT(", agent at ");
+    out_u(STUB_IMAGE_END);
+    OUT(", boot section at ");
+    out_u(STUB_BASE);
+    OUT("; verifier context ");
+    out_u(sizeof ctx);
+    OUT(" bytes\nfwagent: image ");
+    if (!confirmed())
+        OUT("not ");
+    OUT("confirmed\n");
+
+    if (get_piece(0) != 0)
+        install();
+    else
+        OUT("fwagent: result=none reason=\"no update offered\"\n");
+
+    uint16_t st = stack_used();
+    uint16_t stat = (uint16_t)&__heap_start - RAMSTART;
+    OUT("fwagent: ram static=");
+    out_u(stat);
+    FIELD("stack", st);
+    FIELD("total", stat + st);
+    OUT(" of ");
+    out_u((uint16_t)&__stack + 1 - RAMSTART);
+    out_c('\n');
+
+    if (confirmed())
+        OUT("fwagent: starting the application\n");
+    else
+        OUT("fwagent: no confirmed image: not starting the application; "
+            "the next reset asks for the container again\n");
+    while (!(UCSR0A & (1 << UDRE0)))
+        ;
+    TCCR1B = 0;
+    STUB_START_APP(); /* returns only when nothing is confirmed */
+    sleep_enable();
+    sleep_cpu(); /* simavr stops: sleeping with interrupts off */
+    for (;;)
+        ;
+}
