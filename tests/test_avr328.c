@@ -1,0 +1,436 @@
+/* test_avr328.c - the ATmega328P in-place example (examples/avr/agent) in
+ * simavr's atmega328p core: 32 KB of flash, 2 KB of RAM, the reset vector
+ * in the boot section (avrhost -b), the state byte in EEPROM (saved and
+ * loaded by the host between runs), the host pulling PD2 low while it
+ * offers a container.  Every run starts from the flash and EEPROM the
+ * previous one left (a new device: app v1 at 0, its image confirmed).
+ *
+ *   good       a signed, compressed v2 installs in place: the image region
+ *              holds v2's exact bytes, confirmed, v2 runs; figures: flash
+ *              per part, RAM (static + measured stack, within 2048),
+ *              cycles
+ *   no update  the host offers nothing: the stub starts v1 at once (the
+ *              agent does not run)
+ *   tampered   one bit of the last frame flipped: refused after pages were
+ *              rewritten, nothing confirmed, no application started; then
+ *              the good container installs and v2 runs
+ *   powercut   the run stopped half way through writing the image: at the
+ *              next reset, nothing offered, the stub does not start the
+ *              half-written image (the agent runs and says so); offered
+ *              the container again, the agent installs it
+ *   badsig     one bit of the signature flipped: refused before any
+ *              erase, still confirmed, v1 runs with its bytes unchanged
+ *
+ * Needs avr-gcc/avr-libc/binutils-avr and libsimavr-dev: their absence is
+ * a failure with a message, never a silent skip.  Runs from the repo root;
+ * FWPACK names the packer (default build/test/fwpack, else
+ * build/host/fwpack).  Builds into build/test/avr328. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "fwpk_verify.h"
+#include "pack_util.h"
+
+#define O "build/test/avr328"
+#define OUT_MAX 65536
+#define CONFIRMED 0xC3 /* examples/avr/agent/stub.h */
+
+static struct {
+    char text[OUT_MAX];
+    int status;
+} out;
+
+static char fwpack[512];
+static struct {
+    unsigned long f_cpu, flash, ram, ramend, agent, stub;
+} cfg;
+
+static int run(const char *cmd)
+{
+    return out.status = pu_capture(cmd, out.text, sizeof out.text);
+}
+
+/* "NAME='value'" in out.text, as a number */
+static int config_num(const char *name, unsigned long *v)
+{
+    char key[96];
+    snprintf(key, sizeof key, "AVR328_%s='", name);
+    const char *p = strstr(out.text, key);
+    if (!p)
+        return -1;
+    *v = strtoul(p + strlen(key), NULL, 0);
+    return 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *tools[] = {"avr-gcc", "avr-objcopy", "avr-size", "make",
+                           "cc"};
+    for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
+        if (!pu_have(tools[i])) {
+            fprintf(stderr,
+                    "test_avr328: %s is not installed: the example needs it "
+                    "(make deps, or apt-get install gcc-avr avr-libc "
+                    "binutils-avr libsimavr-dev)\n",
+                    tools[i]);
+            return -1;
+        }
+    if (access("/usr/include/simavr/sim_avr.h", R_OK) != 0) {
+        fprintf(stderr, "test_avr328: libsimavr headers not found "
+                        "(/usr/include/simavr): apt-get install "
+                        "libsimavr-dev\n");
+        return -1;
+    }
+    const char *fw = getenv("FWPACK");
+    if (!fw || !*fw)
+        fw = access("build/test/fwpack", X_OK) == 0 ? "build/test/fwpack"
+                                                    : "build/host/fwpack";
+    if (access(fw, X_OK) != 0) {
+        fprintf(stderr, "test_avr328: packer %s not found (set FWPACK)\n", fw);
+        return -1;
+    }
+    snprintf(fwpack, sizeof fwpack, "%s", fw);
+    unsetenv("MAKEFLAGS"); /* under make check: not part of that make */
+    unsetenv("MFLAGS");
+    unsetenv("MAKELEVEL");
+
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "make --no-print-directory -s -j2 -C examples/avr/agent O=" O
+             " FWPACK=%s all",
+             fwpack);
+    if (run(cmd) != 0) { /* e.g. the linker: RAM or flash region overflow */
+        fprintf(stderr, "test_avr328: %s failed:\n%s\n", cmd, out.text);
+        return -1;
+    }
+    snprintf(cmd, sizeof cmd,
+             "make --no-print-directory -s -C examples/avr/agent O=" O
+             " FWPACK=%s print-config",
+             fwpack);
+    if (run(cmd) != 0 || config_num("F_CPU", &cfg.f_cpu) ||
+        config_num("FLASH", &cfg.flash) || config_num("RAM", &cfg.ram) ||
+        config_num("RAMEND", &cfg.ramend) || config_num("AGENT", &cfg.agent) ||
+        config_num("STUB", &cfg.stub)) {
+        fprintf(stderr, "test_avr328: %s:\n%s\n", cmd, out.text);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- files ---- */
+
+static uint8_t *must_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot read %s", path);
+    size_t cap = 1 << 16;
+    uint8_t *b = malloc(cap);
+    assert_non_null(b);
+    *len = fread(b, 1, cap, f);
+    fclose(f);
+    return b;
+}
+
+static void must_write(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+        fail_msg("cannot write %s", path);
+}
+
+/* A new device: app v1 at 0, its image confirmed (EEPROM byte 0). */
+static void new_device(void)
+{
+    uint8_t ee = CONFIRMED;
+    must_write(O "/eeprom.bin", &ee, 1);
+    unlink(O "/image.bin");
+}
+
+static uint8_t state_byte(void)
+{
+    size_t n;
+    uint8_t *ee = must_read(O "/eeprom.bin", &n);
+    assert_true(n >= 1);
+    uint8_t v = ee[0];
+    free(ee);
+    return v;
+}
+
+/* ---- one reset of the device: stub, agent and image region from the
+ * last run (or a new device's), the container (or none) offered; the
+ * image region and the EEPROM saved after it.  'opts': more avrhost
+ * options; 'status': the exit status wanted (0 the program ended, 3
+ * stopped by --max-cycles: a power cut). ---- */
+
+static void boot(const char *container, const char *opts, int status)
+{
+    char cmd[2048], image[256], ram[64] = "", box[256] = "";
+    if (access(O "/image.bin", R_OK) == 0)
+        snprintf(image, sizeof image, O "/image.bin@0");
+    else
+        snprintf(image, sizeof image, O "/app_v1.hex");
+    if (container)
+        snprintf(box, sizeof box, "-c " O "/%s ", container);
+    if (cfg.ramend != 0x100 + cfg.ram - 1) /* TRY_RAM */
+        snprintf(ram, sizeof ram, "--ramend %#lx ", cfg.ramend);
+    snprintf(cmd, sizeof cmd,
+             O "/avrhost -m atmega328p -f %lu -b %#lx -p D2 -t %s%s%s -e " O
+               "/eeprom.bin -E " O "/eeprom.bin -s 0:%#lx:" O
+               "/image.bin.new " O "/stub.hex " O "/agent.hex %s",
+             cfg.f_cpu, cfg.stub, ram, box, opts, cfg.agent, image);
+    if (run(cmd) != status)
+        fail_msg("%s: exit status %d, not %d:\n%s", cmd, out.status, status,
+                 out.text);
+    if (rename(O "/image.bin.new", O "/image.bin") != 0)
+        fail_msg("no image region saved by %s", cmd);
+    printf("%s", out.text);
+}
+
+static void expect(const char *needle)
+{
+    if (!strstr(out.text, needle))
+        fail_msg("expected \"%s\" in the output:\n%s", needle, out.text);
+}
+
+static void refuse(const char *needle)
+{
+    if (strstr(out.text, needle))
+        fail_msg("did not expect \"%s\" in the output:\n%s", needle,
+                 out.text);
+}
+
+static unsigned long field(const char *name)
+{
+    char key[64];
+    snprintf(key, sizeof key, " %s=", name);
+    const char *p = strstr(out.text, key);
+    if (!p)
+        fail_msg("no %s= in the output:\n%s", name, out.text);
+    return strtoul(p + strlen(key), NULL, 10);
+}
+
+/* "@CYCLE line" of the first line starting with 'text' (avrhost -t). */
+static unsigned long stamp(const char *text)
+{
+    for (const char *p = out.text; (p = strchr(p, '@')) != NULL; p++) {
+        char *rest;
+        unsigned long c = strtoul(p + 1, &rest, 10);
+        if (*rest == ' ' && strncmp(rest + 1, text, strlen(text)) == 0)
+            return c;
+    }
+    fail_msg("no line \"%s\" in:\n%s", text, out.text);
+    return 0;
+}
+
+static unsigned long crc_of(const char *file)
+{
+    size_t n;
+    uint8_t *b = must_read(file, &n);
+    unsigned long c = crc32(0L, b, (uInt)n);
+    free(b);
+    return c;
+}
+
+/* The image region starts with the image file's bytes. */
+static void expect_image(const char *image_file)
+{
+    size_t n, m;
+    uint8_t *region = must_read(O "/image.bin", &n);
+    uint8_t *img = must_read(image_file, &m);
+    assert_int_equal(n, cfg.agent);
+    assert_true(m > 0 && m <= n);
+    if (memcmp(region, img, m) != 0) {
+        size_t i = 0;
+        while (region[i] == img[i])
+            i++;
+        fail_msg("the image region differs from %s at byte %zu", image_file,
+                 i);
+    }
+    free(region);
+    free(img);
+}
+
+static void expect_app(const char *version, const char *image_file)
+{
+    char line[160];
+    snprintf(line, sizeof line, "app v%s running, ", version);
+    expect(line);
+    snprintf(line, sizeof line, "crc32 %08lx\n", crc_of(image_file));
+    expect(line);
+    expect_image(image_file);
+}
+
+static void expect_refused(fwpk_err err)
+{
+    char line[96];
+    snprintf(line, sizeof line, "fwagent: result=refused error=%d ", (int)err);
+    expect(line);
+}
+
+static void expect_not_started(void)
+{
+    expect("fwagent: no confirmed image: not starting the application");
+    refuse("app v");
+    assert_int_not_equal(state_byte(), CONFIRMED);
+}
+
+/* ---- the scenarios ---- */
+
+/* avr-size -A FILE: the size of one section, 0 if absent. */
+static unsigned long section(const char *file, const char *name)
+{
+    char cmd[256], key[32];
+    snprintf(cmd, sizeof cmd, "avr-size -A %s", file);
+    if (run(cmd) != 0)
+        fail_msg("%s: %s", cmd, out.text);
+    snprintf(key, sizeof key, "\n%s ", name);
+    const char *p = strstr(out.text, key);
+    return p ? strtoul(p + strlen(key), NULL, 10) : 0;
+}
+
+static void print_flash(void)
+{
+    unsigned long stub = section(O "/stub.elf", ".text");
+    unsigned long agent = section(O "/agent.elf", ".text") +
+                          section(O "/agent.elf", ".data");
+    unsigned long app = section(O "/app_v2.elf", ".text") +
+                        section(O "/app_v2.elf", ".data");
+    assert_true(stub > 0 && stub <= cfg.flash - cfg.stub);
+    assert_true(agent > 0 && agent <= cfg.stub - cfg.agent);
+    printf("test_avr328: flash: boot section %lu of %lu bytes (stub), agent "
+           "%lu of %lu (verifier, UART, callbacks, its const data), image "
+           "region %lu bytes (app v2: %lu)\n",
+           stub, cfg.flash - cfg.stub, agent, cfg.stub - cfg.agent, cfg.agent,
+           app);
+}
+
+static void test_good_update_installs_v2(void **state)
+{
+    (void)state;
+    new_device();
+    boot("app_v2.fwpk", "", 0);
+    expect("fwagent: image confirmed\n");
+    expect("fwagent: result=installed version=2.0.0 ");
+    expect("fwagent: starting the application\n");
+    expect_app("2.0.0", O "/app_v2.bin");
+    refuse("app v1");
+    assert_int_equal(state_byte(), CONFIRMED);
+
+    unsigned long st, stk, total, of;
+    const char *r = strstr(out.text, "fwagent: ram static=");
+    if (!r || sscanf(r, "fwagent: ram static=%lu stack=%lu total=%lu of %lu",
+                     &st, &stk, &total, &of) != 4)
+        fail_msg("no RAM figures in the output:\n%s", out.text);
+    assert_true(stk > 0 && total == st + stk);
+    unsigned long t0 = stamp("fwagent: update offered");
+    unsigned long t1 = stamp("fwagent: signature and manifest checked");
+    unsigned long t2 = stamp("fwagent: result=installed");
+    unsigned long recv = field("receive_cycles"), image = field("image_bytes");
+    unsigned long box = field("container_bytes");
+    assert_true(t0 < t1 && t1 < t2 && recv < t2 - t0);
+    printf("test_avr328: RAM: %lu of %lu bytes (static %lu: .data + .bss, "
+           "the verifier's context included; stack %lu, measured)\n",
+           total, of, st, stk);
+    printf("test_avr328: cycles: %lu for the update of %lu image bytes "
+           "from a %lu-byte container (%.1f s at %lu MHz): %lu before the "
+           "first erase (signature), %lu per image byte after; of all that "
+           "%lu in UART round trips\n",
+           t2 - t0, image, box, (double)(t2 - t0) / cfg.f_cpu,
+           cfg.f_cpu / 1000000, t1 - t0, (t2 - t1) / image, recv);
+    print_flash();
+    /* the real part: the 2 KB hold the static data and the deepest stack */
+    if (cfg.ramend == 0x100 + cfg.ram - 1)
+        assert_true(total <= cfg.ram);
+    else
+        printf("test_avr328: run with TRY_RAM: %lu bytes of RAM needed, %ld "
+               "over the part's %lu\n",
+               total, (long)total - (long)cfg.ram, cfg.ram);
+}
+
+static void test_no_update_starts_v1(void **state)
+{
+    (void)state;
+    new_device();
+    boot(NULL, "", 0);
+    refuse("fwagent:"); /* the stub started the application itself */
+    expect_app("1.0.0", O "/app_v1.bin");
+}
+
+static void test_tampered_frame_then_good(void **state)
+{
+    (void)state;
+    new_device();
+    boot("app_v2_tampered.fwpk", "", 0);
+    expect_refused(FWPK_ERR_FRAME_HASH);
+    assert_true(field("erased_pages") > 0); /* found while writing */
+    expect_not_started();
+    /* the host offers the container again, the good one this time */
+    boot("app_v2.fwpk", "", 0);
+    expect("fwagent: image not confirmed\n");
+    expect("fwagent: result=installed version=2.0.0 ");
+    expect_app("2.0.0", O "/app_v2.bin");
+    assert_int_equal(state_byte(), CONFIRMED);
+}
+
+static void test_powercut_then_fetched_again(void **state)
+{
+    (void)state;
+    new_device();
+    boot("app_v2.fwpk", "", 0); /* timed: when writing begins and ends */
+    unsigned long t1 = stamp("fwagent: signature and manifest checked");
+    unsigned long t2 = stamp("fwagent: result=installed");
+
+    char opt[64];
+    snprintf(opt, sizeof opt, "--max-cycles %lu", (t1 + t2) / 2);
+    new_device();
+    boot("app_v2.fwpk", opt, 3); /* power lost half way through writing */
+    refuse("fwagent: result=");
+    assert_int_not_equal(state_byte(), CONFIRMED);
+    /* next reset, nothing offered: the half-written image is not started */
+    boot(NULL, "", 0);
+    expect("fwagent: image not confirmed\n");
+    expect("fwagent: result=none");
+    expect_not_started();
+    /* offered again: installed */
+    boot("app_v2.fwpk", "", 0);
+    expect("fwagent: image not confirmed\n");
+    expect("fwagent: result=installed version=2.0.0 ");
+    expect_app("2.0.0", O "/app_v2.bin");
+    assert_int_equal(state_byte(), CONFIRMED);
+}
+
+static void test_bad_signature_refused_before_erase(void **state)
+{
+    (void)state;
+    new_device();
+    boot("app_v2_badsig.fwpk", "", 0);
+    expect_refused(FWPK_ERR_SIGNATURE);
+    assert_int_equal(field("erased_pages"), 0);
+    refuse("fwagent: signature and manifest checked");
+    expect("fwagent: starting the application\n");
+    expect_app("1.0.0", O "/app_v1.bin");
+    assert_int_equal(state_byte(), CONFIRMED);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_update_installs_v2),
+        cmocka_unit_test(test_no_update_starts_v1),
+        cmocka_unit_test(test_tampered_frame_then_good),
+        cmocka_unit_test(test_powercut_then_fetched_again),
+        cmocka_unit_test(test_bad_signature_refused_before_erase),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
