@@ -32,7 +32,10 @@
  *   fwagent: result=installed version=V container_bytes=N image_bytes=N
  *            pages=N receive_cycles=N
  *   fwagent: result=refused error=E container_bytes=N erased_pages=N
- *   fwagent: result=none
+ *   fwagent: result=none reason="no update offered"
+ * then "fwagent: ram static=N stack=N stack_to_first_erase=N total=N of N":
+ * the stack painted at entry, its deepest use in all and before the first
+ * erase (the signature check).
  * (E: the fwpk_err number, fwpk_verify.h: this build has no strings).
  * receive_cycles: the UART round trips, counted with Timer1 polled while
  * the agent waits for bytes (no interrupts: the vector table at 0 is the
@@ -165,6 +168,8 @@ static uint16_t stack_used(void)
     return (uint16_t)((uint16_t)&__stack + 1 - (uint16_t)p);
 }
 
+static uint16_t stack_auth; /* the deepest stack before the first erase */
+
 /* ---- the state byte and the flash callbacks ---- */
 
 static uint8_t confirmed(void)
@@ -189,6 +194,7 @@ static fwpk_err fl_erase(void *user, uint32_t addr, uint32_t len)
     if (!in_image(addr, len) || ((addr | len) & (PAGE - 1)))
         return FWPK_ERR_FLASH;
     if (!erased) {
+        stack_auth = stack_used();
         set_state(0xFF); /* from here on, no image is confirmed */
         OUT("fwagent: signature and manifest checked: image no longer "
             "confirmed, installing in place\n");
@@ -307,6 +313,7 @@ int main(void)
     OUT("fwagent: ram static=");
     out_u(stat);
     FIELD("stack", st);
+    FIELD("stack_to_first_erase", stack_auth);
     FIELD("total", stat + st);
     OUT(" of ");
     out_u((uint16_t)&__stack + 1 - RAMSTART);
