@@ -33,10 +33,11 @@
  *            pages=N receive_cycles=N
  *   fwagent: result=refused error=E container_bytes=N erased_pages=N
  *   fwagent: result=none reason="no update offered"
- * then "fwagent: ram static=N stack=N stack_to_first_erase=N total=N of N":
- * the stack painted at entry, its deepest use in all and before the first
- * erase (the signature check).
- * (E: the fwpk_err number, fwpk_verify.h: this build has no strings).
+ * (E: the fwpk_err number, fwpk_verify.h: this build has no strings),
+ * then "fwagent: ram static=N stack=N stack_signature=N stack_install=N
+ * total=N of N": the stack is painted at entry and again at the first
+ * erase; its deepest use before that (the signature check, the manifest),
+ * after it (the frames: inflate, hashes, flash callbacks) and the larger.
  * receive_cycles: the UART round trips, counted with Timer1 polled while
  * the agent waits for bytes (no interrupts: the vector table at 0 is the
  * application's).  The host stamps lines with its cycle count (avrhost
@@ -106,6 +107,15 @@ static void out_u(uint32_t v)
         out_c(b[--n]);
 }
 
+static void out_x(uint16_t v) /* 0x and four digits */
+{
+    OUT("0x");
+    for (int8_t s = 12; s >= 0; s -= 4) {
+        uint8_t d = (v >> s) & 15;
+        out_c((char)(d < 10 ? '0' + d : 'a' - 10 + d));
+    }
+}
+
 static void out_field(const char *name_P, uint32_t v) /* " name=v" */
 {
     out_c(' ');
@@ -168,7 +178,8 @@ static uint16_t stack_used(void)
     return (uint16_t)((uint16_t)&__stack + 1 - (uint16_t)p);
 }
 
-static uint16_t stack_auth; /* the deepest stack before the first erase */
+static uint16_t stack_auth; /* the deepest stack before the first erase:
+                               the signature check */
 
 /* ---- the state byte and the flash callbacks ---- */
 
@@ -195,6 +206,7 @@ static fwpk_err fl_erase(void *user, uint32_t addr, uint32_t len)
         return FWPK_ERR_FLASH;
     if (!erased) {
         stack_auth = stack_used();
+        paint(); /* from here on: the install's own deepest stack */
         set_state(0xFF); /* from here on, no image is confirmed */
         OUT("fwagent: signature and manifest checked: image no longer "
             "confirmed, installing in place\n");
@@ -280,7 +292,9 @@ static void install(void)
     out_c('\n');
 }
 
-int main(void)
+/* OS_main: entered from the C runtime, never returns: no registers to
+ * save (less stack under the verifier). */
+__attribute__((OS_main)) int main(void)
 {
     paint();
     UBRR0 = AGENT_UBRR;
@@ -290,12 +304,12 @@ int main(void)
     TCCR1A = 0;
     TCCR1B = 1 << CS10; /* clk/1, polled */
 
-    OUT("fwagent: fwpack update agent, atmega328p: image 0x0000..");
-    out_u(STUB_IMAGE_END);
+    OUT("fwagent: fwpack update agent, atmega328p: image region 0x0000..");
+    out_x(STUB_IMAGE_END - 1);
     OUT(", agent at ");
-    out_u(STUB_IMAGE_END);
+    out_x(STUB_IMAGE_END);
     OUT(", boot section at ");
-    out_u(STUB_BASE);
+    out_x(STUB_BASE);
     OUT("; verifier context ");
     out_u(sizeof ctx);
     OUT(" bytes\nfwagent: image ");
@@ -308,12 +322,16 @@ int main(void)
     else
         OUT("fwagent: result=none reason=\"no update offered\"\n");
 
-    uint16_t st = stack_used();
+    uint16_t st = stack_used(); /* since the first erase, if any */
+    uint16_t st_install = erased ? st : 0;
+    if (stack_auth > st)
+        st = stack_auth;
     uint16_t stat = (uint16_t)&__heap_start - RAMSTART;
     OUT("fwagent: ram static=");
     out_u(stat);
     FIELD("stack", st);
-    FIELD("stack_to_first_erase", stack_auth);
+    FIELD("stack_signature", stack_auth);
+    FIELD("stack_install", st_install);
     FIELD("total", stat + st);
     OUT(" of ");
     out_u((uint16_t)&__stack + 1 - RAMSTART);
