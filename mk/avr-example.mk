@@ -3,7 +3,9 @@
 # over its UART (from a libsimavr host playing the host MCU that passes
 # Notecard dfu.get data on) through SPM self-programming.  The same
 # bootloader is built for the ATmega328P for its figures: it does not fit
-# there (flash and RAM), and every target here says so.
+# there (flash and RAM), and every target here says so.  The ATmega328P
+# installs in place instead (examples/avr/agent: an update agent and a
+# boot-section stub), linked for the real part and run on its core.
 # Included by the top Makefile.
 #
 #   make avr-example        build, run the four scenarios (no update, good,
