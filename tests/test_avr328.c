@@ -35,93 +35,50 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "avr_run.h"
 #include "fwpk_verify.h"
 #include "pack_util.h"
 
 #define O "build/test/avr328"
-#define OUT_MAX 65536
 #define CONFIRMED 0xC3 /* examples/avr/agent/stub.h */
-
-static struct {
-    char text[OUT_MAX];
-    int status;
-} out;
 
 static char fwpack[512];
 static struct {
     unsigned long f_cpu, flash, ram, ramend, agent, stub;
 } cfg;
 
-static int run(const char *cmd)
-{
-    return out.status = pu_capture(cmd, out.text, sizeof out.text);
-}
-
-/* "NAME='value'" in out.text, as a number */
 static int config_num(const char *name, unsigned long *v)
 {
     char key[96];
-    snprintf(key, sizeof key, "AVR328_%s='", name);
-    const char *p = strstr(out.text, key);
-    if (!p)
-        return -1;
-    *v = strtoul(p + strlen(key), NULL, 0);
-    return 0;
+    snprintf(key, sizeof key, "AVR328_%s", name);
+    return ar_config_num(key, v);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    const char *tools[] = {"avr-gcc", "avr-objcopy", "avr-size", "make",
-                           "cc"};
-    for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
-        if (!pu_have(tools[i])) {
-            fprintf(stderr,
-                    "test_avr328: %s is not installed: the example needs it "
-                    "(make deps, or apt-get install gcc-avr avr-libc "
-                    "binutils-avr libsimavr-dev)\n",
-                    tools[i]);
-            return -1;
-        }
-    if (access("/usr/include/simavr/sim_avr.h", R_OK) != 0) {
-        fprintf(stderr, "test_avr328: libsimavr headers not found "
-                        "(/usr/include/simavr): apt-get install "
-                        "libsimavr-dev\n");
+    if (ar_setup("test_avr328", fwpack, sizeof fwpack) != 0)
         return -1;
-    }
-    const char *fw = getenv("FWPACK");
-    if (!fw || !*fw)
-        fw = access("build/test/fwpack", X_OK) == 0 ? "build/test/fwpack"
-                                                    : "build/host/fwpack";
-    if (access(fw, X_OK) != 0) {
-        fprintf(stderr, "test_avr328: packer %s not found (set FWPACK)\n", fw);
-        return -1;
-    }
-    snprintf(fwpack, sizeof fwpack, "%s", fw);
-    unsetenv("MAKEFLAGS"); /* under make check: not part of that make */
-    unsetenv("MFLAGS");
-    unsetenv("MAKELEVEL");
 
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "make --no-print-directory -s -j2 -C examples/avr/agent O=" O
              " FWPACK=%s all",
              fwpack);
-    if (run(cmd) != 0) { /* e.g. the linker: RAM or flash region overflow */
-        fprintf(stderr, "test_avr328: %s failed:\n%s\n", cmd, out.text);
+    if (ar_run(cmd) != 0) { /* e.g. the linker: RAM or flash region overflow */
+        fprintf(stderr, "test_avr328: %s failed:\n%s\n", cmd, ar_text());
         return -1;
     }
     snprintf(cmd, sizeof cmd,
              "make --no-print-directory -s -C examples/avr/agent O=" O
              " FWPACK=%s print-config",
              fwpack);
-    if (run(cmd) != 0 || config_num("F_CPU", &cfg.f_cpu) ||
+    if (ar_run(cmd) != 0 || config_num("F_CPU", &cfg.f_cpu) ||
         config_num("FLASH", &cfg.flash) || config_num("RAM", &cfg.ram) ||
         config_num("RAMEND", &cfg.ramend) || config_num("AGENT", &cfg.agent) ||
         config_num("STUB", &cfg.stub)) {
-        fprintf(stderr, "test_avr328: %s:\n%s\n", cmd, out.text);
+        fprintf(stderr, "test_avr328: %s:\n%s\n", cmd, ar_text());
         return -1;
     }
     return 0;
@@ -131,29 +88,17 @@ static int setup(void **state)
 
 static uint8_t *must_read(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    uint8_t *b = (uint8_t *)pu_read(path, len);
+    if (!b)
         fail_msg("cannot read %s", path);
-    size_t cap = 1 << 16;
-    uint8_t *b = malloc(cap);
-    assert_non_null(b);
-    *len = fread(b, 1, cap, f);
-    fclose(f);
     return b;
-}
-
-static void must_write(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
-        fail_msg("cannot write %s", path);
 }
 
 /* A new device: app v1 at 0, its image confirmed (EEPROM byte 0). */
 static void new_device(void)
 {
     uint8_t ee = CONFIRMED;
-    must_write(O "/eeprom.bin", &ee, 1);
+    pu_write(O "/eeprom.bin", &ee, 1);
     unlink(O "/image.bin");
 }
 
@@ -189,57 +134,12 @@ static void boot(const char *container, const char *opts, int status)
                "/eeprom.bin -E " O "/eeprom.bin -s 0:%#lx:" O
                "/image.bin.new " O "/stub.hex " O "/agent.hex %s",
              cfg.f_cpu, cfg.stub, ram, box, opts, cfg.agent, image);
-    if (run(cmd) != status)
-        fail_msg("%s: exit status %d, not %d:\n%s", cmd, out.status, status,
-                 out.text);
+    if (ar_run(cmd) != status)
+        fail_msg("%s: exit status %d, not %d:\n%s", cmd, ar_status(), status,
+                 ar_text());
     if (rename(O "/image.bin.new", O "/image.bin") != 0)
         fail_msg("no image region saved by %s", cmd);
-    printf("%s", out.text);
-}
-
-static void expect(const char *needle)
-{
-    if (!strstr(out.text, needle))
-        fail_msg("expected \"%s\" in the output:\n%s", needle, out.text);
-}
-
-static void refuse(const char *needle)
-{
-    if (strstr(out.text, needle))
-        fail_msg("did not expect \"%s\" in the output:\n%s", needle,
-                 out.text);
-}
-
-static unsigned long field(const char *name)
-{
-    char key[64];
-    snprintf(key, sizeof key, " %s=", name);
-    const char *p = strstr(out.text, key);
-    if (!p)
-        fail_msg("no %s= in the output:\n%s", name, out.text);
-    return strtoul(p + strlen(key), NULL, 10);
-}
-
-/* "@CYCLE line" of the first line starting with 'text' (avrhost -t). */
-static unsigned long stamp(const char *text)
-{
-    for (const char *p = out.text; (p = strchr(p, '@')) != NULL; p++) {
-        char *rest;
-        unsigned long c = strtoul(p + 1, &rest, 10);
-        if (*rest == ' ' && strncmp(rest + 1, text, strlen(text)) == 0)
-            return c;
-    }
-    fail_msg("no line \"%s\" in:\n%s", text, out.text);
-    return 0;
-}
-
-static unsigned long crc_of(const char *file)
-{
-    size_t n;
-    uint8_t *b = must_read(file, &n);
-    unsigned long c = crc32(0L, b, (uInt)n);
-    free(b);
-    return c;
+    printf("%s", ar_text());
 }
 
 /* The image region starts with the image file's bytes. */
@@ -265,9 +165,9 @@ static void expect_app(const char *version, const char *image_file)
 {
     char line[160];
     snprintf(line, sizeof line, "app v%s running, ", version);
-    expect(line);
-    snprintf(line, sizeof line, "crc32 %08lx\n", crc_of(image_file));
-    expect(line);
+    ar_expect(line);
+    snprintf(line, sizeof line, "crc32 %08lx\n", ar_crc(image_file));
+    ar_expect(line);
     expect_image(image_file);
 }
 
@@ -275,13 +175,13 @@ static void expect_refused(fwpk_err err)
 {
     char line[96];
     snprintf(line, sizeof line, "fwagent: result=refused error=%d ", (int)err);
-    expect(line);
+    ar_expect(line);
 }
 
 static void expect_not_started(void)
 {
-    expect("fwagent: no confirmed image: not starting the application");
-    refuse("app v");
+    ar_expect("fwagent: no confirmed image: not starting the application");
+    ar_refuse("app v");
     assert_int_not_equal(state_byte(), CONFIRMED);
 }
 
@@ -292,10 +192,10 @@ static unsigned long section(const char *file, const char *name)
 {
     char cmd[256], key[32];
     snprintf(cmd, sizeof cmd, "avr-size -A %s", file);
-    if (run(cmd) != 0)
-        fail_msg("%s: %s", cmd, out.text);
+    if (ar_run(cmd) != 0)
+        fail_msg("%s: %s", cmd, ar_text());
     snprintf(key, sizeof key, "\n%s ", name);
-    const char *p = strstr(out.text, key);
+    const char *p = strstr(ar_text(), key);
     return p ? strtoul(p + strlen(key), NULL, 10) : 0;
 }
 
@@ -320,25 +220,25 @@ static void test_good_update_installs_v2(void **state)
     (void)state;
     new_device();
     boot("app_v2.fwpk", "", 0);
-    expect("fwagent: image confirmed\n");
-    expect("fwagent: result=installed security_counter=2 ");
-    expect("fwagent: starting the application\n");
+    ar_expect("fwagent: image confirmed\n");
+    ar_expect("fwagent: result=installed security_counter=2 ");
+    ar_expect("fwagent: starting the application\n");
     expect_app("2.0.0", O "/app_v2.bin");
-    refuse("app v1");
+    ar_refuse("app v1");
     assert_int_equal(state_byte(), CONFIRMED);
 
-    expect("fwagent: ram static=");
-    unsigned long st = field("static"), stk = field("stack");
-    unsigned long total = field("total"), of = cfg.ramend + 1 - 0x100;
-    unsigned long sig = field("stack_signature");
-    unsigned long inst = field("stack_install");
+    ar_expect("fwagent: ram static=");
+    unsigned long st = ar_field("static"), stk = ar_field("stack");
+    unsigned long total = ar_field("total"), of = cfg.ramend + 1 - 0x100;
+    unsigned long sig = ar_field("stack_signature");
+    unsigned long inst = ar_field("stack_install");
     assert_true(stk > 0 && total == st + stk);
     assert_true(stk == (sig > inst ? sig : inst));
-    unsigned long t0 = stamp("fwagent: update offered");
-    unsigned long t1 = stamp("fwagent: signature and manifest checked");
-    unsigned long t2 = stamp("fwagent: result=installed");
-    unsigned long recv = field("receive_cycles"), image = field("image_bytes");
-    unsigned long box = field("container_bytes");
+    unsigned long t0 = ar_stamp("fwagent: update offered");
+    unsigned long t1 = ar_stamp("fwagent: signature and manifest checked");
+    unsigned long t2 = ar_stamp("fwagent: result=installed");
+    unsigned long recv = ar_field("receive_cycles"), image = ar_field("image_bytes");
+    unsigned long box = ar_field("container_bytes");
     assert_true(t0 < t1 && t1 < t2 && recv < t2 - t0);
     printf("test_avr328: RAM: %lu of %lu bytes (static %lu: .data + .bss, "
            "the verifier's context included; stack %lu, measured: %lu to "
@@ -365,7 +265,7 @@ static void test_no_update_starts_v1(void **state)
     (void)state;
     new_device();
     boot(NULL, "", 0);
-    refuse("fwagent:"); /* the stub started the application itself */
+    ar_refuse("fwagent:"); /* the stub started the application itself */
     expect_app("1.0.0", O "/app_v1.bin");
 }
 
@@ -375,12 +275,12 @@ static void test_tampered_frame_then_good(void **state)
     new_device();
     boot("app_v2_tampered.fwpk", "", 0);
     expect_refused(FWPK_ERR_FRAME_HASH);
-    assert_true(field("erased_pages") > 0); /* found while writing */
+    assert_true(ar_field("erased_pages") > 0); /* found while writing */
     expect_not_started();
     /* the host offers the container again, the good one this time */
     boot("app_v2.fwpk", "", 0);
-    expect("fwagent: image not confirmed\n");
-    expect("fwagent: result=installed security_counter=2 ");
+    ar_expect("fwagent: image not confirmed\n");
+    ar_expect("fwagent: result=installed security_counter=2 ");
     expect_app("2.0.0", O "/app_v2.bin");
     assert_int_equal(state_byte(), CONFIRMED);
 }
@@ -390,24 +290,24 @@ static void test_powercut_then_fetched_again(void **state)
     (void)state;
     new_device();
     boot("app_v2.fwpk", "", 0); /* timed: when writing begins and ends */
-    unsigned long t1 = stamp("fwagent: signature and manifest checked");
-    unsigned long t2 = stamp("fwagent: result=installed");
+    unsigned long t1 = ar_stamp("fwagent: signature and manifest checked");
+    unsigned long t2 = ar_stamp("fwagent: result=installed");
 
     char opt[64];
     snprintf(opt, sizeof opt, "--max-cycles %lu", (t1 + t2) / 2);
     new_device();
     boot("app_v2.fwpk", opt, 3); /* power lost half way through writing */
-    refuse("fwagent: result=");
+    ar_refuse("fwagent: result=");
     assert_int_not_equal(state_byte(), CONFIRMED);
     /* next reset, nothing offered: the half-written image is not started */
     boot(NULL, "", 0);
-    expect("fwagent: image not confirmed\n");
-    expect("fwagent: result=none");
+    ar_expect("fwagent: image not confirmed\n");
+    ar_expect("fwagent: result=none");
     expect_not_started();
     /* offered again: installed */
     boot("app_v2.fwpk", "", 0);
-    expect("fwagent: image not confirmed\n");
-    expect("fwagent: result=installed security_counter=2 ");
+    ar_expect("fwagent: image not confirmed\n");
+    ar_expect("fwagent: result=installed security_counter=2 ");
     expect_app("2.0.0", O "/app_v2.bin");
     assert_int_equal(state_byte(), CONFIRMED);
 }
@@ -418,9 +318,9 @@ static void test_bad_signature_refused_before_erase(void **state)
     new_device();
     boot("app_v2_badsig.fwpk", "", 0);
     expect_refused(FWPK_ERR_SIGNATURE);
-    assert_int_equal(field("erased_pages"), 0);
-    refuse("fwagent: signature and manifest checked");
-    expect("fwagent: starting the application\n");
+    assert_int_equal(ar_field("erased_pages"), 0);
+    ar_refuse("fwagent: signature and manifest checked");
+    ar_expect("fwagent: starting the application\n");
     expect_app("1.0.0", O "/app_v1.bin");
     assert_int_equal(state_byte(), CONFIRMED);
 }
