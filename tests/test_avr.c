@@ -43,7 +43,6 @@
 
 #define AVR_O "build/test/avr"
 
-static char fwpack[512];
 static struct {
     char chip[32];
     unsigned long f_cpu, active, staging, slot, page, state, state_block;
@@ -71,30 +70,21 @@ static int config_value(const char *name, char *buf, size_t len)
 static int setup(void **state)
 {
     (void)state;
-    if (ar_setup("test_avr", fwpack, sizeof fwpack) != 0)
+    if (ar_setup("test_avr") != 0)
         return -1;
 
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd,
-             "make --no-print-directory -s -j4 -C examples/avr O=" AVR_O
-             " FWPACK=%s all",
-             fwpack);
-    if (ar_run(cmd) != 0) {
-        fprintf(stderr, "test_avr: %s failed:\n%s\n", cmd, ar_text());
+    if (ar_make("examples/avr", AVR_O, "all") != 0)
         return -1;
-    }
     /* The build says so when the ATmega328P build does not fit: pass it on */
     if (strstr(ar_text(), "DOES NOT FIT"))
         printf("test_avr: building examples/avr:\n%s", ar_text());
 
-    snprintf(cmd, sizeof cmd,
-             "make --no-print-directory -s -C examples/avr O=" AVR_O
-             " FWPACK=%s print-config",
-             fwpack);
     char key[64];
-    if (ar_run(cmd) != 0 || config_value("AVR_CHIP", cfg.chip, sizeof cfg.chip) ||
+    if (ar_make("examples/avr", AVR_O, "print-config") != 0 ||
+        config_value("AVR_CHIP", cfg.chip, sizeof cfg.chip) ||
         ar_config_num("AVR_F_CPU", &cfg.f_cpu)) {
-        fprintf(stderr, "test_avr: %s:\n%s\n", cmd, ar_text());
+        fprintf(stderr, "test_avr: incomplete print-config:\n%s\n",
+                ar_text());
         return -1;
     }
 #define NUM(chip, field, var)                                                \

@@ -22,8 +22,9 @@ static struct {
     char text[OUT_MAX];
     int status;
 } out;
+static char test_name[64], packer[512]; /* ar_setup's */
 
-int ar_setup(const char *test, char *fwpack, size_t len)
+int ar_setup(const char *test)
 {
     const char *tools[] = {"avr-gcc", "avr-objcopy", "avr-size",
                            "avr-objdump", "make", "cc"};
@@ -50,12 +51,25 @@ int ar_setup(const char *test, char *fwpack, size_t len)
         fprintf(stderr, "%s: packer %s not found (set FWPACK)\n", test, fw);
         return -1;
     }
-    snprintf(fwpack, len, "%s", fw);
+    snprintf(packer, sizeof packer, "%s", fw);
+    snprintf(test_name, sizeof test_name, "%s", test);
     /* Under make check: the example's make is not part of that make */
     unsetenv("MAKEFLAGS");
     unsetenv("MFLAGS");
     unsetenv("MAKELEVEL");
     return 0;
+}
+
+int ar_make(const char *dir, const char *o, const char *target)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "make --no-print-directory -s -j2 -C %s O=%s FWPACK=%s %s", dir,
+             o, packer, target);
+    if (ar_run(cmd) == 0)
+        return 0;
+    fprintf(stderr, "%s: %s failed:\n%s\n", test_name, cmd, out.text);
+    return -1;
 }
 
 int ar_run(const char *cmd)

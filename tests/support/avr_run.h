@@ -11,9 +11,12 @@
 
 /* Checks avr-gcc & co. and the libsimavr headers (a message naming
  * 'test' and the package otherwise), picks the packer ($FWPACK, else
- * build/test/fwpack, else build/host/fwpack) into fwpack, and leaves the
+ * build/test/fwpack, else build/host/fwpack) for ar_make, and leaves the
  * example's make out of an enclosing make check.  0 ok, -1 not. */
-int ar_setup(const char *test, char *fwpack, size_t len);
+int ar_setup(const char *test);
+/* make -s -C dir O=out FWPACK=(the packer) target, into the output; on
+ * failure says so on stderr with the output and returns -1. */
+int ar_make(const char *dir, const char *out, const char *target);
 
 /* Runs a shell command, stdout and stderr into the output below; returns
  * its exit status. */
