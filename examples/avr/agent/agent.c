@@ -51,6 +51,7 @@
 #include "fwpk_verify.h"
 #include "keyring.h" /* generated: fwpack export-key KEY --format c */
 #include "stub.h"
+#include "uart.h"
 
 #ifndef AGENT_PIECE
 #define AGENT_PIECE 64u
@@ -67,38 +68,12 @@ static uint8_t piece[AGENT_PIECE];
 static uint16_t erased, written; /* image pages */
 static uint32_t t_receive;       /* cycles in UART round trips */
 
-/* ---- UART (polled); Timer1 at clk/8 times each round trip ---- */
+/* ---- output, the dfu.get round trip (UART: ../uart.h) ---- */
 
 /* Timer1 overflows after 2^16 * 8 cycles: a round trip of up to ~370
  * bytes at 115200 baud; no interrupt is needed (the vector table at 0 is
  * the application's). */
 #define T1_PRESCALE 8u
-
-static void out_c(char c)
-{
-    while (!(UCSR0A & (1 << UDRE0)))
-        ;
-    UDR0 = (uint8_t)c;
-}
-
-static void out_P(const char *s) /* a string in flash */
-{
-    char c;
-    while ((c = (char)pgm_read_byte(s++)) != 0)
-        out_c(c);
-}
-#define OUT(s) out_P(PSTR(s))
-
-static void out_u(uint32_t v)
-{
-    char b[10];
-    uint8_t n = 0;
-    do
-        b[n++] = (char)('0' + v % 10);
-    while (v /= 10);
-    while (n)
-        out_c(b[--n]);
-}
 
 static void out_x(uint16_t v) /* 0x and four digits */
 {
@@ -117,13 +92,6 @@ static void out_field(const char *name_P, uint32_t v) /* " name=v" */
     out_u(v);
 }
 #define FIELD(name, v) out_field(PSTR(name), v)
-
-static uint8_t in_c(void)
-{
-    while (!(UCSR0A & (1 << RXC0)))
-        ;
-    return UDR0;
-}
 
 /* One dfu.get round trip; returns the byte count, 0 at the end, or
  * 0xFFFF for a reply longer than asked (a broken host). */
@@ -288,10 +256,7 @@ static void install(void)
 __attribute__((OS_main)) int main(void)
 {
     paint();
-    UBRR0 = AGENT_UBRR;
-    UCSR0A = 1 << U2X0;
-    UCSR0C = 3 << UCSZ00; /* 8N1 */
-    UCSR0B = (1 << RXEN0) | (1 << TXEN0);
+    uart_init(AGENT_UBRR);
     TCCR1A = 0;
     TCCR1B = 1 << CS11; /* clk/8 */
 
@@ -333,8 +298,7 @@ __attribute__((OS_main)) int main(void)
     else
         OUT("fwagent: no confirmed image: not starting the application; "
             "the next reset asks for the container again\n");
-    while (!(UCSR0A & (1 << UDRE0)))
-        ;
+    uart_drain();
     TCCR1B = 0;
     STUB_START_APP(); /* returns only when nothing is confirmed */
     sleep_enable();

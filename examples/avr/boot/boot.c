@@ -68,6 +68,7 @@
 #include "fwpk_verify.h"
 #include "keyring.h" /* generated: fwpack export-key KEY --format c */
 #include "spm.h"
+#include "uart.h"
 
 #ifndef BOOT_CHIP
 #define BOOT_CHIP "atmega1284p"
@@ -119,45 +120,12 @@
 static fwpk_ctx ctx; /* all of the verifier's memory */
 static uint8_t piece[BOOT_PIECE];
 
-/* ---- UART (polled) ---- */
-
-static void uart_init(void)
-{
-    UBRR0 = BOOT_UBRR;
-    UCSR0A = 1 << U2X0;
-    UCSR0C = 3 << UCSZ00; /* 8N1 */
-    UCSR0B = (1 << RXEN0) | (1 << TXEN0);
-}
-
-static void out_c(char c)
-{
-    while (!(UCSR0A & (1 << UDRE0)))
-        ;
-    UDR0 = (uint8_t)c;
-}
-
-static void out_P(const char *s) /* a string in flash */
-{
-    char c;
-    while ((c = (char)pgm_read_byte(s++)) != 0)
-        out_c(c);
-}
-#define OUT(s) out_P(PSTR(s))
+/* ---- output beyond ../uart.h ---- */
 
 static void out_s(const char *s) /* a string in RAM */
 {
     while (*s)
         out_c(*s++);
-}
-
-static void out_u(uint32_t v)
-{
-    char b[11], *p = b + sizeof b;
-    *--p = 0;
-    do
-        *--p = (char)('0' + v % 10);
-    while (v /= 10);
-    out_s(p);
 }
 
 static void out_x(uint32_t v) /* 0x..., no leading zeros */
@@ -176,13 +144,6 @@ static void out_hex8(uint32_t v) /* 8 hex digits */
     static const char hex[] PROGMEM = "0123456789abcdef";
     for (int8_t s = 28; s >= 0; s -= 4)
         out_c((char)pgm_read_byte(&hex[(v >> s) & 15]));
-}
-
-static uint8_t in_c(void)
-{
-    while (!(UCSR0A & (1 << RXC0)))
-        ;
-    return UDR0;
 }
 
 /* ---- Timer1: CPU cycles ---- */
@@ -567,7 +528,7 @@ static uint8_t valid_app(void)
 int main(void)
 {
     paint();
-    uart_init();
+    uart_init(BOOT_UBRR);
     clk_start();
     OUT("fwboot: fwpack AVR bootloader, " BOOT_CHIP ", active slot ");
     out_x(BOOT_ACTIVE);
@@ -610,8 +571,7 @@ int main(void)
         out_x(BOOT_ACTIVE);
         out_c('\n');
     }
-    while (!(UCSR0A & (1 << UDRE0)))
-        ;
+    uart_drain();
     clk_stop(); /* hand over quiet peripherals, interrupts off */
     if (start)
         ((void (*)(void))(uint16_t)(BOOT_ACTIVE / 2))();
