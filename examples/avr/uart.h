@@ -1,7 +1,8 @@
 /*
  * uart.h - the polled UART0 both AVR examples talk to their host over
  * (boot/boot.c, agent/agent.c): 8N1 with U2X, output from flash strings
- * and numbers without RAM tables, input a byte at a time.  No interrupts:
+ * and numbers without RAM tables, input a byte at a time, and the dfu.get
+ * round trip they fetch a container with.  No interrupts:
  * the host sends only what was asked for (the dfu.get loop), so the
  * receiver's 2-byte buffer never overflows.
  */
@@ -51,6 +52,27 @@ static inline uint8_t in_c(void)
     while (!(UCSR0A & (1 << RXC0)))
         ;
     return UDR0;
+}
+
+/* One dfu.get round trip, as both examples' hosts answer it:
+ *   AVR -> host   "dfu.get offset=N length=L\n"
+ *   host -> AVR   2 bytes little-endian count C <= L, then C bytes
+ * Returns C (0: the container ended, or no update offered), or 0xFFFF
+ * for a reply longer than asked (a broken host). */
+static inline uint16_t dfu_get(uint32_t offset, uint8_t *buf, uint16_t len)
+{
+    OUT("dfu.get offset=");
+    out_u(offset);
+    OUT(" length=");
+    out_u(len);
+    out_c('\n');
+    uint16_t n = in_c();
+    n |= (uint16_t)in_c() << 8;
+    if (n > len)
+        return 0xFFFF;
+    for (uint16_t i = 0; i < n; i++)
+        buf[i] = in_c();
+    return n;
 }
 
 /* Waits until the last byte has left the transmit buffer. */

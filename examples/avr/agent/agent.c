@@ -93,22 +93,11 @@ static void out_field(const char *name_P, uint32_t v) /* " name=v" */
 }
 #define FIELD(name, v) out_field(PSTR(name), v)
 
-/* One dfu.get round trip; returns the byte count, 0 at the end, or
- * 0xFFFF for a reply longer than asked (a broken host). */
+/* One dfu.get round trip (../uart.h) into piece, timed. */
 static uint16_t get_piece(uint32_t offset)
 {
     TCNT1 = 0;
-    OUT("dfu.get offset=");
-    out_u(offset);
-    OUT(" length=");
-    out_u(AGENT_PIECE);
-    out_c('\n');
-    uint16_t n = in_c();
-    n |= (uint16_t)in_c() << 8;
-    if (n > AGENT_PIECE)
-        return 0xFFFF;
-    for (uint16_t i = 0; i < n; i++)
-        piece[i] = in_c();
+    uint16_t n = dfu_get(offset, piece, AGENT_PIECE);
     t_receive += (uint32_t)TCNT1 * T1_PRESCALE;
     return n;
 }

@@ -283,22 +283,11 @@ static fwpk_err fl_read(void *user, uint32_t addr, uint8_t *buf, uint32_t len)
 
 /* ---- the container: dfu.get round trips ---- */
 
-/* One dfu.get round trip; returns the byte count, 0 at the end, or
- * 0xFFFF for a reply longer than asked (a broken host). */
+/* One dfu.get round trip (../uart.h) into piece, timed. */
 static uint16_t get_piece(uint32_t offset)
 {
     uint32_t t0 = cycles();
-    OUT("dfu.get offset=");
-    out_u(offset);
-    OUT(" length=");
-    out_u(BOOT_PIECE);
-    out_c('\n');
-    uint16_t n = in_c();
-    n |= (uint16_t)in_c() << 8;
-    if (n > BOOT_PIECE)
-        return 0xFFFF;
-    for (uint16_t i = 0; i < n; i++)
-        piece[i] = in_c();
+    uint16_t n = dfu_get(offset, piece, BOOT_PIECE);
     t_receive += cycles() - t0;
     return n;
 }
