@@ -132,6 +132,10 @@ static void boot(const char *container, const char *opts, int status)
     if (rename(O "/image.bin.new", O "/image.bin") != 0)
         fail_msg("no image region saved by %s", cmd);
     printf("%s", ar_text());
+    /* every run the agent finished: static data and its deepest stack
+     * within the part's RAM (with TRY_RAM, the part as linked) */
+    if (strstr(ar_text(), "fwagent: ram static="))
+        assert_true(ar_field("total") <= cfg.ramend + 1 - 0x100);
 }
 
 /* The image region starts with the image file's bytes. */
