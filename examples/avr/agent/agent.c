@@ -269,6 +269,8 @@ __attribute__((OS_main)) int main(void)
 
     uint16_t st = stack_used(); /* since the first erase, if any */
     uint16_t st_install = erased ? st : 0;
+    if (!erased)
+        stack_auth = st; /* all of it was before any erase */
     if (stack_auth > st)
         st = stack_auth;
     uint16_t stat = (uint16_t)&__heap_start - RAMSTART;
