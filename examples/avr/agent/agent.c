@@ -135,6 +135,16 @@ static uint8_t confirmed(void)
     return eeprom_read_byte((const uint8_t *)STUB_STATE_ADDR) == STUB_CONFIRMED;
 }
 
+/* The anti-rollback minimum: EEPROM bytes AGENT_MIN_ADDR.., erased
+ * (0xFFFFFFFF) on a new device, read as 0. */
+#define AGENT_MIN_ADDR 4u
+
+static uint32_t min_counter(void)
+{
+    uint32_t m = eeprom_read_dword((const uint32_t *)AGENT_MIN_ADDR);
+    return m == 0xFFFFFFFFul ? 0 : m;
+}
+
 static void set_state(uint8_t v)
 {
     eeprom_write_byte((uint8_t *)STUB_STATE_ADDR, v);
@@ -155,8 +165,7 @@ static fwpk_err fl_erase(void *user, uint32_t addr, uint32_t len)
         stack_auth = stack_used();
         paint(); /* from here on: the install's own deepest stack */
         set_state(0xFF); /* from here on, no image is confirmed */
-        OUT("fwagent: signature and manifest checked: image no longer "
-            "confirmed, installing in place\n");
+        OUT("fwagent: signature checked, image unconfirmed, erasing\n");
     }
     for (; len; addr += PAGE, len -= PAGE, erased++)
         if (STUB_SPM((uint16_t)addr, NULL))
@@ -201,6 +210,7 @@ static void install(void)
         .mcu = AGENT_MCU,
         .window_lo = 0,
         .window_hi = STUB_IMAGE_END, /* the image region only */
+        .min_security_counter = min_counter(),
     };
     OUT("fwagent: update offered, read in ");
     out_u(AGENT_PIECE);
@@ -220,6 +230,13 @@ static void install(void)
     if (err == FWPK_OK)
         err = fwpk_finish(&ctx);
     if (err == FWPK_OK) {
+        /* raised before the image is confirmed: a cut between the two
+         * leaves the same container acceptable, never an older one */
+        if (ctx.manifest.security_counter > policy.min_security_counter) {
+            eeprom_write_dword((uint32_t *)AGENT_MIN_ADDR,
+                               ctx.manifest.security_counter);
+            eeprom_busy_wait();
+        }
         set_state(STUB_CONFIRMED); /* the commit point */
         /* the security counter, not the version string: the context
          * keeps no copy of it, and a buffer for it costs RAM */
@@ -287,8 +304,7 @@ __attribute__((OS_main)) int main(void)
     if (confirmed())
         OUT("fwagent: starting the application\n");
     else
-        OUT("fwagent: no confirmed image: not starting the application; "
-            "the next reset asks for the container again\n");
+        OUT("fwagent: nothing confirmed, application not started\n");
     uart_drain();
     TCCR1B = 0;
     STUB_START_APP(); /* returns only when nothing is confirmed */
