@@ -1,24 +1,19 @@
 /*
  * agent.c - the update agent of the ATmega328P in-place example (see
- * ../README.md, "ATmega328P: in place"): the fwpack device verifier
- * (verifier/src, the mk/cross.mk atmega328p-min switches with one
- * segment and one target), a polled UART and the flash callbacks, linked
- * at AGENT_BASE (= STUB_IMAGE_END), between the application and the boot
- * section.  The stub (stub.c) enters it at reset when an update waits or
+ * ../README.md, "ATmega328P: an update agent, installing in place"): the
+ * fwpack device verifier (verifier/src, the mk/cross.mk atmega328p-min
+ * switches with one segment and one target), a polled UART and the flash
+ * callbacks, linked at AGENT_BASE (= STUB_IMAGE_END), between the
+ * application and the boot section.  The stub (stub.c) enters it at reset when an update waits or
  * the image is not confirmed.
  *
  *   0x0000          the application: the image region, installed in place
  *   AGENT_BASE      this agent (RWW flash: it cannot execute SPM itself)
  *   STUB_BASE       the boot section: reset entry, stub_spm, the gate
  *
- * It asks the host for the container a piece at a time, as the A/B
- * bootloader does (../boot/boot.c):
- *
- *   agent -> host   "dfu.get offset=N length=L\n"   (L = AGENT_PIECE)
- *   host -> agent   2 bytes little-endian count C <= L, then C bytes;
- *                   C = 0: the container ended (or no update offered)
- *
- * and feeds each piece to the verifier in its streaming design: bytes
+ * It asks the host for the container a piece at a time (the dfu.get
+ * round trip of ../uart.h, AGENT_PIECE bytes each), as the A/B
+ * bootloader does (../boot/boot.c), and feeds each piece to the verifier in its streaming design: bytes
  * reach flash before their frame is checked, so the image is "confirmed"
  * (the EEPROM state byte, stub.h) only when fwpk_finish() returns FWPK_OK,
  * and the byte is cleared before the first page is erased.  Nothing is
@@ -26,7 +21,9 @@
  * container that erased nothing leaves the application confirmed and
  * starts it; one that did erase leaves no confirmed image, and the agent
  * stops: the next reset enters it again and it asks for the container
- * again (the host, or its Notecard, keeps it).
+ * again (the host, or its Notecard, keeps it).  The policy's minimum
+ * security counter is kept in EEPROM (anti-rollback), raised before the
+ * image is confirmed.
  *
  * Output lines start with "fwagent: "; the result line is one of
  *   fwagent: result=installed security_counter=N container_bytes=N
@@ -38,8 +35,8 @@
  * total=N of N": the stack is painted at entry and again at the first
  * erase; its deepest use before that (the signature check, the manifest),
  * after it (the frames: inflate, hashes, flash callbacks) and the larger.
- * receive_cycles: the UART round trips, timed with Timer1 (to 8 cycles).  The host stamps lines with its cycle count (avrhost
- * -t) for the rest.
+ * receive_cycles: the UART round trips, timed with Timer1 (to 8 cycles);
+ * the host stamps lines with its cycle count (avrhost -t) for the rest.
  */
 #include <avr/eeprom.h>
 #include <avr/io.h>
