@@ -137,6 +137,7 @@ static void boot(const char *container, const char *opts, int status)
     printf("%s", ar_text());
     /* every run the agent finished: static data and its deepest stack
      * within the part's RAM (with TRY_RAM, the part as linked) */
+    ar_refuse("fwagent: STACK OVERFLOW");
     if (strstr(ar_text(), "fwagent: ram static="))
         assert_true(ar_field("total") <= cfg.ramend + 1 - 0x100);
 }

@@ -297,6 +297,8 @@ __attribute__((OS_main)) int main(void)
     OUT(" of ");
     out_u((uint16_t)&__stack + 1 - RAMSTART);
     out_c('\n');
+    if (__heap_start != PAINT) /* not one painted byte left above .bss */
+        OUT("fwagent: STACK OVERFLOW into .bss\n");
 
     if (confirmed())
         OUT("fwagent: starting the application\n");
