@@ -47,6 +47,7 @@
 
 #include "fwpk_verify.h"
 #include "keyring.h" /* generated: fwpack export-key KEY --format c */
+#include "stackpaint.h"
 #include "stub.h"
 #include "uart.h"
 
@@ -99,28 +100,7 @@ static uint16_t get_piece(uint32_t offset)
     return n;
 }
 
-/* ---- RAM high-water mark: the stack is painted at entry ---- */
-
-#define PAINT 0xA5
-extern uint8_t __heap_start; /* end of .bss */
-
-__attribute__((noinline)) static void paint(void)
-{
-    volatile uint8_t *p = &__heap_start;
-    uint16_t stop = SP - 16;
-    while ((uint16_t)p < stop)
-        *p++ = PAINT;
-}
-
-extern uint8_t __stack; /* the top of the stack: RAMEND, or the linker's */
-
-static uint16_t stack_used(void)
-{
-    const uint8_t *p = &__heap_start;
-    while ((uint16_t)p < SP && *p == PAINT)
-        p++;
-    return (uint16_t)((uint16_t)&__stack + 1 - (uint16_t)p);
-}
+/* ---- RAM high-water mark (../stackpaint.h) ---- */
 
 static uint16_t stack_auth; /* the deepest stack before the first erase:
                                the signature check */
@@ -297,7 +277,7 @@ __attribute__((OS_main)) int main(void)
     OUT(" of ");
     out_u((uint16_t)&__stack + 1 - RAMSTART);
     out_c('\n');
-    if (__heap_start != PAINT) /* not one painted byte left above .bss */
+    if (stack_overflowed())
         OUT("fwagent: STACK OVERFLOW into .bss\n");
 
     if (confirmed())

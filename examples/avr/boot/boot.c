@@ -68,6 +68,7 @@
 #include "fwpk_verify.h"
 #include "keyring.h" /* generated: fwpack export-key KEY --format c */
 #include "spm.h"
+#include "stackpaint.h"
 #include "uart.h"
 
 #ifndef BOOT_CHIP
@@ -187,26 +188,7 @@ static uint32_t cycles(void)
     return (uint32_t)hi << 16 | lo;
 }
 
-/* ---- RAM high-water mark: the stack is painted at reset ---- */
-
-#define PAINT 0xA5
-extern uint8_t __heap_start; /* end of .bss */
-
-__attribute__((noinline)) static void paint(void)
-{
-    volatile uint8_t *p = &__heap_start;
-    uint16_t stop = SP - 16;
-    while ((uint16_t)p < stop)
-        *p++ = PAINT;
-}
-
-static uint16_t stack_used(void)
-{
-    const uint8_t *p = &__heap_start;
-    while ((uint16_t)p < SP && *p == PAINT)
-        p++;
-    return (uint16_t)(RAMEND + 1 - (uint16_t)p);
-}
+/* RAM high-water mark: the stack is painted at reset (../stackpaint.h) */
 
 /* ---- the flash callbacks: slots and state area, through SPM ---- */
 
