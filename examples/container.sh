@@ -39,3 +39,27 @@ tamper_middle_frame() {
     mv "$2.tmp" "$2"
     echo "tampered copy $2: one bit flipped at offset $pos, in the middle of frame $((n / 2 + 1)) of $n"
 }
+
+# Writes to $2 a copy of container $1 with one bit flipped in the middle of
+# its last frame's payload (a frame the verifier reaches after writing the
+# ones before it); says where.
+tamper_last_frame() {
+    set -- "$1" "$2" $(frames "$1" | tail -n 1)
+    [ $# -eq 4 ] || { echo "$1: no frames" >&2; return 1; }
+    pos=$(($3 + FRAME_HEADER + $4 / 2))
+    cp "$1" "$2.tmp"
+    flip "$2.tmp" "$pos"
+    mv "$2.tmp" "$2"
+    echo "tampered copy $2: one bit flipped at offset $pos, in the middle of the last frame"
+}
+
+# Writes to $2 a copy of container $1 with one bit flipped in the first
+# signature (SPEC.md 5: count, then 8-byte key id and 64-byte signature).
+tamper_signature() {
+    s=$((12 + $(u16le "$1" 6) + $(u16le "$1" 8)))
+    pos=$((s + 1 + 8 + 32))
+    cp "$1" "$2.tmp"
+    flip "$2.tmp" "$pos"
+    mv "$2.tmp" "$2"
+    echo "tampered copy $2: one bit flipped at offset $pos, in the first signature"
+}

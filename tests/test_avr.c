@@ -36,22 +36,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "avr_run.h"
 #include "fwpk_verify.h"
-#include "pack_util.h"
 
 #define AVR_O "build/test/avr"
-#define OUT_MAX 65536
 
-static struct {
-    char text[OUT_MAX];
-    int status;
-} out;
-
-static char fwpack[512];
 static struct {
     char chip[32];
     unsigned long f_cpu, active, staging, slot, page, state, state_block;
@@ -59,18 +50,12 @@ static struct {
 } cfg;
 static unsigned long good_stack; /* measured by the good run */
 
-/* Runs a shell command, output (stdout and stderr) into out. */
-static int run(const char *cmd)
-{
-    return out.status = pu_capture(cmd, out.text, sizeof out.text);
-}
-
-/* "NAME='value'" in out.text */
+/* "NAME='value'" in ar_text() */
 static int config_value(const char *name, char *buf, size_t len)
 {
     char key[96];
     snprintf(key, sizeof key, "%s='", name);
-    const char *p = strstr(out.text, key);
+    const char *p = strstr(ar_text(), key);
     if (!p)
         return -1;
     p += strlen(key);
@@ -82,75 +67,29 @@ static int config_value(const char *name, char *buf, size_t len)
     return 0;
 }
 
-static int config_num(const char *name, unsigned long *v)
-{
-    char buf[64];
-    if (config_value(name, buf, sizeof buf) != 0)
-        return -1;
-    *v = strtoul(buf, NULL, 0);
-    return 0;
-}
-
 static int setup(void **state)
 {
     (void)state;
-    const char *tools[] = {"avr-gcc", "avr-objcopy", "avr-size",
-                           "avr-objdump", "make", "cc"};
-    for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
-        if (!pu_have(tools[i])) {
-            fprintf(stderr,
-                    "test_avr: %s is not installed: the AVR example needs "
-                    "it (make deps, or apt-get install gcc-avr avr-libc "
-                    "binutils-avr libsimavr-dev)\n",
-                    tools[i]);
-            return -1;
-        }
-    if (access("/usr/include/simavr/sim_avr.h", R_OK) != 0) {
-        fprintf(stderr, "test_avr: libsimavr headers not found "
-                        "(/usr/include/simavr): apt-get install "
-                        "libsimavr-dev\n");
+    if (ar_setup("test_avr") != 0)
         return -1;
-    }
-    const char *fw = getenv("FWPACK");
-    if (!fw || !*fw)
-        fw = access("build/test/fwpack", X_OK) == 0 ? "build/test/fwpack"
-                                                    : "build/host/fwpack";
-    if (access(fw, X_OK) != 0) {
-        fprintf(stderr, "test_avr: packer %s not found (set FWPACK)\n", fw);
-        return -1;
-    }
-    snprintf(fwpack, sizeof fwpack, "%s", fw);
-    /* Under make check: the example's make is not part of that make */
-    unsetenv("MAKEFLAGS");
-    unsetenv("MFLAGS");
-    unsetenv("MAKELEVEL");
 
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd,
-             "make --no-print-directory -s -j4 -C examples/avr O=" AVR_O
-             " FWPACK=%s all",
-             fwpack);
-    if (run(cmd) != 0) {
-        fprintf(stderr, "test_avr: %s failed:\n%s\n", cmd, out.text);
+    if (ar_make("examples/avr", AVR_O, "all") != 0)
         return -1;
-    }
     /* The build says so when the ATmega328P build does not fit: pass it on */
-    if (strstr(out.text, "DOES NOT FIT"))
-        printf("test_avr: building examples/avr:\n%s", out.text);
+    if (strstr(ar_text(), "DOES NOT FIT"))
+        printf("test_avr: building examples/avr:\n%s", ar_text());
 
-    snprintf(cmd, sizeof cmd,
-             "make --no-print-directory -s -C examples/avr O=" AVR_O
-             " FWPACK=%s print-config",
-             fwpack);
     char key[64];
-    if (run(cmd) != 0 || config_value("AVR_CHIP", cfg.chip, sizeof cfg.chip) ||
-        config_num("AVR_F_CPU", &cfg.f_cpu)) {
-        fprintf(stderr, "test_avr: %s:\n%s\n", cmd, out.text);
+    if (ar_make("examples/avr", AVR_O, "print-config") != 0 ||
+        config_value("AVR_CHIP", cfg.chip, sizeof cfg.chip) ||
+        ar_config_num("AVR_F_CPU", &cfg.f_cpu)) {
+        fprintf(stderr, "test_avr: incomplete print-config:\n%s\n",
+                ar_text());
         return -1;
     }
 #define NUM(chip, field, var)                                                \
     (snprintf(key, sizeof key, "AVR_%s_%s", chip, field),                    \
-     config_num(key, &(var)))
+     ar_config_num(key, &(var)))
     if (NUM(cfg.chip, "ACTIVE", cfg.active) ||
         NUM(cfg.chip, "STAGING", cfg.staging) ||
         NUM(cfg.chip, "SLOT", cfg.slot) || NUM(cfg.chip, "PAGE", cfg.page) ||
@@ -158,7 +97,7 @@ static int setup(void **state)
         NUM(cfg.chip, "STATE_BLOCK", cfg.state_block) ||
         NUM("atmega328p", "RAM", cfg.ram328) ||
         NUM("atmega328p", "FLASH", cfg.flash328)) {
-        fprintf(stderr, "test_avr: incomplete print-config:\n%s\n", out.text);
+        fprintf(stderr, "test_avr: incomplete print-config:\n%s\n", ar_text());
         return -1;
     }
 #undef NUM
@@ -218,38 +157,15 @@ static void boot_run(const char *container, long limit, int again,
              flash);
     /* Without a cut the bootloader ends by starting an application that
      * stops the simulation: exit 0 (2 crashed, 3 stopped, 4 protocol). */
-    if (run(cmd) != status)
-        fail_msg("%s: exit status %d, not %d:\n%s", cmd, out.status, status,
-                 out.text);
-    printf("%s", out.text);
+    if (ar_run(cmd) != status)
+        fail_msg("%s: exit status %d, not %d:\n%s", cmd, ar_status(), status,
+                 ar_text());
+    printf("%s", ar_text());
 }
 
 static void boot(const char *container, long limit)
 {
     boot_run(container, limit, 0, "", 0);
-}
-
-static void expect(const char *needle)
-{
-    if (!strstr(out.text, needle))
-        fail_msg("expected \"%s\" in the output:\n%s", needle, out.text);
-}
-
-static void refuse(const char *needle)
-{
-    if (strstr(out.text, needle))
-        fail_msg("did not expect \"%s\" in the output:\n%s", needle,
-                 out.text);
-}
-
-static unsigned long field(const char *name)
-{
-    char key[64];
-    snprintf(key, sizeof key, " %s=", name);
-    const char *p = strstr(out.text, key);
-    if (!p)
-        fail_msg("no %s= in the output:\n%s", name, out.text);
-    return strtoul(p + strlen(key), NULL, 10);
 }
 
 /* The saved slot holds the image, then 0xFF to the end of its last page. */
@@ -287,22 +203,13 @@ static void expect_blank(const char *slot_file)
     free(slot);
 }
 
-static unsigned long crc_of(const char *image_file)
-{
-    size_t n;
-    uint8_t *img = must_read(image_file, &n);
-    unsigned long c = crc32(0L, img, (uInt)n);
-    free(img);
-    return c;
-}
-
 static void expect_app(const char *version, const char *image_file)
 {
     char line[160];
     snprintf(line, sizeof line, "app v%s running, ", version);
-    expect(line);
-    snprintf(line, sizeof line, "crc32 %08lx\n", crc_of(image_file));
-    expect(line);
+    ar_expect(line);
+    snprintf(line, sizeof line, "crc32 %08lx\n", ar_crc(image_file));
+    ar_expect(line);
 }
 
 static void expect_refused(fwpk_err err)
@@ -310,10 +217,10 @@ static void expect_refused(fwpk_err err)
     char line[160];
     snprintf(line, sizeof line, "fwboot: result=refused error=\"%s\"",
              fwpk_strerror(err));
-    expect(line);
-    expect("fwboot: active slot untouched");
+    ar_expect(line);
+    ar_expect("fwboot: active slot untouched");
     expect_app("1.0.0", AVR_O "/app_v1.bin");
-    refuse("app v2");
+    ar_refuse("app v2");
     expect_slot(AVR_O "/active.bin", AVR_O "/app_v1.bin");
 }
 
@@ -323,23 +230,23 @@ static void test_good_update_installs_v2(void **state)
 {
     (void)state;
     boot("app_v2.fwpk", -1);
-    expect("fwboot: result=installed version=2.0.0 ");
+    ar_expect("fwboot: result=installed version=2.0.0 ");
     char line[96];
     snprintf(line, sizeof line, "fwboot: active slot image crc32=%08lx\n",
-             crc_of(AVR_O "/app_v2.bin"));
-    expect(line);
+             ar_crc(AVR_O "/app_v2.bin"));
+    ar_expect(line);
     expect_app("2.0.0", AVR_O "/app_v2.bin");
-    refuse("app v1");
+    ar_refuse("app v1");
     expect_slot(AVR_O "/active.bin", AVR_O "/app_v2.bin");
     expect_slot(AVR_O "/staging.bin", AVR_O "/app_v2.bin");
 
-    unsigned long verify = field("verify_cycles"), auth = field("auth_cycles");
-    unsigned long image = field("image_bytes");
+    unsigned long verify = ar_field("verify_cycles"), auth = ar_field("auth_cycles");
+    unsigned long image = ar_field("image_bytes");
     unsigned long st, stk, total, ram;
-    const char *r = strstr(out.text, "fwboot: ram static=");
+    const char *r = strstr(ar_text(), "fwboot: ram static=");
     if (!r || sscanf(r, "fwboot: ram static=%lu stack=%lu total=%lu of %lu",
                      &st, &stk, &total, &ram) != 4)
-        fail_msg("no RAM figures in the output:\n%s", out.text);
+        fail_msg("no RAM figures in the output:\n%s", ar_text());
     good_stack = stk;
     assert_true(auth > 0 && auth < verify && image > 0);
     printf("test_avr: %s: %lu cycles to verify and write %lu image bytes "
@@ -365,7 +272,7 @@ static void test_tampered_frame_refused(void **state)
 
     boot("app_v2_tampered.fwpk", -1);
     expect_refused(FWPK_ERR_FRAME_HASH);
-    assert_true(field("erased_pages") > 0); /* it failed while writing */
+    assert_true(ar_field("erased_pages") > 0); /* it failed while writing */
 }
 
 static void test_untrusted_key_refused(void **state)
@@ -373,7 +280,7 @@ static void test_untrusted_key_refused(void **state)
     (void)state;
     boot("app_v2_untrusted.fwpk", -1);
     expect_refused(FWPK_ERR_SIGNATURE);
-    assert_int_equal(field("erased_pages"), 0);
+    assert_int_equal(ar_field("erased_pages"), 0);
     expect_blank(AVR_O "/staging.bin");
 }
 
@@ -390,7 +297,7 @@ static void test_no_update_boots_v1(void **state)
 {
     (void)state;
     boot(NULL, -1);
-    expect("fwboot: result=none reason=\"no update offered\"");
+    ar_expect("fwboot: result=none reason=\"no update offered\"");
     expect_app("1.0.0", AVR_O "/app_v1.bin");
     expect_slot(AVR_O "/active.bin", AVR_O "/app_v1.bin");
     expect_blank(AVR_O "/staging.bin");
@@ -400,31 +307,18 @@ static void test_rollback_refused(void **state)
 {
     (void)state;
     boot("app_v2.fwpk", -1);
-    expect("fwboot: result=installed version=2.0.0 ");
-    expect(" security_counter=2 ");
+    ar_expect("fwboot: result=installed version=2.0.0 ");
+    ar_expect(" security_counter=2 ");
     /* the next boot, the flash kept, is offered the older v1 */
     boot_run("app_v1.fwpk", -1, 1, "", 0);
-    expect(", idle; minimum security counter 2\n");
+    ar_expect(", idle; minimum security counter 2\n");
     char line[160];
     snprintf(line, sizeof line, "fwboot: result=refused error=\"%s\"",
              fwpk_strerror(FWPK_ERR_ROLLBACK));
-    expect(line);
-    assert_int_equal(field("erased_pages"), 0);
+    ar_expect(line);
+    assert_int_equal(ar_field("erased_pages"), 0);
     expect_app("2.0.0", AVR_O "/app_v2.bin");
     expect_slot(AVR_O "/active.bin", AVR_O "/app_v2.bin");
-}
-
-/* "@CYCLE line" of the first line starting with 'text' (avrhost -t). */
-static unsigned long stamp(const char *text)
-{
-    for (const char *p = out.text; (p = strchr(p, '@')) != NULL; p++) {
-        char *rest;
-        unsigned long c = strtoul(p + 1, &rest, 10);
-        if (*rest == ' ' && strncmp(rest + 1, text, strlen(text)) == 0)
-            return c;
-    }
-    fail_msg("no line \"%s\" in:\n%s", text, out.text);
-    return 0;
 }
 
 static void test_powercut_resumes_and_completes(void **state)
@@ -434,20 +328,20 @@ static void test_powercut_resumes_and_completes(void **state)
     /* The good update, timed: when its install ended, how long the
      * commit (digest checks, records, copy) and the writing took. */
     boot_run("app_v2.fwpk", -1, 0, "-t", 0);
-    unsigned long done = stamp("fwboot: active slot image crc32=");
-    unsigned long commit = field("copy_cycles");
-    unsigned long writing = field("verify_cycles") - field("auth_cycles");
+    unsigned long done = ar_stamp("fwboot: active slot image crc32=");
+    unsigned long commit = ar_field("copy_cycles");
+    unsigned long writing = ar_field("verify_cycles") - ar_field("auth_cycles");
     unsigned long verified = done - commit;
 
     /* Power lost half way through writing the staging slot: the next
      * boot resumes from the last record and installs the same bytes. */
     snprintf(opt, sizeof opt, "--max-cycles %lu", verified - writing / 2);
     boot_run("app_v2.fwpk", -1, 0, opt, 3);
-    refuse("fwboot: result=");
+    ar_refuse("fwboot: result=");
     boot_run("app_v2.fwpk", -1, 1, "", 0);
-    expect(", update in progress: resume at frame ");
-    expect("fwboot: resuming at frame ");
-    expect("fwboot: result=installed version=2.0.0 ");
+    ar_expect(", update in progress: resume at frame ");
+    ar_expect("fwboot: resuming at frame ");
+    ar_expect("fwboot: result=installed version=2.0.0 ");
     expect_app("2.0.0", AVR_O "/app_v2.bin");
     expect_slot(AVR_O "/active.bin", AVR_O "/app_v2.bin");
 
@@ -455,11 +349,11 @@ static void test_powercut_resumes_and_completes(void **state)
      * boot, offered nothing, completes it. */
     snprintf(opt, sizeof opt, "--max-cycles %lu", done - commit / 4);
     boot_run("app_v2.fwpk", -1, 0, opt, 3);
-    refuse("fwboot: result=");
+    ar_refuse("fwboot: result=");
     boot_run(NULL, -1, 1, "", 0);
-    expect(", copy pending; minimum security counter 2\n");
-    expect("fwboot: copy pending: the staging slot holds verified 2.0.0");
-    expect("fwboot: result=installed version=2.0.0 completed_copy=1 ");
+    ar_expect(", copy pending; minimum security counter 2\n");
+    ar_expect("fwboot: copy pending: the staging slot holds verified 2.0.0");
+    ar_expect("fwboot: result=installed version=2.0.0 completed_copy=1 ");
     expect_app("2.0.0", AVR_O "/app_v2.bin");
     expect_slot(AVR_O "/active.bin", AVR_O "/app_v2.bin");
 }
@@ -469,15 +363,15 @@ static unsigned long section(const char *name)
 {
     char key[32];
     snprintf(key, sizeof key, "\n%s ", name);
-    const char *p = strstr(out.text, key);
+    const char *p = strstr(ar_text(), key);
     return p ? strtoul(p + strlen(key), NULL, 10) : 0;
 }
 
 static void test_atmega328p_figures(void **state)
 {
     (void)state;
-    if (run("avr-size -A " AVR_O "/atmega328p/boot.elf") != 0)
-        fail_msg("avr-size: %s", out.text);
+    if (ar_run("avr-size -A " AVR_O "/atmega328p/boot.elf") != 0)
+        fail_msg("avr-size: %s", ar_text());
     unsigned long text = section(".text"), data = section(".data");
     unsigned long bss = section(".bss"), spm = section(".bootspm");
     assert_true(text > 0 && bss > 0 && spm > 0);

@@ -2,8 +2,10 @@
  * app.c - the sample application the AVR bootloader installs.  Built
  * twice from this source (-DAPP_VERSION="1.0.0" and "2.0.0"), linked for
  * the active slot (-Wl,--section-start=.text=APP_ORIGIN), started by the
- * bootloader's jump.  It uses no interrupts (its vector table is not the
- * one the CPU uses: that stays at 0, the bootloader's).
+ * bootloader's jump.  It uses no interrupts (on the ATmega1284P its
+ * vector table is not the one the CPU uses: that stays at 0, the
+ * bootloader's).  The ATmega328P example (../agent) links it at 0, where
+ * its vector table is the CPU's.
  *
  * It does a little of what a sensor node would: filters a table of
  * readings, formats them with avr-libc's printf (floating point included,

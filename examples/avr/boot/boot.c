@@ -68,6 +68,8 @@
 #include "fwpk_verify.h"
 #include "keyring.h" /* generated: fwpack export-key KEY --format c */
 #include "spm.h"
+#include "stackpaint.h"
+#include "uart.h"
 
 #ifndef BOOT_CHIP
 #define BOOT_CHIP "atmega1284p"
@@ -119,45 +121,12 @@
 static fwpk_ctx ctx; /* all of the verifier's memory */
 static uint8_t piece[BOOT_PIECE];
 
-/* ---- UART (polled) ---- */
-
-static void uart_init(void)
-{
-    UBRR0 = BOOT_UBRR;
-    UCSR0A = 1 << U2X0;
-    UCSR0C = 3 << UCSZ00; /* 8N1 */
-    UCSR0B = (1 << RXEN0) | (1 << TXEN0);
-}
-
-static void out_c(char c)
-{
-    while (!(UCSR0A & (1 << UDRE0)))
-        ;
-    UDR0 = (uint8_t)c;
-}
-
-static void out_P(const char *s) /* a string in flash */
-{
-    char c;
-    while ((c = (char)pgm_read_byte(s++)) != 0)
-        out_c(c);
-}
-#define OUT(s) out_P(PSTR(s))
+/* ---- output beyond ../uart.h ---- */
 
 static void out_s(const char *s) /* a string in RAM */
 {
     while (*s)
         out_c(*s++);
-}
-
-static void out_u(uint32_t v)
-{
-    char b[11], *p = b + sizeof b;
-    *--p = 0;
-    do
-        *--p = (char)('0' + v % 10);
-    while (v /= 10);
-    out_s(p);
 }
 
 static void out_x(uint32_t v) /* 0x..., no leading zeros */
@@ -176,13 +145,6 @@ static void out_hex8(uint32_t v) /* 8 hex digits */
     static const char hex[] PROGMEM = "0123456789abcdef";
     for (int8_t s = 28; s >= 0; s -= 4)
         out_c((char)pgm_read_byte(&hex[(v >> s) & 15]));
-}
-
-static uint8_t in_c(void)
-{
-    while (!(UCSR0A & (1 << RXC0)))
-        ;
-    return UDR0;
 }
 
 /* ---- Timer1: CPU cycles ---- */
@@ -226,26 +188,7 @@ static uint32_t cycles(void)
     return (uint32_t)hi << 16 | lo;
 }
 
-/* ---- RAM high-water mark: the stack is painted at reset ---- */
-
-#define PAINT 0xA5
-extern uint8_t __heap_start; /* end of .bss */
-
-__attribute__((noinline)) static void paint(void)
-{
-    volatile uint8_t *p = &__heap_start;
-    uint16_t stop = SP - 16;
-    while ((uint16_t)p < stop)
-        *p++ = PAINT;
-}
-
-static uint16_t stack_used(void)
-{
-    const uint8_t *p = &__heap_start;
-    while ((uint16_t)p < SP && *p == PAINT)
-        p++;
-    return (uint16_t)(RAMEND + 1 - (uint16_t)p);
-}
+/* RAM high-water mark: the stack is painted at reset (../stackpaint.h) */
 
 /* ---- the flash callbacks: slots and state area, through SPM ---- */
 
@@ -322,22 +265,11 @@ static fwpk_err fl_read(void *user, uint32_t addr, uint8_t *buf, uint32_t len)
 
 /* ---- the container: dfu.get round trips ---- */
 
-/* One dfu.get round trip; returns the byte count, 0 at the end, or
- * 0xFFFF for a reply longer than asked (a broken host). */
+/* One dfu.get round trip (../uart.h) into piece, timed. */
 static uint16_t get_piece(uint32_t offset)
 {
     uint32_t t0 = cycles();
-    OUT("dfu.get offset=");
-    out_u(offset);
-    OUT(" length=");
-    out_u(BOOT_PIECE);
-    out_c('\n');
-    uint16_t n = in_c();
-    n |= (uint16_t)in_c() << 8;
-    if (n > BOOT_PIECE)
-        return 0xFFFF;
-    for (uint16_t i = 0; i < n; i++)
-        piece[i] = in_c();
+    uint16_t n = dfu_get(offset, piece, BOOT_PIECE);
     t_receive += cycles() - t0;
     return n;
 }
@@ -567,7 +499,7 @@ static uint8_t valid_app(void)
 int main(void)
 {
     paint();
-    uart_init();
+    uart_init(BOOT_UBRR);
     clk_start();
     OUT("fwboot: fwpack AVR bootloader, " BOOT_CHIP ", active slot ");
     out_x(BOOT_ACTIVE);
@@ -610,8 +542,7 @@ int main(void)
         out_x(BOOT_ACTIVE);
         out_c('\n');
     }
-    while (!(UCSR0A & (1 << UDRE0)))
-        ;
+    uart_drain();
     clk_stop(); /* hand over quiet peripherals, interrupts off */
     if (start)
         ((void (*)(void))(uint16_t)(BOOT_ACTIVE / 2))();

@@ -17,6 +17,16 @@
  *                     is answered "0 bytes" (no update offered)
  *   -n N              serve only its first N bytes (a broken download)
  *   -s ADDR:LEN:FILE  after the run, save that much flash to FILE
+ *   -b ADDR           start at ADDR, not 0 (BOOTRST programmed: the reset
+ *                     vector is the boot section's)
+ *   -e FILE           load the EEPROM from FILE (its first bytes)
+ *   -E FILE           after the run, save the whole EEPROM to FILE
+ *   -p PIN            e.g. D2: drive that input pin low while a container
+ *                     is offered (-c), high otherwise (an "update waiting"
+ *                     line from the host)
+ *   --ramend N        give the core RAM up to data address N (default the
+ *                     part's): only to measure a build that does not fit
+ *                     the part yet
  *   --max-cycles N    stop after N cycles (default 1.5e9, 94 s at 16 MHz):
  *                     a runaway program, or a power cut at that cycle (the
  *                     -s files keep the flash as it was then)
@@ -40,6 +50,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avr_eeprom.h"
+#include "avr_ioport.h"
 #include "avr_uart.h"
 #include "sim_avr.h"
 #include "sim_hex.h"
@@ -208,10 +220,49 @@ static int load(avr_t *avr, const char *arg)
     return 0;
 }
 
+/* ---- EEPROM ---- */
+
+static int load_eeprom(avr_t *avr, const char *path)
+{
+    size_t n;
+    uint8_t *b = slurp(path, &n);
+    if (!b)
+        return -1;
+    /* (simavr 1.6's EEPROM ioctls return -1 even when they worked) */
+    int fits = n <= (size_t)avr->e2end + 1;
+    avr_eeprom_desc_t d = {.ee = b, .offset = 0, .size = (uint32_t)n};
+    if (n && fits)
+        avr_ioctl(avr, AVR_IOCTL_EEPROM_SET, &d);
+    free(b);
+    if (!fits)
+        fprintf(stderr, "%s: %s: larger than the EEPROM\n", prog, path);
+    return fits ? 0 : -1;
+}
+
+static int save_eeprom(avr_t *avr, const char *path)
+{
+    uint8_t b[4096];
+    uint32_t n = (uint32_t)(avr->e2end + 1);
+    avr_eeprom_desc_t d = {.ee = b, .offset = 0, .size = n};
+    if (n > sizeof b) {
+        fprintf(stderr, "%s: %s has no EEPROM to save\n", prog, path);
+        return -1;
+    }
+    avr_ioctl(avr, AVR_IOCTL_EEPROM_GET, &d);
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(d.ee, 1, n, f) == n;
+    if ((f && fclose(f) != 0) || !ok) {
+        fprintf(stderr, "%s: cannot write %s\n", prog, path);
+        return -1;
+    }
+    return 0;
+}
+
 static int usage(void)
 {
     fprintf(stderr,
             "usage: %s -m MCU [-f HZ] [-c CONTAINER [-n N]] [-s ADDR:LEN:FILE]... "
+            "[-b ADDR] [-e FILE] [-E FILE] [-p PIN] [--ramend N] "
             "[--max-cycles N] [-t] [-v] PROGRAM.hex|FILE@ADDR ...\n",
             prog);
     return 1;
@@ -220,6 +271,8 @@ static int usage(void)
 int main(int argc, char **argv)
 {
     const char *mcu = NULL, *container = NULL;
+    const char *ee_in = NULL, *ee_out = NULL, *pin = NULL;
+    unsigned long boot_at = 0, ramend = 0;
     unsigned long hz = 16000000;
     double max_cycles = 1.5e9;
     long limit = -1;
@@ -241,6 +294,16 @@ int main(int argc, char **argv)
             saves[nsave++] = argv[++i];
         else if (!strcmp(a, "--max-cycles") && i + 1 < argc)
             max_cycles = strtod(argv[++i], NULL);
+        else if (!strcmp(a, "-b") && i + 1 < argc)
+            boot_at = strtoul(argv[++i], NULL, 0);
+        else if (!strcmp(a, "-e") && i + 1 < argc)
+            ee_in = argv[++i];
+        else if (!strcmp(a, "-E") && i + 1 < argc)
+            ee_out = argv[++i];
+        else if (!strcmp(a, "-p") && i + 1 < argc)
+            pin = argv[++i];
+        else if (!strcmp(a, "--ramend") && i + 1 < argc)
+            ramend = strtoul(argv[++i], NULL, 0);
         else if (!strcmp(a, "-v"))
             verbose = 1;
         else if (!strcmp(a, "-t"))
@@ -252,18 +315,35 @@ int main(int argc, char **argv)
     }
     if (!mcu || !nload || !hz)
         return usage();
+    if (pin && (pin[0] < 'A' || pin[0] > 'L' || pin[1] < '0' || pin[1] > '7' ||
+                pin[2])) {
+        fprintf(stderr, "%s: bad -p %s (a port letter and a bit: D2)\n", prog,
+                pin);
+        return 1;
+    }
 
     avr_t *avr = sim = avr_make_mcu_by_name(mcu);
     if (!avr) {
         fprintf(stderr, "%s: simavr has no core '%s'\n", prog, mcu);
         return 1;
     }
+    if (ramend > avr->ramend && ramend <= 0xFFFF)
+        avr->ramend = (uint16_t)ramend; /* avr_init allocates up to it */
     avr_init(avr);
     avr->frequency = hz;
     avr->log = LOG_WARNING;
     for (int i = 0; i < nload; i++)
         if (load(avr, loads[i]) != 0)
             return 1;
+    if (boot_at) {
+        if (boot_at > avr->flashend) {
+            fprintf(stderr, "%s: -b %#lx is outside the flash\n", prog, boot_at);
+            return 1;
+        }
+        avr->reset_pc = avr->pc = (avr_flashaddr_t)boot_at;
+    }
+    if (ee_in && load_eeprom(avr, ee_in) != 0)
+        return 1;
     if (container) {
         box = slurp(container, &box_len);
         if (!box)
@@ -286,6 +366,15 @@ int main(int argc, char **argv)
         avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XOFF),
         uart_xoff, NULL);
     uart_in = avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_INPUT);
+    if (pin) {
+        avr_irq_t *p = avr_io_getirq(avr, AVR_IOCTL_IOPORT_GETIRQ(pin[0]),
+                                     pin[1] - '0');
+        if (!p) {
+            fprintf(stderr, "%s: %s has no port %c\n", prog, mcu, pin[0]);
+            return 1;
+        }
+        avr_raise_irq(p, served ? 0 : 1);
+    }
 
     int state = cpu_Running;
     while (state != cpu_Done && state != cpu_Crashed && !protocol &&
@@ -328,6 +417,8 @@ int main(int argc, char **argv)
             rc = rc ? rc : 1;
         }
     }
+    if (ee_out && save_eeprom(avr, ee_out) != 0)
+        rc = rc ? rc : 1;
     fprintf(stderr, "%s: cycles=%llu state=%s\n", prog,
             (unsigned long long)avr->cycle, how);
     avr_terminate(avr);
