@@ -67,15 +67,8 @@ static int setup(void **state)
                     missing[i]);
             return -1;
         }
-    const char *fw = getenv("FWPACK");
-    if (!fw || !*fw)
-        fw = access("build/test/fwpack", X_OK) == 0 ? "build/test/fwpack"
-                                                    : "build/host/fwpack";
-    if (access(fw, X_OK) != 0) {
-        fprintf(stderr, "test_demo: packer %s not found (set FWPACK)\n", fw);
+    if (!pu_packer("test_demo"))
         return -1;
-    }
-    setenv("FWPACK", fw, 1);
     setenv("DEMO_DIR", DEMO_DIR, 1);
     setenv("CM_OUT", CM_OUT, 1);
     if (run("examples/demo.sh prepare") != 0) {

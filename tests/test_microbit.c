@@ -53,11 +53,8 @@ static int setup(void **state)
                     tools[i]);
             return -1;
         }
-    const char *fw = getenv("FWPACK");
-    if (!fw || !*fw)
-        fw = access("build/test/fwpack", X_OK) == 0 ? "build/test/fwpack"
-                                                    : "build/host/fwpack";
-    setenv("FWPACK", fw, 1);
+    if (!pu_packer("test_microbit"))
+        return -1;
     setenv("MB_DEMO_DIR", DEMO_DIR, 1);
     setenv("MB_OUT", "build/test/microbit", 1);
     out = malloc(OUT_MAX);

@@ -43,14 +43,9 @@ int ar_setup(const char *test)
                 test);
         return -1;
     }
-    const char *fw = getenv("FWPACK");
-    if (!fw || !*fw)
-        fw = access("build/test/fwpack", X_OK) == 0 ? "build/test/fwpack"
-                                                    : "build/host/fwpack";
-    if (access(fw, X_OK) != 0) {
-        fprintf(stderr, "%s: packer %s not found (set FWPACK)\n", test, fw);
+    const char *fw = pu_packer(test);
+    if (!fw)
         return -1;
-    }
     snprintf(packer, sizeof packer, "%s", fw);
     snprintf(test_name, sizeof test_name, "%s", test);
     /* Under make check: the example's make is not part of that make */

@@ -105,6 +105,20 @@ int pu_count_tmp(const char *dir)
     return n;
 }
 
+const char *pu_packer(const char *test)
+{
+    const char *fw = getenv("FWPACK");
+    if (!fw || !*fw)
+        fw = access("build/test/fwpack", X_OK) == 0 ? "build/test/fwpack"
+                                                    : "build/host/fwpack";
+    if (access(fw, X_OK) != 0) {
+        fprintf(stderr, "%s: packer %s not found (set FWPACK)\n", test, fw);
+        return NULL;
+    }
+    setenv("FWPACK", fw, 1);
+    return fw;
+}
+
 int pu_fwpack(const char *args, char **out, char **err)
 {
     const char *bin = getenv("FWPACK");

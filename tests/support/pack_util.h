@@ -51,6 +51,11 @@ uint32_t pu_rand(uint32_t *state);
  * never cut off by a full pipe).  Returns the exit status, or -1. */
 int pu_capture(const char *cmd, char *text, size_t cap);
 
+/* The packer the example tests run: $FWPACK, else build/test/fwpack, else
+ * build/host/fwpack; exported as FWPACK for the scripts they start.  NULL,
+ * after a line on stderr naming 'test', when it is not executable. */
+const char *pu_packer(const char *test);
+
 /* Nonzero when 'tool' is on PATH. */
 int pu_have(const char *tool);
 /* Runs a shell command (printf-style) that must succeed; fails the
