@@ -156,7 +156,11 @@ $(eval $(call emu_cm,m0))
 # (same AVR core and timings, 16 KB RAM, 128 KB flash) adds a whole container
 # (its context alone is more than 2 KB).
 EMU_AVR_CC ?= avr-gcc
-EMU_AVR_DEFS := -DFWPK_WINDOW_BITS=9 -DFWPK_MAX_FRAME_SIZE=512
+# The size switches the atmega328p builds use (mk/cross.mk, examples/avr/
+# agent): Ed25519 on bytes in loops, SHA-512 on bytes, the small inflate.
+EMU_AVR_DEFS := -DFWPK_WINDOW_BITS=9 -DFWPK_MAX_FRAME_SIZE=512 \
+                -DFWPK_ED25519_UNROLL=0 -DFWPK_ED25519_LIMB_BITS=8 \
+                -DFWPK_SHA512_SMALL=1 -DFWPK_INFLATE_SMALL=1
 EMU_AVR_CFLAGS = -mmcu=$(1) -Os -g -Wall -Wextra -ffunction-sections -fdata-sections $(EMU_AVR_DEFS)
 EMU_AVR_BENCH_atmega328p :=
 EMU_AVR_BENCH_atmega1284p := -DBENCH_CONTAINER -DBENCH_MCU='"atmega328p"' -DBENCH_FLASH_SIZE=0x8000UL

@@ -242,7 +242,7 @@ cm cm0 "$E/m0" "<=20" "$REF_V0" - "<=500" 64k
 echo "# avr: measured on the $avr_core; the atmega328p build needs $need B of RAM (.data $avr328_data + .bss $avr328_bss + deepest stack), it has 2048"
 echo "# avr: calibration $(v "$avr_src" calib_loop_cycles) cycles = $(v "$avr_src" calib_loop_ticks) Timer1 counts (overflow interrupts included)"
 fig avr.ed25519_verify "$(calc 'printf("%.2f", x / 1e6)' x="$(v "$avr_src" verify_cycles)")" \
-    Mcycle "<=150" "no verifier we know of fits the ATmega328P"
+    Mcycle "<=300" "issue 15, size first: the atmega328p switches (Ed25519 on bytes in loops, SHA-512 on bytes, small inflate); issue 5 asked <=150 of the speed build"
 fig avr.ed25519_verify_stack "$(v "$avr_src" verify_stack)" B - "$REF_STACK"
 fig avr.sha512 "$(calc 'printf("%.0f", x / n)' x="$(v "$avr_src" sha512_cycles)" \
     n="$(v "$avr_src" sha512_bytes)")" cycle/B - "per input byte, $(v "$avr_src" sha512_bytes) B"
