@@ -40,7 +40,7 @@ CROSS_DIR := $(BUILD)/cross
 CROSS_LZMA_TARGETS := cortex-m0plus-lzma cortex-m0plus-stream-lzma cortex-m3-lzma cortex-m4-lzma \
                       rv32imc-lzma atmega1284p-lzma
 CROSS_TARGETS := cortex-m0plus cortex-m0plus-min cortex-m0plus-stream cortex-m0plus-stream-min cortex-m3 cortex-m4 rv32imc atmega328p \
-                 atmega328p-min $(CROSS_LZMA_TARGETS)
+                 atmega328p-min atmega328p-one $(CROSS_LZMA_TARGETS)
 CROSS_CFLAGS := -Os -std=c99 -ffreestanding -Wall -Wextra -Werror \
                 -ffunction-sections -fdata-sections -fstack-usage
 # Only the verifier's own headers: the host INC (tools/lib, keys) stays out.
@@ -95,6 +95,13 @@ CROSS_ARCH_atmega328p := -mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS
 CROSS_PREFIX_atmega328p-min := avr-
 CROSS_ARCH_atmega328p-min := $(CROSS_ARCH_atmega328p) -DFWPK_RESUME=0
 
+# -one: -min for a device that takes only its own target, in one segment
+# (the in-place agent of examples/avr/agent, the ATmega328P profiles'
+# build): no other target's anchors kept (fold.c), one segment's place.
+CROSS_PREFIX_atmega328p-one := avr-
+CROSS_ARCH_atmega328p-one := $(subst -DFWPK_TARGETS=4,-DFWPK_TARGETS=1,$(subst \
+                             -DFWPK_SEGMENTS=4,-DFWPK_SEGMENTS=1,$(CROSS_ARCH_atmega328p-min)))
+
 CROSS_LZMA := -DFWPK_CODECS=6
 CROSS_PREFIX_cortex-m0plus-lzma := arm-none-eabi-
 CROSS_ARCH_cortex-m0plus-lzma := $(CROSS_ARCH_cortex-m0plus) $(CROSS_LZMA)
@@ -127,6 +134,7 @@ CROSS_EXTRA_rv32imc := $(CROSS_GCC12_FLAGS) -isystem /usr/include/newlib
 # -fno-move-loop-invariants: fewer address registers spilled (-1 KB).
 CROSS_EXTRA_atmega328p := -mcall-prologues -mrelax -mstrict-X -fno-move-loop-invariants
 CROSS_EXTRA_atmega328p-min := $(CROSS_EXTRA_atmega328p)
+CROSS_EXTRA_atmega328p-one := $(CROSS_EXTRA_atmega328p)
 CROSS_EXTRA_cortex-m0plus-lzma := $(CROSS_GCC12_FLAGS)
 CROSS_EXTRA_cortex-m0plus-stream-lzma := $(CROSS_GCC12_FLAGS)
 CROSS_EXTRA_cortex-m3-lzma := $(CROSS_GCC12_FLAGS)

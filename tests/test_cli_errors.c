@@ -191,6 +191,8 @@ static const struct {
     {"verify", "--min-signatures", "two", 2, "--min-signatures 'two'",
      "not a number"},
     {"verify", "--chunk", "0", 2, "--chunk '0'", "1..1048576"},
+    {"verify", "--mode", "fast", 2, "--mode", "buffered or streaming"},
+    {"unpack", "--mode", "fast", 2, "--mode", "buffered or streaming"},
     {"unpack", "--pubkey", "D/missing.pem", 4, "missing.pem", "No such"},
     {"unpack", "--output", "D/nodir/x.hex", 4, "nodir/x.hex", "No such"},
     {"unpack", "--format", "elf", 2, "--format 'elf'", "hex, srec"},

@@ -3,8 +3,8 @@
  * BBC micro:bit, an nRF51822 HEX that carries a UICR record at
  * 0x100010C0, and the Arduino AVR bootloaders.  What a new user runs:
  * pack with and without a profile, the refusal that says how to crop,
- * both ways out, unpack to HEX and .bin compared with srec_cat, and the
- * warning for a part the verifier does not fit. */
+ * both ways out, unpack to HEX and .bin compared with srec_cat, and an
+ * AVR part the verifier fits only tightly. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -136,27 +136,25 @@ static void test_microbit_with_profile(void **state)
     pu_same_files(P("nrf.bin"), P("want.bin"));
 }
 
-/* An Arduino bootloader for the ATmega328P: packs with the warning that
- * no bootloader on that part can run the verifier; unpack gives back its
- * bytes, padded to whole 128-byte pages as the device writes them. */
-static void test_avr_bootloader_does_not_fit(void **state)
+/* An Arduino bootloader for the ATmega328P: packs without a warning (the
+ * profile's avr-one build fits the part, tightly: examples/avr/agent);
+ * unpack gives back its bytes, padded to whole 128-byte pages as the
+ * device writes them. */
+static void test_avr_bootloader(void **state)
 {
     (void)state;
     assert_int_equal(pu_run("pack -k %s --version 1.0.0 --mcu ATmega328P %s "
                             "-o %s", P("k.pem"), ATMEGABOOT_328,
                             P("avr.fwpk")),
                      0);
-    assert_int_equal(pu_warnings(pu_err, "the device verifier does not fit "
-                                         "the atmega328p"),
-                     1);
-    assert_int_equal(pu_warnings(pu_err, "(the part has 2048)"), 1);
+    assert_string_equal(pu_err, "");
     assert_int_equal(pu_run("unpack -p %s %s -o %s", P("pub.pem"),
                             P("avr.fwpk"), P("avr.hex")),
                      0);
     pu_sh("srec_cmp %s -intel %s -intel -fill 0xff -within %s -intel "
           "-range-padding 128", P("avr.hex"), ATMEGABOOT_328, ATMEGABOOT_328);
     assert_int_equal(pu_run("mcus --json atmega328p"), 0);
-    assert_non_null(strstr(pu_out, "\"fits\":false"));
+    assert_non_null(strstr(pu_out, "\"fits\":true,\"tight\":true"));
 }
 
 /* Real files that do not fit what they are packed for: one line naming
@@ -188,7 +186,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_microbit_without_profile),
         cmocka_unit_test(test_microbit_with_profile),
-        cmocka_unit_test(test_avr_bootloader_does_not_fit),
+        cmocka_unit_test(test_avr_bootloader),
         cmocka_unit_test(test_avr_refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -181,6 +181,12 @@ static void warn_fit(const fwp_target_opts *t, const fwp_mcu *m)
                                t->lzma_props, &f);
     else
         fwp_mcu_fit_check(m, wbits, t->frame_size, &f);
+    if (t->codec == FWPK_CODEC_LZMA && !f.build) {
+        cli_warn("target %s: the %s's %s build has no LZMA decoder (none "
+                 "measured: fwpack mcus): it would refuse this container "
+                 "(--codec deflate)", t->name, m->id, m->build);
+        return;
+    }
     if (!f.known || (f.ram_fits && f.flash_fits))
         return;
     fwp_mcu_fit_text(m, &f, &b);
@@ -189,6 +195,17 @@ static void warn_fit(const fwp_target_opts *t, const fwp_mcu *m)
              "checks it on the host instead): %s (fwpack mcus)",
              t->name, m->id, b.data ? b.data : "");
     fwp_buf_free(&b);
+}
+
+/* A build for one target (FWPK_TARGETS=1, avr-one) refuses a container
+ * with more before anything is erased. */
+static void warn_one_target(const fwp_target_opts *t, const fwp_mcu *m)
+{
+    const fwp_verifier_build *b = fwp_verifier_build_find(m->build);
+    if (b && strstr(b->cflags, "-DFWPK_TARGETS=1 "))
+        cli_warn("target %s: the %s's %s build takes containers of one "
+                 "target (FWPK_TARGETS=1): it would refuse this one",
+                 t->name, m->id, b->id);
 }
 
 /* A delta's patch is not in flash, so its whole window must be the
@@ -245,6 +262,8 @@ int pack_make_target(const pack_cli *c, const tspec *s, fwp_target_opts *t)
         rc = geometry(c, t, m);
     if (rc == 0 && m)
         warn_fit(t, m);
+    if (rc == 0 && m && c->spec_count > 1)
+        warn_one_target(t, m);
     if (rc == 0 && m && c->base)
         warn_delta_ring(t, m);
     if (rc == 0 && !m && !c->has_geo[GEO_SIZE])

@@ -87,9 +87,9 @@ static const fwp_mcu mcus[] = {
     /* megaAVR: pages erased and written a page at a time (SPM; NVMCTRL on
      * the 4809), 128 bytes (64 words) or 256 bytes (128 words) */
     {"atmega328p", "avr", 0x0u, 32 * KIB, 128, 128, 2 * KIB, 15, 4096,
-     "avr-stream", ""},
+     "avr-one", ""},
     {"atmega328pb", "avr", 0x0u, 32 * KIB, 128, 128, 2 * KIB, 15, 4096,
-     "avr-stream", ""},
+     "avr-one", ""},
     {"atmega64a", "avr", 0x0u, 64 * KIB, 256, 256, 4 * KIB, 15, 4096,
      "avr-stream", ""},
     {"atmega1284p", "avr", 0x0u, 128 * KIB, 256, 256, 16 * KIB, 15, 4096,

@@ -65,6 +65,15 @@ static const fwp_verifier_build builds[] = {
      "-DFWPK_SHA512_SMALL=1 -DFWPK_STRINGS=0 "
      "-DFWPK_DELTA=0 -DFWPK_INFLATE_SMALL=1",
      0, 22177, 2161, 8},
+    /* the same without resume, for one target in one segment: the
+     * in-place agent of examples/avr/agent (mk/cross.mk atmega328p-one) */
+    {"avr-one", "atmega328p-one",
+     "-mmcu=atmega328p -DFWPK_FRAME_BUFFER=0 -DFWPK_RING_BITS=8 "
+     "-DFWPK_WBUF_SIZE=128 -DFWPK_FILTERS=0 -DFWPK_SEGMENTS=1 "
+     "-DFWPK_TARGETS=1 -DFWPK_ED25519_UNROLL=0 -DFWPK_ED25519_LIMB_BITS=8 "
+     "-DFWPK_SHA512_SMALL=1 -DFWPK_STRINGS=0 "
+     "-DFWPK_DELTA=0 -DFWPK_INFLATE_SMALL=1 -DFWPK_RESUME=0",
+     0, 19393, 1808, 8},
     /* With LZMA beside deflate (FWPK_CODECS=6, its table at lc + lp <= 1):
      * what a container packed with --codec lzma needs (SUFFIX_LZMA). */
     {"cortex-m0plus-lzma", "cortex-m0plus-lzma",
@@ -104,19 +113,21 @@ static const fwp_verifier_build builds[] = {
 /* Per architecture, in the order preferred: the buffered build with the
  * window in RAM, the buffered one with the window in flash (none for
  * RV32: its filter cannot be redone on bytes read back, history.h), the
- * streaming one ("" none). */
-#define BUILD_KINDS 3
+ * streaming one, the smallest streaming one (no resume, one target, one
+ * segment: an in-place install that fetches the container again after a
+ * power cut) ("" none). */
+#define BUILD_KINDS 4
 static const struct {
     const char *arch, *kind[BUILD_KINDS];
 } by_arch[] = {
     {"cortex-m0",
-     {"cortex-m0plus", "cortex-m0plus-flashwin", "cortex-m0plus-stream"}},
+     {"cortex-m0plus", "cortex-m0plus-flashwin", "cortex-m0plus-stream", ""}},
     {"cortex-m0plus",
-     {"cortex-m0plus", "cortex-m0plus-flashwin", "cortex-m0plus-stream"}},
-    {"cortex-m3", {"cortex-m3", "cortex-m3-flashwin", ""}},
-    {"cortex-m4", {"cortex-m4", "cortex-m4-flashwin", ""}},
-    {"rv32imc", {"rv32imc", "", ""}},
-    {"avr", {"", "", "avr-stream"}},
+     {"cortex-m0plus", "cortex-m0plus-flashwin", "cortex-m0plus-stream", ""}},
+    {"cortex-m3", {"cortex-m3", "cortex-m3-flashwin", "", ""}},
+    {"cortex-m4", {"cortex-m4", "cortex-m4-flashwin", "", ""}},
+    {"rv32imc", {"rv32imc", "", "", ""}},
+    {"avr", {"", "", "avr-stream", "avr-one"}},
 };
 
 #define SHARE_NUM 3 /* of the RAM, the verifier may take 3/4 ... */
