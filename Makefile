@@ -73,7 +73,9 @@ obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 ALL_OBJ_SRC = $(VERIFIER_SRC) $(PROG_SRC) $(LIB_SRC) $(CLI_SRC) $(SUPPORT_SRC) \
               $(TEST_SRC)
 OBJ_DIRS = $(REL) $(TST) $(BUILD)/test-min $(BUILD)/test-stream \
-           $(BUILD)/test-flashwin $(BUILD)/test-deflate $(BUILD)/test-lzma
+           $(BUILD)/test-flashwin $(BUILD)/test-deflate $(BUILD)/test-lzma \
+           $(BUILD)/test-ring8 $(BUILD)/test-limb8 $(BUILD)/test-avr \
+           $(BUILD)/test-one
 .SECONDARY: $(foreach d,$(OBJ_DIRS),$(call obj,$(d),$(ALL_OBJ_SRC)))
 # and the host's bench programs' (the $(REL)/bench/% rule: make check and
 # make bench link host_bench, bench-filters and bench-overhead theirs)
