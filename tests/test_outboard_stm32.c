@@ -114,6 +114,11 @@ static void stm32flash_round_trip(const char *name, const char *emu_args)
              "-g 0x0 %s", dir, e.port);
     if (pu_capture(cmd, out, sizeof out) != 0)
         fail_msg("%s:\n%s", cmd, out);
+    /* the second stm32flash is a new session (the emulator resets on a
+     * new open, Go having left the last one mute): let the emulator see
+     * the first one close before it opens the port, as a loaded machine
+     * may otherwise deliver its 0x7F to the old session */
+    eu_wait_log(&e, "close", 10000);
     snprintf(cmd, sizeof cmd, "stm32flash -m 8n1 -b 115200 -S 0x%x:%d -r "
              "%s/read.bin %s", BASE, IMAGE_LEN, dir, e.port);
     if (pu_capture(cmd, out, sizeof out) != 0) {
