@@ -197,12 +197,24 @@ static void warn_fit(const fwp_target_opts *t, const fwp_mcu *m)
     fwp_buf_free(&b);
 }
 
+/* Whether build b is compiled with 'flag' (a whole word of its cflags:
+ * "-DFWPK_TARGETS=1" is not "-DFWPK_TARGETS=16"). */
+static int build_has_flag(const fwp_verifier_build *b, const char *flag)
+{
+    size_t n = strlen(flag);
+    for (const char *p = b ? b->cflags : NULL; p && (p = strstr(p, flag));
+         p += n)
+        if ((p == b->cflags || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+            return 1;
+    return 0;
+}
+
 /* A build for one target (FWPK_TARGETS=1, avr-one) refuses a container
  * with more before anything is erased. */
 static void warn_one_target(const fwp_target_opts *t, const fwp_mcu *m)
 {
     const fwp_verifier_build *b = fwp_verifier_build_find(m->build);
-    if (b && strstr(b->cflags, "-DFWPK_TARGETS=1 "))
+    if (build_has_flag(b, "-DFWPK_TARGETS=1"))
         cli_warn("target %s: the %s's %s build takes containers of one "
                  "target (FWPK_TARGETS=1): it would refuse this one",
                  t->name, m->id, b->id);
@@ -216,7 +228,7 @@ static void warn_delta_ring(const fwp_target_opts *t, const fwp_mcu *m)
 {
     const fwp_verifier_build *b = fwp_verifier_build_find(m->build);
     char fix[32] = "--codec none";
-    if (b && strstr(b->cflags, "-DFWPK_DELTA=0")) {
+    if (build_has_flag(b, "-DFWPK_DELTA=0")) {
         cli_warn("target %s: the %s's %s build leaves delta updates out "
                  "(FWPK_DELTA=0): it would refuse this container",
                  t->name, m->id, b->id);
